@@ -1,0 +1,224 @@
+"""The pipeline: evidence -> rules -> values -> scores -> ranks -> verdicts.
+
+``appraise`` is the one call most users need. It returns an ``Appraisal``: plain,
+frozen data holding every intermediate (rule firings with the facts they read,
+each value's baseline and the rules that moved it, contributions, gate
+failures), so explanation reads records and never recomputes. Rendering is in
+``render``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict
+
+from .graph import build_graph, rule_order
+from .loader import LoadedScenario, leaf_criteria, load_scenario
+from .models import Criterion, EvidenceItem, RuleBase, Value
+from .rules import RuleFiring, evaluate_condition, evaluate_rules, level_orders
+from .scoring import (
+    CriterionValue,
+    GateFailure,
+    competition_ranks,
+    criterion_weights,
+    option_values,
+    score_options,
+)
+
+__all__ = [
+    "Appraisal",
+    "CompiledRuleBase",
+    "OptionResult",
+    "appraise",
+    "appraise_facts",
+    "compile_rule_base",
+]
+
+
+@dataclass(frozen=True)
+class CompiledRuleBase:
+    """A rule base with what evaluation needs worked out once: graph and rule order."""
+
+    rule_base: RuleBase
+    graph: nx.DiGraph
+    order: tuple[str, ...]
+    scales: Mapping[str, Mapping[str, int]]
+    leaves: Mapping[str, Criterion]
+
+
+def compile_rule_base(rule_base: RuleBase) -> CompiledRuleBase:
+    graph = build_graph(rule_base)
+    return CompiledRuleBase(
+        rule_base=rule_base,
+        graph=graph,
+        order=tuple(rule_order(graph, rule_base)),
+        scales=level_orders(rule_base),
+        leaves=leaf_criteria(rule_base),
+    )
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class OptionResult(_Result):
+    """One option's standing: scores, ranks, verdict, and how its values arose."""
+
+    id: str
+    name: str
+    score: float
+    short_term_score: float
+    long_term_score: float
+    rank: int | None
+    short_term_rank: int | None
+    long_term_rank: int | None
+    excluded: bool
+    gate_failures: tuple[GateFailure, ...]
+    verdict: str
+    verdict_rule: int
+    values: dict[str, CriterionValue]
+    contributions: dict[str, float]
+
+
+class Appraisal(_Result):
+    """The whole result of appraising one scenario."""
+
+    scenario: str
+    scenario_path: str | None
+    rule_base: str
+    options: tuple[OptionResult, ...]
+    """In rank order; excluded options last."""
+    recommended: str | None
+    tied_first: tuple[str, ...]
+    weights: dict[str, float]
+    evidence: dict[str, Value | None]
+    findings: dict[str, Value | None]
+    firings: tuple[RuleFiring, ...]
+
+    def option(self, option_id: str) -> OptionResult:
+        for result in self.options:
+            if result.id == option_id:
+                return result
+        from .errors import UnknownReferenceError
+
+        raise UnknownReferenceError("option", option_id, [o.id for o in self.options])
+
+    @property
+    def ranking(self) -> list[str]:
+        return [o.id for o in self.options if not o.excluded]
+
+    def _repr_html_(self) -> str:
+        from .render import appraisal_html
+
+        return appraisal_html(self)
+
+
+def evidence_values(evidence: Mapping[str, EvidenceItem]) -> dict[str, Value | None]:
+    return {evidence_id: item.value for evidence_id, item in evidence.items()}
+
+
+def appraise(
+    scenario: LoadedScenario | str | Path,
+    *,
+    weights: Mapping[str, float] | None = None,
+    evidence: Mapping[str, Value | None] | None = None,
+    compiled: CompiledRuleBase | None = None,
+) -> Appraisal:
+    """Appraise a scenario (a loaded one, or a path to load).
+
+    ``weights`` and ``evidence`` override the scenario's own, for what-if runs
+    from code; a ``None`` evidence value makes that fact unknown.
+    """
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    compiled = compiled or compile_rule_base(loaded.rule_base)
+    facts = evidence_values(loaded.scenario.evidence)
+    facts.update(evidence or {})
+    all_weights = {**loaded.scenario.weights, **(weights or {})}
+    return appraise_facts(
+        compiled,
+        facts,
+        all_weights,
+        scenario=loaded.scenario.title,
+        scenario_path=loaded.path,
+    )
+
+
+def appraise_facts(
+    compiled: CompiledRuleBase,
+    facts: Mapping[str, Value | None],
+    weights: Mapping[str, float] | None = None,
+    *,
+    scenario: str = "",
+    scenario_path: str | None = None,
+) -> Appraisal:
+    """The pipeline proper, on fact values rather than a loaded scenario."""
+    rule_base = compiled.rule_base
+    outcome = evaluate_rules(rule_base, facts, compiled.order, compiled.scales)
+    values, failures = option_values(rule_base, outcome.firings)
+    global_weights = criterion_weights(rule_base, weights)
+    scores = score_options(rule_base, values, failures, global_weights)
+
+    eligible = [o for o, s in scores.items() if not s.excluded]
+    ranks = competition_ranks({o: scores[o].score for o in eligible})
+    short_ranks = competition_ranks({o: scores[o].short_term_score for o in eligible})
+    long_ranks = competition_ranks({o: scores[o].long_term_score for o in eligible})
+
+    results = []
+    for option_id, score in scores.items():
+        metrics: dict[str, Value | None] = {
+            "rank": _as_number(ranks.get(option_id)),
+            "short_term_rank": _as_number(short_ranks.get(option_id)),
+            "long_term_rank": _as_number(long_ranks.get(option_id)),
+            "score": score.score,
+            "short_term_score": score.short_term_score,
+            "long_term_score": score.long_term_score,
+            "excluded": score.excluded,
+        }
+        verdict_index = next(
+            i
+            for i, rule in enumerate(rule_base.verdicts)
+            if rule.otherwise
+            or (rule.when is not None
+                and evaluate_condition(rule.when, outcome.facts, compiled.scales, metrics) is True)
+        )
+        results.append(
+            OptionResult(
+                id=option_id,
+                name=rule_base.options[option_id].name,
+                score=score.score,
+                short_term_score=score.short_term_score,
+                long_term_score=score.long_term_score,
+                rank=ranks.get(option_id),
+                short_term_rank=short_ranks.get(option_id),
+                long_term_rank=long_ranks.get(option_id),
+                excluded=score.excluded,
+                gate_failures=score.gate_failures,
+                verdict=rule_base.verdicts[verdict_index].verdict,
+                verdict_rule=verdict_index,
+                values=score.values,
+                contributions=score.contributions,
+            )
+        )
+    results.sort(key=lambda r: (r.excluded, r.rank or 0, -r.score))
+    recommended = [r.id for r in results if r.verdict == "recommended"]
+    first = tuple(r.id for r in results if r.rank == 1)
+    return Appraisal(
+        scenario=scenario,
+        scenario_path=scenario_path,
+        rule_base=rule_base.id,
+        options=tuple(results),
+        recommended=recommended[0] if len(recommended) == 1 else None,
+        tied_first=first if len(first) > 1 else (),
+        weights=global_weights,
+        evidence={f: facts.get(f) for f in rule_base.facts},
+        findings=dict(outcome.findings),
+        firings=tuple(outcome.firings),
+    )
+
+
+def _as_number(rank: int | None) -> float | None:
+    return None if rank is None else float(rank)

@@ -1,0 +1,142 @@
+"""Errors raised by appraisal.
+
+Every error the library raises on bad input derives from one root, so a caller
+(and the command line) can catch exactly the problems that are the user's to fix::
+
+    AppraisalError
+    ├── ScenarioLoadError        YAML syntax, duplicate keys, schema violations
+    │   └── UnknownReferenceError  an id that names nothing (with "did you mean")
+    ├── GraphCycleError          a cycle among derived findings or causal links
+    ├── RuleSyntaxError          a rule that cannot be compiled against the rule base
+    ├── RuleEvaluationError      rules that contradict each other on a scenario
+    ├── ScoringError             weights or values that make scoring meaningless
+    └── ValidationReport         several problems found at once (``validate``)
+
+Each error carries where it happened (``path``, ``line``, ``column``, ``field``)
+so that ``str(error)`` reads ``rules/base.yaml:14:5: options[2].id: ...``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AppraisalError",
+    "GraphCycleError",
+    "Location",
+    "RuleEvaluationError",
+    "RuleSyntaxError",
+    "ScenarioLoadError",
+    "ScoringError",
+    "UnknownReferenceError",
+    "ValidationReport",
+    "suggest",
+]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in which file a problem sits; every part is optional."""
+
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        text = ":".join(parts)
+        if self.field:
+            text += f": {self.field}"
+        return text
+
+
+class AppraisalError(Exception):
+    """Root of every error appraisal raises about its input."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        self.message = message
+        self.location = location or Location()
+        super().__init__(str(self))
+
+    @property
+    def path(self) -> str | None:
+        return self.location.path
+
+    @property
+    def line(self) -> int | None:
+        return self.location.line
+
+    @property
+    def field(self) -> str | None:
+        return self.location.field
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ScenarioLoadError(AppraisalError):
+    """A YAML file cannot be read, parsed or validated."""
+
+
+class UnknownReferenceError(ScenarioLoadError):
+    """An id names nothing that is declared; carries the closest known id."""
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        known: Iterable[str],
+        location: Location | None = None,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestion = suggest(name, known)
+        message = f"unknown {kind} {name!r}"
+        if self.suggestion:
+            message += f" (did you mean {self.suggestion!r}?)"
+        super().__init__(message, location)
+
+
+class GraphCycleError(AppraisalError):
+    """Links that must form a DAG contain a cycle; ``nodes`` lists it in order."""
+
+    def __init__(self, message: str, nodes: Sequence[str], location: Location | None = None):
+        self.nodes = tuple(nodes)
+        super().__init__(message, location)
+
+
+class RuleSyntaxError(AppraisalError):
+    """A rule is malformed or inconsistent with the rule base it sits in."""
+
+
+class RuleEvaluationError(AppraisalError):
+    """Rules that each load fine contradict each other on some evidence."""
+
+
+class ScoringError(AppraisalError):
+    """The criteria or values cannot be aggregated (for example all weights zero)."""
+
+
+class ValidationReport(ScenarioLoadError):
+    """Several independent problems, reported together."""
+
+    def __init__(self, errors: Sequence[AppraisalError]) -> None:
+        self.errors = tuple(errors)
+        first = self.errors[0].location if self.errors else None
+        super().__init__(f"{len(self.errors)} problem(s) found", first)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+
+def suggest(name: str, known: Iterable[str]) -> str | None:
+    """The closest known id to a misspelt one, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,176 @@
+"""The rule base as a typed networkx graph.
+
+Nodes are ``"kind:id"`` strings with a ``kind`` attribute (fact, finding, rule,
+cause, problem, option, criterion, gate). Edges carry a ``kind`` too:
+
+- ``reads``: fact or finding -> rule whose condition reads it
+- ``derives``: rule -> finding it sets
+- ``scores``: rule -> option whose value it moves (``criteria`` lists which)
+- ``fails``: rule -> option it fails on a gate (``gates`` lists which)
+- ``drives``: cause -> problem or cause
+- ``addresses``: option -> cause or problem
+- ``contains``: criterion -> sub-criterion
+
+The graph orders rule evaluation (a topological sort), finds cycles, and lets
+explanation walk from an option back to the evidence upstream of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .errors import GraphCycleError
+from .models import AdjustEffect, Criterion, DeriveEffect, FailGateEffect, RuleBase, SetEffect
+from .rules import facts_read
+
+__all__ = [
+    "build_graph",
+    "node",
+    "rule_order",
+    "structural_warnings",
+    "upstream_facts",
+]
+
+
+def node(kind: str, item_id: str) -> str:
+    """The graph node name of an item."""
+    return f"{kind}:{item_id}"
+
+
+def build_graph(rule_base: RuleBase) -> nx.DiGraph:
+    """Build the graph and refuse cycles among findings or among causes."""
+    graph = nx.DiGraph()
+    for fact_id in rule_base.facts:
+        graph.add_node(node("fact", fact_id), kind="fact", id=fact_id)
+    for finding_id in rule_base.findings:
+        graph.add_node(node("finding", finding_id), kind="finding", id=finding_id)
+    for gate_id in rule_base.gates:
+        graph.add_node(node("gate", gate_id), kind="gate", id=gate_id)
+    for problem_id in rule_base.problems:
+        graph.add_node(node("problem", problem_id), kind="problem", id=problem_id)
+    for cause_id in rule_base.causes:
+        graph.add_node(node("cause", cause_id), kind="cause", id=cause_id)
+    causal = {**{p: "problem" for p in rule_base.problems}, **{c: "cause" for c in rule_base.causes}}
+    for cause_id, cause in rule_base.causes.items():
+        for target in cause.drives:
+            graph.add_edge(node("cause", cause_id), node(causal[target], target), kind="drives")
+    _add_criteria(graph, rule_base.criteria, None)
+    for option_id, option in rule_base.options.items():
+        graph.add_node(node("option", option_id), kind="option", id=option_id)
+        for target in option.addresses:
+            graph.add_edge(node("option", option_id), node(causal[target], target), kind="addresses")
+    for rule_id, rule in rule_base.rules.items():
+        rule_node = node("rule", rule_id)
+        graph.add_node(rule_node, kind="rule", id=rule_id)
+        for fact_id in facts_read(rule.when):
+            kind = "finding" if fact_id in rule_base.findings else "fact"
+            graph.add_edge(node(kind, fact_id), rule_node, kind="reads")
+        for effect in rule.then:
+            _add_effect(graph, rule_node, effect)
+    _refuse_cycles(graph, rule_base)
+    return graph
+
+
+def _add_criteria(graph: nx.DiGraph, criteria: dict[str, Criterion], parent: str | None) -> None:
+    for criterion_id, criterion in criteria.items():
+        graph.add_node(node("criterion", criterion_id), kind="criterion", id=criterion_id)
+        if parent is not None:
+            graph.add_edge(node("criterion", parent), node("criterion", criterion_id),
+                           kind="contains")
+        _add_criteria(graph, criterion.children, criterion_id)
+
+
+def _add_effect(
+    graph: nx.DiGraph,
+    rule_node: str,
+    effect: DeriveEffect | AdjustEffect | SetEffect | FailGateEffect,
+) -> None:
+    if isinstance(effect, DeriveEffect):
+        graph.add_edge(rule_node, node("finding", effect.derive), kind="derives")
+        return
+    target = node("option", effect.option)
+    if isinstance(effect, FailGateEffect):
+        key, kind, value = "gates", "fails", effect.fail_gate
+    else:
+        key, kind = "criteria", "scores"
+        value = effect.adjust if isinstance(effect, AdjustEffect) else effect.set
+    if graph.has_edge(rule_node, target) and graph.edges[rule_node, target]["kind"] == kind:
+        graph.edges[rule_node, target][key].append(value)
+    elif graph.has_edge(rule_node, target):  # the same rule both scores and fails
+        graph.edges[rule_node, target].setdefault(key, []).append(value)
+    else:
+        graph.add_edge(rule_node, target, kind=kind, **{key: [value]})
+
+
+def _refuse_cycles(graph: nx.DiGraph, rule_base: RuleBase) -> None:
+    for kinds, what in (({"rule", "finding"}, "derived findings"), ({"cause", "problem"}, "causes")):
+        sub = graph.subgraph(n for n, k in graph.nodes(data="kind") if k in kinds)
+        try:
+            cycle = nx.find_cycle(sub)
+        except nx.NetworkXNoCycle:
+            continue
+        names = [edge[0] for edge in cycle] + [cycle[0][0]]
+        raise GraphCycleError(
+            f"cycle among {what}: {' -> '.join(names)}", names
+        )
+
+
+def rule_order(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
+    """Rule ids in an order where each finding is derived before it is read.
+
+    Ties break by declaration order, so the order (and so every record) is
+    reproducible.
+    """
+    position = {node("rule", r): i for i, r in enumerate(rule_base.rules)}
+    sub = graph.subgraph(n for n, k in graph.nodes(data="kind") if k in ("rule", "finding", "fact"))
+    ordered = nx.lexicographical_topological_sort(
+        sub, key=lambda n: (position.get(n, -1), n)
+    )
+    return [graph.nodes[n]["id"] for n in ordered if graph.nodes[n]["kind"] == "rule"]
+
+
+def upstream_facts(graph: nx.DiGraph, start: str | Iterable[str]) -> set[str]:
+    """The fact ids (evidence) upstream of a node, through rules and findings."""
+    starts = [start] if isinstance(start, str) else list(start)
+    found: set[str] = set()
+    for begin in starts:
+        for ancestor in nx.ancestors(graph, begin):
+            if graph.nodes[ancestor]["kind"] == "fact":
+                found.add(graph.nodes[ancestor]["id"])
+    return found
+
+
+def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
+    """Things that load fine but are probably mistakes; ``validate`` lists them."""
+    warnings: list[str] = []
+    for option_id, option in rule_base.options.items():
+        if not option.addresses:
+            warnings.append(f"options.{option_id}: the option addresses no cause or problem")
+    addressed = {t for o in rule_base.options.values() for t in o.addresses}
+    for cause_id in rule_base.causes:
+        if cause_id not in addressed and not any(
+            graph.nodes[s]["kind"] == "problem" and graph.nodes[s]["id"] in addressed
+            for s in nx.descendants(graph, node("cause", cause_id))
+        ):
+            warnings.append(f"causes.{cause_id}: no option addresses this cause or what it drives")
+    for finding_id in rule_base.findings:
+        finding = node("finding", finding_id)
+        if graph.in_degree(finding) == 0:
+            warnings.append(f"findings.{finding_id}: no rule derives this finding; it is always"
+                            " unknown")
+        if graph.out_degree(finding) == 0:
+            warnings.append(f"findings.{finding_id}: no rule reads this finding")
+    for fact_id in rule_base.facts:
+        if graph.out_degree(node("fact", fact_id)) == 0:
+            warnings.append(f"facts.{fact_id}: no rule reads this fact")
+    moved = {c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]}
+    from .loader import leaf_criteria
+
+    for criterion_id in leaf_criteria(rule_base):
+        baselines = {o.values[criterion_id].value for o in rule_base.options.values()}
+        if criterion_id not in moved and len(baselines) == 1:
+            warnings.append(f"criteria.{criterion_id}: every option has the same baseline and"
+                            " no rule moves it, so it cannot separate options")
+    return warnings

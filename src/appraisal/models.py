@@ -1,0 +1,421 @@
+"""The YAML vocabulary as frozen pydantic models.
+
+Two kinds of file exist. A *rule base* holds general knowledge: options, a
+criteria tree with weights, causes and problems, the facts that evidence may
+state, and the rules that turn evidence into findings, values, gate failures
+and verdicts. A *scenario* holds the facts of one case: evidence with sources,
+plus optional weight overrides, and names the rule base it uses.
+
+Every model forbids unknown keys, so a misspelt field is an error rather than
+a silent default. Ids are mapping keys wherever order does not matter, so a
+duplicate id is caught as a duplicate YAML key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    Tag,
+    model_validator,
+)
+
+__all__ = [
+    "AdjustEffect",
+    "AllOf",
+    "AnyOf",
+    "Cause",
+    "Comparison",
+    "Condition",
+    "Criterion",
+    "DeriveEffect",
+    "Document",
+    "Effect",
+    "EvidenceItem",
+    "FactRef",
+    "FactSpec",
+    "FailGateEffect",
+    "FindingSpec",
+    "Gate",
+    "Known",
+    "NotOf",
+    "Option",
+    "OptionValue",
+    "Problem",
+    "Rule",
+    "RuleBase",
+    "Scenario",
+    "SetEffect",
+    "Source",
+    "Value",
+    "VerdictRule",
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
+Value = StrictBool | float | str
+"""An evidence or finding value: boolean, number, level name or text."""
+
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge")
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class Document(_Base):
+    """A source document that evidence and judgements cite."""
+
+    title: str
+    date: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+
+
+class Source(_Base):
+    """A citation: a declared document and where in it (paragraph, table).
+
+    Written in full (``{document: report, locator: para 9.5}``) or as one line,
+    the document id then the locator: ``report para 9.5``.
+    """
+
+    document: Identifier
+    locator: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_one_line(cls, raw: Any) -> Any:
+        if isinstance(raw, str):
+            document, _, locator = raw.strip().partition(" ")
+            return {"document": document, "locator": locator.strip() or None}
+        return raw
+
+    def __str__(self) -> str:
+        return f"{self.document}, {self.locator}" if self.locator else self.document
+
+
+class _Judgement(_Base):
+    """Anything an analyst asserts: it should say why, and on what authority."""
+
+    rationale: str | None = None
+    source: Source | None = None
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+class FactRef(_Base):
+    """The right-hand side of a comparison that names another fact."""
+
+    fact: Identifier
+    times: float = 1.0
+
+
+Operand = StrictBool | float | str | FactRef
+
+
+class Comparison(_Base):
+    """``{fact: X, lt: 10}``: one fact (or, in verdicts, one metric) against an operand."""
+
+    fact: Identifier | None = None
+    metric: Identifier | None = None
+    eq: Operand | None = None
+    ne: Operand | None = None
+    lt: Operand | None = None
+    le: Operand | None = None
+    gt: Operand | None = None
+    ge: Operand | None = None
+
+    @model_validator(mode="after")
+    def _one_subject_one_operator(self) -> Comparison:
+        if (self.fact is None) == (self.metric is None):
+            raise ValueError("a comparison names exactly one of 'fact' or 'metric'")
+        given = [op for op in OPERATORS if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a comparison has exactly one operator of {', '.join(OPERATORS)}"
+                f" (found {len(given)})"
+            )
+        return self
+
+    @property
+    def subject(self) -> str:
+        return self.fact if self.fact is not None else str(self.metric)
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in OPERATORS if getattr(self, op) is not None)
+
+    @property
+    def operand(self) -> Value | FactRef:
+        value: Value | FactRef = getattr(self, self.operator)
+        return value
+
+
+class Known(_Base):
+    """``{known: X}`` is true when the fact has a value, false when it is unknown."""
+
+    known: Identifier
+
+
+class AllOf(_Base):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Base):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Base):
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _condition_tag(raw: Any) -> str | None:
+    if isinstance(raw, BaseModel):
+        return {AllOf: "all", AnyOf: "any", NotOf: "not", Known: "known"}.get(
+            type(raw), "compare"
+        )
+    if not isinstance(raw, dict):
+        return None
+    for key in ("all", "any", "not", "known"):
+        if key in raw:
+            return key
+    return "compare"
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Known, Tag("known")]
+    | Annotated[Comparison, Tag("compare")],
+    Discriminator(_condition_tag),
+]
+
+
+# --------------------------------------------------------------------------- effects
+
+
+class DeriveEffect(_Base):
+    """Set a finding: ``{derive: undetected_risk_high, value: true}``."""
+
+    derive: Identifier
+    value: Value = True
+
+
+class AdjustEffect(_Base):
+    """Move an option's value on a criterion by some points."""
+
+    option: Identifier
+    adjust: Identifier
+    by: float
+
+
+class SetEffect(_Base):
+    """Fix an option's value on a criterion, whatever its baseline."""
+
+    option: Identifier
+    set: Identifier
+    to: float = Field(ge=0, le=100)
+
+
+class FailGateEffect(_Base):
+    """Fail an option on a gate (a critical success factor), excluding it."""
+
+    option: Identifier
+    fail_gate: Identifier
+
+
+def _effect_tag(raw: Any) -> str | None:
+    if isinstance(raw, BaseModel):
+        return {
+            DeriveEffect: "derive",
+            AdjustEffect: "adjust",
+            SetEffect: "set",
+            FailGateEffect: "fail_gate",
+        }.get(type(raw))
+    if not isinstance(raw, dict):
+        return None
+    for key in ("derive", "adjust", "set", "fail_gate"):
+        if key in raw:
+            return key
+    return None
+
+
+Effect = Annotated[
+    Annotated[DeriveEffect, Tag("derive")]
+    | Annotated[AdjustEffect, Tag("adjust")]
+    | Annotated[SetEffect, Tag("set")]
+    | Annotated[FailGateEffect, Tag("fail_gate")],
+    Discriminator(
+        _effect_tag,
+        custom_error_type="invalid_effect",
+        custom_error_message="an effect has one of the keys derive, adjust, set or fail_gate",
+    ),
+]
+
+
+# --------------------------------------------------------------------------- rule base
+
+
+class FactSpec(_Base):
+    """A fact the rules may read, which a scenario's evidence supplies."""
+
+    type: Literal["number", "boolean", "level", "text"]
+    scale: Identifier | None = None
+    unit: str | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _scale_iff_level(self) -> FactSpec:
+        if (self.type == "level") != (self.scale is not None):
+            raise ValueError("a level fact names its scale, and only a level fact has one")
+        return self
+
+
+class FindingSpec(FactSpec):
+    """A fact the rules derive from evidence and other findings."""
+
+
+class Criterion(_Judgement):
+    """A node of the criteria tree; leaves carry values, parents aggregate them."""
+
+    name: str | None = None
+    description: str | None = None
+    weight: float = Field(gt=0)
+    horizon: Literal["short", "long"] | None = None
+    direction: Literal["maximise", "minimise"] = "maximise"
+    anchors: dict[int, str] = Field(default_factory=dict)
+    children: dict[Identifier, Criterion] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _leaf_has_horizon(self) -> Criterion:
+        if not self.children and self.horizon is None:
+            raise ValueError("a leaf criterion needs a horizon (short or long)")
+        if self.children and self.horizon is not None:
+            raise ValueError("only leaf criteria have a horizon; its children carry theirs")
+        return self
+
+
+class Gate(_Judgement):
+    """A critical success factor: an option that fails it is excluded."""
+
+    name: str
+    description: str | None = None
+
+
+class Problem(_Judgement):
+    name: str
+    description: str | None = None
+
+
+class Cause(_Judgement):
+    """A cause, which drives problems (or other causes)."""
+
+    name: str
+    description: str | None = None
+    drives: list[Identifier] = Field(default_factory=list)
+
+
+class OptionValue(_Judgement):
+    """An option's baseline value on a leaf criterion, before rules move it."""
+
+    value: float = Field(ge=0, le=100)
+
+
+class Option(_Base):
+    name: str
+    description: str | None = None
+    addresses: list[Identifier] = Field(default_factory=list)
+    values: dict[Identifier, OptionValue] = Field(default_factory=dict)
+
+
+class Rule(_Judgement):
+    """When the condition holds (is known to be true), apply every effect."""
+
+    description: str | None = None
+    when: Condition
+    then: list[Effect] = Field(min_length=1)
+
+
+class VerdictRule(_Judgement):
+    """The first verdict rule (in order) whose condition holds gives the verdict."""
+
+    verdict: Identifier
+    when: Condition | None = None
+    otherwise: bool = False
+
+    @model_validator(mode="after")
+    def _when_xor_otherwise(self) -> VerdictRule:
+        if (self.when is None) == self.otherwise:
+            return self
+        raise ValueError("a verdict rule has either 'when' or 'otherwise: true'")
+
+
+class RuleBase(_Base):
+    """General knowledge about a class of decisions, independent of any one case."""
+
+    id: Identifier
+    title: str
+    description: str | None = None
+    documents: dict[Identifier, Document] = Field(default_factory=dict)
+    scales: dict[Identifier, list[Identifier]] = Field(default_factory=dict)
+    facts: dict[Identifier, FactSpec] = Field(default_factory=dict)
+    findings: dict[Identifier, FindingSpec] = Field(default_factory=dict)
+    criteria: dict[Identifier, Criterion] = Field(min_length=1)
+    gates: dict[Identifier, Gate] = Field(default_factory=dict)
+    causes: dict[Identifier, Cause] = Field(default_factory=dict)
+    problems: dict[Identifier, Problem] = Field(default_factory=dict)
+    options: dict[Identifier, Option] = Field(min_length=1)
+    rules: dict[Identifier, Rule] = Field(default_factory=dict)
+    verdicts: list[VerdictRule] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class EvidenceItem(_Base):
+    """One fact about the case, with its source and how far it can be trusted."""
+
+    statement: str
+    value: Value | None = None
+    unit: str | None = None
+    source: Source
+    confidence: float = Field(default=1.0, ge=0, le=1)
+    range: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> EvidenceItem:
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError("range is [low, high] with low <= high")
+        return self
+
+
+class Scenario(_Base):
+    """The facts of one case at one time, appraised against a named rule base."""
+
+    title: str
+    description: str | None = None
+    authority: str | None = None
+    as_of: str | None = None
+    rule_base: str | None = None
+    extends: str | None = None
+    documents: dict[Identifier, Document] = Field(default_factory=dict)
+    evidence: dict[Identifier, EvidenceItem] = Field(default_factory=dict)
+    weights: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _names_a_rule_base(self) -> Scenario:
+        if self.rule_base is None and self.extends is None:
+            raise ValueError("a scenario names its 'rule_base' (or 'extends' one that does)")
+        return self
+
+
+for _model in (AllOf, AnyOf, NotOf, Criterion, Rule, VerdictRule, RuleBase):
+    _model.model_rebuild()
