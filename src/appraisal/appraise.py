@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .graph import build_graph, rule_order
 from .loader import LoadedScenario, leaf_criteria, load_scenario
-from .models import Criterion, EvidenceItem, RuleBase, Value
+from .models import Criterion, EvidenceItem, RuleBase, Scenario, Value
 from .rules import RuleFiring, evaluate_condition, evaluate_rules, level_orders
 from .scoring import (
     CriterionValue,
@@ -98,6 +98,10 @@ class Appraisal(_Result):
     evidence: dict[str, Value | None]
     findings: dict[str, Value | None]
     firings: tuple[RuleFiring, ...]
+    rule_base_model: RuleBase = Field(exclude=True, repr=False)
+    """The rule base appraised against, for citations; left out of JSON dumps."""
+    scenario_model: Scenario | None = Field(default=None, exclude=True, repr=False)
+    """The scenario's evidence with sources, when appraised from a scenario."""
 
     def option(self, option_id: str) -> OptionResult:
         for result in self.options:
@@ -144,6 +148,7 @@ def appraise(
         all_weights,
         scenario=loaded.scenario.title,
         scenario_path=loaded.path,
+        scenario_model=loaded.scenario,
     )
 
 
@@ -154,6 +159,7 @@ def appraise_facts(
     *,
     scenario: str = "",
     scenario_path: str | None = None,
+    scenario_model: Scenario | None = None,
 ) -> Appraisal:
     """The pipeline proper, on fact values rather than a loaded scenario."""
     rule_base = compiled.rule_base
@@ -217,6 +223,8 @@ def appraise_facts(
         evidence={f: facts.get(f) for f in rule_base.facts},
         findings=dict(outcome.findings),
         firings=tuple(outcome.firings),
+        rule_base_model=rule_base,
+        scenario_model=scenario_model,
     )
 
 

@@ -162,8 +162,8 @@ def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
                             " unknown")
         if graph.out_degree(finding) == 0:
             warnings.append(f"findings.{finding_id}: no rule reads this finding")
-    for fact_id in rule_base.facts:
-        if graph.out_degree(node("fact", fact_id)) == 0:
+    for fact_id, spec in rule_base.facts.items():
+        if not spec.context and graph.out_degree(node("fact", fact_id)) == 0:
             warnings.append(f"facts.{fact_id}: no rule reads this fact")
     moved = {c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]}
     from .loader import leaf_criteria

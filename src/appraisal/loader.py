@@ -462,3 +462,106 @@ def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:
 def unknown(kind: str, name: str, known: Mapping[str, Any] | list[str], loc: Location) -> AppraisalError:
     """An unknown-reference error with a did-you-mean suggestion."""
     return UnknownReferenceError(kind, name, list(known), loc)
+
+
+# --------------------------------------------------------------------------- bundled files
+
+DEFAULT_SCENARIO = "birmingham-2014"
+
+
+def bundled_root() -> Path:
+    """Where the bundled ``rules/`` and ``scenarios/`` live, installed or in a checkout."""
+    installed = Path(__file__).parent / "bundled"
+    if (installed / "scenarios").is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2]
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with appraisal, by name (file name without ``.yaml``)."""
+    folder = bundled_root() / "scenarios"
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def resolve_scenario(name: str | None) -> Path:
+    """A path as given if it exists, else a bundled scenario of that name."""
+    if name is None:
+        return bundled_scenarios()[DEFAULT_SCENARIO]
+    path = Path(name)
+    if path.exists():
+        return path
+    bundled = bundled_scenarios()
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if stem in bundled and path.parent == Path("."):
+        return bundled[stem]
+    if path.suffix:
+        raise ScenarioLoadError("file not found", Location(name))
+    raise UnknownReferenceError("scenario (no such file or bundled scenario)", name, bundled,
+                                Location(name))
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What ``validate`` found: errors make a file unusable, warnings are advice."""
+
+    path: str
+    kind: str
+    errors: tuple[AppraisalError, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def validate_file(path: str | Path) -> ValidationResult:
+    """Check a rule base or a scenario, collecting every problem rather than the first."""
+    from .graph import build_graph, structural_warnings
+
+    file_path = Path(path)
+    shown = display_path(file_path)
+    try:
+        data, _ = read_yaml(file_path)
+    except AppraisalError as error:
+        return ValidationResult(shown, "unknown", (error,))
+    kind = "rule base" if isinstance(data, dict) and "criteria" in data else "scenario"
+    try:
+        if kind == "rule base":
+            rule_base, marks = load_rule_base(file_path)
+        else:
+            loaded = load_scenario(file_path)
+            rule_base, marks = load_rule_base(Path(loaded.rule_base_path))
+    except ValidationReport as report:
+        return ValidationResult(shown, kind, report.errors)
+    except AppraisalError as error:
+        return ValidationResult(shown, kind, (error,))
+    graph = build_graph(rule_base)
+    warnings = [f"{marks.path}: {w}" for w in structural_warnings(graph, rule_base)]
+    warnings += [f"{marks.path}: {w}" for w in judgement_warnings(rule_base, marks)]
+    return ValidationResult(shown, kind, (), tuple(warnings))
+
+
+def judgement_warnings(rule_base: RuleBase, marks: Marks) -> list[str]:
+    """Every judgement (weight, baseline, rule, gate, verdict) lacking a rationale or a source."""
+    found: list[str] = []
+
+    def check(key_path: KeyPath, item: Any) -> None:
+        missing = [name for name in ("rationale", "source") if getattr(item, name) is None]
+        if missing:
+            where = marks.locate(key_path)
+            found.append(f"{where.line}: {where.field}: no {' and no '.join(missing)}")
+
+    for criterion_id, key_path in criteria_paths(rule_base).items():
+        node: Any = rule_base.criteria
+        for part in key_path[1:]:
+            node = node[part] if isinstance(node, dict) else getattr(node, str(part))
+        check(key_path, node)
+        del criterion_id
+    for section in ("gates", "rules"):
+        for item_id, item in getattr(rule_base, section).items():
+            check((section, item_id), item)
+    for option_id, option in rule_base.options.items():
+        for criterion_id, value in option.values.items():
+            check(("options", option_id, "values", criterion_id), value)
+    for index, verdict in enumerate(rule_base.verdicts):
+        check(("verdicts", index), verdict)
+    return found

@@ -271,6 +271,8 @@ class FactSpec(_Base):
     scale: Identifier | None = None
     unit: str | None = None
     description: str | None = None
+    context: bool = False
+    """Recorded for the reader, deliberately read by no rule."""
 
     @model_validator(mode="after")
     def _scale_iff_level(self) -> FactSpec:

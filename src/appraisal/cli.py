@@ -1,0 +1,262 @@
+"""The ``appraisal`` command line.
+
+The only module that prints. It maps ``AppraisalError`` (bad input) to one
+clear message and exit code 2; anything else is a bug: exit code 1 with a short
+message, and the traceback only with ``--debug``. Heavy modules are imported
+inside each command, so ``--help`` and small commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+FORMATS = ("text", "json", "md", "html")
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _weights(pairs: Sequence[str]) -> dict[str, float]:
+    from .errors import AppraisalError, Location
+
+    weights: dict[str, float] = {}
+    for pair in pairs:
+        name, _, number = pair.partition("=")
+        try:
+            weights[name] = float(number)
+        except ValueError:
+            raise AppraisalError(f"expected CRITERION=NUMBER, found {pair!r}",
+                                 Location("--weight")) from None
+        if weights[name] < 0:
+            raise AppraisalError(f"weights cannot be negative ({pair})", Location("--weight"))
+    return weights
+
+
+def _appraise(scenario: str | None, weight_pairs: Sequence[str] = ()) -> Any:
+    from .appraise import appraise
+    from .errors import Location, UnknownReferenceError
+    from .loader import criteria_paths, load_scenario, resolve_scenario
+
+    loaded = load_scenario(resolve_scenario(scenario))
+    weights = _weights(weight_pairs)
+    known = criteria_paths(loaded.rule_base)
+    for name in weights:
+        if name not in known:
+            raise UnknownReferenceError("criterion", name, known, Location("--weight"))
+    return appraise(loaded, weights=weights)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Appraise a scenario and show the ranking, verdicts and their drivers."""
+    from . import render
+
+    appraisal = _appraise(args.scenario, args.weight)
+    if args.format == "json":
+        _emit(render.appraisal_json(appraisal, args.top), args.output)
+    elif args.format == "md":
+        _emit(render.appraisal_markdown(appraisal, args.top), args.output)
+    elif args.format == "html":
+        _emit(render.appraisal_html(appraisal), args.output)
+    else:
+        console = _console()
+        if args.output:
+            console = _file_console(args.output)
+        console.print(render.appraisal_renderable(appraisal, args.top))
+    return EXIT_OK
+
+
+def _file_console(path: str) -> Any:
+    from rich.console import Console
+
+    return Console(file=open(path, "w", encoding="utf-8"), width=120, highlight=False)  # noqa: SIM115
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check rule bases or scenarios, reporting every problem found."""
+    from rich.markup import escape
+
+    from .loader import validate_file
+
+    console = _console()
+    status = EXIT_OK
+    for path in args.paths:
+        result = validate_file(path)
+        if result.errors:
+            status = EXIT_BAD_INPUT
+            for error in result.errors:
+                console.print(f"[red]error[/red] {escape(str(error))}")
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/yellow] {escape(warning)}")
+        if result.warnings and args.strict:
+            status = EXIT_BAD_INPUT
+        verdict = "invalid" if result.errors else "valid"
+        console.print(
+            f"{result.path}: {result.kind} {verdict} ({len(result.errors)} error(s),"
+            f" {len(result.warnings)} warning(s))"
+        )
+    return status
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Appraise several scenarios and show them side by side."""
+    import json
+
+    from . import render
+
+    appraisals = [_appraise(name) for name in args.scenarios]
+    if args.format == "json":
+        data = [
+            {
+                "scenario": a.scenario,
+                "recommended": a.recommended,
+                "options": {o.id: {"rank": o.rank, "score": round(o.score, 6),
+                                   "verdict": o.verdict, "excluded": o.excluded}
+                            for o in a.options},
+            }
+            for a in appraisals
+        ]
+        _emit(json.dumps(data, indent=2), args.output)
+    else:
+        _console().print(render.comparison_renderable(appraisals))
+    return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Export the rule base graph of a scenario (or of a rule base file)."""
+    from . import render
+    from .graph import build_graph
+    from .loader import load_rule_base, load_scenario, read_yaml, resolve_scenario
+
+    path = resolve_scenario(args.path)
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and "criteria" in data:
+        rule_base, _ = load_rule_base(path)
+    else:
+        rule_base = load_scenario(path).rule_base
+    graph = build_graph(rule_base)
+    text = render.graph_dot(graph) if args.format == "dot" else render.graph_mermaid(graph)
+    _emit(text, args.output)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of a rule base or scenario file, for editors."""
+    import json
+
+    from .models import RuleBase, Scenario
+
+    model = RuleBase if args.kind == "rule-base" else Scenario
+    _emit(json.dumps(model.model_json_schema(), indent=2), args.output)
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the bundled scenarios."""
+    from .loader import bundled_scenarios, read_yaml
+
+    for name, path in bundled_scenarios().items():
+        data, _ = read_yaml(path)
+        title = data.get("title", "") if isinstance(data, dict) else ""
+        sys.stdout.write(f"{name}\t{title}\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="appraisal",
+        description="Rules-based options appraisal: evidence and rules in, ranked and explained"
+        " verdicts out. With no command, appraises the bundled Birmingham 2014 scenario.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str) -> Any:
+        sub = commands.add_parser(name, help=help_, description=help_)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    scenario_help = "scenario file, or the name of a bundled one (default: birmingham-2014)"
+    run = add("run", cmd_run, "appraise a scenario: ranking, scores, verdicts and their drivers")
+    run.add_argument("scenario", nargs="?", help=scenario_help)
+    run.add_argument("--format", choices=FORMATS, default="text")
+    run.add_argument("--top", type=int, default=3, help="drivers shown per option (default 3)")
+    run.add_argument("--weight", action="append", default=[], metavar="CRITERION=W",
+                     help="override a criterion's weight (repeatable)")
+    run.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+    validate = add("validate", cmd_validate, "check rule bases or scenarios for every problem")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    compare = add("compare", cmd_compare, "appraise several scenarios side by side")
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    compare.add_argument("--format", choices=("text", "json"), default="text")
+    compare.add_argument("-o", "--output")
+
+    graph = add("graph", cmd_graph, "export the graph of causes, rules, findings and options")
+    graph.add_argument("path", nargs="?", help="scenario or rule base (default: birmingham-2014)")
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph.add_argument("-o", "--output")
+
+    schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files")
+    schema.add_argument("kind", choices=("rule-base", "scenario"))
+    schema.add_argument("-o", "--output")
+
+    add("list", cmd_list, "list the bundled scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``appraisal`` command; returns the exit code."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args([*argv, "run"])
+    from rich.markup import escape
+
+    from .errors import AppraisalError
+
+    try:
+        return int(args.handler(args))
+    except AppraisalError as error:
+        _console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(error))}",
+                                    soft_wrap=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug, not bad input
+        if args.debug:
+            raise
+        sys.stderr.write(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in appraisal; rerun with --debug for the traceback and report it.\n"
+        )
+        return EXIT_BUG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
