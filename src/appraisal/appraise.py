@@ -188,8 +188,10 @@ def appraise_facts(
             i
             for i, rule in enumerate(rule_base.verdicts)
             if rule.otherwise
-            or (rule.when is not None
-                and evaluate_condition(rule.when, outcome.facts, compiled.scales, metrics) is True)
+            or (
+                rule.when is not None
+                and evaluate_condition(rule.when, outcome.facts, compiled.scales, metrics) is True
+            )
         )
         results.append(
             OptionResult(

@@ -52,7 +52,10 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
         graph.add_node(node("problem", problem_id), kind="problem", id=problem_id)
     for cause_id in rule_base.causes:
         graph.add_node(node("cause", cause_id), kind="cause", id=cause_id)
-    causal = {**{p: "problem" for p in rule_base.problems}, **{c: "cause" for c in rule_base.causes}}
+    causal = {
+        **{p: "problem" for p in rule_base.problems},
+        **{c: "cause" for c in rule_base.causes},
+    }
     for cause_id, cause in rule_base.causes.items():
         for target in cause.drives:
             graph.add_edge(node("cause", cause_id), node(causal[target], target), kind="drives")
@@ -60,7 +63,9 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
     for option_id, option in rule_base.options.items():
         graph.add_node(node("option", option_id), kind="option", id=option_id)
         for target in option.addresses:
-            graph.add_edge(node("option", option_id), node(causal[target], target), kind="addresses")
+            graph.add_edge(
+                node("option", option_id), node(causal[target], target), kind="addresses"
+            )
     for rule_id, rule in rule_base.rules.items():
         rule_node = node("rule", rule_id)
         graph.add_node(rule_node, kind="rule", id=rule_id)
@@ -77,8 +82,9 @@ def _add_criteria(graph: nx.DiGraph, criteria: dict[str, Criterion], parent: str
     for criterion_id, criterion in criteria.items():
         graph.add_node(node("criterion", criterion_id), kind="criterion", id=criterion_id)
         if parent is not None:
-            graph.add_edge(node("criterion", parent), node("criterion", criterion_id),
-                           kind="contains")
+            graph.add_edge(
+                node("criterion", parent), node("criterion", criterion_id), kind="contains"
+            )
         _add_criteria(graph, criterion.children, criterion_id)
 
 
@@ -105,16 +111,17 @@ def _add_effect(
 
 
 def _refuse_cycles(graph: nx.DiGraph, rule_base: RuleBase) -> None:
-    for kinds, what in (({"rule", "finding"}, "derived findings"), ({"cause", "problem"}, "causes")):
+    for kinds, what in (
+        ({"rule", "finding"}, "derived findings"),
+        ({"cause", "problem"}, "causes"),
+    ):
         sub = graph.subgraph(n for n, k in graph.nodes(data="kind") if k in kinds)
         try:
             cycle = nx.find_cycle(sub)
         except nx.NetworkXNoCycle:
             continue
         names = [edge[0] for edge in cycle] + [cycle[0][0]]
-        raise GraphCycleError(
-            f"cycle among {what}: {' -> '.join(names)}", names
-        )
+        raise GraphCycleError(f"cycle among {what}: {' -> '.join(names)}", names)
 
 
 def rule_order(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
@@ -125,9 +132,7 @@ def rule_order(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
     """
     position = {node("rule", r): i for i, r in enumerate(rule_base.rules)}
     sub = graph.subgraph(n for n, k in graph.nodes(data="kind") if k in ("rule", "finding", "fact"))
-    ordered = nx.lexicographical_topological_sort(
-        sub, key=lambda n: (position.get(n, -1), n)
-    )
+    ordered = nx.lexicographical_topological_sort(sub, key=lambda n: (position.get(n, -1), n))
     return [graph.nodes[n]["id"] for n in ordered if graph.nodes[n]["kind"] == "rule"]
 
 
@@ -158,19 +163,24 @@ def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
     for finding_id in rule_base.findings:
         finding = node("finding", finding_id)
         if graph.in_degree(finding) == 0:
-            warnings.append(f"findings.{finding_id}: no rule derives this finding; it is always"
-                            " unknown")
+            warnings.append(
+                f"findings.{finding_id}: no rule derives this finding; it is always unknown"
+            )
         if graph.out_degree(finding) == 0:
             warnings.append(f"findings.{finding_id}: no rule reads this finding")
     for fact_id, spec in rule_base.facts.items():
         if not spec.context and graph.out_degree(node("fact", fact_id)) == 0:
             warnings.append(f"facts.{fact_id}: no rule reads this fact")
-    moved = {c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]}
+    moved = {
+        c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]
+    }
     from .loader import leaf_criteria
 
     for criterion_id in leaf_criteria(rule_base):
         baselines = {o.values[criterion_id].value for o in rule_base.options.values()}
         if criterion_id not in moved and len(baselines) == 1:
-            warnings.append(f"criteria.{criterion_id}: every option has the same baseline and"
-                            " no rule moves it, so it cannot separate options")
+            warnings.append(
+                f"criteria.{criterion_id}: every option has the same baseline and"
+                " no rule moves it, so it cannot separate options"
+            )
     return warnings

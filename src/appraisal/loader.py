@@ -12,7 +12,6 @@ parent's item by item, so a what-if states only what changes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import (
     AppraisalError,
+    GraphCycleError,
     Location,
     ScenarioLoadError,
     UnknownReferenceError,
@@ -69,18 +69,6 @@ def format_key_path(key_path: KeyPath) -> str | None:
     return text or None
 
 
-@contextmanager
-def source_context(path: str) -> Iterator[None]:
-    """Attach ``path`` to errors raised inside that do not name a file yet."""
-    try:
-        yield
-    except AppraisalError as error:
-        if error.location.path is None:
-            loc = error.location
-            error.location = Location(path, loc.line, loc.column, loc.field)
-        raise
-
-
 # --------------------------------------------------------------------------- YAML
 
 
@@ -106,7 +94,9 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = error.problem or "invalid YAML"
-        raise ScenarioLoadError(f"YAML syntax error: {problem}", Location(shown, line, column)) from error
+        raise ScenarioLoadError(
+            f"YAML syntax error: {problem}", Location(shown, line, column)
+        ) from error
     except yaml.YAMLError as error:
         raise ScenarioLoadError(f"YAML error: {error}", Location(shown)) from error
     finally:
@@ -209,8 +199,11 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> KeyPath:
             node = node["not"]
         elif isinstance(part, str) and not isinstance(node, dict | list):
             break
-        elif isinstance(node, dict) and isinstance(part, str) and part not in (
-            "all", "any", "not", "known", "compare", "derive", "adjust", "set", "fail_gate"
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part
+            not in ("all", "any", "not", "known", "compare", "derive", "adjust", "set", "fail_gate")
         ):
             path.append(part)  # a missing field: name it
             break
@@ -241,8 +234,13 @@ def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:
     rule_base = validate_model(RuleBase, data, marks)
     problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
     _raise_all(problems)
-    with source_context(marks.path):
-        build_graph(rule_base)  # cycles among findings or causes
+    try:
+        build_graph(rule_base)  # refuses cycles among findings or causes
+    except GraphCycleError as error:
+        kind, _, item_id = error.nodes[0].partition(":")
+        section = {"rule": "rules", "finding": "findings", "cause": "causes"}.get(kind, kind)
+        error.location = marks.locate((section, item_id))
+        raise
     return rule_base, marks
 
 
@@ -328,51 +326,78 @@ def _raise_all(problems: list[AppraisalError]) -> None:
 
 def check_rule_base(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
     """Every cross-reference in a rule base, except inside rules (see rules.py)."""
-    problems: list[AppraisalError] = []
-    leaves = leaf_criteria(rule_base)
-    causal_ids = [*rule_base.causes, *rule_base.problems]
+    return (
+        _check_vocabulary(rule_base, marks)
+        + _check_options_and_causes(rule_base, marks)
+        + _check_citations_and_verdicts(rule_base, marks)
+    )
 
+
+def _check_vocabulary(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Criteria ids unique across the tree; scales sound; facts and findings distinct."""
+    problems: list[AppraisalError] = []
+    seen: set[str] = set()
+    for criterion_id, key_path in _walk_criteria(rule_base.criteria, ("criteria",)):
+        if criterion_id in seen:
+            message = f"criterion id {criterion_id!r} is used twice in the criteria tree"
+            problems.append(ScenarioLoadError(message, marks.locate(key_path)))
+        seen.add(criterion_id)
     for scale_id, levels in rule_base.scales.items():
         if len(levels) < 2 or len(set(levels)) != len(levels):
-            problems.append(ScenarioLoadError(
-                "a scale lists at least two distinct levels", marks.locate(("scales", scale_id))))
+            message = "a scale lists at least two distinct levels"
+            problems.append(ScenarioLoadError(message, marks.locate(("scales", scale_id))))
     for section in ("facts", "findings"):
         for fact_id, spec in getattr(rule_base, section).items():
             if spec.scale is not None and spec.scale not in rule_base.scales:
-                problems.append(unknown("scale", spec.scale, rule_base.scales,
-                                        marks.locate((section, fact_id, "scale"))))
-    for fact_id in set(rule_base.facts) & set(rule_base.findings):
-        problems.append(ScenarioLoadError(
-            f"{fact_id!r} is declared both as a fact and as a finding",
-            marks.locate(("findings", fact_id))))
+                where = marks.locate((section, fact_id, "scale"))
+                problems.append(unknown("scale", spec.scale, rule_base.scales, where))
+    for fact_id in sorted(set(rule_base.facts) & set(rule_base.findings)):
+        message = f"{fact_id!r} is declared both as a fact and as a finding"
+        problems.append(ScenarioLoadError(message, marks.locate(("findings", fact_id))))
+    return problems
+
+
+def _check_options_and_causes(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Causal links and option targets exist; every option values every leaf criterion."""
+    problems: list[AppraisalError] = []
+    leaves = leaf_criteria(rule_base)
+    causal_ids = [*rule_base.causes, *rule_base.problems]
     for cause_id, cause in rule_base.causes.items():
         for index, target in enumerate(cause.drives):
             if target not in causal_ids:
-                problems.append(unknown("cause or problem", target, causal_ids,
-                                        marks.locate(("causes", cause_id, "drives", index))))
+                where = marks.locate(("causes", cause_id, "drives", index))
+                problems.append(unknown("cause or problem", target, causal_ids, where))
     for option_id, option in rule_base.options.items():
         for index, target in enumerate(option.addresses):
             if target not in causal_ids:
-                problems.append(unknown("cause or problem", target, causal_ids,
-                                        marks.locate(("options", option_id, "addresses", index))))
+                where = marks.locate(("options", option_id, "addresses", index))
+                problems.append(unknown("cause or problem", target, causal_ids, where))
         for criterion_id in option.values:
             if criterion_id not in leaves:
-                problems.append(unknown("leaf criterion", criterion_id, leaves,
-                                        marks.locate(("options", option_id, "values", criterion_id))))
+                where = marks.locate(("options", option_id, "values", criterion_id))
+                problems.append(unknown("leaf criterion", criterion_id, leaves, where))
         missing = [c for c in leaves if c not in option.values]
         if missing:
-            problems.append(ScenarioLoadError(
-                f"no baseline value for criteria {', '.join(missing)}",
-                marks.locate(("options", option_id, "values"))))
+            message = f"no baseline value for criteria {', '.join(missing)}"
+            where = marks.locate(("options", option_id, "values"))
+            problems.append(ScenarioLoadError(message, where))
+    return problems
+
+
+def _check_citations_and_verdicts(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Citations name declared documents; the verdict list ends in one ``otherwise``."""
+    problems: list[AppraisalError] = []
     for key_path, source in iter_sources(rule_base):
         if source.document not in rule_base.documents:
-            problems.append(unknown("document", source.document, rule_base.documents,
-                                    marks.locate((*key_path, "source", "document"))))
+            where = marks.locate((*key_path, "source", "document"))
+            problems.append(unknown("document", source.document, rule_base.documents, where))
     verdicts = rule_base.verdicts
     if not verdicts[-1].otherwise or any(v.otherwise for v in verdicts[:-1]):
-        problems.append(ScenarioLoadError(
+        message = (
             "the last verdict rule, and only the last, is 'otherwise: true', so every option"
-            " gets a verdict", marks.locate(("verdicts",))))
+            " gets a verdict"
+        )
+        problems.append(ScenarioLoadError(message, marks.locate(("verdicts",))))
     return problems
 
 
@@ -387,31 +412,51 @@ def check_scenario(
     for evidence_id, item in layer.evidence.items():
         spec = rule_base.facts.get(evidence_id)
         if spec is None:
-            problems.append(unknown("fact", evidence_id, rule_base.facts,
-                                    marks.locate(("evidence", evidence_id))))
+            problems.append(
+                unknown(
+                    "fact", evidence_id, rule_base.facts, marks.locate(("evidence", evidence_id))
+                )
+            )
             continue
         if item.value is not None:
             problem = value_problem(item.value, spec, rule_base)
             if problem:
-                problems.append(ScenarioLoadError(
-                    problem, marks.locate(("evidence", evidence_id, "value"))))
+                problems.append(
+                    ScenarioLoadError(problem, marks.locate(("evidence", evidence_id, "value")))
+                )
         if item.range is not None and spec.type != "number":
-            problems.append(ScenarioLoadError(
-                "only numeric evidence has a range", marks.locate(("evidence", evidence_id, "range"))))
+            problems.append(
+                ScenarioLoadError(
+                    "only numeric evidence has a range",
+                    marks.locate(("evidence", evidence_id, "range")),
+                )
+            )
         if item.source.document not in known_documents:
-            problems.append(unknown("document", item.source.document, known_documents,
-                                    marks.locate(("evidence", evidence_id, "source", "document"))))
+            problems.append(
+                unknown(
+                    "document",
+                    item.source.document,
+                    known_documents,
+                    marks.locate(("evidence", evidence_id, "source", "document")),
+                )
+            )
     all_criteria = criteria_paths(rule_base)
     for criterion_id in layer.weights:
         if criterion_id not in all_criteria:
-            problems.append(unknown("criterion", criterion_id, all_criteria,
-                                    marks.locate(("weights", criterion_id))))
+            problems.append(
+                unknown(
+                    "criterion", criterion_id, all_criteria, marks.locate(("weights", criterion_id))
+                )
+            )
     return problems
 
 
 def iter_sources(rule_base: RuleBase) -> Iterator[tuple[KeyPath, Source]]:
     """Every citation in a rule base, with the key path it sits at."""
-    def walk(criteria: Mapping[str, Criterion], prefix: KeyPath) -> Iterator[tuple[KeyPath, Source]]:
+
+    def walk(
+        criteria: Mapping[str, Criterion], prefix: KeyPath
+    ) -> Iterator[tuple[KeyPath, Source]]:
         for criterion_id, criterion in criteria.items():
             if criterion.source:
                 yield (*prefix, criterion_id), criterion.source
@@ -431,17 +476,25 @@ def iter_sources(rule_base: RuleBase) -> Iterator[tuple[KeyPath, Source]]:
             yield ("verdicts", index), verdict.source
 
 
+def _walk_criteria(
+    criteria: Mapping[str, Criterion], prefix: KeyPath
+) -> Iterator[tuple[str, KeyPath]]:
+    for criterion_id, criterion in criteria.items():
+        yield criterion_id, (*prefix, criterion_id)
+        yield from _walk_criteria(criterion.children, (*prefix, criterion_id, "children"))
+
+
+def _criterion_at(rule_base: RuleBase, key_path: KeyPath) -> Criterion:
+    """The criterion at ``('criteria', a, 'children', b, ...)``."""
+    criterion = rule_base.criteria[str(key_path[1])]
+    for part in key_path[3::2]:
+        criterion = criterion.children[str(part)]
+    return criterion
+
+
 def criteria_paths(rule_base: RuleBase) -> dict[str, KeyPath]:
     """Every criterion id (at any level) with its key path in the file."""
-    found: dict[str, KeyPath] = {}
-
-    def walk(criteria: Mapping[str, Criterion], prefix: KeyPath) -> None:
-        for criterion_id, criterion in criteria.items():
-            found[criterion_id] = (*prefix, criterion_id)
-            walk(criterion.children, (*prefix, criterion_id, "children"))
-
-    walk(rule_base.criteria, ("criteria",))
-    return found
+    return dict(_walk_criteria(rule_base.criteria, ("criteria",)))
 
 
 def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:
@@ -459,7 +512,9 @@ def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:
     return found
 
 
-def unknown(kind: str, name: str, known: Mapping[str, Any] | list[str], loc: Location) -> AppraisalError:
+def unknown(
+    kind: str, name: str, known: Mapping[str, Any] | list[str], loc: Location
+) -> AppraisalError:
     """An unknown-reference error with a did-you-mean suggestion."""
     return UnknownReferenceError(kind, name, list(known), loc)
 
@@ -496,8 +551,9 @@ def resolve_scenario(name: str | None) -> Path:
         return bundled[stem]
     if path.suffix:
         raise ScenarioLoadError("file not found", Location(name))
-    raise UnknownReferenceError("scenario (no such file or bundled scenario)", name, bundled,
-                                Location(name))
+    raise UnknownReferenceError(
+        "scenario (no such file or bundled scenario)", name, bundled, Location(name)
+    )
 
 
 # --------------------------------------------------------------------------- validate
@@ -550,12 +606,8 @@ def judgement_warnings(rule_base: RuleBase, marks: Marks) -> list[str]:
             where = marks.locate(key_path)
             found.append(f"{where.line}: {where.field}: no {' and no '.join(missing)}")
 
-    for criterion_id, key_path in criteria_paths(rule_base).items():
-        node: Any = rule_base.criteria
-        for part in key_path[1:]:
-            node = node[part] if isinstance(node, dict) else getattr(node, str(part))
-        check(key_path, node)
-        del criterion_id
+    for key_path in criteria_paths(rule_base).values():
+        check(key_path, _criterion_at(rule_base, key_path))
     for section in ("gates", "rules"):
         for item_id, item in getattr(rule_base, section).items():
             check((section, item_id), item)

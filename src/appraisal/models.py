@@ -178,9 +178,7 @@ class NotOf(_Base):
 
 def _condition_tag(raw: Any) -> str | None:
     if isinstance(raw, BaseModel):
-        return {AllOf: "all", AnyOf: "any", NotOf: "not", Known: "known"}.get(
-            type(raw), "compare"
-        )
+        return {AllOf: "all", AnyOf: "any", NotOf: "not", Known: "known"}.get(type(raw), "compare")
     if not isinstance(raw, dict):
         return None
     for key in ("all", "any", "not", "known"):

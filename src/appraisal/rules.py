@@ -13,7 +13,7 @@ fixpoint and the declared order of rules never matters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -153,20 +153,35 @@ def check_rules(rule_base: RuleBase, marks: object) -> list[AppraisalError]:
             if isinstance(effect, DeriveEffect):
                 spec = rule_base.findings.get(effect.derive)
                 if spec is None:
-                    problems.append(unknown("finding", effect.derive, rule_base.findings,
-                                            marks.locate((*at, "derive"))))
+                    problems.append(
+                        unknown(
+                            "finding",
+                            effect.derive,
+                            rule_base.findings,
+                            marks.locate((*at, "derive")),
+                        )
+                    )
                     continue
                 problem = value_problem(effect.value, spec, rule_base)
                 if problem:
                     problems.append(RuleSyntaxError(problem, marks.locate((*at, "value"))))
                 continue
             if effect.option not in rule_base.options:
-                problems.append(unknown("option", effect.option, rule_base.options,
-                                        marks.locate((*at, "option"))))
+                problems.append(
+                    unknown(
+                        "option", effect.option, rule_base.options, marks.locate((*at, "option"))
+                    )
+                )
             if isinstance(effect, FailGateEffect):
                 if effect.fail_gate not in rule_base.gates:
-                    problems.append(unknown("gate", effect.fail_gate, rule_base.gates,
-                                            marks.locate((*at, "fail_gate"))))
+                    problems.append(
+                        unknown(
+                            "gate",
+                            effect.fail_gate,
+                            rule_base.gates,
+                            marks.locate((*at, "fail_gate")),
+                        )
+                    )
                 continue
             target = effect.adjust if isinstance(effect, AdjustEffect) else effect.set
             if target not in leaves:
@@ -202,20 +217,35 @@ def check_condition(
         parts = condition.all if isinstance(condition, AllOf) else condition.any
         key = "all" if isinstance(condition, AllOf) else "any"
         for index, part in enumerate(parts):
-            problems += check_condition(part, rule_base, marks, (*key_path, key, index),
-                                        metrics=metrics)
+            problems += check_condition(
+                part, rule_base, marks, (*key_path, key, index), metrics=metrics
+            )
         return problems
     if isinstance(condition, NotOf):
-        return check_condition(condition.not_, rule_base, marks, (*key_path, "not"),
-                               metrics=metrics)
+        return check_condition(
+            condition.not_, rule_base, marks, (*key_path, "not"), metrics=metrics
+        )
     if isinstance(condition, Known):
         if condition.known not in known:
             problems.append(unknown("fact", condition.known, known, locate("known")))
         return problems
+    return _check_comparison(condition, rule_base, known, locate, metrics=metrics)
+
+
+def _check_comparison(
+    condition: Comparison,
+    rule_base: RuleBase,
+    known: Mapping[str, FactSpec],
+    locate: Callable[..., Location],
+    *,
+    metrics: bool,
+) -> list[AppraisalError]:
+    from .loader import unknown
+
     if condition.metric is not None:
         if not metrics:
-            return [RuleSyntaxError("'metric' may be tested only in verdict rules",
-                                    locate("metric"))]
+            message = "'metric' may be tested only in verdict rules"
+            return [RuleSyntaxError(message, locate("metric"))]
         subject = METRICS.get(condition.metric)
         if subject is None:
             return [unknown("metric", condition.metric, METRICS, locate("metric"))]
@@ -223,24 +253,27 @@ def check_condition(
         subject = known.get(str(condition.fact))
         if subject is None:
             return [unknown("fact", str(condition.fact), known, locate("fact"))]
+    problems: list[AppraisalError] = []
     op, operand = condition.operator, condition.operand
     if op in _ORDERING and subject.type in ("boolean", "text"):
-        problems.append(RuleSyntaxError(
-            f"{subject.type} facts compare only with eq or ne, not {op}", locate(op)))
-    if isinstance(operand, FactRef):
-        other = known.get(operand.fact)
-        if other is None:
-            problems.append(unknown("fact", operand.fact, known, locate(op, "fact")))
-        elif (other.type, other.scale) != (subject.type, subject.scale):
-            problems.append(RuleSyntaxError(
-                f"cannot compare {condition.subject!r} ({subject.type}) with"
-                f" {operand.fact!r} ({other.type})", locate(op)))
-        elif operand.times != 1.0 and subject.type != "number":
-            problems.append(RuleSyntaxError("'times' scales numbers only", locate(op, "times")))
+        message = f"{subject.type} facts compare only with eq or ne, not {op}"
+        problems.append(RuleSyntaxError(message, locate(op)))
+    if not isinstance(operand, FactRef):
+        problem = value_problem(operand, subject, rule_base)
+        if problem:
+            problems.append(RuleSyntaxError(f"{condition.subject}: {problem}", locate(op)))
         return problems
-    problem = value_problem(operand, subject, rule_base)
-    if problem:
-        problems.append(RuleSyntaxError(f"{condition.subject}: {problem}", locate(op)))
+    other = known.get(operand.fact)
+    if other is None:
+        problems.append(unknown("fact", operand.fact, known, locate(op, "fact")))
+    elif (other.type, other.scale) != (subject.type, subject.scale):
+        message = (
+            f"cannot compare {condition.subject!r} ({subject.type}) with"
+            f" {operand.fact!r} ({other.type})"
+        )
+        problems.append(RuleSyntaxError(message, locate(op)))
+    elif operand.times != 1.0 and subject.type != "number":
+        problems.append(RuleSyntaxError("'times' scales numbers only", locate(op, "times")))
     return problems
 
 
@@ -281,6 +314,15 @@ def evaluate_condition(
         return None if truth is None else not truth
     if isinstance(condition, Known):
         return facts.get(condition.known) is not None
+    return _evaluate_comparison(condition, facts, scales, metrics)
+
+
+def _evaluate_comparison(
+    condition: Comparison,
+    facts: Facts,
+    scales: Mapping[str, Mapping[str, int]],
+    metrics: Facts | None,
+) -> Truth:
     if condition.metric is not None:
         left = (metrics or {}).get(condition.metric)
         order: Mapping[str, int] | None = None

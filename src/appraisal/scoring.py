@@ -164,9 +164,7 @@ def score_options(
         contributions = _contributions(rule_base.criteria, option_values_, weights)
         by_horizon = {}
         for horizon, total_weight in horizon_weight.items():
-            part = sum(
-                contributions[c] for c, spec in leaves.items() if spec.horizon == horizon
-            )
+            part = sum(contributions[c] for c, spec in leaves.items() if spec.horizon == horizon)
             by_horizon[horizon] = part / total_weight if total_weight > 0 else 0.0
         scores[option_id] = OptionScore(
             option=option_id,
