@@ -46,6 +46,8 @@ class Location:
     field: str | None = None
 
     def __str__(self) -> str:
+        if self.path is None and self.line is None and not self.field:
+            return ""
         parts = [self.path or "<input>"]
         if self.line is not None:
             parts.append(str(self.line))
@@ -78,7 +80,8 @@ class AppraisalError(Exception):
         return self.location.field
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        where = str(self.location)
+        return f"{where}: {self.message}" if where else self.message
 
 
 class ScenarioLoadError(AppraisalError):

@@ -104,6 +104,9 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
     return data, Marks(shown, positions)
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _convert(
     node: yaml.Node,
     key_path: KeyPath,
@@ -112,6 +115,9 @@ def _convert(
     shown: str,
 ) -> Any:
     positions.setdefault(key_path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        where = Location(shown, node.start_mark.line + 1, node.start_mark.column + 1)
+        raise ScenarioLoadError(f"unsupported YAML tag {node.tag!r}", where)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -268,6 +274,8 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     evidence: dict[str, EvidenceItem] = {}
     evidence_locations: dict[str, Location] = {}
     weights: dict[str, float] = {}
+    weight_ranges: dict[str, tuple[float, float]] = {}
+    weight_spread: float | None = None
     documents: dict[str, Document] = {}
     for file_path, layer, marks in reversed(layers):  # the base first, variants over it
         if layer.rule_base is not None:
@@ -275,6 +283,9 @@ def load_scenario(path: str | Path) -> LoadedScenario:
             rule_base_marks_at = marks.locate(("rule_base",))
         documents.update(layer.documents)
         weights.update(layer.weights)
+        weight_ranges.update(layer.weight_ranges)
+        if layer.weight_spread is not None:
+            weight_spread = layer.weight_spread
         for evidence_id, item in layer.evidence.items():
             evidence[evidence_id] = item
             evidence_locations[evidence_id] = marks.locate(("evidence", evidence_id))
@@ -302,6 +313,8 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         documents=documents,
         evidence=evidence,
         weights=weights,
+        weight_ranges=weight_ranges,
+        weight_spread=weight_spread,
         **inherited,
     )
     return LoadedScenario(
@@ -448,6 +461,10 @@ def check_scenario(
                     "criterion", criterion_id, all_criteria, marks.locate(("weights", criterion_id))
                 )
             )
+    for criterion_id in layer.weight_ranges:
+        if criterion_id not in all_criteria:
+            where = marks.locate(("weight_ranges", criterion_id))
+            problems.append(unknown("criterion", criterion_id, all_criteria, where))
     return problems
 
 

@@ -1,0 +1,109 @@
+"""Shared fixtures: a small rule base written inline, and the bundled files."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules" / "childrens-social-care.yaml"
+SCENARIOS = ROOT / "scenarios"
+BIRMINGHAM = SCENARIOS / "birmingham-2014.yaml"
+
+SMALL_RULE_BASE: dict[str, Any] = {
+    "id": "small",
+    "title": "A small rule base for tests",
+    "documents": {"doc": {"title": "A document"}},
+    "scales": {"strength": ["none", "weak", "strong"]},
+    "facts": {
+        "rate": {"type": "number"},
+        "national_rate": {"type": "number"},
+        "plan": {"type": "boolean"},
+        "support": {"type": "level", "scale": "strength"},
+    },
+    "findings": {"low_rate": {"type": "boolean"}},
+    "criteria": {
+        "benefit": {
+            "weight": 2,
+            "children": {
+                "now": {"weight": 1, "horizon": "short"},
+                "later": {"weight": 1, "horizon": "long"},
+            },
+        },
+        "cost": {"weight": 1, "horizon": "short", "direction": "minimise"},
+    },
+    "gates": {"feasible": {"name": "Feasible"}},
+    "problems": {"harm": {"name": "Harm"}},
+    "causes": {"neglect": {"name": "Neglect", "drives": ["harm"]}},
+    "options": {
+        "wait": {
+            "name": "Wait",
+            "addresses": ["harm"],
+            "values": {"now": {"value": 50}, "later": {"value": 50}, "cost": {"value": 0}},
+        },
+        "act": {
+            "name": "Act",
+            "addresses": ["neglect"],
+            "values": {"now": {"value": 60}, "later": {"value": 70}, "cost": {"value": 40}},
+        },
+    },
+    "rules": {
+        "rate_low": {
+            "when": {"fact": "rate", "lt": {"fact": "national_rate", "times": 0.9}},
+            "then": [{"derive": "low_rate", "value": True}],
+            "source": "doc para 1",
+            "rationale": "Low rates hide risk.",
+        },
+        "waiting_is_risky": {
+            "when": {"fact": "low_rate", "eq": True},
+            "then": [{"option": "wait", "adjust": "now", "by": -30}],
+        },
+        "no_plan_no_action": {
+            "when": {"all": [{"fact": "plan", "eq": False}, {"fact": "support", "le": "weak"}]},
+            "then": [{"option": "act", "fail_gate": "feasible"}],
+        },
+    },
+    "verdicts": [
+        {"verdict": "not_considered_further", "when": {"metric": "excluded", "eq": True}},
+        {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+        {"verdict": "not_recommended", "otherwise": True},
+    ],
+}
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_rule_base(tmp_path: Path) -> Callable[..., Path]:
+    """Write the small rule base, with top-level keys replaced by ``overrides``."""
+
+    def make(name: str = "rules.yaml", **overrides: Any) -> Path:
+        data = copy.deepcopy(SMALL_RULE_BASE)
+        data.update(overrides)
+        return write_yaml(tmp_path / name, data)
+
+    return make
+
+
+@pytest.fixture
+def make_scenario(tmp_path: Path, make_rule_base: Callable[..., Path]) -> Callable[..., Path]:
+    """Write a scenario for the small rule base with the given evidence values."""
+
+    def make(name: str = "scenario.yaml", rule_base: Path | None = None, **values: Any) -> Path:
+        rule_base = rule_base or make_rule_base()
+        evidence = {
+            key: {"statement": f"{key} is {value}", "value": value, "source": "doc para 2"}
+            for key, value in values.items()
+        }
+        data = {"title": "A test scenario", "rule_base": rule_base.name, "evidence": evidence}
+        return write_yaml(tmp_path / name, data)
+
+    return make

@@ -1,0 +1,189 @@
+"""The command line, through a real subprocess, from a directory outside the project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from appraisal.cli import main
+
+from .conftest import BIRMINGHAM, RULES
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "appraisal.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(RULES.parents[1] / "src")},
+    )
+
+
+def test_default_runs_the_bundled_birmingham_scenario(tmp_path: Path) -> None:
+    result = run(cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Recommended: IV. Commissioner, expert panel and directions" in result.stdout
+    assert "not considered further" in result.stdout
+    assert "para 9.5" in result.stdout
+    assert "para 9.6" in result.stdout
+
+
+def test_run_json(tmp_path: Path) -> None:
+    result = run("run", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["scenario"] == "Birmingham children's social care, February 2014"
+    assert data["recommended"] == "commissioner"
+    first = data["options"][0]
+    assert {"id", "rank", "score", "short_term_score", "long_term_score", "verdict", "excluded"} <= (
+        set(first)
+    )
+    by_id = {o["id"]: o for o in data["options"]}
+    assert by_id["isle_of_wight"]["excluded"] is True
+    assert by_id["isle_of_wight"]["rank"] is None
+
+
+def test_run_a_bundled_what_if_by_name(tmp_path: Path) -> None:
+    result = run("run", "birmingham-2014-mature-providers", "--format", "json", cwd=tmp_path)
+    assert json.loads(result.stdout)["recommended"] == "commissioning_split"
+
+
+def test_run_markdown_to_file(tmp_path: Path) -> None:
+    result = run("run", str(BIRMINGHAM), "--format", "md", "-o", "out.md", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "out.md").read_text(encoding="utf-8")
+    assert text.startswith("# Birmingham children's social care")
+    assert "| 1 | IV. Commissioner, expert panel and directions |" in text
+
+
+def test_weight_override(tmp_path: Path) -> None:
+    result = run("run", "--weight", "acceptability=50", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["weights"]["acceptability"] == pytest.approx(50 / 59, abs=1e-6)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path / name
+
+
+BAD_INPUTS = [
+    # (file name, content, expected message)
+    ("syntax.yaml", "title: t\nevidence: [1\n", r"syntax\.yaml:3:1: YAML syntax error"),
+    ("dup.yaml", "title: t\ntitle: u\n", r"dup\.yaml:2:1: title: duplicate key 'title'"),
+    (
+        "unknown.yaml",
+        f"title: t\nrule_base: {RULES}\nevidence:\n  idaci:\n    statement: s\n    value: 1\n"
+        "    source: le-grand-2014 p\n",
+        r"unknown\.yaml:4:3: evidence\.idaci: unknown fact 'idaci' \(did you mean 'idaci_pct'\?\)",
+    ),
+    (
+        "negative.yaml",
+        f"title: t\nrule_base: {RULES}\nweights:\n  challenge: -2\n",
+        r"negative\.yaml:4:3: weights\.challenge: Input should be greater than or equal to 0",
+    ),
+    ("empty.yaml", "", r"empty\.yaml:1:1: the file is empty"),
+    (
+        "norules.yaml",
+        "title: t\nrule_base: missing-rules.yaml\n",
+        r"norules\.yaml:2:1: rule_base: rule base file 'missing-rules\.yaml' not found",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), BAD_INPUTS)
+def test_bad_input_gives_one_located_message(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    write(tmp_path, name, text)
+    result = run("run", name, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    import re
+
+    assert re.search(message, lines[0]), lines[0]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = run("run", "nowhere.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: nowhere.yaml: file not found"
+
+
+def test_cycle_in_rule_base(tmp_path: Path) -> None:
+    text = RULES.read_text(encoding="utf-8").replace(
+        "    when: {fact: idaci_pct, ge: 30}",
+        "    when: {fact: deprivation_high, eq: true}",
+    ).replace(
+        "  deprivation_high:\n    when: {any: [{fact: idaci_pct, ge: 30}",
+        "  deprivation_high:\n    when: {any: [{fact: deprivation_high, eq: true}",
+    )
+    rules = write(tmp_path, "cyclic.yaml", text)
+    result = run("validate", str(rules), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cycle among derived findings" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_validate_good_and_bad(tmp_path: Path) -> None:
+    good = run("validate", str(RULES), str(BIRMINGHAM), cwd=tmp_path)
+    assert good.returncode == 0, good.stdout
+    assert "rule base valid (0 error(s), 0 warning(s))" in good.stdout
+    bad = write(
+        tmp_path,
+        "bad.yaml",
+        f"title: t\nrule_base: {RULES}\nevidence:\n  idaci:\n    statement: s\n    value: 1\n"
+        "    source: le-grand-2014 p\n  child_population:\n    statement: s\n    value: many\n"
+        "    source: nodoc p\n",
+    )
+    result = run("validate", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout.count("error ") == 3  # every problem, not just the first
+
+
+def test_compare(tmp_path: Path) -> None:
+    result = run(
+        "compare", "birmingham-2014", "birmingham-2014-sustained-improvement", "--format", "json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [d["recommended"] for d in data] == ["commissioner", "watchful_waiting"]
+
+
+def test_graph_and_schema_and_list(tmp_path: Path) -> None:
+    mermaid = run("graph", cwd=tmp_path)
+    assert mermaid.stdout.startswith("flowchart LR")
+    assert "|fails|" in mermaid.stdout
+    dot = run("graph", str(RULES), "--format", "dot", cwd=tmp_path)
+    assert dot.stdout.startswith("digraph appraisal {")
+    schema = json.loads(run("schema", "scenario", cwd=tmp_path).stdout)
+    assert "evidence" in schema["properties"]
+    listing = run("list", cwd=tmp_path).stdout
+    assert "birmingham-2014\t" in listing
+
+
+def test_internal_errors_are_short_without_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import appraisal.cli as cli
+
+    def broken(args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "cmd_list", broken)
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main(["--debug", "list"])

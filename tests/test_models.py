@@ -1,0 +1,60 @@
+"""The YAML vocabulary: strict, frozen, with forgiving shorthands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from appraisal.models import Comparison, Condition, Criterion, Source, VerdictRule
+
+
+def test_source_one_line_shorthand() -> None:
+    assert Source.model_validate("report paras 7.1-7.3") == Source(
+        document="report", locator="paras 7.1-7.3"
+    )
+    assert str(Source(document="report", locator="para 9.5")) == "report, para 9.5"
+    assert Source.model_validate("report").locator is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"fact": "x"},  # no operator
+        {"fact": "x", "lt": 1, "gt": 2},  # two operators
+        {"fact": "x", "metric": "rank", "eq": 1},  # two subjects
+        {"fact": "x", "between": 1},  # unknown key
+    ],
+)
+def test_malformed_comparisons(raw: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(Condition).validate_python(raw)
+
+
+def test_condition_forms_are_discriminated_by_key() -> None:
+    adapter: TypeAdapter[Any] = TypeAdapter(Condition)
+    parsed = adapter.validate_python({"all": [{"known": "x"}, {"not": {"fact": "y", "eq": True}}]})
+    assert type(parsed).__name__ == "AllOf"
+    assert isinstance(parsed.all[1].not_, Comparison)
+
+
+def test_leaf_criteria_need_a_horizon() -> None:
+    with pytest.raises(ValidationError, match="needs a horizon"):
+        Criterion(weight=1)
+    with pytest.raises(ValidationError, match="greater than 0"):
+        Criterion(weight=-1, horizon="short")
+
+
+def test_verdict_rule_has_when_or_otherwise() -> None:
+    VerdictRule(verdict="x", otherwise=True)
+    with pytest.raises(ValidationError):
+        VerdictRule(verdict="x")
+    with pytest.raises(ValidationError):
+        VerdictRule(verdict="x", otherwise=True, when={"known": "y"})
+
+
+def test_models_are_frozen() -> None:
+    source = Source(document="d")
+    with pytest.raises(ValidationError):
+        source.document = "e"  # type: ignore[misc]
