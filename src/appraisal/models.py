@@ -293,6 +293,8 @@ class Criterion(_Judgement):
     direction: Literal["maximise", "minimise"] = "maximise"
     anchors: dict[int, str] = Field(default_factory=dict)
     children: dict[Identifier, Criterion] = Field(default_factory=dict)
+    weight_range: tuple[float, float] | None = None
+    """Plausible raw weights ``[low, high]``, sampled by weight sensitivity analysis."""
 
     @model_validator(mode="after")
     def _leaf_has_horizon(self) -> Criterion:
@@ -300,6 +302,14 @@ class Criterion(_Judgement):
             raise ValueError("a leaf criterion needs a horizon (short or long)")
         if self.children and self.horizon is not None:
             raise ValueError("only leaf criteria have a horizon; its children carry theirs")
+        return self
+
+    @model_validator(mode="after")
+    def _weight_in_range(self) -> Criterion:
+        if self.weight_range is not None:
+            low, high = self.weight_range
+            if not 0 <= low <= self.weight <= high:
+                raise ValueError("weight_range is [low, high] with 0 <= low <= weight <= high")
         return self
 
 
@@ -409,11 +419,24 @@ class Scenario(_Base):
     documents: dict[Identifier, Document] = Field(default_factory=dict)
     evidence: dict[Identifier, EvidenceItem] = Field(default_factory=dict)
     weights: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    weight_ranges: dict[Identifier, tuple[float, float]] = Field(default_factory=dict)
+    """Plausible raw weights ``[low, high]`` per criterion, for weight sensitivity analysis."""
+    weight_spread: float | None = Field(default=None, ge=0, le=1)
+    """Relative spread around every weight without a declared range (0.2: +/- 20%)."""
 
     @model_validator(mode="after")
     def _names_a_rule_base(self) -> Scenario:
         if self.rule_base is None and self.extends is None:
             raise ValueError("a scenario names its 'rule_base' (or 'extends' one that does)")
+        return self
+
+    @model_validator(mode="after")
+    def _weight_ranges_ordered(self) -> Scenario:
+        for criterion_id, (low, high) in self.weight_ranges.items():
+            if not 0 <= low <= high:
+                raise ValueError(
+                    f"weight_ranges.{criterion_id} is [low, high] with 0 <= low <= high"
+                )
         return self
 
 
