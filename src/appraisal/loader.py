@@ -83,7 +83,7 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
         raise ScenarioLoadError("is a directory, not a YAML file", Location(shown)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioLoadError(f"cannot read file: {error}", Location(shown)) from error
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -104,13 +104,16 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
     return data, Marks(shown, positions)
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's."""
+
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def _convert(
     node: yaml.Node,
     key_path: KeyPath,
-    loader: yaml.SafeLoader,
+    loader: Any,
     positions: dict[KeyPath, tuple[int, int]],
     shown: str,
 ) -> Any:
