@@ -21,7 +21,11 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(RULES.parents[1] / "src")},
+        env={
+            "COLUMNS": "200",
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(RULES.parents[1] / "src"),
+        },
     )
 
 
@@ -41,9 +45,15 @@ def test_run_json(tmp_path: Path) -> None:
     assert data["scenario"] == "Birmingham children's social care, February 2014"
     assert data["recommended"] == "commissioner"
     first = data["options"][0]
-    assert {"id", "rank", "score", "short_term_score", "long_term_score", "verdict", "excluded"} <= (
-        set(first)
-    )
+    assert {
+        "id",
+        "rank",
+        "score",
+        "short_term_score",
+        "long_term_score",
+        "verdict",
+        "excluded",
+    } <= (set(first))
     by_id = {o["id"]: o for o in data["options"]}
     assert by_id["isle_of_wight"]["excluded"] is True
     assert by_id["isle_of_wight"]["rank"] is None
@@ -120,12 +130,16 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_cycle_in_rule_base(tmp_path: Path) -> None:
-    text = RULES.read_text(encoding="utf-8").replace(
-        "    when: {fact: idaci_pct, ge: 30}",
-        "    when: {fact: deprivation_high, eq: true}",
-    ).replace(
-        "  deprivation_high:\n    when: {any: [{fact: idaci_pct, ge: 30}",
-        "  deprivation_high:\n    when: {any: [{fact: deprivation_high, eq: true}",
+    text = (
+        RULES.read_text(encoding="utf-8")
+        .replace(
+            "    when: {fact: idaci_pct, ge: 30}",
+            "    when: {fact: deprivation_high, eq: true}",
+        )
+        .replace(
+            "  deprivation_high:\n    when: {any: [{fact: idaci_pct, ge: 30}",
+            "  deprivation_high:\n    when: {any: [{fact: deprivation_high, eq: true}",
+        )
     )
     rules = write(tmp_path, "cyclic.yaml", text)
     result = run("validate", str(rules), cwd=tmp_path)
@@ -152,7 +166,11 @@ def test_validate_good_and_bad(tmp_path: Path) -> None:
 
 def test_compare(tmp_path: Path) -> None:
     result = run(
-        "compare", "birmingham-2014", "birmingham-2014-sustained-improvement", "--format", "json",
+        "compare",
+        "birmingham-2014",
+        "birmingham-2014-sustained-improvement",
+        "--format",
+        "json",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr

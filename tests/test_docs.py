@@ -21,9 +21,7 @@ def examples() -> list[tuple[str, int, str]]:
 
 
 @pytest.mark.parametrize(("page", "index", "code"), examples(), ids=lambda v: str(v)[:20])
-def test_example_runs(
-    page: str, index: int, code: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_example_runs(page: str, index: int, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     exec(compile(code, f"{page}[{index}]", "exec"), {})
 

@@ -56,7 +56,9 @@ def test_cycle_among_causes() -> None:
         "b": {"name": "B", "drives": ["a", "harm"]},
         "neglect": {"name": "Neglect", "drives": ["harm"]},
     }
-    with pytest.raises(GraphCycleError, match=r"^cycle among causes: cause:(a|b) -> cause:(b|a) -> cause:\1$"):
+    with pytest.raises(
+        GraphCycleError, match=r"^cycle among causes: cause:(a|b) -> cause:(b|a) -> cause:\1$"
+    ):
         build_graph(small(causes=causes))
 
 

@@ -89,7 +89,9 @@ def test_negative_weight_is_located(make_rule_base: Callable[..., Path]) -> None
     criteria = dict(SMALL_RULE_BASE["criteria"])
     criteria["cost"] = {**criteria["cost"], "weight": -1}
     path = make_rule_base(criteria=criteria)
-    with pytest.raises(ScenarioLoadError, match=r":\d+:\d+: criteria\.cost\.weight: .*greater than 0"):
+    with pytest.raises(
+        ScenarioLoadError, match=r":\d+:\d+: criteria\.cost\.weight: .*greater than 0"
+    ):
         load_rule_base(path)
 
 

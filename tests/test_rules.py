@@ -87,7 +87,13 @@ def test_comparisons(raw: dict[str, Any], facts: dict[str, Any], expected: Any) 
 
 def test_facts_read_and_thresholds() -> None:
     condition = CONDITION.validate_python(
-        {"all": [{"fact": "x", "lt": {"fact": "y"}}, {"not": {"known": "z"}}, {"fact": "x", "gt": 1}]}
+        {
+            "all": [
+                {"fact": "x", "lt": {"fact": "y"}},
+                {"not": {"known": "z"}},
+                {"fact": "x", "gt": 1},
+            ]
+        }
     )
     assert facts_read(condition) == ("x", "y", "z")
     assert [(c.subject, c.operator) for c in comparisons(condition)] == [("x", "lt"), ("x", "gt")]

@@ -43,7 +43,13 @@ def test_values_set_then_adjust_then_clamp() -> None:
     ]
     values, failures = option_values(small(), firings)
     now = values["wait"]["now"]
-    assert (now.baseline, now.set_to, now.set_by, now.value, now.clamped) == (50, 80, "set", 100, True)
+    assert (now.baseline, now.set_to, now.set_by, now.value, now.clamped) == (
+        50,
+        80,
+        "set",
+        100,
+        True,
+    )
     later = values["act"]["later"]
     assert (later.value, later.clamped, later.utility) == (0, True, 0)
     assert failures == {"wait": [], "act": []}

@@ -50,8 +50,9 @@ class CompiledRuleBase:
     leaves: Mapping[str, Criterion]
 
 
-def compile_rule_base(rule_base: RuleBase) -> CompiledRuleBase:
-    graph = build_graph(rule_base)
+def compile_rule_base(rule_base: RuleBase, graph: nx.DiGraph | None = None) -> CompiledRuleBase:
+    """Work out the graph (unless given, already built) and the rule order once."""
+    graph = build_graph(rule_base) if graph is None else graph
     return CompiledRuleBase(
         rule_base=rule_base,
         graph=graph,
@@ -138,7 +139,7 @@ def appraise(
     from code; a ``None`` evidence value makes that fact unknown.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    compiled = compiled or compile_rule_base(loaded.rule_base)
+    compiled = compiled or compile_rule_base(loaded.rule_base, loaded.graph)
     facts = evidence_values(loaded.scenario.evidence)
     facts.update(evidence or {})
     all_weights = {**loaded.scenario.weights, **(weights or {})}

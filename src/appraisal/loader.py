@@ -107,6 +107,7 @@ def read_yaml(path: Path) -> tuple[Any, Marks]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's."""
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -157,6 +158,8 @@ def _convert(
             _convert(item, (*key_path, index), loader, positions, shown)
             for index, item in enumerate(node.value)
         ]
+    if node.tag == _STR_TAG:  # most scalars: skip the general constructor
+        return node.value
     return loader.construct_object(node, deep=True)
 
 
@@ -232,10 +235,17 @@ class LoadedScenario:
     rule_base_path: str
     evidence_locations: Mapping[str, Location]
     chain: tuple[str, ...]
+    graph: Any = None
+    """The rule base's graph, built while checking it (see ``graph.build_graph``)."""
 
 
 def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:
     """Read a rule base file and check every internal reference, reporting all problems."""
+    rule_base, marks, _ = _load_rule_base_with_graph(path)
+    return rule_base, marks
+
+
+def _load_rule_base_with_graph(path: str | Path) -> tuple[RuleBase, Marks, Any]:
     from .graph import build_graph
     from .rules import check_rules
 
@@ -244,13 +254,13 @@ def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:
     problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
     _raise_all(problems)
     try:
-        build_graph(rule_base)  # refuses cycles among findings or causes
+        graph = build_graph(rule_base)  # refuses cycles among findings or causes
     except GraphCycleError as error:
         kind, _, item_id = error.nodes[0].partition(":")
         section = {"rule": "rules", "finding": "findings", "cause": "causes"}.get(kind, kind)
         error.location = marks.locate((section, item_id))
         raise
-    return rule_base, marks
+    return rule_base, marks, graph
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:
@@ -297,7 +307,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         raise ScenarioLoadError(
             f"rule base file {display_path(rule_base_ref)!r} not found", rule_base_marks_at
         )
-    rule_base, rule_base_marks = load_rule_base(rule_base_ref)
+    rule_base, _, graph = _load_rule_base_with_graph(rule_base_ref)
 
     problems: list[AppraisalError] = []
     for _, layer, marks in layers:
@@ -327,6 +337,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         rule_base_path=display_path(rule_base_ref),
         evidence_locations=evidence_locations,
         chain=tuple(display_path(p) for p in seen),
+        graph=graph,
     )
 
 
