@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ValidationError
 
 from .errors import (
@@ -139,9 +139,9 @@ def _convert(
             key = str(key) if not isinstance(key, int) or isinstance(key, bool) else key
             if key in result:
                 first = positions.get((*key_path, key))
-                where = f" (first defined on line {first[0]})" if first else ""
+                earlier = f" (first defined on line {first[0]})" if first else ""
                 raise ScenarioLoadError(
-                    f"duplicate key {key!r}{where}",
+                    f"duplicate key {key!r}{earlier}",
                     Location(
                         shown,
                         key_node.start_mark.line + 1,

@@ -178,7 +178,13 @@ class NotOf(_Base):
 
 def _condition_tag(raw: Any) -> str | None:
     if isinstance(raw, BaseModel):
-        return {AllOf: "all", AnyOf: "any", NotOf: "not", Known: "known"}.get(type(raw), "compare")
+        tags: dict[type[BaseModel], str] = {
+            AllOf: "all",
+            AnyOf: "any",
+            NotOf: "not",
+            Known: "known",
+        }
+        return tags.get(type(raw), "compare")
     if not isinstance(raw, dict):
         return None
     for key in ("all", "any", "not", "known"):
@@ -232,12 +238,13 @@ class FailGateEffect(_Base):
 
 def _effect_tag(raw: Any) -> str | None:
     if isinstance(raw, BaseModel):
-        return {
+        effect_tags: dict[type[BaseModel], str] = {
             DeriveEffect: "derive",
             AdjustEffect: "adjust",
             SetEffect: "set",
             FailGateEffect: "fail_gate",
-        }.get(type(raw))
+        }
+        return effect_tags.get(type(raw))
     if not isinstance(raw, dict):
         return None
     for key in ("derive", "adjust", "set", "fail_gate"):

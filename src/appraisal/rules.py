@@ -55,7 +55,7 @@ Facts = Mapping[str, Value | None]
 """Fact and finding values by id; ``None`` (or absence) means unknown."""
 
 METRICS: dict[str, FactSpec] = {
-    name: FactSpec(type=kind)  # type: ignore[arg-type]
+    name: FactSpec(type=kind)
     for name, kind in {
         "rank": "number",
         "short_term_rank": "number",
