@@ -26,22 +26,45 @@ from .models import EvidenceItem, RuleBase, Scenario
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "EvidenceResult": "sensitivity",
+    "SMAAResult": "sensitivity",
+    "WeightPrior": "sensitivity",
+    "WeightSweep": "sensitivity",
+    "sensitivity": "sensitivity",
+}
+"""Names imported on first use, so that ``import appraisal`` does not load numpy."""
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return module if name == _LAZY[name] else getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Appraisal",
     "AppraisalError",
     "CompiledRuleBase",
     "EvidenceItem",
+    "EvidenceResult",
     "GraphCycleError",
     "LoadedScenario",
     "OptionResult",
     "RuleBase",
     "RuleEvaluationError",
     "RuleSyntaxError",
+    "SMAAResult",
     "Scenario",
     "ScenarioLoadError",
     "ScoringError",
     "UnknownReferenceError",
     "ValidationReport",
+    "WeightPrior",
+    "WeightSweep",
     "__version__",
     "appraise",
     "appraise_facts",
@@ -49,5 +72,6 @@ __all__ = [
     "compile_rule_base",
     "load_rule_base",
     "load_scenario",
+    "sensitivity",
     "validate_file",
 ]

@@ -181,6 +181,68 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Weight sweeps and switching values, rank acceptability, and evidence uncertainty."""
+    from contextlib import nullcontext
+
+    from . import render
+    from .errors import AppraisalError, Location, UnknownReferenceError
+    from .loader import criteria_paths, load_scenario, resolve_scenario
+    from .sensitivity import sensitivity
+
+    for flag, value, least in (("--samples", args.samples, 1), ("--seed", args.seed, 0)):
+        if value < least:
+            wanted = "a positive" if least else "a non-negative"
+            raise AppraisalError(f"must be {wanted} integer, not {value}", Location(flag))
+    loaded = load_scenario(resolve_scenario(args.scenario))
+    weights = _weights(args.weight)
+    known = criteria_paths(loaded.rule_base)
+    for name in weights:
+        if name not in known:
+            raise UnknownReferenceError("criterion", name, known, Location("--weight"))
+    if args.plots:
+        from .plots import require_matplotlib
+
+        require_matplotlib()  # fail before the work, not after it
+    runs = 1 + int(args.evidence or args.joint)
+    progress: Any = _progress() if sys.stderr.isatty() else None
+    with progress if progress is not None else nullcontext():
+        task = progress.add_task("sampling", total=args.samples * runs) if progress else None
+        report = sensitivity(
+            loaded,
+            samples=args.samples,
+            seed=args.seed,
+            evidence=args.evidence,
+            joint=args.joint,
+            weights=weights,
+            progress=(lambda n: progress.advance(task, n)) if progress else None,
+        )
+    if args.plots:
+        from .plots import write_plots
+
+        for path in write_plots(report, args.plots, args.plot_format):
+            sys.stderr.write(f"wrote {path}\n")
+    if args.format == "json":
+        _emit(render.sensitivity_json(report), args.output)
+    else:
+        console = _file_console(args.output) if args.output else _console()
+        console.print(render.sensitivity_renderable(report))
+    return EXIT_OK
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    )
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -224,6 +286,34 @@ def build_parser() -> argparse.ArgumentParser:
     schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files")
     schema.add_argument("kind", choices=("rule-base", "scenario"))
     schema.add_argument("-o", "--output")
+
+    sens = add(
+        "sensitivity",
+        cmd_sensitivity,
+        "how robust the recommendation is: switching values, rank acceptability, evidence",
+    )
+    sens.add_argument("scenario", nargs="?", help=scenario_help)
+    sens.add_argument("--samples", type=int, default=10_000, help="Monte Carlo samples (10000)")
+    sens.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sens.add_argument(
+        "--evidence", action="store_true", help="also sample which evidence holds (confidence)"
+    )
+    sens.add_argument(
+        "--joint", action="store_true", help="sample evidence and weights together"
+    )
+    sens.add_argument(
+        "--plots", metavar="DIR", help="write tornado, spider and acceptability charts there"
+    )
+    sens.add_argument("--plot-format", choices=("svg", "png"), default="svg")
+    sens.add_argument("--format", choices=("text", "json"), default="text")
+    sens.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="CRITERION=W",
+        help="override a criterion's weight (repeatable)",
+    )
+    sens.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     add("list", cmd_list, "list the bundled scenarios")
     return parser
