@@ -741,7 +741,7 @@ def attribute(
     appraisal: Appraisal,
     *,
     max_exact: int = MAX_EXACT_PLAYERS,
-    samples: int = 400,
+    samples: int = 100,
     seed: int = 0,
 ) -> Attribution:
     """Share every option's total among evidence items by Shapley value.
@@ -1758,7 +1758,7 @@ def explain(
     *,
     weights: Mapping[str, float] | None = None,
     max_exact: int = MAX_EXACT_PLAYERS,
-    samples: int = 400,
+    samples: int = 100,
     seed: int = 0,
     max_changes: int = 2,
     budget: int = 20_000,
