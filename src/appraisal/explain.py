@@ -1029,6 +1029,10 @@ def _subtree_utility(
     ) if total > 0 else 0.0
 
 
+_EDGE = 1e-9
+"""Shares this close to 0 or 1 count as the end itself, where a rival can only tie."""
+
+
 def winner(appraisal: Appraisal) -> str | None:
     """The single first-ranked option, or None when first place is tied or empty."""
     first = [o.id for o in appraisal.options if o.rank == 1]
@@ -1046,9 +1050,10 @@ def weight_switching_values(
     global weight, ``U`` the option's utility within the criterion's subtree and
     ``R`` its share-weighted utility over the siblings. Each rival's line
     crosses the winner's at one ``x``; the nearest crossing above and below the
-    current share (within 0 <= x < 1) is reported, in shares and in raw weight
-    (the siblings' raw weights held). ``weights`` are the raw overrides the
-    appraisal used beyond the scenario's own. Pure, so ``sensitivity`` reuses it.
+    current share is reported, within 0 < x < 1 (at either end a rival could
+    only tie; crossings within 1e-9 of an end are rounding), in shares and in
+    raw weight (the siblings' raw weights held). ``weights`` are the raw
+    overrides the appraisal used beyond the scenario's own. Pure, so ``sensitivity`` reuses it.
     """
     rule_base = appraisal.rule_base_model
     tree = _criterion_tree(rule_base)
@@ -1091,9 +1096,9 @@ def weight_switching_values(
         if closing == 0.0:
             continue
         x = x0 - gap / closing
-        if x0 < x < 1.0:
+        if x0 < x < 1.0 - _EDGE:
             crossings["increase"].append((x, closing, rival.id))
-        elif 0.0 <= x < x0:
+        elif _EDGE < x < x0:
             crossings["decrease"].append((x, closing, rival.id))
     found = []
     for direction, options in crossings.items():
