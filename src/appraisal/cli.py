@@ -181,6 +181,44 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Explain verdicts: attribution, trace, switching values, counterfactuals, narrative."""
+    from . import render
+    from .errors import AppraisalError, Location
+    from .explain import explain, versus
+
+    if not 1 <= args.max_changes <= 3:
+        raise AppraisalError(f"must be 1, 2 or 3, not {args.max_changes}",
+                             Location("--max-changes"))
+    appraisal = _appraise(args.scenario, args.weight)
+    weights = _weights(args.weight)
+    if args.option is not None:
+        appraisal.option(args.option)  # an unknown id fails here, with a suggestion
+    if args.versus:
+        a, b = args.versus
+        pair = versus(appraisal, a, b)
+        if args.format == "json":
+            import json
+
+            _emit(json.dumps(render.versus_data(pair), indent=2), args.output)
+        elif args.format == "md":
+            _emit(render.versus_markdown(pair), args.output)
+        else:
+            console = _file_console(args.output) if args.output else _console()
+            console.print(render.versus_renderable(pair))
+        return EXIT_OK
+    explanation = explain(appraisal, weights=weights, max_changes=args.max_changes)
+    if args.format == "json":
+        _emit(render.explanation_json(explanation), args.output)
+    elif args.format == "md":
+        _emit(render.explanation_markdown(explanation, args.option, not args.no_trace),
+              args.output)
+    else:
+        console = _file_console(args.output) if args.output else _console()
+        console.print(render.explanation_renderable(explanation, args.option, not args.no_trace))
+    return EXIT_OK
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Weight sweeps and switching values, rank acceptability, and evidence uncertainty."""
     from contextlib import nullcontext
@@ -314,6 +352,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a criterion's weight (repeatable)",
     )
     sens.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+    explain_ = add("explain", cmd_explain,
+                   "explain verdicts: evidence attribution, trace, switching values, narrative")
+    explain_.add_argument("scenario", nargs="?", help=scenario_help)
+    explain_.add_argument("--option", metavar="ID", help="explain this option only")
+    explain_.add_argument("--versus", nargs=2, metavar=("A", "B"),
+                          help="why A over B: the criteria, rules and evidence that separate them")
+    explain_.add_argument("--format", choices=("text", "json", "md"), default="text")
+    explain_.add_argument("--max-changes", type=int, default=2, metavar="N",
+                          help="largest set of evidence changes searched (1 to 3, default 2)")
+    explain_.add_argument("--no-trace", action="store_true", help="leave out the evidence trees")
+    explain_.add_argument("--weight", action="append", default=[], metavar="CRITERION=W",
+                          help="override a criterion's weight (repeatable)")
+    explain_.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     add("list", cmd_list, "list the bundled scenarios")
     return parser

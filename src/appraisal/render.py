@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from .appraise import Appraisal
-from .explain import Driver, drivers
+from .explain import (
+    Attribution,
+    Driver,
+    EvidenceDriver,
+    Explanation,
+    TraceNode,
+    Versus,
+    attribute,
+    drivers,
+    evidence_drivers,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,12 +37,20 @@ __all__ = [
     "appraisal_markdown",
     "appraisal_renderable",
     "comparison_renderable",
+    "explanation_data",
+    "explanation_json",
+    "explanation_markdown",
+    "explanation_renderable",
     "graph_dot",
     "graph_mermaid",
     "sensitivity_data",
     "sensitivity_json",
     "sensitivity_renderable",
+    "trace_renderable",
     "verdict_label",
+    "versus_data",
+    "versus_markdown",
+    "versus_renderable",
 ]
 
 VERDICT_STYLES = {
@@ -55,7 +73,13 @@ def _rank(value: int | None) -> str:
 
 
 def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
-    """The machine-readable result: ranking, verdicts, drivers, findings, firings."""
+    """The machine-readable result: ranking, verdicts, drivers, findings, firings.
+
+    An option's drivers are the evidence items with the largest attributed
+    points (Shapley values), each with the rules it acts through and their
+    citations; gate failures are listed separately.
+    """
+    attribution = attribute(appraisal)
     options = []
     for result in appraisal.options:
         options.append(
@@ -73,7 +97,10 @@ def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
                 "gate_failures": [f.model_dump() for f in result.gate_failures],
                 "values": {c: round(v.value, 6) for c, v in result.values.items()},
                 "contributions": {c: round(p, 6) for c, p in result.contributions.items()},
-                "drivers": [d.model_dump() for d in drivers(appraisal, result)[:top]],
+                "drivers": [
+                    _evidence_driver_data(d)
+                    for d in evidence_drivers(appraisal, result, attribution)[:top]
+                ],
             }
         )
     return {
@@ -91,6 +118,18 @@ def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
     }
 
 
+def _evidence_driver_data(driver: EvidenceDriver) -> dict[str, Any]:
+    return {
+        "evidence": driver.evidence.id,
+        "value": driver.evidence.value,
+        "statement": driver.evidence.statement,
+        "source": driver.evidence.source,
+        "points": round(driver.points, 6),
+        "rules": list(driver.rules),
+        "rule_sources": list(driver.rule_sources),
+    }
+
+
 def appraisal_json(appraisal: Appraisal, top: int = 3) -> str:
     return json.dumps(appraisal_data(appraisal, top), indent=2, ensure_ascii=False)
 
@@ -105,6 +144,25 @@ def _driver_line(driver: Driver) -> str:
     else:
         head = f"{driver.points:+.1f} pts"
     return f"{head}: {driver.rationale or driver.rule}{cite}"
+
+
+def _evidence_driver_line(driver: EvidenceDriver) -> str:
+    cited = driver.evidence
+    source = f" ({cited.source})" if cited.source else ""
+    rules = f" [{'; '.join(driver.rule_sources)}]" if driver.rule_sources else ""
+    return f"{driver.points:+.1f} pts: {cited.id} = {_show(cited.value)}{source}{rules}"
+
+
+def _option_lines(
+    appraisal: Appraisal, attribution: Attribution, option_id: str, top: int
+) -> list[str]:
+    """Gate failures, then the evidence that weighs most, each line with its citations."""
+    result = appraisal.option(option_id)
+    lines = [_driver_line(d) for d in drivers(appraisal, result) if d.kind == "gate"]
+    lines += [
+        _evidence_driver_line(d) for d in evidence_drivers(appraisal, result, attribution)[:top]
+    ]
+    return lines
 
 
 def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
@@ -132,19 +190,16 @@ def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
         )
     parts: list[RenderableType] = [table]
     if appraisal.recommended:
-        parts.append(Text(f"Recommended: {appraisal.option(appraisal.recommended).name}",
-                          style="bold green"))
+        parts.append(
+            Text(f"Recommended: {appraisal.option(appraisal.recommended).name}", style="bold green")
+        )
     elif appraisal.tied_first:
         parts.append(Text(f"Tied first: {', '.join(appraisal.tied_first)}", style="bold yellow"))
+    attribution = attribute(appraisal)
     for result in appraisal.options:
         parts.append(Text(f"\n{result.name}: {verdict_label(result.verdict)}", style="bold"))
-        for driver in drivers(appraisal, result)[:top]:
-            line = Text("  - " + _driver_line(driver))
-            parts.append(line)
-            cited = [e for e in driver.evidence if e.source][:3]
-            if cited:
-                evidence = "; ".join(f"{e.id}={_show(e.value)} ({e.source})" for e in cited)
-                parts.append(Text(f"      evidence: {evidence}", style="dim"))
+        for line in _option_lines(appraisal, attribution, result.id, top):
+            parts.append(Text("  - " + line))
     return Group(*parts)
 
 
@@ -203,10 +258,10 @@ def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
             f"| {_rank(r.rank)} | {r.name} | {score} | {r.short_term_score:.1f} |"
             f" {r.long_term_score:.1f} | {verdict_label(r.verdict)} |"
         )
+    attribution = attribute(appraisal)
     for r in appraisal.options:
         lines += ["", f"## {r.name}: {verdict_label(r.verdict)}", ""]
-        for driver in drivers(appraisal, r)[:top]:
-            lines.append(f"- {_driver_line(driver)}")
+        lines += [f"- {line}" for line in _option_lines(appraisal, attribution, r.id, top)]
     return "\n".join(lines) + "\n"
 
 
@@ -440,3 +495,238 @@ def sensitivity_renderable(report: SensitivityReport) -> RenderableType:
         if evidence.no_recommendation:
             parts.append(Text(f"No single recommendation in {evidence.no_recommendation:.1%}"))
     return Group(*parts)
+
+
+# --------------------------------------------------------------------------- explanation
+
+
+def _change_data(changes: Any) -> list[dict[str, Any]]:
+    return [{"evidence": c.evidence, "from": c.from_, "to": c.to} for c in changes]
+
+
+def explanation_data(explanation: Explanation) -> dict[str, Any]:
+    """The machine-readable explanation (``appraisal explain --format json``)."""
+    return {
+        "scenario": explanation.scenario,
+        "winner": explanation.winner,
+        "recommended": explanation.recommended,
+        "attribution_method": explanation.attribution_method,
+        "options": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "verdict": o.verdict,
+                "rank": o.rank,
+                "excluded": o.excluded,
+                "total": round(o.total, 9),
+                "baseline": round(o.baseline, 9),
+                "attribution": {e: round(p, 9) for e, p in o.attribution.items()},
+                "attribution_method": o.attribution_method,
+                "attribution_error": o.attribution_error,
+                "contributions": {c: round(p, 9) for c, p in o.contributions.items()},
+                "rule_baseline": round(o.rule_baseline, 9),
+                "rule_deltas": [
+                    {"rule": d.rule, "criterion": d.criterion, "points": round(d.points, 9),
+                     "change": round(d.change, 9), "nominal": d.nominal}
+                    for d in o.rule_deltas
+                ],
+                "verdict_counterfactuals": [
+                    {"changes": _change_data(c.changes),
+                     "verdict": next(v.to for v in c.verdict_changes if v.option == o.id)}
+                    for c in o.verdict_counterfactuals
+                ],
+                "narrative": o.narrative,
+                "trace": o.trace.model_dump(mode="json", exclude_defaults=True),
+            }
+            for o in explanation.options
+        ],
+        "switching_values": [
+            {"criterion": s.criterion, "direction": s.direction, "weight": round(s.weight, 9),
+             "current_weight": s.current_weight, "share": round(s.share, 9),
+             "current_share": round(s.current_share, 9), "new_winner": s.new_winner}
+            for s in explanation.switching_values
+        ],
+        "stable_to_weights": explanation.stable_to_weights,
+        "evidence_counterfactuals": [
+            {"changes": _change_data(c.changes), "new_winner": c.new_winner,
+             "changes_winner": c.changes_winner,
+             "verdict_changes": [{"option": v.option, "from": v.from_, "to": v.to}
+                                 for v in c.verdict_changes]}
+            for c in explanation.evidence_counterfactuals
+        ],
+        "search": explanation.search.model_dump(),
+    }
+
+
+def explanation_json(explanation: Explanation) -> str:
+    return json.dumps(explanation_data(explanation), indent=2, ensure_ascii=False)
+
+
+def _trace_label(node: TraceNode) -> str:
+    parts = [f"{node.kind} {node.id}"]
+    if node.value is not None and node.kind != "option":
+        parts.append(f"= {_show(node.value)}")
+    if node.points is not None:
+        parts.append(f"({node.points:+.2f} pts)" if node.kind == "rule" else
+                     f"({node.points:.2f} pts)")
+    text = " ".join(parts)
+    if node.kind in ("option", "rule", "evidence", "gate") and node.label != node.id:
+        text += f": {node.label}"
+    if node.source:
+        text += f" [{node.source}]"
+    return text
+
+
+def trace_renderable(trace: TraceNode) -> RenderableType:
+    """An evidence trace as a rich tree, verdict at the root, evidence at the leaves."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    styles = {"option": "bold", "gate": "red", "criterion": "cyan", "rule": "",
+              "finding": "magenta", "evidence": "green"}
+
+    def grow(tree: Tree, node: TraceNode) -> None:
+        for child in node.children:
+            branch = tree.add(escape(_trace_label(child)), style=styles[child.kind])
+            grow(branch, child)
+
+    root = Tree(escape(_trace_label(trace)), style=styles["option"])
+    grow(root, trace)
+    return root
+
+
+def _switch_line(switch: Any) -> str:
+    return (f"{switch.criterion}: {switch.direction} from {switch.current_weight:.4g} to"
+            f" {switch.weight:.4g} (share {switch.current_share:.3f} -> {switch.share:.3f});"
+            f" first place passes to {switch.new_winner}")
+
+
+def _counterfactual_line(counterfactual: Any) -> str:
+    changes = "; ".join(f"{c.evidence}: {_show(c.from_)} -> {_show(c.to)}"
+                        for c in counterfactual.changes)
+    effects = []
+    if counterfactual.changes_winner:
+        effects.append(f"first place passes to {counterfactual.new_winner or 'a tie'}")
+    effects += [f"{v.option} becomes {verdict_label(v.to)}"
+                for v in counterfactual.verdict_changes]
+    return f"{changes}: {', '.join(effects)}"
+
+
+def _search_line(explanation: Explanation) -> str:
+    search = explanation.search
+    if search.smallest_flip is not None:
+        found = f"the smallest set that changes the winner has {search.smallest_flip} change(s)"
+    elif explanation.winner is None:
+        found = "first place is tied, so no winner to overturn"
+    else:
+        found = f"no set of up to {search.max_size} evidence changes changes the winner"
+    scope = "exhaustive" if search.exhaustive else f"stopped at {search.budget} evaluations"
+    return (f"{found} ({search.candidates} candidate changes, {search.evaluated} evaluated,"
+            f" {scope})")
+
+
+def explanation_renderable(
+    explanation: Explanation, option: str | None = None, trace: bool = True
+) -> RenderableType:
+    """Narratives, traces, switching values and evidence counterfactuals, for the terminal."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[RenderableType] = [Text(f"Explanation: {explanation.scenario}", style="bold")]
+    chosen = [o for o in explanation.options if option is None or o.id == option]
+    for o in chosen:
+        method = ("exact" if o.attribution_method == "exact"
+                  else f"sampled, +/-{o.attribution_error:.2g} pts")
+        parts.append(Text(f"\n{o.name} ({o.id}): {verdict_label(o.verdict)}",
+                          style=f"bold {VERDICT_STYLES.get(o.verdict, '')}".strip()))
+        parts.append(Text(o.narrative))
+        parts.append(Text(f"Attribution ({method}); total {o.total:.2f} = {o.baseline:.2f} with"
+                          " all evidence unknown + evidence points", style="dim"))
+        if trace:
+            parts.append(trace_renderable(o.trace))
+    parts.append(Text("\nWeight switching values", style="bold"))
+    if explanation.stable_to_weights:
+        parts.append(Text("The recommendation is stable to any single weight change."))
+    parts += [Text("  - " + _switch_line(s)) for s in explanation.switching_values]
+    parts.append(Text("\nEvidence counterfactuals", style="bold"))
+    parts += [Text("  - " + _counterfactual_line(c))
+              for c in explanation.evidence_counterfactuals]
+    parts.append(Text("  " + _search_line(explanation), style="dim"))
+    return Group(*parts)
+
+
+def _trace_markdown(node: TraceNode, depth: int = 0) -> list[str]:
+    lines = [f"{'  ' * depth}- {_trace_label(node)}"]
+    for child in node.children:
+        lines += _trace_markdown(child, depth + 1)
+    return lines
+
+
+def explanation_markdown(
+    explanation: Explanation, option: str | None = None, trace: bool = True
+) -> str:
+    """The explanation as a Markdown briefing: narrative, then the trace, per option."""
+    lines = [f"# Why: {explanation.scenario}", ""]
+    for o in explanation.options:
+        if option is not None and o.id != option:
+            continue
+        lines += [f"## {o.name}: {verdict_label(o.verdict)}", "", o.narrative, ""]
+        top = sorted(o.attribution.items(), key=lambda kv: -abs(kv[1]))
+        rows = [(e, p) for e, p in top if p != 0.0][:8]
+        if rows:
+            lines += ["| Evidence | Points |", "| --- | ---: |"]
+            lines += [f"| {e} | {p:+.2f} |" for e, p in rows]
+            lines.append("")
+        if trace:
+            lines += ["<details><summary>Evidence trace</summary>", ""]
+            lines += _trace_markdown(o.trace)
+            lines += ["", "</details>", ""]
+    lines += ["## Switching values", ""]
+    if explanation.stable_to_weights:
+        lines.append("The recommendation is stable to any single weight change.")
+    lines += [f"- {_switch_line(s)}" for s in explanation.switching_values]
+    lines += ["", "## Evidence counterfactuals", ""]
+    lines += [f"- {_counterfactual_line(c)}" for c in explanation.evidence_counterfactuals]
+    lines += ["", _search_line(explanation)]
+    return "\n".join(lines) + "\n"
+
+
+def versus_data(pair: Versus) -> dict[str, Any]:
+    """Why A over B, as data (``appraisal explain --versus A B --format json``)."""
+    return pair.model_dump(mode="json")
+
+
+def _versus_rows(pair: Versus, top: int) -> list[tuple[str, ...]]:
+    rows = []
+    for diff in pair.criteria[:top]:
+        rules = [", ".join(f"{d.rule} {d.points:+.1f}" for d in deltas if abs(d.points) >= 0.005)
+                 for deltas in (diff.rules_a, diff.rules_b)]
+        evidence = [f"{e} {p:+.1f}" for e, p in list(diff.evidence.items())[:4]]
+        rows.append((diff.name, f"{diff.difference:+.2f}", *rules, ", ".join(evidence)))
+    return rows
+
+
+def versus_renderable(pair: Versus, top: int = 8) -> RenderableType:
+    """A table of the criteria that separate two options, with rules and evidence."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    verb = "over" if pair.difference >= 0 else "behind"
+    head = Text(f"{pair.a} {verb} {pair.b}: {pair.total_a:.2f} vs {pair.total_b:.2f}"
+                f" ({pair.difference:+.2f} pts)", style="bold")
+    table = Table(title_justify="left")
+    for name in ("Criterion", f"{pair.a} - {pair.b}", f"Rules for {pair.a}",
+                 f"Rules for {pair.b}", "Evidence (points, A - B)"):
+        table.add_column(name)
+    for row in _versus_rows(pair, top):
+        table.add_row(*row)
+    return Group(head, table)
+
+
+def versus_markdown(pair: Versus, top: int = 8) -> str:
+    lines = [f"# {pair.a} vs {pair.b}: {pair.difference:+.2f} points", "",
+             f"| Criterion | Difference | Rules for {pair.a} | Rules for {pair.b} | Evidence |",
+             "| --- | ---: | --- | --- | --- |"]
+    lines += [f"| {' | '.join(row)} |" for row in _versus_rows(pair, top)]
+    return "\n".join(lines) + "\n"
