@@ -10,7 +10,14 @@ that explains them. Rendering lives in ``appraisal.render``.
 'commissioner'
 """
 
-from .appraise import Appraisal, CompiledRuleBase, OptionResult, appraise, appraise_facts, compile_rule_base
+from .appraise import (
+    Appraisal,
+    CompiledRuleBase,
+    OptionResult,
+    appraise,
+    appraise_facts,
+    compile_rule_base,
+)
 from .errors import (
     AppraisalError,
     GraphCycleError,

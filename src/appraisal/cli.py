@@ -42,8 +42,9 @@ def _weights(pairs: Sequence[str]) -> dict[str, float]:
         try:
             weights[name] = float(number)
         except ValueError:
-            raise AppraisalError(f"expected CRITERION=NUMBER, found {pair!r}",
-                                 Location("--weight")) from None
+            raise AppraisalError(
+                f"expected CRITERION=NUMBER, found {pair!r}", Location("--weight")
+            ) from None
         if weights[name] < 0:
             raise AppraisalError(f"weights cannot be negative ({pair})", Location("--weight"))
     return weights
@@ -78,17 +79,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.format == "html":
         _emit(render.appraisal_html(appraisal), args.output)
     else:
-        console = _console()
-        if args.output:
-            console = _file_console(args.output)
-        console.print(render.appraisal_renderable(appraisal, args.top))
+        _show(render.appraisal_renderable(appraisal, args.top), args.output)
     return EXIT_OK
 
 
-def _file_console(path: str) -> Any:
+def _show(renderable: Any, output: str | None) -> None:
+    """Print a rich renderable to the terminal, or to a file (closed afterwards)."""
+    if output is None:
+        _console().print(renderable)
+        return
     from rich.console import Console
 
-    return Console(file=open(path, "w", encoding="utf-8"), width=120, highlight=False)  # noqa: SIM115
+    with open(output, "w", encoding="utf-8") as handle:
+        Console(file=handle, width=120, highlight=False).print(renderable)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -129,15 +132,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
             {
                 "scenario": a.scenario,
                 "recommended": a.recommended,
-                "options": {o.id: {"rank": o.rank, "score": round(o.score, 6),
-                                   "verdict": o.verdict, "excluded": o.excluded}
-                            for o in a.options},
+                "options": {
+                    o.id: {
+                        "rank": o.rank,
+                        "score": round(o.score, 6),
+                        "verdict": o.verdict,
+                        "excluded": o.excluded,
+                    }
+                    for o in a.options
+                },
             }
             for a in appraisals
         ]
         _emit(json.dumps(data, indent=2), args.output)
     else:
-        _console().print(render.comparison_renderable(appraisals))
+        _show(render.comparison_renderable(appraisals), args.output)
     return EXIT_OK
 
 
@@ -188,8 +197,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain, versus
 
     if not 1 <= args.max_changes <= 3:
-        raise AppraisalError(f"must be 1, 2 or 3, not {args.max_changes}",
-                             Location("--max-changes"))
+        raise AppraisalError(
+            f"must be 1, 2 or 3, not {args.max_changes}", Location("--max-changes")
+        )
     appraisal = _appraise(args.scenario, args.weight)
     weights = _weights(args.weight)
     if args.option is not None:
@@ -204,18 +214,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
         elif args.format == "md":
             _emit(render.versus_markdown(pair), args.output)
         else:
-            console = _file_console(args.output) if args.output else _console()
-            console.print(render.versus_renderable(pair))
+            _show(render.versus_renderable(pair), args.output)
         return EXIT_OK
     explanation = explain(appraisal, weights=weights, max_changes=args.max_changes)
     if args.format == "json":
         _emit(render.explanation_json(explanation), args.output)
     elif args.format == "md":
-        _emit(render.explanation_markdown(explanation, args.option, not args.no_trace),
-              args.output)
+        _emit(render.explanation_markdown(explanation, args.option, not args.no_trace), args.output)
     else:
-        console = _file_console(args.output) if args.output else _console()
-        console.print(render.explanation_renderable(explanation, args.option, not args.no_trace))
+        _show(
+            render.explanation_renderable(explanation, args.option, not args.no_trace), args.output
+        )
     return EXIT_OK
 
 
@@ -263,8 +272,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(render.sensitivity_json(report), args.output)
     else:
-        console = _file_console(args.output) if args.output else _console()
-        console.print(render.sensitivity_renderable(report))
+        _show(render.sensitivity_renderable(report), args.output)
     return EXIT_OK
 
 
@@ -303,8 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", help=scenario_help)
     run.add_argument("--format", choices=FORMATS, default="text")
     run.add_argument("--top", type=int, default=3, help="drivers shown per option (default 3)")
-    run.add_argument("--weight", action="append", default=[], metavar="CRITERION=W",
-                     help="override a criterion's weight (repeatable)")
+    run.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="CRITERION=W",
+        help="override a criterion's weight (repeatable)",
+    )
     run.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     validate = add("validate", cmd_validate, "check rule bases or scenarios for every problem")
@@ -336,9 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument(
         "--evidence", action="store_true", help="also sample which evidence holds (confidence)"
     )
-    sens.add_argument(
-        "--joint", action="store_true", help="sample evidence and weights together"
-    )
+    sens.add_argument("--joint", action="store_true", help="sample evidence and weights together")
     sens.add_argument(
         "--plots", metavar="DIR", help="write tornado, spider and acceptability charts there"
     )
@@ -353,18 +364,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("-o", "--output", help="write to this file instead of standard output")
 
-    explain_ = add("explain", cmd_explain,
-                   "explain verdicts: evidence attribution, trace, switching values, narrative")
+    explain_ = add(
+        "explain",
+        cmd_explain,
+        "explain verdicts: evidence attribution, trace, switching values, narrative",
+    )
     explain_.add_argument("scenario", nargs="?", help=scenario_help)
     explain_.add_argument("--option", metavar="ID", help="explain this option only")
-    explain_.add_argument("--versus", nargs=2, metavar=("A", "B"),
-                          help="why A over B: the criteria, rules and evidence that separate them")
+    explain_.add_argument(
+        "--versus",
+        nargs=2,
+        metavar=("A", "B"),
+        help="why A over B: the criteria, rules and evidence that separate them",
+    )
     explain_.add_argument("--format", choices=("text", "json", "md"), default="text")
-    explain_.add_argument("--max-changes", type=int, default=2, metavar="N",
-                          help="largest set of evidence changes searched (1 to 3, default 2)")
+    explain_.add_argument(
+        "--max-changes",
+        type=int,
+        default=2,
+        metavar="N",
+        help="largest set of evidence changes searched (1 to 3, default 2)",
+    )
     explain_.add_argument("--no-trace", action="store_true", help="leave out the evidence trees")
-    explain_.add_argument("--weight", action="append", default=[], metavar="CRITERION=W",
-                          help="override a criterion's weight (repeatable)")
+    explain_.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="CRITERION=W",
+        help="override a criterion's weight (repeatable)",
+    )
     explain_.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     add("list", cmd_list, "list the bundled scenarios")
@@ -385,8 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except AppraisalError as error:
-        _console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(error))}",
-                                    soft_wrap=True)
+        _console(stderr=True).print(
+            f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -234,8 +234,12 @@ def comparison_renderable(appraisals: list[Appraisal]) -> RenderableType:
                 cells.append("")
                 continue
             score = "excl." if result.excluded else f"{result.score:.1f} (#{_rank(result.rank)})"
-            cells.append(Text(f"{score}\n{verdict_label(result.verdict)}",
-                              style=VERDICT_STYLES.get(result.verdict, "")))
+            cells.append(
+                Text(
+                    f"{score}\n{verdict_label(result.verdict)}",
+                    style=VERDICT_STYLES.get(result.verdict, ""),
+                )
+            )
         table.add_row(*cells)
     return table
 
@@ -302,8 +306,16 @@ def graph_mermaid(graph: nx.DiGraph) -> str:
 
 def graph_dot(graph: nx.DiGraph) -> str:
     """The rule base graph in Graphviz DOT."""
-    shapes = {"fact": "note", "finding": "ellipse", "rule": "box", "option": "doubleoctagon",
-              "criterion": "component", "gate": "hexagon", "cause": "oval", "problem": "octagon"}
+    shapes = {
+        "fact": "note",
+        "finding": "ellipse",
+        "rule": "box",
+        "option": "doubleoctagon",
+        "criterion": "component",
+        "gate": "hexagon",
+        "cause": "oval",
+        "problem": "octagon",
+    }
     lines = ["digraph appraisal {", "  rankdir=LR;"]
     for name, kind in graph.nodes(data="kind"):
         label = _label(graph, name).replace('"', "'")
@@ -526,13 +538,20 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
                 "contributions": {c: round(p, 9) for c, p in o.contributions.items()},
                 "rule_baseline": round(o.rule_baseline, 9),
                 "rule_deltas": [
-                    {"rule": d.rule, "criterion": d.criterion, "points": round(d.points, 9),
-                     "change": round(d.change, 9), "nominal": d.nominal}
+                    {
+                        "rule": d.rule,
+                        "criterion": d.criterion,
+                        "points": round(d.points, 9),
+                        "change": round(d.change, 9),
+                        "nominal": d.nominal,
+                    }
                     for d in o.rule_deltas
                 ],
                 "verdict_counterfactuals": [
-                    {"changes": _change_data(c.changes),
-                     "verdict": next(v.to for v in c.verdict_changes if v.option == o.id)}
+                    {
+                        "changes": _change_data(c.changes),
+                        "verdict": next(v.to for v in c.verdict_changes if v.option == o.id),
+                    }
                     for c in o.verdict_counterfactuals
                 ],
                 "narrative": o.narrative,
@@ -541,17 +560,27 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
             for o in explanation.options
         ],
         "switching_values": [
-            {"criterion": s.criterion, "direction": s.direction, "weight": round(s.weight, 9),
-             "current_weight": s.current_weight, "share": round(s.share, 9),
-             "current_share": round(s.current_share, 9), "new_winner": s.new_winner}
+            {
+                "criterion": s.criterion,
+                "direction": s.direction,
+                "weight": round(s.weight, 9),
+                "current_weight": s.current_weight,
+                "share": round(s.share, 9),
+                "current_share": round(s.current_share, 9),
+                "new_winner": s.new_winner,
+            }
             for s in explanation.switching_values
         ],
         "stable_to_weights": explanation.stable_to_weights,
         "evidence_counterfactuals": [
-            {"changes": _change_data(c.changes), "new_winner": c.new_winner,
-             "changes_winner": c.changes_winner,
-             "verdict_changes": [{"option": v.option, "from": v.from_, "to": v.to}
-                                 for v in c.verdict_changes]}
+            {
+                "changes": _change_data(c.changes),
+                "new_winner": c.new_winner,
+                "changes_winner": c.changes_winner,
+                "verdict_changes": [
+                    {"option": v.option, "from": v.from_, "to": v.to} for v in c.verdict_changes
+                ],
+            }
             for c in explanation.evidence_counterfactuals
         ],
         "search": explanation.search.model_dump(),
@@ -567,8 +596,9 @@ def _trace_label(node: TraceNode) -> str:
     if node.value is not None and node.kind != "option":
         parts.append(f"= {_show(node.value)}")
     if node.points is not None:
-        parts.append(f"({node.points:+.2f} pts)" if node.kind == "rule" else
-                     f"({node.points:.2f} pts)")
+        parts.append(
+            f"({node.points:+.2f} pts)" if node.kind == "rule" else f"({node.points:.2f} pts)"
+        )
     text = " ".join(parts)
     if node.kind in ("option", "rule", "evidence", "gate") and node.label != node.id:
         text += f": {node.label}"
@@ -582,8 +612,14 @@ def trace_renderable(trace: TraceNode) -> RenderableType:
     from rich.markup import escape
     from rich.tree import Tree
 
-    styles = {"option": "bold", "gate": "red", "criterion": "cyan", "rule": "",
-              "finding": "magenta", "evidence": "green"}
+    styles = {
+        "option": "bold",
+        "gate": "red",
+        "criterion": "cyan",
+        "rule": "",
+        "finding": "magenta",
+        "evidence": "green",
+    }
 
     def grow(tree: Tree, node: TraceNode) -> None:
         for child in node.children:
@@ -596,19 +632,21 @@ def trace_renderable(trace: TraceNode) -> RenderableType:
 
 
 def _switch_line(switch: Any) -> str:
-    return (f"{switch.criterion}: {switch.direction} from {switch.current_weight:.4g} to"
-            f" {switch.weight:.4g} (share {switch.current_share:.3f} -> {switch.share:.3f});"
-            f" first place passes to {switch.new_winner}")
+    return (
+        f"{switch.criterion}: {switch.direction} from {switch.current_weight:.4g} to"
+        f" {switch.weight:.4g} (share {switch.current_share:.3f} -> {switch.share:.3f});"
+        f" first place passes to {switch.new_winner}"
+    )
 
 
 def _counterfactual_line(counterfactual: Any) -> str:
-    changes = "; ".join(f"{c.evidence}: {_show(c.from_)} -> {_show(c.to)}"
-                        for c in counterfactual.changes)
+    changes = "; ".join(
+        f"{c.evidence}: {_show(c.from_)} -> {_show(c.to)}" for c in counterfactual.changes
+    )
     effects = []
     if counterfactual.changes_winner:
         effects.append(f"first place passes to {counterfactual.new_winner or 'a tie'}")
-    effects += [f"{v.option} becomes {verdict_label(v.to)}"
-                for v in counterfactual.verdict_changes]
+    effects += [f"{v.option} becomes {verdict_label(v.to)}" for v in counterfactual.verdict_changes]
     return f"{changes}: {', '.join(effects)}"
 
 
@@ -621,8 +659,7 @@ def _search_line(explanation: Explanation) -> str:
     else:
         found = f"no set of up to {search.max_size} evidence changes changes the winner"
     scope = "exhaustive" if search.exhaustive else f"stopped at {search.budget} evaluations"
-    return (f"{found} ({search.candidates} candidate changes, {search.evaluated} evaluated,"
-            f" {scope})")
+    return f"{found} ({search.candidates} candidate changes, {search.evaluated} evaluated, {scope})"
 
 
 def explanation_renderable(
@@ -635,13 +672,25 @@ def explanation_renderable(
     parts: list[RenderableType] = [Text(f"Explanation: {explanation.scenario}", style="bold")]
     chosen = [o for o in explanation.options if option is None or o.id == option]
     for o in chosen:
-        method = ("exact" if o.attribution_method == "exact"
-                  else f"sampled, +/-{o.attribution_error:.2g} pts")
-        parts.append(Text(f"\n{o.name} ({o.id}): {verdict_label(o.verdict)}",
-                          style=f"bold {VERDICT_STYLES.get(o.verdict, '')}".strip()))
+        method = (
+            "exact"
+            if o.attribution_method == "exact"
+            else f"sampled, +/-{o.attribution_error:.2g} pts"
+        )
+        parts.append(
+            Text(
+                f"\n{o.name} ({o.id}): {verdict_label(o.verdict)}",
+                style=f"bold {VERDICT_STYLES.get(o.verdict, '')}".strip(),
+            )
+        )
         parts.append(Text(o.narrative))
-        parts.append(Text(f"Attribution ({method}); total {o.total:.2f} = {o.baseline:.2f} with"
-                          " all evidence unknown + evidence points", style="dim"))
+        parts.append(
+            Text(
+                f"Attribution ({method}); total {o.total:.2f} = {o.baseline:.2f} with"
+                " all evidence unknown + evidence points",
+                style="dim",
+            )
+        )
         if trace:
             parts.append(trace_renderable(o.trace))
     parts.append(Text("\nWeight switching values", style="bold"))
@@ -649,8 +698,7 @@ def explanation_renderable(
         parts.append(Text("The recommendation is stable to any single weight change."))
     parts += [Text("  - " + _switch_line(s)) for s in explanation.switching_values]
     parts.append(Text("\nEvidence counterfactuals", style="bold"))
-    parts += [Text("  - " + _counterfactual_line(c))
-              for c in explanation.evidence_counterfactuals]
+    parts += [Text("  - " + _counterfactual_line(c)) for c in explanation.evidence_counterfactuals]
     parts.append(Text("  " + _search_line(explanation), style="dim"))
     return Group(*parts)
 
@@ -699,8 +747,10 @@ def versus_data(pair: Versus) -> dict[str, Any]:
 def _versus_rows(pair: Versus, top: int) -> list[tuple[str, ...]]:
     rows = []
     for diff in pair.criteria[:top]:
-        rules = [", ".join(f"{d.rule} {d.points:+.1f}" for d in deltas if abs(d.points) >= 0.005)
-                 for deltas in (diff.rules_a, diff.rules_b)]
+        rules = [
+            ", ".join(f"{d.rule} {d.points:+.1f}" for d in deltas if abs(d.points) >= 0.005)
+            for deltas in (diff.rules_a, diff.rules_b)
+        ]
         evidence = [f"{e} {p:+.1f}" for e, p in list(diff.evidence.items())[:4]]
         rows.append((diff.name, f"{diff.difference:+.2f}", *rules, ", ".join(evidence)))
     return rows
@@ -713,11 +763,19 @@ def versus_renderable(pair: Versus, top: int = 8) -> RenderableType:
     from rich.text import Text
 
     verb = "over" if pair.difference >= 0 else "behind"
-    head = Text(f"{pair.a} {verb} {pair.b}: {pair.total_a:.2f} vs {pair.total_b:.2f}"
-                f" ({pair.difference:+.2f} pts)", style="bold")
+    head = Text(
+        f"{pair.a} {verb} {pair.b}: {pair.total_a:.2f} vs {pair.total_b:.2f}"
+        f" ({pair.difference:+.2f} pts)",
+        style="bold",
+    )
     table = Table(title_justify="left")
-    for name in ("Criterion", f"{pair.a} - {pair.b}", f"Rules for {pair.a}",
-                 f"Rules for {pair.b}", "Evidence (points, A - B)"):
+    for name in (
+        "Criterion",
+        f"{pair.a} - {pair.b}",
+        f"Rules for {pair.a}",
+        f"Rules for {pair.b}",
+        "Evidence (points, A - B)",
+    ):
         table.add_column(name)
     for row in _versus_rows(pair, top):
         table.add_row(*row)
@@ -725,8 +783,11 @@ def versus_renderable(pair: Versus, top: int = 8) -> RenderableType:
 
 
 def versus_markdown(pair: Versus, top: int = 8) -> str:
-    lines = [f"# {pair.a} vs {pair.b}: {pair.difference:+.2f} points", "",
-             f"| Criterion | Difference | Rules for {pair.a} | Rules for {pair.b} | Evidence |",
-             "| --- | ---: | --- | --- | --- |"]
+    lines = [
+        f"# {pair.a} vs {pair.b}: {pair.difference:+.2f} points",
+        "",
+        f"| Criterion | Difference | Rules for {pair.a} | Rules for {pair.b} | Evidence |",
+        "| --- | ---: | --- | --- | --- |",
+    ]
     lines += [f"| {' | '.join(row)} |" for row in _versus_rows(pair, top)]
     return "\n".join(lines) + "\n"
