@@ -50,14 +50,20 @@ def generated_rule_base(evidence: int = 200, rules: int = 1000, seed: int = 0) -
     findings = {f: {"type": "boolean"} for f in layer1 + layer2}
     leaves = [f"c{i}" for i in range(10)]
     criteria = {
-        "benefit": {"weight": 3, "children": {c: {"weight": rng.randint(1, 5), "horizon": "short"}
-                                              for c in leaves[:5]}},
-        "cost": {"weight": 2, "children": {c: {"weight": rng.randint(1, 5), "horizon": "long"}
-                                           for c in leaves[5:]}},
+        "benefit": {
+            "weight": 3,
+            "children": {c: {"weight": rng.randint(1, 5), "horizon": "short"} for c in leaves[:5]},
+        },
+        "cost": {
+            "weight": 2,
+            "children": {c: {"weight": rng.randint(1, 5), "horizon": "long"} for c in leaves[5:]},
+        },
     }
     options = {
-        f"o{i}": {"name": f"option {i}",
-                  "values": {c: {"value": rng.randint(30, 70)} for c in leaves}}
+        f"o{i}": {
+            "name": f"option {i}",
+            "values": {c: {"value": rng.randint(30, 70)} for c in leaves},
+        }
         for i in range(10)
     }
 
@@ -70,21 +76,38 @@ def generated_rule_base(evidence: int = 200, rules: int = 1000, seed: int = 0) -
     for i, finding in enumerate(layer1 + layer2):
         pool = list(facts) if finding in layer1 else list(facts)[: evidence // 2] + layer1
         reads = rng.sample(pool, rng.randint(1, 3))
-        body[f"d{i}"] = {"when": {"all": [test(f) for f in reads]},
-                         "then": [{"derive": finding, "value": True}]}
+        body[f"d{i}"] = {
+            "when": {"all": [test(f) for f in reads]},
+            "then": [{"derive": finding, "value": True}],
+        }
     for i in range(rules - len(body)):
         pool = list(facts) if rng.random() < 0.6 else layer1 + layer2
         reads = rng.sample(pool, rng.randint(1, 2))
         key = rng.choice(["all", "any"])
-        effects = [{"option": rng.choice(list(options)), "adjust": rng.choice(leaves),
-                    "by": float(rng.randint(-8, 8) or 1)} for _ in range(rng.randint(1, 2))]
+        effects = [
+            {
+                "option": rng.choice(list(options)),
+                "adjust": rng.choice(leaves),
+                "by": float(rng.randint(-8, 8) or 1),
+            }
+            for _ in range(rng.randint(1, 2))
+        ]
         body[f"r{i}"] = {"when": {key: [test(f) for f in reads]}, "then": effects}
-    return RuleBase.model_validate({
-        "id": "generated", "title": "generated", "facts": facts, "findings": findings,
-        "criteria": criteria, "options": options, "rules": body,
-        "verdicts": [{"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
-                     {"verdict": "other", "otherwise": True}],
-    })
+    return RuleBase.model_validate(
+        {
+            "id": "generated",
+            "title": "generated",
+            "facts": facts,
+            "findings": findings,
+            "criteria": criteria,
+            "options": options,
+            "rules": body,
+            "verdicts": [
+                {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+                {"verdict": "other", "otherwise": True},
+            ],
+        }
+    )
 
 
 def main() -> None:
@@ -100,18 +123,26 @@ def main() -> None:
     full = median_seconds(lambda: explain(appraise(loaded)), repeats)
     singles = median_seconds(lambda: explain(appraise(loaded), max_changes=1), repeats)
     rb = loaded.rule_base
-    print(f"Birmingham 2014 ({len(rb.options)} options, {len(loaded.scenario.evidence)} evidence"
-          f" items, {len(rb.rules)} rules)")
+    print(
+        f"Birmingham 2014 ({len(rb.options)} options, {len(loaded.scenario.evidence)} evidence"
+        f" items, {len(rb.rules)} rules)"
+    )
     print(f"  appraise alone                          {base * 1e3:8.2f} ms")
-    print(f"  appraise + explain (sets of <= 2 changes){full * 1e3:8.2f} ms"
-          f"   ratio {full / base:6.1f}x")
-    print(f"  appraise + explain (single changes only){singles * 1e3:8.2f} ms"
-          f"   ratio {singles / base:6.1f}x")
+    print(
+        f"  appraise + explain (sets of <= 2 changes){full * 1e3:8.2f} ms"
+        f"   ratio {full / base:6.1f}x"
+    )
+    print(
+        f"  appraise + explain (single changes only){singles * 1e3:8.2f} ms"
+        f"   ratio {singles / base:6.1f}x"
+    )
     for name, action in (
         ("  attribution (exact Shapley)           ", lambda: attribute(result)),
         ("  weight switching values (closed form) ", lambda: switching_values(result)),
-        ("  evidence changes, sets of <= 3        ",
-         lambda: evidence_counterfactuals(result, max_size=3)),
+        (
+            "  evidence changes, sets of <= 3        ",
+            lambda: evidence_counterfactuals(result, max_size=3),
+        ),
     ):
         seconds = median_seconds(action, max(3, repeats // 5))
         print(f"{name} {seconds * 1e3:8.2f} ms")
@@ -127,10 +158,14 @@ def main() -> None:
     gen_full = median_seconds(lambda: explain(appraise_facts(compiled, facts)), 3)
     print("Generated: 200 evidence items, 1,000 rules, 10 options x 10 criteria")
     print(f"  appraise alone                          {gen_base * 1e3:8.2f} ms")
-    print(f"  attribution                             {gen_attr * 1e3:8.2f} ms"
-          f"   ({attribution.method}; {attribution.sampled_games} game(s) sampled)")
-    print(f"  appraise + explain (sets of <= 2 changes){gen_full * 1e3:8.2f} ms"
-          f"   ratio {gen_full / gen_base:6.1f}x")
+    print(
+        f"  attribution                             {gen_attr * 1e3:8.2f} ms"
+        f"   ({attribution.method}; {attribution.sampled_games} game(s) sampled)"
+    )
+    print(
+        f"  appraise + explain (sets of <= 2 changes){gen_full * 1e3:8.2f} ms"
+        f"   ratio {gen_full / gen_base:6.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -69,11 +69,13 @@ def test_attribution_sums_exactly_and_contributions_add_up(birmingham: Any) -> N
         spread = attribution.options[result.id]
         assert spread.baseline == pytest.approx(empty.option(result.id).score, abs=1e-9)
         assert sum(spread.attribution.values()) == pytest.approx(
-            result.score - spread.baseline, abs=1e-9)
+            result.score - spread.baseline, abs=1e-9
+        )
         for context in ("supervision_received_pct", "sickness_days_per_year", "open_cases"):
             assert spread.attribution[context] == 0.0
         points = rule_baseline(birmingham, result) + sum(
-            d.points for d in rule_deltas(birmingham, result))
+            d.points for d in rule_deltas(birmingham, result)
+        )
         assert points == pytest.approx(result.score, abs=1e-9)
 
 
@@ -85,8 +87,11 @@ def test_symmetric_items_share_equally(birmingham: Any) -> None:
 def test_clamped_cell_credits_the_actual_change(birmingham: Any) -> None:
     cell = birmingham.option("watchful_waiting").values["sustainable_improvement"]
     assert cell.clamped and cell.value == 0.0
-    deltas = [d for d in rule_deltas(birmingham, "watchful_waiting")
-              if d.criterion == "sustainable_improvement"]
+    deltas = [
+        d
+        for d in rule_deltas(birmingham, "watchful_waiting")
+        if d.criterion == "sustainable_improvement"
+    ]
     assert sum(d.change for d in deltas) == pytest.approx(-cell.baseline)
     fragile = next(d for d in deltas if d.rule == "waiting_on_fragile_improvement")
     assert fragile.nominal == -25 and fragile.change == pytest.approx(-25 * 50 / 55)
@@ -98,7 +103,8 @@ def test_sampling_fallback_says_so_and_still_sums(birmingham: Any) -> None:
     spread = attribution.options["watchful_waiting"]
     assert spread.method == "sampled" and spread.error > 0
     assert sum(spread.attribution.values()) == pytest.approx(
-        spread.total - spread.baseline, abs=1e-9)
+        spread.total - spread.baseline, abs=1e-9
+    )
 
 
 def test_weight_switching_values_flip_first_place(birmingham: Any) -> None:
@@ -107,8 +113,10 @@ def test_weight_switching_values_flip_first_place(birmingham: Any) -> None:
     assert [s.direction for s in switches] == ["decrease"]
     switch = switches[0]
     assert switch.current_weight == 5 and switch.new_winner == "watchful_waiting"
-    for weight, first in ((switch.weight * 1.001, "commissioner"),
-                          (switch.weight * 0.999, "watchful_waiting")):
+    for weight, first in (
+        (switch.weight * 1.001, "commissioner"),
+        (switch.weight * 0.999, "watchful_waiting"),
+    ):
         assert winner(appraise(loaded, weights={"effectiveness": weight})) == first
 
 
@@ -118,8 +126,11 @@ def test_unknown_criterion_is_a_clear_error(birmingham: Any) -> None:
 
 
 def test_single_evidence_change_that_lifts_the_gate(explanation: Any, birmingham: Any) -> None:
-    found = [c for c in explanation.evidence_counterfactuals
-             if [x.evidence for x in c.changes] == ["capable_partner_available"]]
+    found = [
+        c
+        for c in explanation.evidence_counterfactuals
+        if [x.evidence for x in c.changes] == ["capable_partner_available"]
+    ]
     assert found and found[0].verdict_changes[0].option == "isle_of_wight"
     loaded = load_scenario(appraisal.bundled_scenarios()["birmingham-2014"])
     facts = evidence_values(loaded.scenario.evidence) | {"capable_partner_available": True}
@@ -166,12 +177,15 @@ def test_explain_json_has_the_documented_shape(capsys: Any) -> None:
     assert set(change["changes"][0]) == {"evidence", "from", "to"} and "new_winner" in change
 
 
-@pytest.mark.parametrize("argv", [
-    ["explain", "--option", "isle_of_wight"],
-    ["explain", "--format", "md", "--no-trace"],
-    ["explain", "--versus", "commissioner", "watchful_waiting"],
-    ["explain", "--versus", "commissioner", "watchful_waiting", "--format", "md"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain", "--option", "isle_of_wight"],
+        ["explain", "--format", "md", "--no-trace"],
+        ["explain", "--versus", "commissioner", "watchful_waiting"],
+        ["explain", "--versus", "commissioner", "watchful_waiting", "--format", "md"],
+    ],
+)
 def test_explain_commands_run(argv: list[str], capsys: Any) -> None:
     assert main(argv) == 0
     assert "watchful_waiting" in capsys.readouterr().out or "isle_of_wight" in argv

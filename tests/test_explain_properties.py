@@ -47,8 +47,7 @@ LEVELS = ["lo", "mid", "hi"]
 LEAVES = {"a1": "short", "a2": "long", "b": "short"}
 OPTIONS = ("x", "y", "z")
 FACTS = {"p": "boolean", "q": "boolean", "n": "number", "m": "number", "l": "level"}
-PROPERTY = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -77,14 +76,17 @@ def conditions(draw: Any, names: list[str]) -> Any:
 
 @st.composite
 def rule_bases(draw: Any) -> RuleBase:
-    facts = {name: FactSpec(type=kind, scale="s" if kind == "level" else None)  # type: ignore[arg-type]
-             for name, kind in FACTS.items()}
+    facts = {
+        name: FactSpec(type=kind, scale="s" if kind == "level" else None)  # type: ignore[arg-type]
+        for name, kind in FACTS.items()
+    }
     facts["unread"] = FactSpec(type="boolean")
     findings = {"f": FindingSpec(type="boolean")}
     rules: dict[str, Rule] = {}
     for i in range(draw(st.integers(1, 2))):
-        rules[f"derive{i}"] = Rule(when=draw(conditions(list(FACTS))),
-                                   then=[DeriveEffect(derive="f", value=True)])
+        rules[f"derive{i}"] = Rule(
+            when=draw(conditions(list(FACTS))), then=[DeriveEffect(derive="f", value=True)]
+        )
     used_sets: set[tuple[str, str]] = set()
     for i in range(draw(st.integers(1, 5))):
         effects: list[Any] = []
@@ -94,32 +96,46 @@ def rule_bases(draw: Any) -> RuleBase:
             kind = draw(st.sampled_from(["adjust", "adjust", "adjust", "set", "gate"]))
             if kind == "set" and (option, leaf) not in used_sets:
                 used_sets.add((option, leaf))
-                effects.append(SetEffect(option=option, set=leaf,
-                                         to=float(draw(st.integers(0, 100)))))
+                effects.append(
+                    SetEffect(option=option, set=leaf, to=float(draw(st.integers(0, 100))))
+                )
             elif kind == "gate":
                 effects.append(FailGateEffect(option=option, fail_gate="g"))
             else:
-                effects.append(AdjustEffect(option=option, adjust=leaf,
-                                            by=float(draw(st.integers(-60, 60)))))
+                effects.append(
+                    AdjustEffect(option=option, adjust=leaf, by=float(draw(st.integers(-60, 60))))
+                )
         rules[f"r{i}"] = Rule(when=draw(conditions([*FACTS, "f"])), then=effects)
 
     def leaf(horizon: str) -> Criterion:
-        return Criterion(weight=float(draw(st.integers(1, 5))), horizon=horizon,  # type: ignore[arg-type]
-                         direction=draw(st.sampled_from(["maximise", "minimise"])))
+        return Criterion(
+            weight=float(draw(st.integers(1, 5))),
+            horizon=horizon,  # type: ignore[arg-type]
+            direction=draw(st.sampled_from(["maximise", "minimise"])),
+        )
 
     criteria = {
-        "a": Criterion(weight=float(draw(st.integers(1, 5))),
-                       children={"a1": leaf("short"), "a2": leaf("long")}),
+        "a": Criterion(
+            weight=float(draw(st.integers(1, 5))),
+            children={"a1": leaf("short"), "a2": leaf("long")},
+        ),
         "b": leaf("short"),
     }
     options = {
-        o: Option(name=o, values={c: OptionValue(value=float(draw(st.integers(0, 100))))
-                                  for c in LEAVES})
+        o: Option(
+            name=o, values={c: OptionValue(value=float(draw(st.integers(0, 100)))) for c in LEAVES}
+        )
         for o in OPTIONS
     }
     return RuleBase(
-        id="generated", title="generated", scales={"s": LEVELS}, facts=facts,
-        findings=findings, criteria=criteria, gates={"g": Gate(name="g")}, options=options,
+        id="generated",
+        title="generated",
+        scales={"s": LEVELS},
+        facts=facts,
+        findings=findings,
+        criteria=criteria,
+        gates={"g": Gate(name="g")},
+        options=options,
         rules=rules,
         verdicts=[
             VerdictRule(verdict="excluded", when=Comparison(metric="excluded", eq=True)),
@@ -133,7 +149,8 @@ def rule_bases(draw: Any) -> RuleBase:
 def cases(draw: Any) -> tuple[Any, dict[str, Any], Appraisal]:
     rule_base = draw(rule_bases())
     values = {
-        "p": st.booleans(), "q": st.booleans(),
+        "p": st.booleans(),
+        "q": st.booleans(),
         "n": st.sampled_from([0.0, 3.0, 5.0, 7.0, 10.0]),
         "m": st.sampled_from([0.0, 3.0, 5.0, 7.0, 10.0]),
         "l": st.sampled_from(LEVELS),
@@ -219,8 +236,10 @@ def test_contributions_and_rule_deltas_add_up_to_totals(case: Any) -> None:
         top = sum(result.contributions[c] for c in ("a", "b"))
         assert abs(top - result.score) < 1e-9
         deltas = rule_deltas(appraisal, result)
-        assert abs(rule_baseline(appraisal, result) + sum(d.points for d in deltas)
-                   - result.score) < 1e-9
+        assert (
+            abs(rule_baseline(appraisal, result) + sum(d.points for d in deltas) - result.score)
+            < 1e-9
+        )
         for criterion, value in result.values.items():
             credited = sum(d.change for d in deltas if d.criterion == criterion)
             assert abs(credited - (value.value - value.baseline)) < 1e-9

@@ -14,6 +14,9 @@ from appraisal import appraise, compile_rule_base, load_scenario
 from appraisal.appraise import appraise_facts, evidence_values
 from appraisal.cli import main
 from appraisal.errors import AppraisalError, ScenarioLoadError, UnknownReferenceError
+from appraisal.explain import (
+    switching_values,
+)
 from appraisal.scoring import competition_ranks
 from appraisal.sensitivity import (
     CriteriaTree,
@@ -204,7 +207,8 @@ def test_sweep_lines_match_the_pipeline(loaded: Any, model: DecisionModel) -> No
 
 
 def test_switching_values_are_where_the_winner_flips(loaded: Any, model: DecisionModel) -> None:
-    sweeps = {s.criterion: s for s in weight_sweeps(model)}
+    switches = switching_values(appraise(loaded))
+    sweeps = {s.criterion: s for s in weight_sweeps(model, switches=switches)}
     assert "stakeholder_support" not in sweeps  # an only child: its share is always 1
     flips = 0
     for sweep in sweeps.values():

@@ -479,8 +479,10 @@ def rule_baseline(appraisal: Appraisal, option: str | OptionResult) -> float:
     leaves = compiled_for(appraisal).leaves
     total = 0.0
     for criterion_id, value in result.values.items():
-        utility = value.baseline if leaves[criterion_id].direction == "maximise" else (
-            100.0 - value.baseline
+        utility = (
+            value.baseline
+            if leaves[criterion_id].direction == "maximise"
+            else (100.0 - value.baseline)
         )
         total += appraisal.weights[criterion_id] * utility
     return total
@@ -579,7 +581,10 @@ class _Cascade:
     """Every fact, finding and rule firing over all coalitions of one ``_Space``."""
 
     def __init__(
-        self, appraisal: Appraisal, compiled: CompiledRuleBase, space: _Space,
+        self,
+        appraisal: Appraisal,
+        compiled: CompiledRuleBase,
+        space: _Space,
         derivations: Mapping[str, Sequence[tuple[str, Value]]],
     ) -> None:
         self.rule_base = compiled.rule_base
@@ -620,8 +625,10 @@ class _Cascade:
     def truth(self, condition: Condition) -> tuple[int, int]:
         """The coalitions where the condition is true, and where it is false."""
         if isinstance(condition, AllOf | AnyOf):
-            parts = [self.truth(p) for p in (
-                condition.all if isinstance(condition, AllOf) else condition.any)]
+            parts = [
+                self.truth(p)
+                for p in (condition.all if isinstance(condition, AllOf) else condition.any)
+            ]
             true, false = parts[0]
             for t, f in parts[1:]:
                 if isinstance(condition, AllOf):
@@ -691,9 +698,9 @@ def _derivations(rule_base: RuleBase) -> dict[str, list[tuple[str, Value]]]:
     return found
 
 
-def _all_unknown_totals(appraisal: Appraisal, cells: Mapping[tuple[str, str], _Cell]) -> dict[
-    str, float
-]:
+def _all_unknown_totals(
+    appraisal: Appraisal, cells: Mapping[tuple[str, str], _Cell]
+) -> dict[str, float]:
     """Each option's total with every evidence item unknown."""
     compiled = compiled_for(appraisal)
     from .rules import evaluate_rules
@@ -843,7 +850,10 @@ def _game_terms(cascade: _Cascade, game: _Game) -> list[tuple[_Cell, list[float]
 
 
 def _point_worth(
-    appraisal: Appraisal, compiled: CompiledRuleBase, game: _Game, order: Sequence[str],
+    appraisal: Appraisal,
+    compiled: CompiledRuleBase,
+    game: _Game,
+    order: Sequence[str],
     known: set[str],
 ) -> list[float]:
     """The game's worth, per cell, when exactly the items in ``known`` are known."""
@@ -936,12 +946,19 @@ def evidence_trace(appraisal: Appraisal, option: str | OptionResult) -> TraceNod
     def fact_node(fact_id: str, depth: int) -> TraceNode:
         if fact_id in rule_base.facts:
             cited = cite_evidence(appraisal, fact_id)
-            return TraceNode(kind="evidence", id=fact_id, label=cited.statement or fact_id,
-                             value=cited.value, source=cited.source)
+            return TraceNode(
+                kind="evidence",
+                id=fact_id,
+                label=cited.statement or fact_id,
+                value=cited.value,
+                source=cited.source,
+            )
         spec = rule_base.findings[fact_id]
         rules = derived_by.get(fact_id, []) if depth < 12 else []
         return TraceNode(
-            kind="finding", id=fact_id, label=spec.description or fact_id,
+            kind="finding",
+            id=fact_id,
+            label=spec.description or fact_id,
             value=appraisal.findings.get(fact_id),
             children=tuple(rule_node(r, None, depth + 1) for r in rules),
         )
@@ -949,8 +966,11 @@ def evidence_trace(appraisal: Appraisal, option: str | OptionResult) -> TraceNod
     def rule_node(rule_id: str, points: float | None, depth: int) -> TraceNode:
         rule = rule_base.rules[rule_id]
         return TraceNode(
-            kind="rule", id=rule_id, label=rule.rationale or rule.description or rule_id,
-            points=points, source=_source(appraisal, rule_id),
+            kind="rule",
+            id=rule_id,
+            label=rule.rationale or rule.description or rule_id,
+            points=points,
+            source=_source(appraisal, rule_id),
             children=tuple(fact_node(f, depth) for f in facts_read(rule.when)),
         )
 
@@ -962,26 +982,35 @@ def evidence_trace(appraisal: Appraisal, option: str | OptionResult) -> TraceNod
             children = tuple(rule_node(d.rule, d.points, 0) for d in deltas)
         value = result.values[criterion_id].value if criterion_id in result.values else None
         return TraceNode(
-            kind="criterion", id=criterion_id, label=criterion.name or criterion_id,
-            value=value, points=result.contributions[criterion_id],
-            source=str(criterion.source) if criterion.source else None, children=children,
+            kind="criterion",
+            id=criterion_id,
+            label=criterion.name or criterion_id,
+            value=value,
+            points=result.contributions[criterion_id],
+            source=str(criterion.source) if criterion.source else None,
+            children=children,
         )
 
     gates = tuple(
         TraceNode(
-            kind="gate", id=failure.gate, label=rule_base.gates[failure.gate].name,
+            kind="gate",
+            id=failure.gate,
+            label=rule_base.gates[failure.gate].name,
             source=str(rule_base.gates[failure.gate].source)
-            if rule_base.gates[failure.gate].source else None,
+            if rule_base.gates[failure.gate].source
+            else None,
             children=(rule_node(failure.rule, None, 0),),
         )
         for failure in result.gate_failures
     )
     criteria = tuple(criterion_node(c, spec) for c, spec in rule_base.criteria.items())
     return TraceNode(
-        kind="option", id=result.id,
+        kind="option",
+        id=result.id,
         label=f"{result.name}: {result.verdict.replace('_', ' ')}"
         + (f" ({verdict_rule.rationale})" if verdict_rule.rationale else ""),
-        value=result.verdict, points=result.score,
+        value=result.verdict,
+        points=result.score,
         source=str(verdict_rule.source) if verdict_rule.source else None,
         children=gates + criteria,
     )
@@ -1013,7 +1042,10 @@ def _raw_weights(appraisal: Appraisal, weights: Mapping[str, float] | None) -> d
 
 
 def _subtree_utility(
-    appraisal: Appraisal, result: OptionResult, criterion_id: str, criterion: Criterion,
+    appraisal: Appraisal,
+    result: OptionResult,
+    criterion_id: str,
+    criterion: Criterion,
     raw: Mapping[str, float],
 ) -> float:
     """The option's weighted utility within one criterion's subtree (0..100)."""
@@ -1023,10 +1055,14 @@ def _subtree_utility(
     if not criterion.children:
         return result.values[criterion_id].utility
     total = sum(raw[c] for c in criterion.children)
-    return sum(
-        raw[c] / total * _subtree_utility(appraisal, result, c, spec, raw)
-        for c, spec in criterion.children.items()
-    ) if total > 0 else 0.0
+    return (
+        sum(
+            raw[c] / total * _subtree_utility(appraisal, result, c, spec, raw)
+            for c, spec in criterion.children.items()
+        )
+        if total > 0
+        else 0.0
+    )
 
 
 _EDGE = 1e-9
@@ -1081,7 +1117,8 @@ def weight_switching_values(
             return 0.0
         others = sum(
             shares[c] / rest * _subtree_utility(appraisal, result, c, group[c], raw)
-            for c in group if c != criterion
+            for c in group
+            if c != criterion
         )
         return parent_weight * (own - others)
 
@@ -1108,11 +1145,17 @@ def weight_switching_values(
             x, _, rival_id = min(options, key=lambda t: (t[0], t[1]))
         else:
             x, _, rival_id = max(options, key=lambda t: (t[0], t[1]))
-        found.append(WeightSwitch(
-            criterion=criterion, direction=direction,  # type: ignore[arg-type]
-            weight=x * others_raw / (1.0 - x), current_weight=current_raw,
-            share=x, current_share=x0, new_winner=rival_id,
-        ))
+        found.append(
+            WeightSwitch(
+                criterion=criterion,
+                direction=direction,  # type: ignore[arg-type]
+                weight=x * others_raw / (1.0 - x),
+                current_weight=current_raw,
+                share=x,
+                current_share=x0,
+                new_winner=rival_id,
+            )
+        )
     return tuple(found)
 
 
@@ -1176,9 +1219,7 @@ class _WhatIf:
             h: sum(appraisal.weights[c] for c, spec in leaves.items() if spec.horizon == h)
             for h in ("short", "long")
         }
-        self.base_points = {
-            (o, c): self.results[o].contributions[c] for (o, c) in self.cells
-        }
+        self.base_points = {(o, c): self.results[o].contributions[c] for (o, c) in self.cells}
         self.reads_findings = {
             r: tuple(f for f in facts_read(rule.when) if f in self.rule_base.findings)
             for r, rule in self.rule_base.rules.items()
@@ -1192,14 +1233,13 @@ class _WhatIf:
         if fact_id not in self._downstream:
             graph = self.compiled.graph
             self._downstream[fact_id] = frozenset(
-                graph.nodes[n]["id"] for n in nx.descendants(graph, node("fact", fact_id))
+                graph.nodes[n]["id"]
+                for n in nx.descendants(graph, node("fact", fact_id))
                 if graph.nodes[n]["kind"] == "rule"
             )
         return self._downstream[fact_id]
 
-    def evaluate(
-        self, changes: Mapping[str, Value], *, verdicts: bool = True
-    ) -> _Outcome | None:
+    def evaluate(self, changes: Mapping[str, Value], *, verdicts: bool = True) -> _Outcome | None:
         """The winner and every verdict under the changes; None if the rules then contradict."""
         propagated = self._propagate(changes)
         if propagated is None:
@@ -1213,7 +1253,8 @@ class _WhatIf:
         totals = {o: r.score for o, r in self.results.items()}
         by_horizon = {
             (o, h): getattr(r, f"{h}_term_score") * self.horizon_weight[h]
-            for o, r in self.results.items() for h in ("short", "long")
+            for o, r in self.results.items()
+            for h in ("short", "long")
         }
         excluded = {o: r.excluded for o, r in self.results.items()}
         cells = {key for r in changed for key in self.cells_of_rule.get(r, ())}
@@ -1249,7 +1290,8 @@ class _WhatIf:
 
         def settle(finding: str) -> bool:
             values = {
-                v for r, v in self.derivations.get(finding, ())
+                v
+                for r, v in self.derivations.get(finding, ())
                 if (fired_now[r] if r in fired_now else r in self.base_fired)
             }
             if len(values) > 1:
@@ -1262,22 +1304,27 @@ class _WhatIf:
                 if finding in touched and not settle(finding):
                     return None
             rule = self.rule_base.rules[rule_id]
-            fired_now[rule_id] = (
-                evaluate_condition(rule.when, facts, self.compiled.scales) is True
-            )
+            fired_now[rule_id] = evaluate_condition(rule.when, facts, self.compiled.scales) is True
             touched.update(e.derive for e in rule.then if isinstance(e, DeriveEffect))
         if not all(settle(finding) for finding in touched):
             return None
         return affected, fired_now, facts
 
     def _standing(
-        self, totals: dict[str, float], by_horizon: dict[tuple[str, str], float],
-        excluded: dict[str, bool], facts: Mapping[str, Value | None],
+        self,
+        totals: dict[str, float],
+        by_horizon: dict[tuple[str, str], float],
+        excluded: dict[str, bool],
+        facts: Mapping[str, Value | None],
     ) -> _Outcome:
         eligible = [o for o in totals if not excluded[o]]
         horizon = {
-            h: {o: by_horizon[(o, h)] / self.horizon_weight[h] if self.horizon_weight[h] > 0
-                else 0.0 for o in totals}
+            h: {
+                o: by_horizon[(o, h)] / self.horizon_weight[h]
+                if self.horizon_weight[h] > 0
+                else 0.0
+                for o in totals
+            }
             for h in ("short", "long")
         }
         ranks = competition_ranks({o: totals[o] for o in eligible})
@@ -1295,9 +1342,13 @@ class _WhatIf:
                 "excluded": excluded[option_id],
             }
             verdicts[option_id] = next(
-                rule.verdict for rule in self.rule_base.verdicts
-                if rule.otherwise or (rule.when is not None and evaluate_condition(
-                    rule.when, facts, self.compiled.scales, metrics) is True)
+                rule.verdict
+                for rule in self.rule_base.verdicts
+                if rule.otherwise
+                or (
+                    rule.when is not None
+                    and evaluate_condition(rule.when, facts, self.compiled.scales, metrics) is True
+                )
             )
         first = [o for o, rank in ranks.items() if rank == 1]
         return _Outcome(first[0] if len(first) == 1 else None, verdicts, totals, excluded)
@@ -1421,9 +1472,14 @@ def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
             at = levels.index(str(value))
             options = [levels[i] for i in (at - 1, at + 1) if 0 <= i < len(levels)]
         elif spec.type == "text":
-            options = sorted({str(c.operand) for c in tests
-                              if c.fact == fact_id and not isinstance(c.operand, FactRef)}
-                             - {value})
+            options = sorted(
+                {
+                    str(c.operand)
+                    for c in tests
+                    if c.fact == fact_id and not isinstance(c.operand, FactRef)
+                }
+                - {value}
+            )
         else:
             options = _number_options(fact_id, float(value), tests, evidence)
         found += [EvidenceChange(evidence=fact_id, from_=value, to=o) for o in options]
@@ -1446,15 +1502,17 @@ def _number_options(
                 threshold = operand
             else:
                 continue
-            crossed = _crossing(value, threshold,
-                                lambda x, op=op, t=threshold: compare(op, x, t, None))
+            crossed = _crossing(
+                value, threshold, lambda x, op=op, t=threshold: compare(op, x, t, None)
+            )
         elif isinstance(operand, FactRef) and operand.fact == fact_id and operand.times != 0:
             left = evidence.get(str(test.fact))
             if not isinstance(left, float):
                 continue
             times = operand.times
-            crossed = _crossing(value, left / times,
-                                lambda x, op=op, s=left, k=times: compare(op, s, x * k, None))
+            crossed = _crossing(
+                value, left / times, lambda x, op=op, s=left, k=times: compare(op, s, x * k, None)
+            )
         else:
             continue
         if crossed is not None:
@@ -1514,8 +1572,12 @@ def evidence_counterfactuals(
                 break
         size_found = len(smallest[0].changes) if smallest else None
     search = CounterfactualSearch(
-        candidates=len(candidates), max_size=max_size, evaluated=evaluated, budget=budget,
-        exhaustive=exhaustive, smallest_flip=size_found,
+        candidates=len(candidates),
+        max_size=max_size,
+        evaluated=evaluated,
+        budget=budget,
+        exhaustive=exhaustive,
+        smallest_flip=size_found,
     )
     singles.sort(key=lambda s: (not s.changes_winner, -len(s.verdict_changes)))
     return CounterfactualReport(singles=tuple(singles), smallest=tuple(smallest), search=search)
@@ -1527,8 +1589,9 @@ def _lead(what_if: _WhatIf, changes: Mapping[str, Value]) -> float:
     if outcome is None or what_if.winner is None:
         return math.inf
     lead = outcome.totals[what_if.winner]
-    rivals = [t for o, t in outcome.totals.items() if o != what_if.winner
-              and not outcome.excluded[o]]
+    rivals = [
+        t for o, t in outcome.totals.items() if o != what_if.winner and not outcome.excluded[o]
+    ]
     return lead - max(rivals, default=lead)
 
 
@@ -1542,7 +1605,8 @@ def _counterfactual(
         changes_winner=new_winner != what_if.winner,
         verdict_changes=tuple(
             VerdictChange(option=o, from_=what_if.verdicts[o], to=v)
-            for o, v in verdicts.items() if v != what_if.verdicts[o]
+            for o, v in verdicts.items()
+            if v != what_if.verdicts[o]
         ),
     )
 
@@ -1550,9 +1614,7 @@ def _counterfactual(
 # --------------------------------------------------------------------------- pairwise
 
 
-def versus(
-    appraisal: Appraisal, a: str, b: str, attribution: Attribution | None = None
-) -> Versus:
+def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None = None) -> Versus:
     """Why A over B: every criterion's weighted difference, with its rules and evidence."""
     option_a, option_b = appraisal.option(a), appraisal.option(b)
     attribution = attribution or attribute(appraisal)
@@ -1564,8 +1626,11 @@ def versus(
     def subtree(criterion_id: str) -> list[str]:
         if criterion_id in leaves:
             return [criterion_id]
-        return [leaf for child in tree[criterion_id][1][criterion_id].children
-                for leaf in subtree(child)]
+        return [
+            leaf
+            for child in tree[criterion_id][1][criterion_id].children
+            for leaf in subtree(child)
+        ]
 
     def difference(criterion_id: str) -> CriterionDifference:
         under = set(subtree(criterion_id))
@@ -1579,18 +1644,28 @@ def versus(
         points_b = option_b.contributions[criterion_id]
         name = tree[criterion_id][1][criterion_id].name or criterion_id
         return CriterionDifference(
-            criterion=criterion_id, name=name, points_a=points_a, points_b=points_b,
+            criterion=criterion_id,
+            name=name,
+            points_a=points_a,
+            points_b=points_b,
             difference=points_a - points_b,
             rules_a=tuple(d for d in deltas_a if d.criterion in under),
             rules_b=tuple(d for d in deltas_b if d.criterion in under),
-            evidence=dict(sorted(((k, v) for k, v in evidence.items() if abs(v) > 1e-12),
-                                 key=lambda kv: -abs(kv[1]))),
+            evidence=dict(
+                sorted(
+                    ((k, v) for k, v in evidence.items() if abs(v) > 1e-12),
+                    key=lambda kv: -abs(kv[1]),
+                )
+            ),
         )
 
     found = [difference(c) for c in tree]
     by_size = sorted(found, key=lambda d: -abs(d.difference))
     return Versus(
-        a=a, b=b, total_a=option_a.score, total_b=option_b.score,
+        a=a,
+        b=b,
+        total_a=option_a.score,
+        total_b=option_b.score,
         difference=option_a.score - option_b.score,
         criteria=tuple(d for d in by_size if d.criterion in leaves),
         groups=tuple(d for d in by_size if d.criterion not in leaves),
@@ -1615,13 +1690,20 @@ def evidence_drivers(
     for item in sorted(points, key=lambda i: -abs(points[i])):
         if points[item] == 0.0:
             continue
-        reached = {graph.nodes[n]["id"] for n in nx.descendants(graph, node("fact", item))
-                   if graph.nodes[n]["kind"] == "rule"}
+        reached = {
+            graph.nodes[n]["id"]
+            for n in nx.descendants(graph, node("fact", item))
+            if graph.nodes[n]["kind"] == "rule"
+        }
         rules = tuple(r for r in rule_base.rules if r in reached and r in moved)
-        found.append(EvidenceDriver(
-            evidence=cite_evidence(appraisal, item), points=points[item], rules=rules,
-            rule_sources=tuple(dict.fromkeys(s for r in rules if (s := _source(appraisal, r)))),
-        ))
+        found.append(
+            EvidenceDriver(
+                evidence=cite_evidence(appraisal, item),
+                points=points[item],
+                rules=rules,
+                rule_sources=tuple(dict.fromkeys(s for r in rules if (s := _source(appraisal, r)))),
+            )
+        )
     return found
 
 
@@ -1666,22 +1748,26 @@ def narrative(
     )
     for failure in result.gate_failures:
         rule = rule_base.rules[failure.rule]
-        cited = "; ".join(f"{e.id} = {_value_text(e.value)} ({e.source})"
-                          for e in evidence_behind(appraisal, failure.rule))
+        cited = "; ".join(
+            f"{e.id} = {_value_text(e.value)} ({e.source})"
+            for e in evidence_behind(appraisal, failure.rule)
+        )
         parts.append(
             f"It fails the gate '{rule_base.gates[failure.gate].name}':"
             f" {(rule.rationale or failure.rule).rstrip('.')} ({_source(appraisal, failure.rule)};"
             f" evidence: {cited})."
         )
-    top = [d for d in evidence_drivers(appraisal, result, attribution)
-           if abs(d.points) >= 0.05][:5]
-    for sign, heading in ((1, "Evidence weighing most for it"),
-                          (-1, "Evidence weighing most against it")):
+    top = [d for d in evidence_drivers(appraisal, result, attribution) if abs(d.points) >= 0.05][:5]
+    for sign, heading in (
+        (1, "Evidence weighing most for it"),
+        (-1, "Evidence weighing most against it"),
+    ):
         chosen = [d for d in top if (d.points > 0) == (sign > 0)]
         if chosen:
             items = "; ".join(
                 f"{d.evidence.id} = {_value_text(d.evidence.value)} ({d.evidence.source},"
-                f" {d.points:+.1f})" for d in chosen
+                f" {d.points:+.1f})"
+                for d in chosen
             )
             parts.append(f"{heading}: {items}.")
     parts.append(_against_winner(appraisal, result, attribution))
@@ -1693,8 +1779,11 @@ def _against_winner(appraisal: Appraisal, result: OptionResult, attribution: Att
     """Where the option gains or loses most against the first-ranked (or runner-up) option,
     with the rules behind those criteria and the paragraphs they cite."""
     first = winner(appraisal)
-    other = first if first != result.id else next(
-        (o for o in appraisal.ranking if o != result.id), None)
+    other = (
+        first
+        if first != result.id
+        else next((o for o in appraisal.ranking if o != result.id), None)
+    )
     if other is None:
         return ""
     pair = versus(appraisal, result.id, other, attribution)
@@ -1713,22 +1802,30 @@ def _against_winner(appraisal: Appraisal, result: OptionResult, attribution: Att
         where = f", where {behind}" if behind else ""
         texts.append(f"{diff.name} ({diff.difference:+.1f}){where}")
     verb = "leads" if pair.difference >= 0 else "trails"
-    return (f"It {verb} {other} by {abs(pair.difference):.1f} points, most on "
-            + "; and on ".join(texts) + ".")
+    return (
+        f"It {verb} {other} by {abs(pair.difference):.1f} points, most on "
+        + "; and on ".join(texts)
+        + "."
+    )
 
 
 def _what_would_change(
-    appraisal: Appraisal, result: OptionResult, counterfactuals: CounterfactualReport,
+    appraisal: Appraisal,
+    result: OptionResult,
+    counterfactuals: CounterfactualReport,
     switches: Sequence[WeightSwitch],
 ) -> str:
-    flips = [c for c in counterfactuals.singles
-             if any(v.option == result.id for v in c.verdict_changes)]
+    flips = [
+        c for c in counterfactuals.singles if any(v.option == result.id for v in c.verdict_changes)
+    ]
     if flips:
         texts = []
         for flip in flips[:3]:
             to = next(v.to for v in flip.verdict_changes if v.option == result.id)
-            texts.append(f"{'; '.join(_change_text(c) for c in flip.changes)}"
-                         f" (it would become {to.replace('_', ' ')})")
+            texts.append(
+                f"{'; '.join(_change_text(c) for c in flip.changes)}"
+                f" (it would become {to.replace('_', ' ')})"
+            )
         sentence = "Its verdict would change with " + ", or ".join(texts) + "."
     else:
         sentence = "No single change of evidence changes its verdict."
@@ -1736,22 +1833,28 @@ def _what_would_change(
     if result.id == first:
         if counterfactuals.smallest:
             best = counterfactuals.smallest[0]
-            sentence += (f" First place would pass to {best.new_winner} only with"
-                         f" {len(best.changes)} changes together:"
-                         f" {'; '.join(_change_text(c) for c in best.changes)}.")
+            sentence += (
+                f" First place would pass to {best.new_winner} only with"
+                f" {len(best.changes)} changes together:"
+                f" {'; '.join(_change_text(c) for c in best.changes)}."
+            )
         if switches:
             nearest = min(switches, key=lambda s: abs(s.share - s.current_share))
-            sentence += (f" The nearest weight switching value: {nearest.criterion} at"
-                         f" {nearest.weight:.3g} (now {nearest.current_weight:.3g}) hands first"
-                         f" place to {nearest.new_winner}.")
+            sentence += (
+                f" The nearest weight switching value: {nearest.criterion} at"
+                f" {nearest.weight:.3g} (now {nearest.current_weight:.3g}) hands first"
+                f" place to {nearest.new_winner}."
+            )
         else:
             sentence += " The recommendation is stable to any single weight change."
     else:
         mine = [s for s in switches if s.new_winner == result.id]
         if mine:
             nearest = min(mine, key=lambda s: abs(s.share - s.current_share))
-            sentence += (f" It would take first place if the weight of {nearest.criterion} went"
-                         f" from {nearest.current_weight:.3g} to {nearest.weight:.3g}.")
+            sentence += (
+                f" It would take first place if the weight of {nearest.criterion} went"
+                f" from {nearest.current_weight:.3g} to {nearest.weight:.3g}."
+            )
     return sentence
 
 
@@ -1780,19 +1883,30 @@ def explain(
     options = []
     for result in appraisal.options:
         spread = attribution.options[result.id]
-        options.append(OptionExplanation(
-            id=result.id, name=result.name, verdict=result.verdict, rank=result.rank,
-            excluded=result.excluded, total=result.score, baseline=spread.baseline,
-            rule_baseline=rule_baseline(appraisal, result),
-            contributions=result.contributions, rule_deltas=rule_deltas(appraisal, result),
-            attribution=spread.attribution, attribution_method=spread.method,
-            attribution_error=spread.error,
-            verdict_counterfactuals=tuple(
-                c for c in report.singles if any(v.option == result.id for v in c.verdict_changes)
-            ),
-            trace=evidence_trace(appraisal, result),
-            narrative=narrative(appraisal, result, attribution, report, switches),
-        ))
+        options.append(
+            OptionExplanation(
+                id=result.id,
+                name=result.name,
+                verdict=result.verdict,
+                rank=result.rank,
+                excluded=result.excluded,
+                total=result.score,
+                baseline=spread.baseline,
+                rule_baseline=rule_baseline(appraisal, result),
+                contributions=result.contributions,
+                rule_deltas=rule_deltas(appraisal, result),
+                attribution=spread.attribution,
+                attribution_method=spread.method,
+                attribution_error=spread.error,
+                verdict_counterfactuals=tuple(
+                    c
+                    for c in report.singles
+                    if any(v.option == result.id for v in c.verdict_changes)
+                ),
+                trace=evidence_trace(appraisal, result),
+                narrative=narrative(appraisal, result, attribution, report, switches),
+            )
+        )
     counterfactuals = tuple(c for c in report.singles if c.changes_winner)
     counterfactuals += tuple(c for c in report.singles if not c.changes_winner)
     return Explanation(

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .appraise import Appraisal, CompiledRuleBase, appraise, compile_rule_base, evidence_values
 from .errors import AppraisalError, Location, ScoringError, UnknownReferenceError
+from .explain import WeightSwitch, switching_values
 from .loader import LoadedScenario, criteria_paths, load_scenario
 from .models import Comparison, Criterion, FactRef, RuleBase, Scenario, Value
 from .rules import comparisons, evaluate_condition, evaluate_rules
@@ -376,7 +377,6 @@ def weight_prior(rule_base: RuleBase, scenario: Scenario | None = None) -> Weigh
 
 def _sample_shares(
     tree: CriteriaTree,
-    prior: WeightPrior,
     bounds: tuple[np.ndarray, np.ndarray] | None,
     size: int,
     rng: np.random.Generator,
@@ -427,7 +427,7 @@ def weight_samples(
     bounds = None if prior.uniform else prior.bounds(tree)
     return np.concatenate(
         [
-            _sample_shares(tree, prior, bounds, size, _generator(seed, _WEIGHT_STREAM, index))
+            _sample_shares(tree, bounds, size, _generator(seed, _WEIGHT_STREAM, index))
             for index, size in _chunks(samples)
         ]
     )
@@ -481,7 +481,7 @@ def smaa(
     utilities[list(tree.leaves)] = model.utilities.T
     for index, size in _chunks(samples):
         rng = _generator(seed, _WEIGHT_STREAM, index)
-        weights = _globalise(tree, _sample_shares(tree, prior, bounds, size, rng))
+        weights = _globalise(tree, _sample_shares(tree, bounds, size, rng))
         totals = weights @ utilities
         better, tied = _better_and_tied(totals)
         counts += _rank_shares(better, tied)
@@ -562,9 +562,9 @@ class WeightSweep(_Result):
     leader: tuple[str, ...]
     """The option(s) first at the current share."""
     switch_below: float | None
-    """The nearest share below the current one at which the leader changes (None: never)."""
+    """The share below the current one at which the first-ranked option loses first place."""
     switch_above: float | None
-    """The nearest share above the current one at which the leader changes (None: never)."""
+    """The share above the current one at which the first-ranked option loses first place."""
 
     def raw_at(self, share: float) -> float | None:
         if share >= 1 or self.siblings_raw_weight <= 0:
@@ -623,8 +623,18 @@ def _leaders(values: np.ndarray, options: Sequence[str]) -> tuple[str, ...]:
     return tuple(o for o, v in zip(options, values, strict=True) if v >= best - TIE_TOLERANCE)
 
 
-def weight_sweep(model: DecisionModel, criterion: str, points: int = 21) -> WeightSweep:
-    """The sweep of one criterion, with its exact crossings and switching values."""
+def weight_sweep(
+    model: DecisionModel,
+    criterion: str,
+    points: int = 21,
+    switches: Sequence[WeightSwitch] = (),
+) -> WeightSweep:
+    """The sweep of one criterion, with its exact crossings.
+
+    Its switching values (where the first-ranked option loses first place) are
+    not recomputed here: they are the explanation's closed-form
+    ``explain.weight_switching_values``, passed in as ``switches``.
+    """
     tree = model.tree
     index = tree.index(criterion)
     start, stop = tree.group_of(index)
@@ -641,10 +651,6 @@ def weight_sweep(model: DecisionModel, criterion: str, points: int = 21) -> Weig
     bounds = [0.0, *cuts, 1.0]
     rankings = [
         _ranking(intercept + slope * (lo + hi) / 2, options)
-        for lo, hi in zip(bounds, bounds[1:], strict=False)
-    ]
-    leaders = [
-        _leaders(intercept + slope * (lo + hi) / 2, options)
         for lo, hi in zip(bounds, bounds[1:], strict=False)
     ]
 
@@ -674,8 +680,8 @@ def weight_sweep(model: DecisionModel, criterion: str, points: int = 21) -> Weig
             )
         )
     now = _leaders(intercept + slope * share, options)
-    below = [c for k, c in enumerate(cuts) if c < share and leaders[k] != leaders[k + 1]]
-    above = [c for k, c in enumerate(cuts) if c > share and leaders[k] != leaders[k + 1]]
+    below = [w.share for w in switches if w.criterion == criterion and w.direction == "decrease"]
+    above = [w.share for w in switches if w.criterion == criterion and w.direction == "increase"]
     grid = np.linspace(0.0, 1.0, points)
     return WeightSweep(
         criterion=criterion,
@@ -712,14 +718,20 @@ def _intersections(intercept: np.ndarray, slope: np.ndarray) -> list[float]:
     return found
 
 
-def weight_sweeps(model: DecisionModel, points: int = 21) -> tuple[WeightSweep, ...]:
-    """A sweep for every criterion that has siblings, at every level of the tree."""
+def weight_sweeps(
+    model: DecisionModel, points: int = 21, switches: Sequence[WeightSwitch] = ()
+) -> tuple[WeightSweep, ...]:
+    """A sweep for every criterion that has siblings, at every level of the tree.
+
+    ``switches`` are the explanation's weight switching values
+    (``explain.switching_values``), shown on each sweep.
+    """
     if points < 2:
         raise AppraisalError(
             f"a sweep needs at least 2 points, not {points}", Location(field="points")
         )
     return tuple(
-        weight_sweep(model, criterion_id, points)
+        weight_sweep(model, criterion_id, points, switches)
         for index, criterion_id in enumerate(model.tree.ids)
         if model.tree.group_of(index)[1] - model.tree.group_of(index)[0] > 1
     )
@@ -977,7 +989,7 @@ def evidence_uncertainty(
             weights_now = np.broadcast_to(fixed, (size, fixed.shape[1]))
         else:
             rng = _generator(seed, _WEIGHT_STREAM, index)
-            weights_now = _globalise(tree, _sample_shares(tree, prior, bounds, size, rng))
+            weights_now = _globalise(tree, _sample_shares(tree, bounds, size, rng))
         utilities = np.stack(cache.utilities)[keys]
         valid = ~np.stack(cache.excluded)[keys]
         leaf_weights = weights_now[:, leaves]
@@ -1209,7 +1221,7 @@ def sensitivity(
         scenario_path=appraisal.scenario_path,
         recommended=appraisal.recommended,
         weights=appraisal.weights,
-        sweeps=weight_sweeps(model, points),
+        sweeps=weight_sweeps(model, points, switching_values(appraisal, weights)),
         smaa=result,
         evidence=evidence_result,
     )
