@@ -2,7 +2,10 @@
 
 Load a scenario (evidence for one case) and the rule base it names, appraise
 it, and get plain data back: ranking, scores, verdicts and every intermediate
-that explains them. Rendering lives in ``appraisal.render``.
+that explains them. Explanation is in ``appraisal.explain`` (its main names
+are re-exported here); sensitivity analysis, which needs numpy, is imported
+from ``appraisal.sensitivity`` so that ``import appraisal`` stays light.
+Rendering lives in ``appraisal.render``.
 
 >>> import appraisal
 >>> result = appraisal.appraise(appraisal.bundled_scenarios()["birmingham-2014"])
@@ -48,25 +51,6 @@ from .models import EvidenceItem, RuleBase, Scenario
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "EvidenceResult": "sensitivity",
-    "SMAAResult": "sensitivity",
-    "WeightPrior": "sensitivity",
-    "WeightSweep": "sensitivity",
-    "sensitivity": "sensitivity",
-}
-"""Names imported on first use, so that ``import appraisal`` does not load numpy."""
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return module if name == _LAZY[name] else getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "Appraisal",
     "AppraisalError",
@@ -74,7 +58,6 @@ __all__ = [
     "CompiledRuleBase",
     "EvidenceCounterfactual",
     "EvidenceItem",
-    "EvidenceResult",
     "Explanation",
     "GraphCycleError",
     "LoadedScenario",
@@ -83,7 +66,6 @@ __all__ = [
     "RuleBase",
     "RuleEvaluationError",
     "RuleSyntaxError",
-    "SMAAResult",
     "Scenario",
     "ScenarioLoadError",
     "ScoringError",
@@ -91,8 +73,6 @@ __all__ = [
     "UnknownReferenceError",
     "ValidationReport",
     "Versus",
-    "WeightPrior",
-    "WeightSweep",
     "WeightSwitch",
     "__version__",
     "appraise",
@@ -105,7 +85,6 @@ __all__ = [
     "explain",
     "load_rule_base",
     "load_scenario",
-    "sensitivity",
     "validate_file",
     "versus",
     "weight_switching_values",
