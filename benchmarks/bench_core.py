@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_seconds
 
 import appraisal
 from appraisal.appraise import appraise_facts, compile_rule_base
@@ -29,15 +29,6 @@ from appraisal.models import RuleBase
 
 ROOT = Path(__file__).resolve().parents[1]
 BIRMINGHAM = ROOT / "scenarios" / "birmingham-2014.yaml"
-
-
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def whole_process(command: list[str], repeats: int) -> float:

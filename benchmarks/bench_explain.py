@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_seconds
 
 from appraisal.appraise import appraise, appraise_facts, compile_rule_base
 from appraisal.explain import (
@@ -30,15 +29,6 @@ from appraisal.models import RuleBase
 
 ROOT = Path(__file__).resolve().parents[1]
 BIRMINGHAM = ROOT / "scenarios" / "birmingham-2014.yaml"
-
-
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def generated_rule_base(evidence: int = 200, rules: int = 1000, seed: int = 0) -> RuleBase:

@@ -301,24 +301,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str) -> Any:
+    def add(
+        name: str,
+        handler: Callable[[argparse.Namespace], int],
+        help_: str,
+        *,
+        scenario: bool = False,
+    ) -> Any:
+        """A subcommand; ``scenario`` adds the options every scenario command shares."""
         sub = commands.add_parser(name, help=help_, description=help_)
         sub.set_defaults(handler=handler)
+        if scenario:
+            sub.add_argument("scenario", nargs="?", help=scenario_help)
+            sub.add_argument(
+                "--weight",
+                action="append",
+                default=[],
+                metavar="CRITERION=W",
+                help="override a criterion's weight (repeatable)",
+            )
+            sub.add_argument("-o", "--output", help="write to this file instead of standard output")
         return sub
 
     scenario_help = "scenario file, or the name of a bundled one (default: birmingham-2014)"
-    run = add("run", cmd_run, "appraise a scenario: ranking, scores, verdicts and their drivers")
-    run.add_argument("scenario", nargs="?", help=scenario_help)
+    run = add(
+        "run",
+        cmd_run,
+        "appraise a scenario: ranking, scores, verdicts and their drivers",
+        scenario=True,
+    )
     run.add_argument("--format", choices=FORMATS, default="text")
     run.add_argument("--top", type=int, default=3, help="drivers shown per option (default 3)")
-    run.add_argument(
-        "--weight",
-        action="append",
-        default=[],
-        metavar="CRITERION=W",
-        help="override a criterion's weight (repeatable)",
-    )
-    run.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     validate = add("validate", cmd_validate, "check rule bases or scenarios for every problem")
     validate.add_argument("paths", nargs="+", metavar="PATH")
@@ -342,8 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sensitivity",
         cmd_sensitivity,
         "how robust the recommendation is: switching values, rank acceptability, evidence",
+        scenario=True,
     )
-    sens.add_argument("scenario", nargs="?", help=scenario_help)
     sens.add_argument("--samples", type=int, default=10_000, help="Monte Carlo samples (10000)")
     sens.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sens.add_argument(
@@ -355,21 +368,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("--plot-format", choices=("svg", "png"), default="svg")
     sens.add_argument("--format", choices=("text", "json"), default="text")
-    sens.add_argument(
-        "--weight",
-        action="append",
-        default=[],
-        metavar="CRITERION=W",
-        help="override a criterion's weight (repeatable)",
-    )
-    sens.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     explain_ = add(
         "explain",
         cmd_explain,
         "explain verdicts: evidence attribution, trace, switching values, narrative",
+        scenario=True,
     )
-    explain_.add_argument("scenario", nargs="?", help=scenario_help)
     explain_.add_argument("--option", metavar="ID", help="explain this option only")
     explain_.add_argument(
         "--versus",
@@ -386,14 +391,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest set of evidence changes searched (1 to 3, default 2)",
     )
     explain_.add_argument("--no-trace", action="store_true", help="leave out the evidence trees")
-    explain_.add_argument(
-        "--weight",
-        action="append",
-        default=[],
-        metavar="CRITERION=W",
-        help="override a criterion's weight (repeatable)",
-    )
-    explain_.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     add("list", cmd_list, "list the bundled scenarios")
     return parser

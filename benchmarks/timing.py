@@ -1,0 +1,17 @@
+"""The one timing helper the benchmark scripts share."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    """Median wall-clock time of ``repeats`` calls: robust to a noisy, shared machine."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
