@@ -175,14 +175,14 @@ def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
     table.add_column("Rank", justify="right")
     table.add_column("Option")
     table.add_column("Score", justify="right")
-    table.add_column("Short term", justify="right")
-    table.add_column("Long term", justify="right")
+    table.add_column("Short", justify="right")
+    table.add_column("Long", justify="right")
     table.add_column("Verdict")
     for result in appraisal.options:
         style = VERDICT_STYLES.get(result.verdict, "")
         table.add_row(
             _rank(result.rank),
-            f"{result.name} ({result.id})",
+            result.name,
             "excluded" if result.excluded else f"{result.score:.1f}",
             f"{result.short_term_score:.1f}",
             f"{result.long_term_score:.1f}",
@@ -197,7 +197,8 @@ def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
         parts.append(Text(f"Tied first: {', '.join(appraisal.tied_first)}", style="bold yellow"))
     attribution = attribute(appraisal)
     for result in appraisal.options:
-        parts.append(Text(f"\n{result.name}: {verdict_label(result.verdict)}", style="bold"))
+        heading = f"\n{result.name} ({result.id}): {verdict_label(result.verdict)}"
+        parts.append(Text(heading, style="bold"))
         for line in _option_lines(appraisal, attribution, result.id, top):
             parts.append(Text("  - " + line))
     return Group(*parts)
