@@ -1,0 +1,212 @@
+"""The decision model: the criteria tree, the utility matrix, and ranks over samples.
+
+Totals are linear in the leaves' global weights, so an appraisal reduces to
+one utility matrix; sweeps, SMAA and evidence uncertainty all work on it, and
+count ranks (ties split evenly) the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..appraise import Appraisal
+from ..errors import ScoringError, UnknownReferenceError
+from ..models import Criterion, RuleBase
+from ..scoring import TIE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class CriteriaTree:
+    """The criteria tree flattened breadth first, so that siblings are contiguous.
+
+    ``weights`` are raw weights (scenario overrides applied); ``groups`` are the
+    sibling groups as index ranges, every parent's group before its children's.
+    """
+
+    ids: tuple[str, ...]
+    parents: tuple[int, ...]
+    weights: tuple[float, ...]
+    horizons: tuple[str | None, ...]
+    groups: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def from_rule_base(
+        cls, rule_base: RuleBase, overrides: Mapping[str, float] | None = None
+    ) -> CriteriaTree:
+        overrides = overrides or {}
+        ids: list[str] = []
+        parents: list[int] = []
+        weights: list[float] = []
+        horizons: list[str | None] = []
+        groups: list[tuple[int, int]] = []
+        pending: list[tuple[int, Mapping[str, Criterion]]] = [(-1, rule_base.criteria)]
+        while pending:
+            parent, criteria = pending.pop(0)
+            start = len(ids)
+            for criterion_id, criterion in criteria.items():
+                ids.append(criterion_id)
+                parents.append(parent)
+                weights.append(float(overrides.get(criterion_id, criterion.weight)))
+                horizons.append(criterion.horizon)
+            groups.append((start, len(ids)))
+            for offset, criterion in enumerate(criteria.values()):
+                if criterion.children:
+                    pending.append((start + offset, criterion.children))
+        for start, stop in groups:
+            if sum(weights[start:stop]) <= 0:
+                parent = parents[start]
+                where = "the root" if parent < 0 else repr(ids[parent])
+                raise ScoringError(f"the weights under {where} are all zero; nothing can be scored")
+        return cls(tuple(ids), tuple(parents), tuple(weights), tuple(horizons), tuple(groups))
+
+    @classmethod
+    def flat(cls, ids: Sequence[str], weights: Sequence[float] | None = None) -> CriteriaTree:
+        """One level of criteria (all leaves, short horizon): for synthetic models."""
+        weights = [1.0] * len(ids) if weights is None else [float(w) for w in weights]
+        return cls(
+            tuple(ids), (-1,) * len(ids), tuple(weights), ("short",) * len(ids), ((0, len(ids)),)
+        )
+
+    @property
+    def leaves(self) -> tuple[int, ...]:
+        has_children = set(self.parents)
+        return tuple(i for i in range(len(self.ids)) if i not in has_children)
+
+    def index(self, criterion_id: str) -> int:
+        try:
+            return self.ids.index(criterion_id)
+        except ValueError:
+            raise UnknownReferenceError("criterion", criterion_id, self.ids) from None
+
+    def group_of(self, index: int) -> tuple[int, int]:
+        return next(g for g in self.groups if g[0] <= index < g[1])
+
+    def local_shares(self) -> np.ndarray:
+        """Each criterion's declared weight as a share of its sibling group's."""
+        raw = np.asarray(self.weights, dtype=float)
+        shares = np.empty_like(raw)
+        for start, stop in self.groups:
+            shares[start:stop] = raw[start:stop] / raw[start:stop].sum()
+        return shares
+
+    def global_weights(self, local: np.ndarray) -> np.ndarray:
+        """Global weights (product of shares along the path) from local shares, row-wise."""
+        result = np.array(local, dtype=float, copy=True)
+        for start, stop in self.groups:
+            parent = self.parents[start]
+            if parent >= 0:
+                result[..., start:stop] *= result[..., parent : parent + 1]
+        return result
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionModel:
+    """What weight analysis needs from an appraisal: the tree and a utility matrix.
+
+    ``utilities[i, j]`` is option ``options[i]``'s utility on the ``j``-th leaf
+    of ``tree.leaves``. Excluded options (failing a gate) are kept apart.
+    """
+
+    tree: CriteriaTree
+    options: tuple[str, ...]
+    utilities: np.ndarray
+    excluded: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        utilities = np.asarray(self.utilities, dtype=float)
+        expected = (len(self.options), len(self.tree.leaves))
+        if utilities.shape != expected:
+            raise ScoringError(
+                f"a utility matrix of shape {expected} is needed, not {utilities.shape}"
+            )
+        utilities.setflags(write=False)
+        object.__setattr__(self, "utilities", utilities)
+
+    def totals(self, global_weights: np.ndarray) -> np.ndarray:
+        """Every option's total for each row of global weights (all criteria)."""
+        leaf_weights = np.asarray(global_weights)[..., list(self.tree.leaves)]
+        return np.asarray(leaf_weights @ self.utilities.T)
+
+
+def decision_model(
+    appraisal: Appraisal, weights: Mapping[str, float] | None = None
+) -> DecisionModel:
+    """The tree and utility matrix of an appraisal.
+
+    ``weights`` are the raw weight overrides the appraisal was made with (by
+    default the scenario's own); they must reproduce the appraisal's weights.
+    """
+    rule_base = appraisal.rule_base_model
+    if weights is None:
+        weights = appraisal.scenario_model.weights if appraisal.scenario_model else {}
+    tree = CriteriaTree.from_rule_base(rule_base, weights)
+    declared = tree.global_weights(tree.local_shares())
+    for index, criterion_id in enumerate(tree.ids):
+        if abs(declared[index] - appraisal.weights[criterion_id]) > 1e-9:
+            raise ScoringError(
+                f"the weights given do not reproduce the appraisal's weight of {criterion_id!r}"
+                " (pass the weight overrides the appraisal was made with)"
+            )
+    leaf_ids = [tree.ids[i] for i in tree.leaves]
+    ranked = [o for o in appraisal.options if not o.excluded]
+    utilities = np.array([[o.values[c].utility for c in leaf_ids] for o in ranked], dtype=float)
+    return DecisionModel(
+        tree=tree,
+        options=tuple(o.id for o in ranked),
+        utilities=utilities.reshape(len(ranked), len(leaf_ids)),
+        excluded=tuple(o.id for o in appraisal.options if o.excluded),
+    )
+
+
+# --------------------------------------------------------------------------- ranks
+
+
+def _better_and_tied(
+    totals: np.ndarray, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample and option: how many ranked options beat it, and how many tie (itself included).
+
+    Competition ranks are ``better + 1``, as ``scoring.competition_ranks`` gives.
+    """
+    n, m = totals.shape
+    better = np.zeros((n, m), dtype=np.int64)
+    tied = np.ones((n, m), dtype=np.int64)
+    for i in range(m):
+        for j in range(m):
+            if i == j:
+                continue
+            difference = totals[:, j] - totals[:, i]
+            beats = difference > TIE_TOLERANCE
+            ties = np.abs(difference) <= TIE_TOLERANCE
+            if valid is not None:
+                beats &= valid[:, j]
+                ties &= valid[:, j]
+            better[:, i] += beats
+            tied[:, i] += ties
+    return better, tied
+
+
+def _rank_shares(
+    better: np.ndarray, tied: np.ndarray, valid: np.ndarray | None = None
+) -> np.ndarray:
+    """Summed over samples: each option's share of each rank (ties split evenly)."""
+    n, m = better.shape
+    if valid is None and bool((tied == 1).all()):
+        codes = better + m * np.arange(m)
+        return np.bincount(codes.ravel(), minlength=m * m).reshape(m, m).astype(float)
+    counts = np.zeros((m, m))
+    for rank in range(m):
+        share = ((better <= rank) & (rank < better + tied)) / tied
+        if valid is not None:
+            share = share * valid
+        counts[:, rank] = share.sum(axis=0)
+    return counts
+
+
+def _first_shares(better: np.ndarray, tied: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    """Per sample and option: its share of first place (1/k when k options tie first)."""
+    first = (better == 0) / tied
+    return first * valid if valid is not None else first

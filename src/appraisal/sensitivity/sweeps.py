@@ -1,0 +1,226 @@
+"""Weight sweeps: one criterion's share moved from 0 to 1, with exact crossings.
+
+Totals are linear in the share, so this is closed-form geometry on the
+decision model and needs nothing from sampling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import AppraisalError, Location, ScoringError
+from ..explain import WeightSwitch
+from ..scoring import TIE_TOLERANCE
+from ._common import _Result
+from .model import DecisionModel
+
+
+class Crossing(_Result):
+    """A point of a sweep where two options' totals cross and the ranking changes."""
+
+    share: float
+    global_weight: float
+    raw_weight: float | None
+    """The criterion's raw weight there, its siblings' raw weights unchanged (None at share 1)."""
+    options: tuple[str, ...]
+    ranking_before: tuple[str, ...]
+    ranking_after: tuple[str, ...]
+
+
+class WeightSweep(_Result):
+    """One criterion's share among its siblings swept from 0 to 1, siblings in proportion.
+
+    Totals are linear in the share: ``total = intercept + slope * share``.
+    """
+
+    criterion: str
+    parent: str | None
+    share: float
+    global_weight: float
+    raw_weight: float
+    siblings_raw_weight: float
+    parent_weight: float
+    """The parent's global weight (1 at the top level): global weight = share x this."""
+    intercepts: dict[str, float]
+    slopes: dict[str, float]
+    points: tuple[float, ...]
+    scores: dict[str, tuple[float, ...]]
+    crossings: tuple[Crossing, ...]
+    leader: tuple[str, ...]
+    """The option(s) first at the current share."""
+    switch_below: float | None
+    """The share below the current one at which the first-ranked option loses first place."""
+    switch_above: float | None
+    """The share above the current one at which the first-ranked option loses first place."""
+
+    def raw_at(self, share: float) -> float | None:
+        if share >= 1 or self.siblings_raw_weight <= 0:
+            return None
+        return share * self.siblings_raw_weight / (1 - share)
+
+
+def sweep_lines(model: DecisionModel, criterion: str) -> tuple[np.ndarray, np.ndarray]:
+    """Closed form: every option's total as ``a + b * share`` of ``criterion`` among its siblings.
+
+    The criterion's subtree scales with its share, its siblings' subtrees with
+    ``1 - share`` in their declared proportions, and the rest does not move.
+    """
+    tree = model.tree
+    index = tree.index(criterion)
+    start, stop = tree.group_of(index)
+    shares = tree.local_shares()
+    unit = _unit_values(model)
+    parent = tree.parents[index]
+    parent_weight = 1.0 if parent < 0 else float(tree.global_weights(shares)[parent])
+    siblings = [j for j in range(start, stop) if j != index]
+    rest = sum(shares[j] for j in siblings)
+    if rest > 0:
+        sibling_value = sum(shares[j] * unit[j] for j in siblings) / rest
+    else:
+        sibling_value = sum(unit[j] for j in siblings) / len(siblings)
+    current_group = sum(shares[j] * unit[j] for j in range(start, stop))
+    totals = model.totals(tree.global_weights(shares)[None, :])[0]
+    outside = totals - parent_weight * current_group
+    intercept = outside + parent_weight * sibling_value
+    slope = parent_weight * (unit[index] - sibling_value)
+    return np.asarray(intercept, dtype=float), np.asarray(slope, dtype=float)
+
+
+def _unit_values(model: DecisionModel) -> dict[int, np.ndarray]:
+    """Each criterion's value per option at unit weight: leaves' utilities, parents' mixes."""
+    tree = model.tree
+    shares = tree.local_shares()
+    unit: dict[int, np.ndarray] = {
+        leaf: model.utilities[:, k] for k, leaf in enumerate(tree.leaves)
+    }
+    for start, stop in reversed(tree.groups):
+        parent = tree.parents[start]
+        if parent >= 0:
+            unit[parent] = sum(shares[j] * unit[j] for j in range(start, stop))
+    return unit
+
+
+def _ranking(values: np.ndarray, options: Sequence[str]) -> tuple[str, ...]:
+    order = sorted(range(len(options)), key=lambda i: (-values[i], i))
+    return tuple(options[i] for i in order)
+
+
+def _leaders(values: np.ndarray, options: Sequence[str]) -> tuple[str, ...]:
+    best = values.max()
+    return tuple(o for o, v in zip(options, values, strict=True) if v >= best - TIE_TOLERANCE)
+
+
+def weight_sweep(
+    model: DecisionModel,
+    criterion: str,
+    points: int = 21,
+    switches: Sequence[WeightSwitch] = (),
+) -> WeightSweep:
+    """The sweep of one criterion, with its exact crossings.
+
+    Its switching values (where the first-ranked option loses first place) are
+    not recomputed here: they are the explanation's closed-form
+    ``explain.weight_switching_values``, passed in as ``switches``.
+    """
+    tree = model.tree
+    index = tree.index(criterion)
+    start, stop = tree.group_of(index)
+    if stop - start < 2:
+        raise ScoringError(f"{criterion!r} has no siblings, so its share is always 1")
+    intercept, slope = sweep_lines(model, criterion)
+    shares = tree.local_shares()
+    parent = tree.parents[index]
+    parent_weight = 1.0 if parent < 0 else float(tree.global_weights(shares)[parent])
+    siblings_raw = sum(tree.weights[j] for j in range(start, stop) if j != index)
+    share = float(shares[index])
+    options = model.options
+    cuts = sorted({round(float(p), 12) for p in _intersections(intercept, slope)})
+    bounds = [0.0, *cuts, 1.0]
+    rankings = [
+        _ranking(intercept + slope * (lo + hi) / 2, options)
+        for lo, hi in zip(bounds, bounds[1:], strict=False)
+    ]
+
+    def raw(p: float) -> float | None:
+        return None if p >= 1 or siblings_raw <= 0 else p * siblings_raw / (1 - p)
+
+    crossings = []
+    for k, cut in enumerate(cuts):
+        at = intercept + slope * cut
+        crossing = tuple(
+            o
+            for i, o in enumerate(options)
+            if any(
+                abs(at[i] - at[j]) <= 1e-9 and slope[i] != slope[j]
+                for j in range(len(options))
+                if j != i
+            )
+        )
+        crossings.append(
+            Crossing(
+                share=cut,
+                global_weight=cut * parent_weight,
+                raw_weight=raw(cut),
+                options=crossing,
+                ranking_before=rankings[k],
+                ranking_after=rankings[k + 1],
+            )
+        )
+    now = _leaders(intercept + slope * share, options)
+    below = [w.share for w in switches if w.criterion == criterion and w.direction == "decrease"]
+    above = [w.share for w in switches if w.criterion == criterion and w.direction == "increase"]
+    grid = np.linspace(0.0, 1.0, points)
+    return WeightSweep(
+        criterion=criterion,
+        parent=None if parent < 0 else tree.ids[parent],
+        share=share,
+        global_weight=share * parent_weight,
+        raw_weight=tree.weights[index],
+        siblings_raw_weight=siblings_raw,
+        parent_weight=parent_weight,
+        intercepts={o: float(intercept[i]) for i, o in enumerate(options)},
+        slopes={o: float(slope[i]) for i, o in enumerate(options)},
+        points=tuple(float(p) for p in grid),
+        scores={
+            o: tuple(float(x) for x in intercept[i] + slope[i] * grid)
+            for i, o in enumerate(options)
+        },
+        crossings=tuple(crossings),
+        leader=now,
+        switch_below=max(below) if below else None,
+        switch_above=min(above) if above else None,
+    )
+
+
+def _intersections(intercept: np.ndarray, slope: np.ndarray) -> list[float]:
+    """Shares strictly inside (0, 1) where two options' lines cross."""
+    found = []
+    for i in range(len(intercept)):
+        for j in range(i + 1, len(intercept)):
+            if abs(slope[i] - slope[j]) <= 1e-15:
+                continue
+            p = (intercept[j] - intercept[i]) / (slope[i] - slope[j])
+            if 1e-12 < p < 1 - 1e-12:
+                found.append(float(p))
+    return found
+
+
+def weight_sweeps(
+    model: DecisionModel, points: int = 21, switches: Sequence[WeightSwitch] = ()
+) -> tuple[WeightSweep, ...]:
+    """A sweep for every criterion that has siblings, at every level of the tree.
+
+    ``switches`` are the explanation's weight switching values
+    (``explain.switching_values``), shown on each sweep.
+    """
+    if points < 2:
+        raise AppraisalError(
+            f"a sweep needs at least 2 points, not {points}", Location(field="points")
+        )
+    return tuple(
+        weight_sweep(model, criterion_id, points, switches)
+        for index, criterion_id in enumerate(model.tree.ids)
+        if model.tree.group_of(index)[1] - model.tree.group_of(index)[0] > 1
+    )

@@ -1,0 +1,240 @@
+"""Weight uncertainty: the weight prior, the weight sampler, and SMAA.
+
+The sampler is shared with evidence uncertainty, which, sampling weights
+jointly, draws the same weights as ``smaa`` for the same seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import Location, ScoringError, UnknownReferenceError
+from ..loader import criteria_paths
+from ..models import Criterion, RuleBase, Scenario
+from ._common import _WEIGHT_STREAM, Progress, _check_samples, _chunks, _generator, _Result
+from .model import CriteriaTree, DecisionModel, _better_and_tied, _first_shares, _rank_shares
+
+
+@dataclass(frozen=True)
+class WeightPrior:
+    """What is believed about the weights before looking at the options.
+
+    With no ranges and no spread, every sibling group's shares are uniform on
+    its simplex. Otherwise each criterion with a range (raw-weight units), or
+    every criterion within ``spread`` of its weight, has its raw weight drawn
+    uniformly in that interval; criteria with neither keep their weight.
+    """
+
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    spread: float | None = None
+
+    @property
+    def uniform(self) -> bool:
+        return not self.ranges and self.spread is None
+
+    def describe(self) -> str:
+        if self.uniform:
+            return "uniform on each sibling group's simplex"
+        parts = []
+        if self.ranges:
+            parts.append(f"declared ranges for {', '.join(sorted(self.ranges))}")
+        if self.spread is not None:
+            parts.append(f"{self.spread:.0%} either side of every other weight")
+        return "; ".join(parts)
+
+    def bounds(self, tree: CriteriaTree) -> tuple[np.ndarray, np.ndarray]:
+        """Low and high raw weight of every criterion (equal when it is held fixed)."""
+        for criterion_id in self.ranges:
+            tree.index(criterion_id)
+        raw = np.asarray(tree.weights, dtype=float)
+        low, high = raw.copy(), raw.copy()
+        if self.spread is not None:
+            low, high = np.maximum(raw * (1 - self.spread), 0.0), raw * (1 + self.spread)
+        for criterion_id, (lo, hi) in self.ranges.items():
+            index = tree.index(criterion_id)
+            low[index], high[index] = lo, hi
+        for start, stop in tree.groups:
+            if high[start:stop].sum() <= 0:
+                names = ", ".join(tree.ids[start:stop])
+                raise ScoringError(f"the weight ranges of {names} allow only zero weights")
+        return low, high
+
+
+def weight_prior(rule_base: RuleBase, scenario: Scenario | None = None) -> WeightPrior:
+    """The prior the rule base and scenario declare: ``weight_range``, ``weight_ranges``, spread."""
+    ranges: dict[str, tuple[float, float]] = {}
+
+    def walk(criteria: Mapping[str, Criterion]) -> None:
+        for criterion_id, criterion in criteria.items():
+            if criterion.weight_range is not None:
+                ranges[criterion_id] = criterion.weight_range
+            walk(criterion.children)
+
+    walk(rule_base.criteria)
+    spread = None
+    if scenario is not None:
+        known = criteria_paths(rule_base)
+        for criterion_id in scenario.weight_ranges:
+            if criterion_id not in known:
+                raise UnknownReferenceError(
+                    "criterion",
+                    criterion_id,
+                    known,
+                    Location(field=f"weight_ranges.{criterion_id}"),
+                )
+        ranges.update(scenario.weight_ranges)
+        spread = scenario.weight_spread
+    return WeightPrior(ranges=ranges, spread=spread)
+
+
+def _sample_shares(
+    tree: CriteriaTree,
+    bounds: tuple[np.ndarray, np.ndarray] | None,
+    size: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``size`` rows of local shares (each sibling group sums to 1).
+
+    Drawn criterion by criterion (the array is column-major), so that every
+    group's sums and divisions run over contiguous memory.
+    """
+    columns = np.empty((len(tree.ids), size))
+    if bounds is None:
+        rng.standard_exponential(out=columns)
+    else:
+        rng.random(out=columns)
+        low, high = bounds
+        columns *= (high - low)[:, None]
+        columns += low[:, None]
+    for start, stop in tree.groups:
+        if stop - start == 1:
+            columns[start] = 1.0
+            continue
+        totals = columns[start].copy()
+        for row in range(start + 1, stop):
+            totals += columns[row]
+        if bounds is None:
+            columns[start:stop] /= totals
+        else:
+            np.divide(columns[start:stop], totals, out=columns[start:stop], where=totals > 0)
+            columns[start:stop, totals <= 0] = 1.0 / (stop - start)
+    return columns.T
+
+
+def _globalise(tree: CriteriaTree, shares: np.ndarray) -> np.ndarray:
+    """``CriteriaTree.global_weights`` in place, on a fresh array of sampled shares."""
+    for start, stop in tree.groups:
+        parent = tree.parents[start]
+        if parent >= 0:
+            shares[:, start:stop] *= shares[:, parent : parent + 1]
+    return shares
+
+
+def weight_samples(
+    tree: CriteriaTree, prior: WeightPrior | None = None, samples: int = 1, seed: int = 0
+) -> np.ndarray:
+    """The local shares ``smaa`` draws for this seed (rows), for checking and plotting."""
+    _check_samples(samples, seed)
+    prior = prior or WeightPrior()
+    bounds = None if prior.uniform else prior.bounds(tree)
+    return np.concatenate(
+        [
+            _sample_shares(tree, bounds, size, _generator(seed, _WEIGHT_STREAM, index))
+            for index, size in _chunks(samples)
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- SMAA
+
+
+class SMAAResult(_Result):
+    """Rank acceptability, central weights and confidence factors over sampled weights."""
+
+    samples: int
+    seed: int
+    prior: str
+    options: tuple[str, ...]
+    """The ranked options; ranks run from 1 to ``len(options)``."""
+    excluded: tuple[str, ...]
+    criteria: tuple[str, ...]
+    rank_acceptability: dict[str, tuple[float, ...]]
+    """Share of samples in which each option takes rank 1, 2, ... (ties split evenly)."""
+    central_weights: dict[str, dict[str, float] | None]
+    """Mean global weights over the samples where the option is first (None if never)."""
+    confidence: dict[str, float | None]
+    """Whether (share of value samples in which) the option is first at its central weights."""
+    tie_share: float
+    """Share of samples in which some ranked options tied."""
+
+    def first_rank(self, option: str) -> float:
+        return self.rank_acceptability[option][0]
+
+
+def smaa(
+    model: DecisionModel,
+    prior: WeightPrior | None = None,
+    *,
+    samples: int = 10_000,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> SMAAResult:
+    """Stochastic multicriteria acceptability analysis over sampled weights."""
+    _check_samples(samples, seed)
+    prior = prior or WeightPrior()
+    tree = model.tree
+    bounds = None if prior.uniform else prior.bounds(tree)
+    m, c = len(model.options), len(tree.ids)
+    counts = np.zeros((m, m))
+    first_weight_sums = np.zeros((m, c))
+    first_counts = np.zeros(m)
+    tie_samples = 0
+    utilities = np.zeros((c, m))
+    utilities[list(tree.leaves)] = model.utilities.T
+    for index, size in _chunks(samples):
+        rng = _generator(seed, _WEIGHT_STREAM, index)
+        weights = _globalise(tree, _sample_shares(tree, bounds, size, rng))
+        totals = weights @ utilities
+        better, tied = _better_and_tied(totals)
+        counts += _rank_shares(better, tied)
+        first = _first_shares(better, tied, None)
+        first_weight_sums += first.T @ weights
+        first_counts += first.sum(axis=0)
+        tie_samples += int((tied > 1).any(axis=1).sum())
+        if progress is not None:
+            progress(size)
+    central = _central_weights(first_weight_sums, first_counts)
+    confidence: dict[str, float | None] = {}
+    for i, option in enumerate(model.options):
+        if central[i] is None:
+            confidence[option] = None
+            continue
+        totals = model.totals(central[i][None, :])
+        better, tied = _better_and_tied(totals)
+        confidence[option] = float(better[0, i] == 0)
+    return SMAAResult(
+        samples=samples,
+        seed=seed,
+        prior=prior.describe(),
+        options=model.options,
+        excluded=model.excluded,
+        criteria=tree.ids,
+        rank_acceptability={
+            o: tuple(float(x) for x in counts[i] / samples) for i, o in enumerate(model.options)
+        },
+        central_weights={
+            o: None
+            if central[i] is None
+            else dict(zip(tree.ids, map(float, central[i]), strict=True))
+            for i, o in enumerate(model.options)
+        },
+        confidence=confidence,
+        tie_share=tie_samples / samples,
+    )
+
+
+def _central_weights(sums: np.ndarray, counts: np.ndarray) -> list[np.ndarray | None]:
+    return [sums[i] / counts[i] if counts[i] > 0 else None for i in range(len(counts))]
