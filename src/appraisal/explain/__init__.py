@@ -1,0 +1,156 @@
+"""Why each option got its verdict, and what would have to change to overturn it.
+
+Everything here reads an ``Appraisal`` (and the rule base it names) and returns
+plain frozen data; rendering is in ``render``. The pieces, by module:
+
+- ``records``: the frozen result models (``Explanation``, ``Attribution``,
+  ``TraceNode``, ``WeightSwitch``, ``Versus`` ...);
+- ``deltas``: **rule deltas**, every rule that moved an option's value, in score
+  points, with clamping to 0..100 shared out exactly (``rule_deltas``), the
+  drivers and the evidence each rule cites (``drivers``, ``cite_evidence``);
+- ``attribution``: **evidence attribution**, each option's total shared among
+  evidence items by Shapley value, computed exactly per rule or per criterion
+  cell over the evidence upstream of it, or sampled when too large (``attribute``);
+- ``trace``: the **evidence trace**, verdict -> criteria -> rules -> findings ->
+  evidence, with sources (``evidence_trace``);
+- ``switching``: **switching values**, the closed-form weight at which the
+  first-ranked option loses first place (``weight_switching_values``);
+- ``counterfactuals``: the evidence changes that change the winner or a verdict
+  (``evidence_counterfactuals``), found with an incremental what-if evaluator;
+- ``narration``: **pairwise** comparison of two options (``versus``), the
+  evidence weighing most on an option (``evidence_drivers``) and a **narrative**
+  per option, generated from the data above;
+- ``_shared``: the compiled rule base, criterion cells and winner the others share;
+- this package's ``__init__``: ``explain``, which gathers it all.
+
+docs/explain.md defines each quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..appraise import Appraisal
+from ._shared import compiled_for as compiled_for
+from ._shared import winner as winner
+from .attribution import MAX_EXACT_PLAYERS as MAX_EXACT_PLAYERS
+from .attribution import attribute
+from .counterfactuals import candidate_changes as candidate_changes
+from .counterfactuals import evidence_counterfactuals
+from .deltas import cite_evidence, drivers, rule_deltas
+from .deltas import evidence_behind as evidence_behind
+from .deltas import rule_baseline as rule_baseline
+from .narration import evidence_drivers, narrative, versus
+from .records import (
+    Attribution,
+    CounterfactualSearch,
+    CriterionDifference,
+    Driver,
+    EvidenceChange,
+    EvidenceCitation,
+    EvidenceCounterfactual,
+    EvidenceDriver,
+    Explanation,
+    OptionAttribution,
+    OptionExplanation,
+    RuleDelta,
+    TraceNode,
+    VerdictChange,
+    Versus,
+    WeightSwitch,
+)
+from .records import CounterfactualReport as CounterfactualReport
+from .switching import switching_values, weight_switching_values
+from .trace import evidence_trace
+
+__all__ = [
+    "Attribution",
+    "CounterfactualSearch",
+    "CriterionDifference",
+    "Driver",
+    "EvidenceChange",
+    "EvidenceCitation",
+    "EvidenceCounterfactual",
+    "EvidenceDriver",
+    "Explanation",
+    "OptionAttribution",
+    "OptionExplanation",
+    "RuleDelta",
+    "TraceNode",
+    "VerdictChange",
+    "Versus",
+    "WeightSwitch",
+    "attribute",
+    "cite_evidence",
+    "drivers",
+    "evidence_counterfactuals",
+    "evidence_drivers",
+    "evidence_trace",
+    "explain",
+    "narrative",
+    "rule_deltas",
+    "switching_values",
+    "versus",
+    "weight_switching_values",
+]
+
+
+def explain(
+    appraisal: Appraisal,
+    *,
+    weights: Mapping[str, float] | None = None,
+    max_exact: int = MAX_EXACT_PLAYERS,
+    samples: int = 100,
+    seed: int = 0,
+    max_changes: int = 2,
+    budget: int = 20_000,
+) -> Explanation:
+    """Explain every option of an appraisal: contributions, attribution, trace,
+    switching values, evidence counterfactuals and a narrative.
+
+    ``weights`` are the raw weight overrides the appraisal was run with beyond
+    the scenario's own (switching values are reported in raw units).
+    """
+    attribution = attribute(appraisal, max_exact=max_exact, samples=samples, seed=seed)
+    switches = switching_values(appraisal, weights)
+    report = evidence_counterfactuals(appraisal, max_size=max_changes, budget=budget)
+    options = []
+    for result in appraisal.options:
+        spread = attribution.options[result.id]
+        options.append(
+            OptionExplanation(
+                id=result.id,
+                name=result.name,
+                verdict=result.verdict,
+                rank=result.rank,
+                excluded=result.excluded,
+                total=result.score,
+                baseline=spread.baseline,
+                rule_baseline=rule_baseline(appraisal, result),
+                contributions=result.contributions,
+                rule_deltas=rule_deltas(appraisal, result),
+                attribution=spread.attribution,
+                attribution_method=spread.method,
+                attribution_error=spread.error,
+                verdict_counterfactuals=tuple(
+                    c
+                    for c in report.singles
+                    if any(v.option == result.id for v in c.verdict_changes)
+                ),
+                trace=evidence_trace(appraisal, result),
+                narrative=narrative(appraisal, result, attribution, report, switches),
+            )
+        )
+    counterfactuals = tuple(c for c in report.singles if c.changes_winner)
+    counterfactuals += tuple(c for c in report.singles if not c.changes_winner)
+    return Explanation(
+        scenario=appraisal.scenario,
+        winner=winner(appraisal),
+        recommended=appraisal.recommended,
+        options=tuple(options),
+        switching_values=switches,
+        stable_to_weights=not switches,
+        evidence_counterfactuals=counterfactuals + report.smallest,
+        search=report.search,
+        attribution_method=attribution.method,
+    )

@@ -1,0 +1,459 @@
+"""Evidence counterfactuals: the single changes worth trying, an incremental what-if evaluator
+that reruns only the rules downstream of a change, and the bounded search for the smallest sets
+of changes that change the winner or a verdict.
+
+Kept together because the search and its pruning bound both lean on the evaluator's internals.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ..appraise import Appraisal
+from ..errors import ScoringError
+from ..graph import node
+from ..models import Comparison, DeriveEffect, FactRef, FailGateEffect, Value
+from ..rules import compare, comparisons, evaluate_condition, facts_read
+from ..scoring import TIE_TOLERANCE, competition_ranks
+from ._shared import _Cell, _cells, _derivations, compiled_for, winner
+from .records import (
+    CounterfactualReport,
+    CounterfactualSearch,
+    EvidenceChange,
+    EvidenceCounterfactual,
+    VerdictChange,
+)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    winner: str | None
+    verdicts: dict[str, str]
+    totals: dict[str, float]
+    excluded: dict[str, bool]
+
+
+class _WhatIf:
+    """Re-appraise evidence changes incrementally: only rules downstream of a change rerun."""
+
+    def __init__(self, appraisal: Appraisal) -> None:
+        compiled = compiled_for(appraisal)
+        self.appraisal = appraisal
+        self.compiled = compiled
+        self.rule_base = compiled.rule_base
+        self.position = {r: i for i, r in enumerate(compiled.order)}
+        self.base_facts: dict[str, Value | None] = {**appraisal.evidence, **appraisal.findings}
+        self.base_fired = {f.rule for f in appraisal.firings if f.status == "fired"}
+        self.derivations = _derivations(self.rule_base)
+        self.cells = _cells(appraisal)
+        self.cells_of_rule: dict[str, list[tuple[str, str]]] = {}
+        for key, cell in self.cells.items():
+            for rule_id in cell.rules:
+                self.cells_of_rule.setdefault(rule_id, []).append(key)
+        self.gate_rules: dict[str, set[str]] = {o: set() for o in self.rule_base.options}
+        for rule_id, rule in self.rule_base.rules.items():
+            for effect in rule.then:
+                if isinstance(effect, FailGateEffect):
+                    self.gate_rules[effect.option].add(rule_id)
+        self.results = {o.id: o for o in appraisal.options}
+        leaves = compiled.leaves
+        self.horizon = {c: spec.horizon for c, spec in leaves.items()}
+        self.horizon_weight = {
+            h: sum(appraisal.weights[c] for c, spec in leaves.items() if spec.horizon == h)
+            for h in ("short", "long")
+        }
+        self.base_points = {(o, c): self.results[o].contributions[c] for (o, c) in self.cells}
+        self.reads_findings = {
+            r: tuple(f for f in facts_read(rule.when) if f in self.rule_base.findings)
+            for r, rule in self.rule_base.rules.items()
+        }
+        self._downstream: dict[str, frozenset[str]] = {}
+        self.winner = winner(appraisal)
+        self.verdicts = {o.id: o.verdict for o in appraisal.options}
+
+    def downstream(self, fact_id: str) -> frozenset[str]:
+        """The rules whose firing may change when this fact does."""
+        if fact_id not in self._downstream:
+            graph = self.compiled.graph
+            self._downstream[fact_id] = frozenset(
+                graph.nodes[n]["id"]
+                for n in nx.descendants(graph, node("fact", fact_id))
+                if graph.nodes[n]["kind"] == "rule"
+            )
+        return self._downstream[fact_id]
+
+    def evaluate(self, changes: Mapping[str, Value], *, verdicts: bool = True) -> _Outcome | None:
+        """The winner and every verdict under the changes; None if the rules then contradict."""
+        propagated = self._propagate(changes)
+        if propagated is None:
+            return None
+        affected, fired_now, facts = propagated
+
+        def fired(rule_id: str) -> bool:
+            return fired_now[rule_id] if rule_id in fired_now else rule_id in self.base_fired
+
+        changed = [r for r in affected if fired_now[r] != (r in self.base_fired)]
+        totals = {o: r.score for o, r in self.results.items()}
+        by_horizon = {
+            (o, h): getattr(r, f"{h}_term_score") * self.horizon_weight[h]
+            for o, r in self.results.items()
+            for h in ("short", "long")
+        }
+        excluded = {o: r.excluded for o, r in self.results.items()}
+        cells = {key for r in changed for key in self.cells_of_rule.get(r, ())}
+        for key in cells:
+            cell = self.cells[key]
+            try:
+                points = cell.points(r for r in cell.rules if fired(r))
+            except ScoringError:
+                return None
+            delta = points - self.base_points[key]
+            totals[cell.option] += delta
+            by_horizon[(cell.option, self.horizon[cell.criterion] or "short")] += delta
+        for option_id, rules in self.gate_rules.items():
+            if rules & set(changed):
+                excluded[option_id] = any(fired(r) for r in rules)
+        if not verdicts:
+            eligible = {o: t for o, t in totals.items() if not excluded[o]}
+            first = [o for o, rank in competition_ranks(eligible).items() if rank == 1]
+            return _Outcome(first[0] if len(first) == 1 else None, {}, totals, excluded)
+        return self._standing(totals, by_horizon, excluded, facts)
+
+    def _propagate(
+        self, changes: Mapping[str, Value]
+    ) -> tuple[list[str], dict[str, bool], _Overlay] | None:
+        """Rerun the rules downstream of the changes, in order; None if they contradict."""
+        affected = sorted(
+            set().union(*(self.downstream(f) for f in changes)), key=self.position.__getitem__
+        )
+        overlay: dict[str, Value | None] = dict(changes)
+        facts = _Overlay(overlay, self.base_facts)
+        fired_now: dict[str, bool] = {}
+        touched: set[str] = set()
+
+        def settle(finding: str) -> bool:
+            values = {
+                v
+                for r, v in self.derivations.get(finding, ())
+                if (fired_now[r] if r in fired_now else r in self.base_fired)
+            }
+            if len(values) > 1:
+                return False
+            overlay[finding] = next(iter(values)) if values else None
+            return True
+
+        for rule_id in affected:
+            for finding in self.reads_findings[rule_id]:
+                if finding in touched and not settle(finding):
+                    return None
+            rule = self.rule_base.rules[rule_id]
+            fired_now[rule_id] = evaluate_condition(rule.when, facts, self.compiled.scales) is True
+            touched.update(e.derive for e in rule.then if isinstance(e, DeriveEffect))
+        if not all(settle(finding) for finding in touched):
+            return None
+        return affected, fired_now, facts
+
+    def _standing(
+        self,
+        totals: dict[str, float],
+        by_horizon: dict[tuple[str, str], float],
+        excluded: dict[str, bool],
+        facts: Mapping[str, Value | None],
+    ) -> _Outcome:
+        eligible = [o for o in totals if not excluded[o]]
+        horizon = {
+            h: {
+                o: by_horizon[(o, h)] / self.horizon_weight[h]
+                if self.horizon_weight[h] > 0
+                else 0.0
+                for o in totals
+            }
+            for h in ("short", "long")
+        }
+        ranks = competition_ranks({o: totals[o] for o in eligible})
+        short = competition_ranks({o: horizon["short"][o] for o in eligible})
+        long = competition_ranks({o: horizon["long"][o] for o in eligible})
+        verdicts = {}
+        for option_id in totals:
+            metrics: dict[str, Value | None] = {
+                "rank": _number(ranks.get(option_id)),
+                "short_term_rank": _number(short.get(option_id)),
+                "long_term_rank": _number(long.get(option_id)),
+                "score": totals[option_id],
+                "short_term_score": horizon["short"][option_id],
+                "long_term_score": horizon["long"][option_id],
+                "excluded": excluded[option_id],
+            }
+            verdicts[option_id] = next(
+                rule.verdict
+                for rule in self.rule_base.verdicts
+                if rule.otherwise
+                or (
+                    rule.when is not None
+                    and evaluate_condition(rule.when, facts, self.compiled.scales, metrics) is True
+                )
+            )
+        first = [o for o, rank in ranks.items() if rank == 1]
+        return _Outcome(first[0] if len(first) == 1 else None, verdicts, totals, excluded)
+
+    def reach(self, fact_id: str) -> tuple[bool, dict[str, float]]:
+        """How far changing one fact could possibly move things, whatever the new value.
+
+        Whether it reaches a gate rule of the winner, and for each rival the most
+        it could close the winner's lead by (None-like infinity when it could
+        lift a gate failure the rival depends on). Summed over the items of a
+        set this bounds the set's effect from above, since a cell's reachable
+        range grows at most additively in the rules that may move.
+        """
+        changeable = self.downstream(fact_id)
+        if self.winner is None or self.gate_rules[self.winner] & changeable:
+            return True, {}
+        gains: dict[str, float] = {}
+        for rival in self.results.values():
+            if rival.id == self.winner:
+                continue
+            gain = 0.0
+            for option_id, sign in ((rival.id, 1.0), (self.winner, -1.0)):
+                for criterion_id in self.compiled.leaves:
+                    cell = self.cells[(option_id, criterion_id)]
+                    if not changeable.intersection(cell.rules):
+                        continue
+                    low, high = self._cell_range(cell, changeable)
+                    current = self.base_points[(option_id, criterion_id)]
+                    gain += (high - current) if sign > 0 else (current - low)
+            gains[rival.id] = gain
+            if self.gate_rules[rival.id] & changeable:
+                gains[rival.id + "\0gate"] = 1.0
+        return False, gains
+
+    def may_flip(self, reaches: Sequence[tuple[bool, dict[str, float]]]) -> bool:
+        """False only when no set of changes with these reaches can move the winner."""
+        if self.winner is None or any(hits for hits, _ in reaches):
+            return True
+        lead = self.results[self.winner].score
+        for rival in self.results.values():
+            if rival.id == self.winner:
+                continue
+            if rival.excluded and not any(r.get(rival.id + "\0gate") for _, r in reaches):
+                continue
+            gain = sum(r.get(rival.id, 0.0) for _, r in reaches)
+            if gain >= lead - rival.score - TIE_TOLERANCE:
+                return True
+        return False
+
+    def _cell_range(self, cell: _Cell, changeable: frozenset[str]) -> tuple[float, float]:
+        """The lowest and highest points a cell can reach when only ``changeable`` rules move."""
+        fixed_sets = [to for r, to in cell.sets if r not in changeable and r in self.base_fired]
+        starts = fixed_sets[:1] or [cell.baseline, *(to for r, to in cell.sets if r in changeable)]
+        fixed = sum(by for r, by in cell.adjusts if r not in changeable and r in self.base_fired)
+        moving = [by for r, by in cell.adjusts if r in changeable]
+        low = min(starts) + fixed + sum(b for b in moving if b < 0)
+        high = max(starts) + fixed + sum(b for b in moving if b > 0)
+        ends = [min(100.0, max(0.0, v)) for v in (low, high)]
+        utilities = ends if cell.sign > 0 else [100.0 - v for v in ends]
+        return cell.weight * min(utilities), cell.weight * max(utilities)
+
+
+class _Overlay(Mapping[str, "Value | None"]):
+    """Changed values over the appraisal's own, without copying them."""
+
+    def __init__(self, top: dict[str, Value | None], base: Mapping[str, Value | None]) -> None:
+        self.top, self.base = top, base
+
+    def __getitem__(self, key: str) -> Value | None:
+        return self.top[key] if key in self.top else self.base[key]
+
+    def get(self, key: str, default: object = None) -> Value | None:  # type: ignore[override]
+        if key in self.top:
+            return self.top[key]
+        return self.base.get(key)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter({**self.base, **self.top})
+
+    def __len__(self) -> int:
+        return len({**self.base, **self.top})
+
+
+def _number(rank: int | None) -> float | None:
+    return None if rank is None else float(rank)
+
+
+def _crossing(value: float, threshold: float, holds: object) -> float | None:
+    """The value nearest ``value`` across ``threshold`` that changes the test ``holds``."""
+    assert callable(holds)
+    whole = float(value).is_integer() and float(threshold).is_integer()
+    step = 1.0 if whole else 1e-3 * max(1.0, abs(threshold))
+    now = holds(value)
+    options = [v for v in (threshold, threshold - step, threshold + step) if holds(v) != now]
+    return min(options, key=lambda v: abs(v - value)) if options else None
+
+
+def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
+    """Every single change the search considers, for each known evidence item a rule reads.
+
+    A boolean is flipped; a level moves one step up or down its scale; a number
+    moves to the nearest value across each threshold a rule or verdict tests
+    (a constant, or another fact's value times its factor); a text value takes
+    each constant it is compared with.
+    """
+    rule_base = appraisal.rule_base_model
+    graph = compiled_for(appraisal).graph
+    evidence = appraisal.evidence
+    tests: list[Comparison] = [c for r in rule_base.rules.values() for c in comparisons(r.when)]
+    tests += [c for v in rule_base.verdicts if v.when is not None for c in comparisons(v.when)]
+    found: list[EvidenceChange] = []
+    for fact_id, spec in rule_base.facts.items():
+        value = evidence.get(fact_id)
+        if value is None or graph.out_degree(node("fact", fact_id)) == 0:
+            continue
+        options: list[Value] = []
+        if spec.type == "boolean":
+            options = [not value]
+        elif spec.type == "level":
+            levels = rule_base.scales[str(spec.scale)]
+            at = levels.index(str(value))
+            options = [levels[i] for i in (at - 1, at + 1) if 0 <= i < len(levels)]
+        elif spec.type == "text":
+            options = sorted(
+                {
+                    str(c.operand)
+                    for c in tests
+                    if c.fact == fact_id and not isinstance(c.operand, FactRef)
+                }
+                - {value}
+            )
+        else:
+            options = _number_options(fact_id, float(value), tests, evidence)
+        found += [EvidenceChange(evidence=fact_id, from_=value, to=o) for o in options]
+    return found
+
+
+def _number_options(
+    fact_id: str, value: float, tests: Sequence[Comparison], evidence: Mapping[str, Value | None]
+) -> list[Value]:
+    options: set[float] = set()
+    for test in tests:
+        op, operand = test.operator, test.operand
+        if test.fact == fact_id:
+            if isinstance(operand, FactRef):
+                other = evidence.get(operand.fact)
+                if not isinstance(other, float):
+                    continue
+                threshold = other * operand.times
+            elif isinstance(operand, float):
+                threshold = operand
+            else:
+                continue
+            crossed = _crossing(
+                value, threshold, lambda x, op=op, t=threshold: compare(op, x, t, None)
+            )
+        elif isinstance(operand, FactRef) and operand.fact == fact_id and operand.times != 0:
+            left = evidence.get(str(test.fact))
+            if not isinstance(left, float):
+                continue
+            times = operand.times
+            crossed = _crossing(
+                value, left / times, lambda x, op=op, s=left, k=times: compare(op, s, x * k, None)
+            )
+        else:
+            continue
+        if crossed is not None:
+            options.add(crossed)
+    return sorted(options, key=lambda v: (abs(v - value), v))
+
+
+def evidence_counterfactuals(
+    appraisal: Appraisal, *, max_size: int = 3, budget: int = 20_000
+) -> CounterfactualReport:
+    """The evidence changes that change the winner or an option's verdict.
+
+    Every single candidate change is tried. When none changes the winner, sets
+    of 2, then 3 (up to ``max_size``) changes to distinct items are tried
+    breadth first, most promising singles first, skipping any set that a
+    bound proves cannot close the winner's lead (the most each criterion cell
+    downstream of the changed items could move), until the smallest size with
+    a flip is done or ``budget`` evaluations are spent.
+    """
+    what_if = _WhatIf(appraisal)
+    candidates = candidate_changes(appraisal)
+    evaluated = 0
+    singles: list[EvidenceCounterfactual] = []
+    helpful: list[tuple[float, int]] = []
+    for index, change in enumerate(candidates):
+        evaluated += 1
+        outcome = what_if.evaluate({change.evidence: change.to})
+        if outcome is None:
+            continue
+        found = _counterfactual(what_if, (change,), outcome)
+        if found.changes_winner or found.verdict_changes:
+            singles.append(found)
+        helpful.append((_lead(what_if, {change.evidence: change.to}), index))
+    smallest: list[EvidenceCounterfactual] = []
+    exhaustive = True
+    size_found: int | None = 1 if any(s.changes_winner for s in singles) else None
+    if size_found is None and what_if.winner is not None:
+        ordered = [candidates[i] for _, i in sorted(helpful)]
+        reach = [what_if.reach(c.evidence) for c in ordered]
+        for size in range(2, max_size + 1):
+            for combo in itertools.combinations(range(len(ordered)), size):
+                items = {ordered[i].evidence for i in combo}
+                if len(items) < size or not what_if.may_flip([reach[i] for i in combo]):
+                    continue
+                if evaluated >= budget:
+                    exhaustive = False
+                    break
+                evaluated += 1
+                changes = tuple(ordered[i] for i in combo)
+                values = {c.evidence: c.to for c in changes}
+                outcome = what_if.evaluate(values, verdicts=False)
+                if outcome is not None and outcome.winner != what_if.winner:
+                    full = what_if.evaluate(values)
+                    assert full is not None
+                    smallest.append(_counterfactual(what_if, changes, full))
+            if smallest or not exhaustive:
+                break
+        size_found = len(smallest[0].changes) if smallest else None
+    search = CounterfactualSearch(
+        candidates=len(candidates),
+        max_size=max_size,
+        evaluated=evaluated,
+        budget=budget,
+        exhaustive=exhaustive,
+        smallest_flip=size_found,
+    )
+    singles.sort(key=lambda s: (not s.changes_winner, -len(s.verdict_changes)))
+    return CounterfactualReport(singles=tuple(singles), smallest=tuple(smallest), search=search)
+
+
+def _lead(what_if: _WhatIf, changes: Mapping[str, Value]) -> float:
+    """How far ahead the winner stays under a change (lower is more promising)."""
+    outcome = what_if.evaluate(changes)
+    if outcome is None or what_if.winner is None:
+        return math.inf
+    lead = outcome.totals[what_if.winner]
+    rivals = [
+        t for o, t in outcome.totals.items() if o != what_if.winner and not outcome.excluded[o]
+    ]
+    return lead - max(rivals, default=lead)
+
+
+def _counterfactual(
+    what_if: _WhatIf, changes: Sequence[EvidenceChange], outcome: _Outcome
+) -> EvidenceCounterfactual:
+    new_winner, verdicts = outcome.winner, outcome.verdicts
+    return EvidenceCounterfactual(
+        changes=tuple(changes),
+        new_winner=new_winner,
+        changes_winner=new_winner != what_if.winner,
+        verdict_changes=tuple(
+            VerdictChange(option=o, from_=what_if.verdicts[o], to=v)
+            for o, v in verdicts.items()
+            if v != what_if.verdicts[o]
+        ),
+    )
