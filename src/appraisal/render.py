@@ -569,6 +569,7 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
                 "share": round(s.share, 9),
                 "current_share": round(s.current_share, 9),
                 "new_winner": s.new_winner,
+                "tied_with": list(s.tied_with),
             }
             for s in explanation.switching_values
         ],
@@ -637,6 +638,7 @@ def _switch_line(switch: Any) -> str:
         f"{switch.criterion}: {switch.direction} from {switch.current_weight:.4g} to"
         f" {switch.weight:.4g} (share {switch.current_share:.3f} -> {switch.share:.3f});"
         f" first place passes to {switch.new_winner}"
+        + (f", tied with {', '.join(switch.tied_with)}" if switch.tied_with else "")
     )
 
 

@@ -103,6 +103,8 @@ class WeightSwitch(_Result):
     """The switching value as the criterion's normalised share among its siblings."""
     current_share: float
     new_winner: str
+    tied_with: tuple[str, ...] = ()
+    """Options that cross together with ``new_winner`` and share first place with it."""
 
 
 class EvidenceChange(_Result):

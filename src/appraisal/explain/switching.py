@@ -61,6 +61,8 @@ def _subtree_utility(
     )
 
 
+_TIE = 1e-9
+"""Crossings (and closing rates) this close are the same crossing."""
 _EDGE = 1e-9
 """Shares this close to 0 or 1 count as the end itself, where a rival can only tie."""
 
@@ -132,9 +134,16 @@ def weight_switching_values(
         if not options:
             continue
         if direction == "increase":
-            x, _, rival_id = min(options, key=lambda t: (t[0], t[1]))
+            x, rate, rival_id = min(options, key=lambda t: (t[0], t[1]))
         else:
-            x, _, rival_id = max(options, key=lambda t: (t[0], t[1]))
+            x, rate, rival_id = max(options, key=lambda t: (t[0], t[1]))
+        tied = tuple(  # identical lines cross together and stay level: a shared first place
+            other
+            for at, other_rate, other in options
+            if other != rival_id
+            and abs(at - x) <= _TIE
+            and abs(other_rate - rate) <= _TIE * max(1.0, abs(rate))
+        )
         found.append(
             WeightSwitch(
                 criterion=criterion,
@@ -144,6 +153,7 @@ def weight_switching_values(
                 share=x,
                 current_share=x0,
                 new_winner=rival_id,
+                tied_with=tied,
             )
         )
     return tuple(found)
