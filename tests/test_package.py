@@ -25,6 +25,7 @@ def test_every_error_derives_from_the_root() -> None:
 
 def test_every_module_has_a_test_file() -> None:
     modules = {p.stem for p in SOURCE.glob("*.py") if not p.stem.startswith("_")}
+    modules |= {p.parent.name for p in SOURCE.glob("*/__init__.py")}  # stage subpackages
     missing = [m for m in modules if not list(TESTS.glob(f"test_{m}*.py"))]
     assert missing == []
 
