@@ -1,0 +1,221 @@
+"""The appraisal itself: ranking tables, drivers, JSON, Markdown and HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..appraise import Appraisal
+from ..explain import (
+    Attribution,
+    Driver,
+    EvidenceDriver,
+    attribute,
+    drivers,
+    evidence_drivers,
+)
+from ._common import VERDICT_STYLES, rank_text, show, verdict_label
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
+    """The machine-readable result: ranking, verdicts, drivers, findings, firings.
+
+    An option's drivers are the evidence items with the largest attributed
+    points (Shapley values), each with the rules it acts through and their
+    citations; gate failures are listed separately.
+    """
+    attribution = attribute(appraisal)
+    options = []
+    for result in appraisal.options:
+        options.append(
+            {
+                "id": result.id,
+                "name": result.name,
+                "rank": result.rank,
+                "score": round(result.score, 6),
+                "short_term_score": round(result.short_term_score, 6),
+                "long_term_score": round(result.long_term_score, 6),
+                "short_term_rank": result.short_term_rank,
+                "long_term_rank": result.long_term_rank,
+                "verdict": result.verdict,
+                "excluded": result.excluded,
+                "gate_failures": [f.model_dump() for f in result.gate_failures],
+                "values": {c: round(v.value, 6) for c, v in result.values.items()},
+                "contributions": {c: round(p, 6) for c, p in result.contributions.items()},
+                "drivers": [
+                    _evidence_driver_data(d)
+                    for d in evidence_drivers(appraisal, result, attribution)[:top]
+                ],
+            }
+        )
+    return {
+        "scenario": appraisal.scenario,
+        "scenario_path": appraisal.scenario_path,
+        "rule_base": appraisal.rule_base,
+        "recommended": appraisal.recommended,
+        "tied_first": list(appraisal.tied_first),
+        "options": options,
+        "weights": {c: round(w, 6) for c, w in appraisal.weights.items()},
+        "findings": appraisal.findings,
+        "firings": [
+            {"rule": f.rule, "status": f.status, "reads": f.reads} for f in appraisal.firings
+        ],
+    }
+
+
+def _evidence_driver_data(driver: EvidenceDriver) -> dict[str, Any]:
+    return {
+        "evidence": driver.evidence.id,
+        "value": driver.evidence.value,
+        "statement": driver.evidence.statement,
+        "source": driver.evidence.source,
+        "points": round(driver.points, 6),
+        "rules": list(driver.rules),
+        "rule_sources": list(driver.rule_sources),
+    }
+
+
+def appraisal_json(appraisal: Appraisal, top: int = 3) -> str:
+    return json.dumps(appraisal_data(appraisal, top), indent=2, ensure_ascii=False)
+
+
+def _driver_line(driver: Driver) -> str:
+    cite = f" [{driver.source}]" if driver.source else ""
+    if driver.kind == "gate":
+        head = f"fails gate {driver.criteria[0]}"
+    else:
+        head = f"{driver.points:+.1f} pts"
+    return f"{head}: {driver.rationale or driver.rule}{cite}"
+
+
+def _evidence_driver_line(driver: EvidenceDriver) -> str:
+    cited = driver.evidence
+    source = f" ({cited.source})" if cited.source else ""
+    rules = f" [{'; '.join(driver.rule_sources)}]" if driver.rule_sources else ""
+    return f"{driver.points:+.1f} pts: {cited.id} = {show(cited.value)}{source}{rules}"
+
+
+def _option_lines(
+    appraisal: Appraisal, attribution: Attribution, option_id: str, top: int
+) -> list[str]:
+    """Gate failures, then the evidence that weighs most, each line with its citations."""
+    result = appraisal.option(option_id)
+    lines = [_driver_line(d) for d in drivers(appraisal, result) if d.kind == "gate"]
+    lines += [
+        _evidence_driver_line(d) for d in evidence_drivers(appraisal, result, attribution)[:top]
+    ]
+    return lines
+
+
+def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
+    """A ranking table, then each option's top drivers with their citations."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=appraisal.scenario, title_justify="left", expand=False)
+    table.add_column("Rank", justify="right")
+    table.add_column("Option")
+    table.add_column("Score", justify="right")
+    table.add_column("Short", justify="right")
+    table.add_column("Long", justify="right")
+    table.add_column("Verdict")
+    for result in appraisal.options:
+        style = VERDICT_STYLES.get(result.verdict, "")
+        table.add_row(
+            rank_text(result.rank),
+            result.name,
+            "excluded" if result.excluded else f"{result.score:.1f}",
+            f"{result.short_term_score:.1f}",
+            f"{result.long_term_score:.1f}",
+            Text(verdict_label(result.verdict), style=style),
+        )
+    parts: list[RenderableType] = [table]
+    if appraisal.recommended:
+        parts.append(
+            Text(f"Recommended: {appraisal.option(appraisal.recommended).name}", style="bold green")
+        )
+    elif appraisal.tied_first:
+        parts.append(Text(f"Tied first: {', '.join(appraisal.tied_first)}", style="bold yellow"))
+    attribution = attribute(appraisal)
+    for result in appraisal.options:
+        heading = f"\n{result.name} ({result.id}): {verdict_label(result.verdict)}"
+        parts.append(Text(heading, style="bold"))
+        for line in _option_lines(appraisal, attribution, result.id, top):
+            parts.append(Text("  - " + line))
+    return Group(*parts)
+
+
+def comparison_renderable(appraisals: list[Appraisal]) -> RenderableType:
+    """Several scenarios side by side: each option's score and verdict per scenario."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Scenarios compared", title_justify="left")
+    table.add_column("Option")
+    for appraisal in appraisals:
+        table.add_column(appraisal.scenario, justify="center")
+    option_ids = [o.id for o in appraisals[0].options]
+    for appraisal in appraisals[1:]:
+        option_ids += [o.id for o in appraisal.options if o.id not in option_ids]
+    for option_id in option_ids:
+        cells: list[Text | str] = [option_id]
+        for appraisal in appraisals:
+            try:
+                result = appraisal.option(option_id)
+            except Exception:  # an option some rule bases lack
+                cells.append("")
+                continue
+            score = (
+                "excl." if result.excluded else f"{result.score:.1f} (#{rank_text(result.rank)})"
+            )
+            cells.append(
+                Text(
+                    f"{score}\n{verdict_label(result.verdict)}",
+                    style=VERDICT_STYLES.get(result.verdict, ""),
+                )
+            )
+        table.add_row(*cells)
+    return table
+
+
+def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
+    """A briefing-ready Markdown report of the ranking and its drivers."""
+    lines = [f"# {appraisal.scenario}", ""]
+    if appraisal.recommended:
+        lines += [f"**Recommended:** {appraisal.option(appraisal.recommended).name}", ""]
+    lines += [
+        "| Rank | Option | Score | Short term | Long term | Verdict |",
+        "| ---: | --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in appraisal.options:
+        score = "excluded" if r.excluded else f"{r.score:.1f}"
+        lines.append(
+            f"| {rank_text(r.rank)} | {r.name} | {score} | {r.short_term_score:.1f} |"
+            f" {r.long_term_score:.1f} | {verdict_label(r.verdict)} |"
+        )
+    attribution = attribute(appraisal)
+    for r in appraisal.options:
+        lines += ["", f"## {r.name}: {verdict_label(r.verdict)}", ""]
+        lines += [f"- {line}" for line in _option_lines(appraisal, attribution, r.id, top)]
+    return "\n".join(lines) + "\n"
+
+
+def appraisal_html(appraisal: Appraisal) -> str:
+    """A small HTML table, for notebooks."""
+    rows = "".join(
+        f"<tr><td>{rank_text(r.rank)}</td><td>{html.escape(r.name)}</td>"
+        f"<td>{'excluded' if r.excluded else f'{r.score:.1f}'}</td>"
+        f"<td>{r.short_term_score:.1f}</td><td>{r.long_term_score:.1f}</td>"
+        f"<td>{html.escape(verdict_label(r.verdict))}</td></tr>"
+        for r in appraisal.options
+    )
+    return (
+        f"<table><caption>{html.escape(appraisal.scenario)}</caption>"
+        "<tr><th>Rank</th><th>Option</th><th>Score</th><th>Short term</th>"
+        f"<th>Long term</th><th>Verdict</th></tr>{rows}</table>"
+    )

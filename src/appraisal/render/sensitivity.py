@@ -1,0 +1,193 @@
+"""Sensitivity reports: JSON data and terminal tables with bar charts."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ._common import verdict_label
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from ..sensitivity import SensitivityReport
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def sensitivity_data(report: SensitivityReport) -> dict[str, Any]:
+    """The machine-readable sensitivity analysis (``appraisal sensitivity --format json``)."""
+    smaa = report.smaa
+    data: dict[str, Any] = {
+        "scenario": report.scenario,
+        "scenario_path": report.scenario_path,
+        "recommended": report.recommended,
+        "samples": smaa.samples,
+        "seed": smaa.seed,
+        "prior": smaa.prior,
+        "options": list(smaa.options),
+        "excluded": list(smaa.excluded),
+        "rank_acceptability": {
+            o: [round(x, 6) for x in shares] for o, shares in smaa.rank_acceptability.items()
+        },
+        "central_weights": {
+            o: None if w is None else {c: round(x, 6) for c, x in w.items()}
+            for o, w in smaa.central_weights.items()
+        },
+        "confidence": dict(smaa.confidence),
+        "tie_share": smaa.tie_share,
+        "switching_values": {
+            s.criterion: {
+                "parent": s.parent,
+                "share": _round(s.share),
+                "global_weight": _round(s.global_weight),
+                "raw_weight": s.raw_weight,
+                "leader": list(s.leader),
+                "switch_below": _round(s.switch_below),
+                "switch_above": _round(s.switch_above),
+                "raw_below": _round(None if s.switch_below is None else s.raw_at(s.switch_below)),
+                "raw_above": _round(None if s.switch_above is None else s.raw_at(s.switch_above)),
+            }
+            for s in report.sweeps
+        },
+        "sweeps": {
+            s.criterion: {
+                "points": [round(p, 6) for p in s.points],
+                "scores": {o: [round(x, 6) for x in xs] for o, xs in s.scores.items()},
+                "crossings": [
+                    {
+                        "share": round(c.share, 6),
+                        "global_weight": round(c.global_weight, 6),
+                        "raw_weight": _round(c.raw_weight),
+                        "options": list(c.options),
+                        "ranking_before": list(c.ranking_before),
+                        "ranking_after": list(c.ranking_after),
+                    }
+                    for c in s.crossings
+                ],
+            }
+            for s in report.sweeps
+        },
+    }
+    evidence = report.evidence
+    if evidence is not None:
+        data["recommended_probability"] = dict(evidence.recommended_probability)
+        data["evidence"] = evidence.model_dump(mode="json")
+    return data
+
+
+def sensitivity_json(report: SensitivityReport) -> str:
+    return json.dumps(sensitivity_data(report), indent=2)
+
+
+_BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def _bar(share: float, width: int = 20) -> str:
+    """A horizontal bar of ``share`` (0..1) in ``width`` characters, to the eighth."""
+    eighths = round(max(0.0, min(1.0, share)) * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (_BLOCKS[part] if part else "")
+    return text.ljust(width)
+
+
+def _span(low: float, now: float, high: float, width: int = 24) -> str:
+    """``[0, 1]`` in ``width`` cells: the span ``low..high`` filled, ``now`` marked."""
+    cells = []
+    for k in range(width):
+        middle = (k + 0.5) / width
+        if abs(middle - now) <= 0.5 / width:
+            cells.append("┃")
+        elif low <= middle <= high:
+            cells.append("━")
+        else:
+            cells.append("·")
+    return "".join(cells)
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
+def sensitivity_renderable(report: SensitivityReport) -> RenderableType:
+    """Rank acceptability, switching values and evidence uncertainty as rich tables with bars."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    smaa = report.smaa
+    parts: list[RenderableType] = [Text(f"Sensitivity: {report.scenario}", style="bold")]
+    ranks = len(smaa.options)
+    table = Table(
+        title=f"Rank acceptability over {smaa.samples:,} weight samples (seed {smaa.seed};"
+        f" {smaa.prior})",
+        title_justify="left",
+    )
+    table.add_column("Option")
+    table.add_column("First", no_wrap=True)
+    for rank in range(ranks):
+        table.add_column(f"Rank {rank + 1}", justify="right")
+    table.add_column("Confidence", justify="right")
+    for option in smaa.options:
+        shares = smaa.rank_acceptability[option]
+        style = "bold green" if option == report.recommended else ""
+        table.add_row(
+            Text(option, style=style),
+            Text(_bar(shares[0]), style="green"),
+            *(_percent(x) for x in shares),
+            _percent(smaa.confidence[option]),
+        )
+    parts.append(table)
+    if smaa.excluded:
+        parts.append(Text(f"Excluded by a gate (not ranked): {', '.join(smaa.excluded)}"))
+    if smaa.tie_share:
+        parts.append(Text(f"Ties in {smaa.tie_share:.2%} of samples (tied ranks shared evenly)"))
+
+    switching = Table(
+        title="Switching values: share among siblings over which the leader stays first",
+        title_justify="left",
+    )
+    for name in ("Criterion", "Now", "Leader stays first", "0 ── share ── 1", "Raw weight"):
+        switching.add_column(name, no_wrap=name != "Criterion")
+    for sweep in report.sweeps:
+        low = sweep.switch_below if sweep.switch_below is not None else 0.0
+        high = sweep.switch_above if sweep.switch_above is not None else 1.0
+        raw_low = sweep.raw_at(low) if sweep.switch_below is not None else 0.0
+        raw_high = sweep.raw_at(high) if sweep.switch_above is not None else None
+        raw = f"{sweep.raw_weight:g}: {raw_low:.3g} to " + (
+            "any" if raw_high is None else f"{raw_high:.3g}"
+        )
+        switching.add_row(
+            sweep.criterion if sweep.parent is None else f"{sweep.parent} / {sweep.criterion}",
+            f"{sweep.share:.3f}",
+            f"{low:.3f} to {high:.3f}",
+            _span(low, sweep.share, high),
+            raw,
+        )
+    parts.append(switching)
+
+    evidence = report.evidence
+    if evidence is not None:
+        title = (
+            f"Evidence uncertainty over {evidence.samples:,} samples (seed {evidence.seed};"
+            f" weights: {evidence.weights}; items sampled: {', '.join(evidence.items) or 'none'})"
+        )
+        table = Table(title=title, title_justify="left")
+        table.add_column("Option")
+        table.add_column("Recommended", no_wrap=True)
+        table.add_column("P", justify="right")
+        table.add_column("Verdicts")
+        for option in evidence.options:
+            p = evidence.recommended_probability[option]
+            verdicts = ", ".join(
+                f"{verdict_label(v)} {_percent(x)}"
+                for v, x in evidence.verdict_probability[option].items()
+                if x > 0
+            )
+            table.add_row(option, Text(_bar(p), style="green"), _percent(p), verdicts)
+        parts.append(table)
+        if evidence.no_recommendation:
+            parts.append(Text(f"No single recommendation in {evidence.no_recommendation:.1%}"))
+    return Group(*parts)
