@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx  # type: ignore[import-untyped]
+import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from .graph import build_graph, rule_order

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import networkx as nx  # type: ignore[import-untyped]
+import networkx as nx
 
 from .errors import GraphCycleError
 from .models import AdjustEffect, Criterion, DeriveEffect, FailGateEffect, RuleBase, SetEffect

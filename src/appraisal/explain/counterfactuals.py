@@ -268,7 +268,7 @@ class _Overlay(Mapping[str, "Value | None"]):
     def __getitem__(self, key: str) -> Value | None:
         return self.top[key] if key in self.top else self.base[key]
 
-    def get(self, key: str, default: object = None) -> Value | None:  # type: ignore[override]
+    def get(self, key: str, default: object = None) -> Value | None:
         if key in self.top:
             return self.top[key]
         return self.base.get(key)
@@ -365,7 +365,12 @@ def _number_options(
             continue
         if crossed is not None:
             options.add(crossed)
-    return sorted(options, key=lambda v: (abs(v - value), v))
+
+    def nearest_first(candidate: float) -> tuple[float, float]:
+        return abs(candidate - value), candidate
+
+    ordered: list[float] = sorted(options, key=nearest_first)
+    return list[Value](ordered)
 
 
 def evidence_counterfactuals(

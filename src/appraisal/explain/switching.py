@@ -147,7 +147,7 @@ def weight_switching_values(
         found.append(
             WeightSwitch(
                 criterion=criterion,
-                direction=direction,  # type: ignore[arg-type]
+                direction=direction,
                 weight=x * others_raw / (1.0 - x),
                 current_weight=current_raw,
                 share=x,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import networkx as nx  # type: ignore[import-untyped]
+import networkx as nx
 
 
 def _label(graph: nx.DiGraph, name: str) -> str:

@@ -29,7 +29,7 @@ from ._common import (
     _Result,
 )
 from .model import CriteriaTree, _better_and_tied, _first_shares, _rank_shares
-from .weights import WeightPrior, _central_weights, _globalise, _sample_shares
+from .weights import WeightPrior, _central_weights, _globalise, _sample_shares, as_weights
 
 _DISCRETE_METRICS = frozenset({"rank", "short_term_rank", "long_term_rank", "excluded"})
 
@@ -74,6 +74,7 @@ def _thresholds(
     the scaled one). Between thresholds every value gives the same outcome.
     """
     found: set[float] = set()
+    scale: float | None
     for test in tests:
         operand = test.operand
         if test.fact == fact_id and not isinstance(operand, FactRef):
@@ -319,12 +320,7 @@ def evidence_uncertainty(
     central = confidence = None
     if prior is not None:
         centres = _central_weights(first_weight_sums, first_counts)
-        central = {
-            o: None
-            if centres[i] is None
-            else dict(zip(tree.ids, map(float, centres[i]), strict=True))
-            for i, o in enumerate(options)
-        }
+        central = {o: as_weights(tree.ids, centres[i]) for i, o in enumerate(options)}
         confidence = _confidence(cache, key_counts, centres, leaves, options, samples)
     return EvidenceResult(
         samples=samples,

@@ -208,5 +208,5 @@ def _rank_shares(
 
 def _first_shares(better: np.ndarray, tied: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """Per sample and option: its share of first place (1/k when k options tie first)."""
-    first = (better == 0) / tied
+    first = np.asarray((better == 0) / tied)
     return first * valid if valid is not None else first

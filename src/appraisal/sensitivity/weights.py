@@ -6,7 +6,7 @@ jointly, draws the same weights as ``smaa`` for the same seed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -209,10 +209,11 @@ def smaa(
     central = _central_weights(first_weight_sums, first_counts)
     confidence: dict[str, float | None] = {}
     for i, option in enumerate(model.options):
-        if central[i] is None:
+        centre = central[i]
+        if centre is None:
             confidence[option] = None
             continue
-        totals = model.totals(central[i][None, :])
+        totals = model.totals(centre[None, :])
         better, tied = _better_and_tied(totals)
         confidence[option] = float(better[0, i] == 0)
     return SMAAResult(
@@ -225,15 +226,15 @@ def smaa(
         rank_acceptability={
             o: tuple(float(x) for x in counts[i] / samples) for i, o in enumerate(model.options)
         },
-        central_weights={
-            o: None
-            if central[i] is None
-            else dict(zip(tree.ids, map(float, central[i]), strict=True))
-            for i, o in enumerate(model.options)
-        },
+        central_weights={o: as_weights(tree.ids, central[i]) for i, o in enumerate(model.options)},
         confidence=confidence,
         tie_share=tie_samples / samples,
     )
+
+
+def as_weights(ids: Sequence[str], centre: np.ndarray | None) -> dict[str, float] | None:
+    """A central weight vector by criterion id, or None for an option never first."""
+    return None if centre is None else dict(zip(ids, map(float, centre), strict=True))
 
 
 def _central_weights(sums: np.ndarray, counts: np.ndarray) -> list[np.ndarray | None]:
