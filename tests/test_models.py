@@ -58,3 +58,20 @@ def test_models_are_frozen() -> None:
     source = Source(document="d")
     with pytest.raises(ValidationError):
         source.document = "e"  # type: ignore[misc]
+
+
+def test_bundled_files_satisfy_the_published_json_schema() -> None:
+    """What `appraisal schema` prints must accept every bundled file, as an editor would."""
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from appraisal.loader import read_yaml
+    from appraisal.models import RuleBase, Scenario
+
+    from .conftest import RULES, SCENARIOS
+
+    cases = [(RuleBase, RULES), *((Scenario, p) for p in sorted(SCENARIOS.glob("*.yaml")))]
+    for model, path in cases:
+        data, _ = read_yaml(path)
+        as_json = json.loads(json.dumps(data))  # keys become strings, as in an editor
+        jsonschema.validate(as_json, model.model_json_schema())

@@ -20,10 +20,13 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
     StrictBool,
     Tag,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 __all__ = [
     "AdjustEffect",
@@ -93,6 +96,19 @@ class Source(_Base):
             document, _, locator = raw.strip().partition(" ")
             return {"document": document, "locator": locator.strip() or None}
         return raw
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Editors must accept the one-line form too."""
+        mapping = handler(core_schema)
+        one_line = {
+            "type": "string",
+            "pattern": r"^[A-Za-z][A-Za-z0-9_\-]*( .*)?$",
+            "description": "the document id, a space, then the locator: 'report para 9.5'",
+        }
+        return {"anyOf": [one_line, mapping]}
 
     def __str__(self) -> str:
         return f"{self.document}, {self.locator}" if self.locator else self.document
