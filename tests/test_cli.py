@@ -164,6 +164,12 @@ def test_validate_good_and_bad(tmp_path: Path) -> None:
     assert result.stdout.count("error ") == 3  # every problem, not just the first
 
 
+def test_validate_a_folder(tmp_path: Path) -> None:
+    result = run("validate", str(RULES.parent), str(BIRMINGHAM.parent), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count(" valid (0 error(s), 0 warning(s))") >= 5
+
+
 def test_compare(tmp_path: Path) -> None:
     result = run(
         "compare",

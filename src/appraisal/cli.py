@@ -94,6 +94,18 @@ def _show(renderable: Any, output: str | None) -> None:
         Console(file=handle, width=120, highlight=False).print(renderable)
 
 
+def _yaml_files(paths: Sequence[str]) -> list[Path]:
+    """The paths given, with a folder standing for the YAML files in it (and below)."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        else:
+            found.append(path)
+    return found
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check rule bases or scenarios, reporting every problem found."""
     from rich.markup import escape
@@ -102,7 +114,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     console = _console()
     status = EXIT_OK
-    for path in args.paths:
+    for path in _yaml_files(args.paths):
         result = validate_file(path)
         if result.errors:
             status = EXIT_BAD_INPUT
@@ -333,7 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=FORMATS, default="text")
     run.add_argument("--top", type=int, default=3, help="drivers shown per option (default 3)")
 
-    validate = add("validate", cmd_validate, "check rule bases or scenarios for every problem")
+    validate = add(
+        "validate",
+        cmd_validate,
+        "check rule bases or scenarios (files or folders) for every problem",
+    )
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
