@@ -224,3 +224,14 @@ def test_validate_collects_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "title: t\nrule_base: 3\nevidence: []\nextra: 1\n")
     result = validate_file(path)
     assert len(result.errors) == 3
+
+
+def test_rule_base_is_read_afresh_when_the_file_changes(
+    make_rule_base: Callable[..., Path],
+) -> None:
+    path = make_rule_base()
+    first, _ = load_rule_base(path)
+    assert load_rule_base(path)[0] is first  # parsed once while unchanged
+    make_rule_base(title="A changed title")
+    changed, _ = load_rule_base(path)
+    assert changed.title == "A changed title"

@@ -11,6 +11,7 @@ parent's item by item, so a what-if states only what changes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,10 +247,37 @@ def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:
 
 
 def _load_rule_base_with_graph(path: str | Path) -> tuple[RuleBase, Marks, Any]:
+    """The checked rule base, its marks and its graph, parsed once per file version.
+
+    Several scenarios usually share one rule base (a comparison, a notebook
+    re-running what-ifs), and parsing it dominates loading. The models are
+    frozen, so the cached result is shared safely; the graph is only read. A
+    change to the file (its modification time or size) or to the working
+    directory (which the reported paths are relative to) reads it afresh.
+    """
+    file_path = Path(path)
+    try:
+        stat = file_path.stat()
+    except OSError:
+        return _parse_rule_base(file_path)  # raises the located "not found" error
+    return _cached_rule_base(
+        str(file_path.resolve()), stat.st_mtime_ns, stat.st_size, str(Path.cwd())
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_rule_base(
+    resolved: str, mtime_ns: int, size: int, cwd: str
+) -> tuple[RuleBase, Marks, Any]:
+    del mtime_ns, size, cwd  # part of the cache key only
+    return _parse_rule_base(Path(resolved))
+
+
+def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
     from .graph import build_graph
     from .rules import check_rules
 
-    data, marks = read_yaml(Path(path))
+    data, marks = read_yaml(file_path)
     rule_base = validate_model(RuleBase, data, marks)
     problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
     _raise_all(problems)
