@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
 
 import appraisal
-from appraisal.appraise import appraise, appraise_facts, evidence_values
+from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evidence_values
 from appraisal.cli import main
 from appraisal.explain import (
     attribute,
@@ -22,7 +23,10 @@ from appraisal.explain import (
     weight_switching_values,
     winner,
 )
+from appraisal.explain import attribution as attribution_module
 from appraisal.loader import load_scenario
+from appraisal.models import RuleBase
+from appraisal.rules import evaluate_rules
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +109,86 @@ def test_sampling_fallback_says_so_and_still_sums(birmingham: Any) -> None:
     assert sum(spread.attribution.values()) == pytest.approx(
         spread.total - spread.baseline, abs=1e-9
     )
+
+
+def _generated_rule_base(seed: int) -> RuleBase:
+    """Number facts, layered findings, ``not known`` tests (so a rule can stop firing as
+    evidence arrives), adjust and set rules (so some cells can clamp)."""
+    rng = random.Random(seed)
+    facts = {f"e{i}": {"type": "number"} for i in range(24)}
+    findings = {f"f{i}": {"type": "boolean"} for i in range(8)}
+    leaves = ["c0", "c1", "c2"]
+    options = {
+        o: {"name": o, "values": {c: {"value": rng.randint(20, 80)} for c in leaves}}
+        for o in ("o0", "o1", "o2")
+    }
+
+    def test(fact: str) -> dict[str, Any]:
+        if rng.random() < 0.15:
+            return {"not": {"known": fact}}
+        if fact in findings:
+            return {"fact": fact, "eq": rng.random() < 0.7}
+        return {"fact": fact, rng.choice(["lt", "ge"]): float(rng.randint(20, 80))}
+
+    rules: dict[str, Any] = {}
+    for i, finding in enumerate(findings):
+        pool = list(facts) + [f for f in findings if f < finding]
+        reads = rng.sample(pool, rng.randint(1, 3))
+        rules[f"d{i}"] = {
+            "when": {rng.choice(["all", "any"]): [test(f) for f in reads]},
+            "then": [{"derive": finding, "value": True}],
+        }
+    for i in range(40):
+        reads = rng.sample(list(facts) + list(findings), rng.randint(1, 3))
+        option, leaf = rng.choice(list(options)), rng.choice(leaves)
+        effect: dict[str, Any] = {
+            "option": option,
+            "adjust": leaf,
+            "by": float(rng.randint(-40, 40)),
+        }
+        if i % 7 == 0:
+            effect = {"option": option, "set": leaf, "to": 100.0 if leaf == "c0" else 0.0}
+        rules[f"r{i}"] = {"when": {"any": [test(f) for f in reads]}, "then": [effect]}
+    criteria = {c: {"weight": rng.randint(1, 5), "horizon": "short"} for c in leaves}
+    return RuleBase.model_validate(
+        {
+            "id": "generated",
+            "title": "generated",
+            "facts": facts,
+            "findings": findings,
+            "criteria": criteria,
+            "options": options,
+            "rules": rules,
+            "verdicts": [{"verdict": "any", "otherwise": True}],
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_incremental_sampled_attribution_matches_rerunning_every_rule(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sampling updates firings as each item joins; rerunning the engine must give the same bits."""
+    rule_base = _generated_rule_base(seed)
+    rng = random.Random(seed)
+    facts = {f: float(rng.randint(0, 100)) for f in rule_base.facts if rng.random() < 0.9}
+    result = appraise_facts(compile_rule_base(rule_base), facts)
+    incremental = attribute(result, max_exact=4, samples=30, seed=seed)
+    assert incremental.method == "sampled" and incremental.sampled_games > 0
+
+    def rerun(self: Any, player: str) -> bool:
+        plan = self.plan
+        self.facts[player] = plan.evidence[player]
+        known = {p: plan.evidence[p] for p in plan.game.players if p in self.facts}
+        outcome = evaluate_rules(rule_base, known, plan.order, plan.scales)
+        fired = [f.status == "fired" for f in outcome.firings]
+        moved = any(fired[i] != self.fired[i] for i in plan.game_rules)
+        self.fired[:] = fired
+        return moved
+
+    monkeypatch.setattr(attribution_module._Coalition, "add", rerun)
+    from_scratch = attribute(result, max_exact=4, samples=30, seed=seed)
+    assert incremental == from_scratch
 
 
 def test_weight_switching_values_flip_first_place(birmingham: Any) -> None:

@@ -29,7 +29,7 @@ from ..models import (
     NotOf,
     Value,
 )
-from ..rules import compare, evaluate_condition
+from ..rules import compare, evaluate_condition, facts_read
 from ._shared import _Cell, _cells, _derivations, compiled_for
 from .records import Attribution, OptionAttribution
 
@@ -353,31 +353,118 @@ def _game_terms(cascade: _Cascade, game: _Game) -> list[tuple[_Cell, list[float]
     return found
 
 
-def _point_worth(
-    appraisal: Appraisal,
-    compiled: CompiledRuleBase,
-    game: _Game,
-    order: Sequence[str],
-    known: set[str],
-) -> list[float]:
-    """The game's worth, per cell, when exactly the items in ``known`` are known."""
-    rule_base = compiled.rule_base
-    facts: dict[str, Value | None] = {f: appraisal.evidence.get(f) for f in known}
-    fired: set[str] = set()
-    for rule_id in order:
-        rule = rule_base.rules[rule_id]
-        if evaluate_condition(rule.when, facts, compiled.scales) is True:
-            fired.add(rule_id)
-            for effect in rule.then:
-                if isinstance(effect, DeriveEffect):
-                    facts[effect.derive] = effect.value
-    result = []
-    for cell, coefficient in game.cells:
-        if coefficient is not None:
-            result.append(coefficient if game.rules[0] in fired else 0.0)
-        else:
-            result.append(cell.points(fired & set(cell.rules)))
-    return result
+class _Plan:
+    """One sampled game's rules in evaluation order, with what each player can reach.
+
+    Precomputed once per game so that each permutation step reruns only the rules
+    downstream of the item that joins the coalition, not every upstream rule.
+    """
+
+    def __init__(self, appraisal: Appraisal, compiled: CompiledRuleBase, game: _Game) -> None:
+        rule_base = compiled.rule_base
+        needed = set(game.rules)
+        for rule_id in game.rules:
+            needed.update(
+                compiled.graph.nodes[a]["id"]
+                for a in nx.ancestors(compiled.graph, node("rule", rule_id))
+                if compiled.graph.nodes[a]["kind"] == "rule"
+            )
+        order = tuple(r for r in compiled.order if r in needed)
+        self.order = order
+        self.game = game
+        self.evidence = appraisal.evidence
+        self.scales = compiled.scales
+        self.conditions = [rule_base.rules[r].when for r in order]
+        self.derives: list[dict[str, Value]] = [
+            {e.derive: e.value for e in rule_base.rules[r].then if isinstance(e, DeriveEffect)}
+            for r in order
+        ]
+        derivers: dict[str, list[int]] = {}
+        readers: dict[str, list[int]] = {}
+        for i, rule_id in enumerate(order):
+            for finding in self.derives[i]:
+                derivers.setdefault(finding, []).append(i)
+            for read in facts_read(rule_base.rules[rule_id].when):
+                readers.setdefault(read, []).append(i)
+        self.derivers = derivers
+        self.downstream: dict[str, tuple[int, ...]] = {}
+        for player in game.players:
+            reached: set[int] = set()
+            todo = list(readers.get(player, ()))
+            while todo:
+                i = todo.pop()
+                if i not in reached:
+                    reached.add(i)
+                    for finding in self.derives[i]:
+                        todo.extend(readers.get(finding, ()))
+            self.downstream[player] = tuple(sorted(reached))
+        index = {r: i for i, r in enumerate(order)}
+        self.game_rules = frozenset(index[r] for r in game.rules)
+        self.first_rule = index[game.rules[0]]
+        self.cell_rules = [
+            tuple(index[r] for r in cell.rules) if coefficient is None else ()
+            for cell, coefficient in game.cells
+        ]
+        self.empty = _Coalition(self)
+        for i, condition in enumerate(self.conditions):
+            if evaluate_condition(condition, self.empty.facts, self.scales) is True:
+                self.empty.fired[i] = True
+                self.empty.facts.update(self.derives[i])
+        self.empty_worth = self.empty.worth()
+
+
+class _Coalition:
+    """Every needed rule's firing for a growing coalition of one game's players.
+
+    Matches evaluating the plan's rules from scratch in order with only the
+    coalition's items known: a finding is the value derived by the last of its
+    deriving rules that fires (in that order), else unknown.
+    """
+
+    def __init__(
+        self,
+        plan: _Plan,
+        facts: dict[str, Value | None] | None = None,
+        fired: list[bool] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.facts: dict[str, Value | None] = {} if facts is None else facts
+        self.fired = [False] * len(plan.conditions) if fired is None else fired
+
+    def copy(self) -> _Coalition:
+        return _Coalition(self.plan, dict(self.facts), list(self.fired))
+
+    def add(self, player: str) -> bool:
+        """Make one more item known; True when any of the game's own rules changed firing."""
+        plan, facts, fired = self.plan, self.facts, self.fired
+        facts[player] = plan.evidence.get(player)
+        moved = False
+        for i in plan.downstream[player]:
+            now = evaluate_condition(plan.conditions[i], facts, plan.scales) is True
+            if now == fired[i]:
+                continue
+            fired[i] = now
+            moved = moved or i in plan.game_rules
+            for finding in plan.derives[i]:
+                value: Value | None = None
+                for k in plan.derivers[finding]:
+                    if fired[k]:
+                        value = plan.derives[k][finding]
+                facts[finding] = value
+        return moved
+
+    def worth(self) -> list[float]:
+        """The game's worth, per cell, for the current coalition."""
+        game, fired = self.plan.game, self.fired
+        result = []
+        for (cell, coefficient), rules in zip(game.cells, self.plan.cell_rules, strict=True):
+            if coefficient is not None:
+                result.append(coefficient if fired[self.plan.first_rule] else 0.0)
+            else:
+                result.append(
+                    cell.points(r for r, i in zip(cell.rules, rules, strict=True) if fired[i])
+                )
+        return result
 
 
 def _sample_game(
@@ -393,32 +480,24 @@ def _sample_game(
 
     Each permutation's marginal contributions add up to the full-minus-empty
     worth, so the estimates still sum exactly; each share's sampling variance
-    is recorded for the error bound.
+    is recorded for the error bound. Worths are updated incrementally as each
+    item joins (``_Coalition``), which gives the same values as rerunning the
+    rules from scratch.
     """
-    needed = set(game.rules)
-    for rule_id in game.rules:
-        needed.update(
-            compiled.graph.nodes[a]["id"]
-            for a in nx.ancestors(compiled.graph, node("rule", rule_id))
-            if compiled.graph.nodes[a]["kind"] == "rule"
-        )
-    order = [r for r in compiled.order if r in needed]
+    plan = _Plan(appraisal, compiled, game)
     players = list(game.players)
-
-    def worth(known: set[str]) -> list[float]:
-        return _point_worth(appraisal, compiled, game, order, known)
-
+    position = {p: j for j, p in enumerate(game.players)}
+    cells = range(len(game.cells))
     sums = [[0.0] * len(players) for _ in game.cells]
     squares = [[0.0] * len(players) for _ in game.cells]
     for _ in range(samples):
         rng.shuffle(players)
-        known: set[str] = set()
-        before = worth(known)
+        coalition = plan.empty.copy()
+        before = plan.empty_worth
         for player in players:
-            known.add(player)
-            after = worth(known)
-            j = game.players.index(player)
-            for c in range(len(game.cells)):
+            after = coalition.worth() if coalition.add(player) else before
+            j = position[player]
+            for c in cells:
                 marginal = after[c] - before[c]
                 sums[c][j] += marginal
                 squares[c][j] += marginal * marginal
