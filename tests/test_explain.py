@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from typing import Any
@@ -13,6 +14,7 @@ from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evid
 from appraisal.cli import main
 from appraisal.explain import (
     attribute,
+    candidate_changes,
     compiled_for,
     drivers,
     evidence_trace,
@@ -286,3 +288,24 @@ def test_run_lists_evidence_drivers_with_citations(capsys: Any) -> None:
     split = next(o for o in data["options"] if o["id"] == "commissioning_split")
     assert split["drivers"][0]["source"].endswith("para 9.6")
     assert split["drivers"][0]["rule_sources"]
+
+
+def test_bound_on_pairs_of_changes_never_skips_a_pair_that_moves_first_place(
+    birmingham: Any,
+) -> None:
+    """Every pair of changes the tighter bound rules out keeps commissioner first when appraised."""
+    from appraisal.explain.counterfactuals import _WhatIf
+
+    what_if = _WhatIf(birmingham)
+    changes = candidate_changes(birmingham)
+    effects = [what_if.effect(c.evidence, c.to) for c in changes]
+    skipped = 0
+    for i, j in itertools.combinations(range(len(changes)), 2):
+        a, b = changes[i], changes[j]
+        if a.evidence == b.evidence:
+            continue
+        if not what_if.may_flip_together([effects[i], effects[j]], [a.evidence, b.evidence]):
+            skipped += 1
+            outcome = what_if.evaluate({a.evidence: a.to, b.evidence: b.to}, verdicts=False)
+            assert outcome is None or outcome.winner == "commissioner"
+    assert skipped > 0

@@ -16,12 +16,14 @@ from hypothesis import strategies as st
 from appraisal.appraise import Appraisal, appraise_facts, compile_rule_base
 from appraisal.explain import (
     attribute,
+    candidate_changes,
     evidence_counterfactuals,
     rule_baseline,
     rule_deltas,
     switching_values,
     winner,
 )
+from appraisal.explain.counterfactuals import _WhatIf
 from appraisal.models import (
     AdjustEffect,
     AllOf,
@@ -279,3 +281,22 @@ def test_evidence_counterfactuals_really_change_what_they_say(case: Any) -> None
         unchanged = {o.id for o in appraisal.options} - {v.option for v in found.verdict_changes}
         for option in unchanged:
             assert again.option(option).verdict == appraisal.option(option).verdict
+
+
+@PROPERTY
+@given(cases())
+def test_bound_on_sets_of_changes_never_skips_a_set_that_moves_first_place(case: Any) -> None:
+    _, _, appraisal = case
+    what_if = _WhatIf(appraisal)
+    if what_if.winner is None:
+        return
+    changes = candidate_changes(appraisal)
+    effects = [what_if.effect(c.evidence, c.to) for c in changes]
+    for size in (2, 3):
+        for combo in itertools.combinations(range(len(changes)), size):
+            facts = [changes[i].evidence for i in combo]
+            if len(set(facts)) < size:
+                continue
+            outcome = what_if.evaluate({changes[i].evidence: changes[i].to for i in combo})
+            if outcome is not None and outcome.winner != what_if.winner:
+                assert what_if.may_flip_together([effects[i] for i in combo], facts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..appraise import Appraisal, CompiledRuleBase, compile_rule_base
 from ..errors import ScoringError
@@ -42,7 +43,7 @@ class _Cell:
     sets: tuple[tuple[str, float], ...]
     adjusts: tuple[tuple[str, float], ...]
 
-    @property
+    @cached_property
     def rules(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys([r for r, _ in self.sets] + [r for r, _ in self.adjusts]))
 
