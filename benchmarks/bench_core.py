@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -33,12 +34,17 @@ ROOT = Path(__file__).resolve().parents[1]
 BIRMINGHAM = ROOT / "scenarios" / "birmingham-2014.yaml"
 
 
-def whole_process(command: list[str], repeats: int) -> float:
-    def once() -> None:
+def whole_processes(commands: list[list[str]], repeats: int) -> list[float]:
+    """Median wall-clock time of each command, run in turn so drift hits all alike."""
+    times: list[list[float]] = [[] for _ in commands]
+    for command in commands:  # warm the file cache
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd="/")
-
-    once()  # warm the file cache
-    return median_seconds(once, repeats)
+    for _ in range(repeats):
+        for index, command in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd="/")
+            times[index].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def synthetic_rule_base(options: int, criteria: int, rules: int, seed: int = 0) -> RuleBase:
@@ -108,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()
-    repeats, process_repeats = (20, 3) if args.quick else (200, 10)
+    repeats, process_repeats = (20, 5) if args.quick else (200, 30)
 
     def cold() -> object:
         loader._cached_rule_base.cache_clear()  # parse the rule base afresh, as a new process does
@@ -131,10 +137,13 @@ def main() -> None:
         f"{appraise_only * 1e3:7.2f} ms"
     )
 
-    floor = whole_process(
-        [sys.executable, "-c", "import pydantic, networkx, yaml, rich"], process_repeats
+    floor, run = whole_processes(
+        [
+            [sys.executable, "-c", "import pydantic, networkx, yaml, rich"],
+            [sys.executable, "-m", "appraisal.cli", "run"],
+        ],
+        process_repeats,
     )
-    run = whole_process([sys.executable, "-m", "appraisal.cli", "run"], process_repeats)
     print(f"import floor (pydantic, networkx, yaml, rich):  {floor * 1e3:8.1f} ms")
     print(f"appraisal run, whole process:                   {run * 1e3:8.1f} ms")
     print(f"ratio run / floor:                              {run / floor:8.2f}x")

@@ -50,20 +50,35 @@ class CompiledRuleBase:
     leaves: Mapping[str, Criterion]
 
 
+_COMPILED: dict[int, tuple[RuleBase, CompiledRuleBase]] = {}
+"""Recently compiled rule bases, by object; the entry holds the object, so its id stays valid."""
+
+
 def compile_rule_base(rule_base: RuleBase, graph: nx.DiGraph | None = None) -> CompiledRuleBase:
-    """Work out the graph (unless given, already built) and the rule order once."""
+    """Work out the graph (unless given, already built) and the rule order once.
+
+    Compiled once per rule base object: appraising, explaining and analysing
+    the same rule base share the work (rule bases are frozen).
+    """
+    hit = _COMPILED.get(id(rule_base))
+    if hit is not None and hit[0] is rule_base:
+        return hit[1]
     graph = build_graph(rule_base) if graph is None else graph
-    return CompiledRuleBase(
+    compiled = CompiledRuleBase(
         rule_base=rule_base,
         graph=graph,
         order=tuple(rule_order(graph, rule_base)),
         scales=level_orders(rule_base),
         leaves=leaf_criteria(rule_base),
     )
+    if len(_COMPILED) >= 8:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[id(rule_base)] = (rule_base, compiled)
+    return compiled
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class OptionResult(_Result):

@@ -419,13 +419,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*argv, "run"])
-    from rich.markup import escape
-
     from .errors import AppraisalError
 
     try:
         return int(args.handler(args))
     except AppraisalError as error:
+        from rich.markup import escape
+
         _console(stderr=True).print(
             f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True
         )

@@ -67,7 +67,7 @@ OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
 
 class Document(_Base):
@@ -461,7 +461,3 @@ class Scenario(_Base):
                     f"weight_ranges.{criterion_id} is [low, high] with 0 <= low <= high"
                 )
         return self
-
-
-for _model in (AllOf, AnyOf, NotOf, Criterion, Rule, VerdictRule, RuleBase):
-    _model.model_rebuild()

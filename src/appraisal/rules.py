@@ -74,7 +74,7 @@ _ORDERING = ("lt", "le", "gt", "ge")
 class RuleFiring(BaseModel):
     """One rule's evaluation: whether it fired, and every fact it read, with its value."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     rule: str
     status: Literal["fired", "not_fired", "unknown"]

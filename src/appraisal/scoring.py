@@ -38,7 +38,7 @@ TIE_TOLERANCE = 1e-9
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Adjustment(_Result):

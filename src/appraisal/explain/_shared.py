@@ -15,20 +15,10 @@ from ..appraise import Appraisal, CompiledRuleBase, compile_rule_base
 from ..errors import ScoringError
 from ..models import AdjustEffect, DeriveEffect, RuleBase, SetEffect, Value
 
-_COMPILED: dict[int, tuple[RuleBase, CompiledRuleBase]] = {}
-
 
 def compiled_for(appraisal: Appraisal) -> CompiledRuleBase:
-    """The compiled rule base of an appraisal, compiled once per rule base object."""
-    rule_base = appraisal.rule_base_model
-    hit = _COMPILED.get(id(rule_base))
-    if hit is not None and hit[0] is rule_base:
-        return hit[1]
-    compiled = compile_rule_base(rule_base)
-    if len(_COMPILED) >= 8:
-        _COMPILED.pop(next(iter(_COMPILED)))
-    _COMPILED[id(rule_base)] = (rule_base, compiled)
-    return compiled
+    """The compiled rule base of an appraisal (``compile_rule_base`` compiles it once)."""
+    return compile_rule_base(appraisal.rule_base_model)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..models import Value
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
 
 class EvidenceCitation(_Result):
