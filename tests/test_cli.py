@@ -211,3 +211,42 @@ def test_internal_errors_are_short_without_debug(
     assert "Traceback" not in err
     with pytest.raises(RuntimeError):
         main(["--debug", "list"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--weight", "effectivness=2"], "did you mean 'effectiveness'"),
+        (["run", "--weight", "x=abc"], "expected CRITERION=NUMBER"),
+        (["run", "--weight", "effectiveness=-1"], "weights cannot be negative"),
+        (
+            [
+                "run",
+                "--weight",
+                "effectiveness=0",
+                "--weight",
+                "feasibility=0",
+                "--weight",
+                "acceptability=0",
+            ],
+            "all zero",
+        ),
+    ],
+)
+def test_bad_weights_are_bad_input(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_negative_counts_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--top", "-1"])
+    assert caught.value.code == 2
+    assert "must be zero or more" in capsys.readouterr().err
+
+
+def test_a_folder_is_not_a_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(tmp_path)]) == 2
+    assert f"{tmp_path}: is a directory" in capsys.readouterr().err

@@ -304,6 +304,17 @@ def _progress() -> Any:
 # --------------------------------------------------------------------------- parser
 
 
+def _count(text: str) -> int:
+    """A whole number of zero or more, for argparse (which reports the error itself)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="appraisal",
@@ -343,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
         scenario=True,
     )
     run.add_argument("--format", choices=FORMATS, default="text")
-    run.add_argument("--top", type=int, default=3, help="drivers shown per option (default 3)")
+    run.add_argument("--top", type=_count, default=3, help="drivers shown per option (default 3)")
 
     validate = add(
         "validate",

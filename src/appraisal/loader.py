@@ -167,9 +167,10 @@ def _convert(
 def display_path(path: Path) -> str:
     """A path as the user will recognise it: relative to the cwd when inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        relative = path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return str(path)
+    return str(relative) if relative.parts else str(path)
 
 
 def validate_model(model: type[ModelT], data: Any, marks: Marks) -> ModelT:
