@@ -26,8 +26,8 @@ from pathlib import Path
 from timing import median_seconds
 
 import appraisal
-from appraisal import loader
 from appraisal.appraise import appraise_facts, compile_rule_base
+from appraisal.loader import loading
 from appraisal.models import RuleBase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def main() -> None:
     repeats, process_repeats = (20, 5) if args.quick else (200, 30)
 
     def cold() -> object:
-        loader._cached_rule_base.cache_clear()  # parse the rule base afresh, as a new process does
+        loading._cached_rule_base.cache_clear()  # parse the rule base afresh, as a new process does
         return appraisal.appraise(BIRMINGHAM)
 
     cold_load = median_seconds(cold, repeats)

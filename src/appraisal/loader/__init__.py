@@ -1,0 +1,46 @@
+"""Load YAML files into validated models, with every error pointing at file and line.
+
+- ``reading``: YAML to data with positions; pydantic errors mapped back to lines
+- ``checks``: cross-references (ids that must name something declared)
+- ``loading``: rule bases and scenarios, read, checked, ``extends`` resolved
+- ``bundled``: the shipped rule bases and scenarios
+- ``validation``: ``validate``, every problem of a file, and advice
+"""
+
+from .bundled import DEFAULT_SCENARIO, bundled_root, bundled_scenarios, resolve_scenario
+from .checks import (
+    check_rule_base,
+    check_scenario,
+    criteria_paths,
+    iter_sources,
+    leaf_criteria,
+    unknown,
+)
+from .loading import LoadedScenario, load_rule_base, load_scenario
+from .reading import KeyPath, Marks, display_path, format_key_path, read_yaml, validate_model
+from .validation import ValidationResult, judgement_warnings, validate_file
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "KeyPath",
+    "LoadedScenario",
+    "Marks",
+    "ValidationResult",
+    "bundled_root",
+    "bundled_scenarios",
+    "check_rule_base",
+    "check_scenario",
+    "criteria_paths",
+    "display_path",
+    "format_key_path",
+    "iter_sources",
+    "judgement_warnings",
+    "leaf_criteria",
+    "load_rule_base",
+    "load_scenario",
+    "read_yaml",
+    "resolve_scenario",
+    "unknown",
+    "validate_file",
+    "validate_model",
+]

@@ -1,0 +1,48 @@
+"""The rule bases and scenarios shipped with appraisal, found installed or in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import (
+    Location,
+    ScenarioLoadError,
+    UnknownReferenceError,
+)
+
+DEFAULT_SCENARIO = "birmingham-2014"
+
+
+def bundled_root() -> Path:
+    """Where the bundled ``rules/`` and ``scenarios/`` live, installed or in a checkout."""
+    installed = Path(__file__).parents[1] / "bundled"
+    if (installed / "scenarios").is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3]
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with appraisal, by name (file name without ``.yaml``)."""
+    folder = bundled_root() / "scenarios"
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def resolve_scenario(name: str | None) -> Path:
+    """A path as given if it exists, else a bundled scenario of that name."""
+    if name is None:
+        return bundled_scenarios()[DEFAULT_SCENARIO]
+    path = Path(name)
+    if path.exists():
+        return path
+    bundled = bundled_scenarios()
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if stem in bundled and path.parent == Path("."):
+        return bundled[stem]
+    if path.suffix:
+        raise ScenarioLoadError("file not found", Location(name))
+    raise UnknownReferenceError(
+        "scenario (no such file or bundled scenario)", name, bundled, Location(name)
+    )
+
+
+# --------------------------------------------------------------------------- validate

@@ -1,0 +1,225 @@
+"""Cross-references a schema cannot check: ids that must name something declared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..errors import (
+    AppraisalError,
+    Location,
+    ScenarioLoadError,
+    UnknownReferenceError,
+    ValidationReport,
+)
+from ..models import Criterion, Document, RuleBase, Scenario, Source
+from .reading import KeyPath, Marks
+
+
+def _raise_all(problems: list[AppraisalError]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationReport(problems)
+
+
+def check_rule_base(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Every cross-reference in a rule base, except inside rules (see rules.py)."""
+    return (
+        _check_vocabulary(rule_base, marks)
+        + _check_options_and_causes(rule_base, marks)
+        + _check_citations_and_verdicts(rule_base, marks)
+    )
+
+
+def _check_vocabulary(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Criteria ids unique across the tree; scales sound; facts and findings distinct."""
+    problems: list[AppraisalError] = []
+    seen: set[str] = set()
+    for criterion_id, key_path in _walk_criteria(rule_base.criteria, ("criteria",)):
+        if criterion_id in seen:
+            message = f"criterion id {criterion_id!r} is used twice in the criteria tree"
+            problems.append(ScenarioLoadError(message, marks.locate(key_path)))
+        seen.add(criterion_id)
+    for scale_id, levels in rule_base.scales.items():
+        if len(levels) < 2 or len(set(levels)) != len(levels):
+            message = "a scale lists at least two distinct levels"
+            problems.append(ScenarioLoadError(message, marks.locate(("scales", scale_id))))
+    for section in ("facts", "findings"):
+        for fact_id, spec in getattr(rule_base, section).items():
+            if spec.scale is not None and spec.scale not in rule_base.scales:
+                where = marks.locate((section, fact_id, "scale"))
+                problems.append(unknown("scale", spec.scale, rule_base.scales, where))
+    for fact_id in sorted(set(rule_base.facts) & set(rule_base.findings)):
+        message = f"{fact_id!r} is declared both as a fact and as a finding"
+        problems.append(ScenarioLoadError(message, marks.locate(("findings", fact_id))))
+    return problems
+
+
+def _check_options_and_causes(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Causal links and option targets exist; every option values every leaf criterion."""
+    problems: list[AppraisalError] = []
+    leaves = leaf_criteria(rule_base)
+    causal_ids = [*rule_base.causes, *rule_base.problems]
+    for cause_id, cause in rule_base.causes.items():
+        for index, target in enumerate(cause.drives):
+            if target not in causal_ids:
+                where = marks.locate(("causes", cause_id, "drives", index))
+                problems.append(unknown("cause or problem", target, causal_ids, where))
+    for option_id, option in rule_base.options.items():
+        for index, target in enumerate(option.addresses):
+            if target not in causal_ids:
+                where = marks.locate(("options", option_id, "addresses", index))
+                problems.append(unknown("cause or problem", target, causal_ids, where))
+        for criterion_id in option.values:
+            if criterion_id not in leaves:
+                where = marks.locate(("options", option_id, "values", criterion_id))
+                problems.append(unknown("leaf criterion", criterion_id, leaves, where))
+        missing = [c for c in leaves if c not in option.values]
+        if missing:
+            message = f"no baseline value for criteria {', '.join(missing)}"
+            where = marks.locate(("options", option_id, "values"))
+            problems.append(ScenarioLoadError(message, where))
+    return problems
+
+
+def _check_citations_and_verdicts(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]:
+    """Citations name declared documents; the verdict list ends in one ``otherwise``."""
+    problems: list[AppraisalError] = []
+    for key_path, source in iter_sources(rule_base):
+        if source.document not in rule_base.documents:
+            where = marks.locate((*key_path, "source", "document"))
+            problems.append(unknown("document", source.document, rule_base.documents, where))
+    verdicts = rule_base.verdicts
+    if not verdicts[-1].otherwise or any(v.otherwise for v in verdicts[:-1]):
+        message = (
+            "the last verdict rule, and only the last, is 'otherwise: true', so every option"
+            " gets a verdict"
+        )
+        problems.append(ScenarioLoadError(message, marks.locate(("verdicts",))))
+    return problems
+
+
+def check_scenario(
+    layer: Scenario, rule_base: RuleBase, marks: Marks, documents: Mapping[str, Document]
+) -> list[AppraisalError]:
+    """Evidence must state declared facts, with values of the declared type."""
+    from ..rules import value_problem
+
+    problems: list[AppraisalError] = []
+    known_documents = {**rule_base.documents, **documents}
+    for evidence_id, item in layer.evidence.items():
+        spec = rule_base.facts.get(evidence_id)
+        if spec is None:
+            problems.append(
+                unknown(
+                    "fact", evidence_id, rule_base.facts, marks.locate(("evidence", evidence_id))
+                )
+            )
+            continue
+        if item.value is not None:
+            problem = value_problem(item.value, spec, rule_base)
+            if problem:
+                problems.append(
+                    ScenarioLoadError(problem, marks.locate(("evidence", evidence_id, "value")))
+                )
+        if item.range is not None and spec.type != "number":
+            problems.append(
+                ScenarioLoadError(
+                    "only numeric evidence has a range",
+                    marks.locate(("evidence", evidence_id, "range")),
+                )
+            )
+        if item.source.document not in known_documents:
+            problems.append(
+                unknown(
+                    "document",
+                    item.source.document,
+                    known_documents,
+                    marks.locate(("evidence", evidence_id, "source", "document")),
+                )
+            )
+    all_criteria = criteria_paths(rule_base)
+    for criterion_id in layer.weights:
+        if criterion_id not in all_criteria:
+            problems.append(
+                unknown(
+                    "criterion", criterion_id, all_criteria, marks.locate(("weights", criterion_id))
+                )
+            )
+    for criterion_id in layer.weight_ranges:
+        if criterion_id not in all_criteria:
+            where = marks.locate(("weight_ranges", criterion_id))
+            problems.append(unknown("criterion", criterion_id, all_criteria, where))
+    return problems
+
+
+def iter_sources(rule_base: RuleBase) -> Iterator[tuple[KeyPath, Source]]:
+    """Every citation in a rule base, with the key path it sits at."""
+
+    def walk(
+        criteria: Mapping[str, Criterion], prefix: KeyPath
+    ) -> Iterator[tuple[KeyPath, Source]]:
+        for criterion_id, criterion in criteria.items():
+            if criterion.source:
+                yield (*prefix, criterion_id), criterion.source
+            yield from walk(criterion.children, (*prefix, criterion_id, "children"))
+
+    yield from walk(rule_base.criteria, ("criteria",))
+    for section in ("gates", "causes", "problems", "rules"):
+        for item_id, item in getattr(rule_base, section).items():
+            if item.source:
+                yield (section, item_id), item.source
+    for option_id, option in rule_base.options.items():
+        for criterion_id, value in option.values.items():
+            if value.source:
+                yield ("options", option_id, "values", criterion_id), value.source
+    for index, verdict in enumerate(rule_base.verdicts):
+        if verdict.source:
+            yield ("verdicts", index), verdict.source
+
+
+def _walk_criteria(
+    criteria: Mapping[str, Criterion], prefix: KeyPath
+) -> Iterator[tuple[str, KeyPath]]:
+    for criterion_id, criterion in criteria.items():
+        yield criterion_id, (*prefix, criterion_id)
+        yield from _walk_criteria(criterion.children, (*prefix, criterion_id, "children"))
+
+
+def _criterion_at(rule_base: RuleBase, key_path: KeyPath) -> Criterion:
+    """The criterion at ``('criteria', a, 'children', b, ...)``."""
+    criterion = rule_base.criteria[str(key_path[1])]
+    for part in key_path[3::2]:
+        criterion = criterion.children[str(part)]
+    return criterion
+
+
+def criteria_paths(rule_base: RuleBase) -> dict[str, KeyPath]:
+    """Every criterion id (at any level) with its key path in the file."""
+    return dict(_walk_criteria(rule_base.criteria, ("criteria",)))
+
+
+def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:
+    """The criteria that carry values, in declaration order."""
+    found: dict[str, Criterion] = {}
+
+    def walk(criteria: Mapping[str, Criterion]) -> None:
+        for criterion_id, criterion in criteria.items():
+            if criterion.children:
+                walk(criterion.children)
+            else:
+                found[criterion_id] = criterion
+
+    walk(rule_base.criteria)
+    return found
+
+
+def unknown(
+    kind: str, name: str, known: Mapping[str, Any] | list[str], loc: Location
+) -> AppraisalError:
+    """An unknown-reference error with a did-you-mean suggestion."""
+    return UnknownReferenceError(kind, name, list(known), loc)
+
+
+# --------------------------------------------------------------------------- bundled files

@@ -1,0 +1,76 @@
+"""``validate``: every problem of a file, and advice about judgements without support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import (
+    AppraisalError,
+    ValidationReport,
+)
+from ..models import RuleBase
+from .checks import _criterion_at, criteria_paths
+from .loading import load_rule_base, load_scenario
+from .reading import KeyPath, Marks, display_path, read_yaml
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What ``validate`` found: errors make a file unusable, warnings are advice."""
+
+    path: str
+    kind: str
+    errors: tuple[AppraisalError, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def validate_file(path: str | Path) -> ValidationResult:
+    """Check a rule base or a scenario, collecting every problem rather than the first."""
+    from ..graph import build_graph, structural_warnings
+
+    file_path = Path(path)
+    shown = display_path(file_path)
+    try:
+        data, _ = read_yaml(file_path)
+    except AppraisalError as error:
+        return ValidationResult(shown, "unknown", (error,))
+    kind = "rule base" if isinstance(data, dict) and "criteria" in data else "scenario"
+    try:
+        if kind == "rule base":
+            rule_base, marks = load_rule_base(file_path)
+        else:
+            loaded = load_scenario(file_path)
+            rule_base, marks = load_rule_base(Path(loaded.rule_base_path))
+    except ValidationReport as report:
+        return ValidationResult(shown, kind, report.errors)
+    except AppraisalError as error:
+        return ValidationResult(shown, kind, (error,))
+    graph = build_graph(rule_base)
+    warnings = [f"{marks.path}: {w}" for w in structural_warnings(graph, rule_base)]
+    warnings += [f"{marks.path}: {w}" for w in judgement_warnings(rule_base, marks)]
+    return ValidationResult(shown, kind, (), tuple(warnings))
+
+
+def judgement_warnings(rule_base: RuleBase, marks: Marks) -> list[str]:
+    """Every judgement (weight, baseline, rule, gate, verdict) lacking a rationale or a source."""
+    found: list[str] = []
+
+    def check(key_path: KeyPath, item: Any) -> None:
+        missing = [name for name in ("rationale", "source") if getattr(item, name) is None]
+        if missing:
+            where = marks.locate(key_path)
+            found.append(f"{where.line}: {where.field}: no {' and no '.join(missing)}")
+
+    for key_path in criteria_paths(rule_base).values():
+        check(key_path, _criterion_at(rule_base, key_path))
+    for section in ("gates", "rules"):
+        for item_id, item in getattr(rule_base, section).items():
+            check((section, item_id), item)
+    for option_id, option in rule_base.options.items():
+        for criterion_id, value in option.values.items():
+            check(("options", option_id, "values", criterion_id), value)
+    for index, verdict in enumerate(rule_base.verdicts):
+        check(("verdicts", index), verdict)
+    return found
