@@ -253,17 +253,17 @@ def test_a_folder_is_not_a_scenario(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "appraisal.cli", "graph", "--format", "dot"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(RULES.parents[1] / "src")},
-    )
-    assert process.stdout is not None and process.stderr is not None
-    assert process.stdout.readline().startswith(b"digraph")
-    process.stdout.close()
-    error = process.stderr.read().decode()
-    process.wait(timeout=60)
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"digraph")
+        process.stdout.close()
+        error = process.stderr.read().decode()
+        process.wait(timeout=60)
     assert process.returncode in (0, 141)  # 0 if everything fitted in the pipe first
     assert "internal error" not in error and "Traceback" not in error
