@@ -16,6 +16,7 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import ScoringError
 from .graph import build_graph, rule_order
 from .loader import LoadedScenario, leaf_criteria, load_scenario
 from .models import Criterion, EvidenceItem, RuleBase, Scenario, Value
@@ -191,24 +192,16 @@ def appraise_facts(
 
     results = []
     for option_id, score in scores.items():
-        metrics: dict[str, Value | None] = {
-            "rank": _as_number(ranks.get(option_id)),
-            "short_term_rank": _as_number(short_ranks.get(option_id)),
-            "long_term_rank": _as_number(long_ranks.get(option_id)),
-            "score": score.score,
-            "short_term_score": score.short_term_score,
-            "long_term_score": score.long_term_score,
-            "excluded": score.excluded,
-        }
-        verdict_index = next(
-            i
-            for i, rule in enumerate(rule_base.verdicts)
-            if rule.otherwise
-            or (
-                rule.when is not None
-                and evaluate_condition(rule.when, outcome.facts, compiled.scales, metrics) is True
-            )
+        metrics = verdict_metrics(
+            rank=ranks.get(option_id),
+            short_term_rank=short_ranks.get(option_id),
+            long_term_rank=long_ranks.get(option_id),
+            score=score.score,
+            short_term_score=score.short_term_score,
+            long_term_score=score.long_term_score,
+            excluded=score.excluded,
         )
+        verdict_index = verdict_rule(compiled, outcome.facts, metrics)
         results.append(
             OptionResult(
                 id=option_id,
@@ -246,5 +239,38 @@ def appraise_facts(
     )
 
 
-def _as_number(rank: int | None) -> float | None:
-    return None if rank is None else float(rank)
+def verdict_metrics(
+    *,
+    rank: int | None,
+    short_term_rank: int | None,
+    long_term_rank: int | None,
+    score: float,
+    short_term_score: float,
+    long_term_score: float,
+    excluded: bool,
+) -> dict[str, Value | None]:
+    """What verdict rules may test about one option (``rules.METRICS``); no rank = unknown."""
+    return {
+        "rank": None if rank is None else float(rank),
+        "short_term_rank": None if short_term_rank is None else float(short_term_rank),
+        "long_term_rank": None if long_term_rank is None else float(long_term_rank),
+        "score": score,
+        "short_term_score": short_term_score,
+        "long_term_score": long_term_score,
+        "excluded": excluded,
+    }
+
+
+def verdict_rule(
+    compiled: CompiledRuleBase,
+    facts: Mapping[str, Value | None],
+    metrics: Mapping[str, Value | None],
+) -> int:
+    """The index of the first verdict rule that holds for an option (the last always does)."""
+    for index, rule in enumerate(compiled.rule_base.verdicts):
+        if rule.otherwise or (
+            rule.when is not None
+            and evaluate_condition(rule.when, facts, compiled.scales, metrics) is True
+        ):
+            return index
+    raise ScoringError("no verdict rule applies (the last must be 'otherwise: true')")

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from ..appraise import Appraisal
+from ..appraise import Appraisal, verdict_metrics, verdict_rule
 from ..errors import ScoringError
 from ..graph import node
 from ..models import Comparison, DeriveEffect, FactRef, FailGateEffect, Value
@@ -339,24 +339,17 @@ class _WhatIf:
         long = competition_ranks({o: horizon["long"][o] for o in eligible})
         verdicts = {}
         for option_id in totals:
-            metrics: dict[str, Value | None] = {
-                "rank": _number(ranks.get(option_id)),
-                "short_term_rank": _number(short.get(option_id)),
-                "long_term_rank": _number(long.get(option_id)),
-                "score": totals[option_id],
-                "short_term_score": horizon["short"][option_id],
-                "long_term_score": horizon["long"][option_id],
-                "excluded": excluded[option_id],
-            }
-            verdicts[option_id] = next(
-                rule.verdict
-                for rule in self.rule_base.verdicts
-                if rule.otherwise
-                or (
-                    rule.when is not None
-                    and evaluate_condition(rule.when, facts, self.compiled.scales, metrics) is True
-                )
+            metrics = verdict_metrics(
+                rank=ranks.get(option_id),
+                short_term_rank=short.get(option_id),
+                long_term_rank=long.get(option_id),
+                score=totals[option_id],
+                short_term_score=horizon["short"][option_id],
+                long_term_score=horizon["long"][option_id],
+                excluded=excluded[option_id],
             )
+            index = verdict_rule(self.compiled, facts, metrics)
+            verdicts[option_id] = self.rule_base.verdicts[index].verdict
         first = [o for o, rank in ranks.items() if rank == 1]
         return _Outcome(first[0] if len(first) == 1 else None, verdicts, totals, excluded)
 
@@ -447,10 +440,6 @@ class _Overlay(Mapping[str, "Value | None"]):
 
 _Propagated = tuple[list[str], dict[str, bool], _Overlay]
 """The rules rerun (in order), whether each now fires, and the facts and findings after."""
-
-
-def _number(rank: int | None) -> float | None:
-    return None if rank is None else float(rank)
 
 
 def _crossing(value: float, threshold: float, holds: object) -> float | None:

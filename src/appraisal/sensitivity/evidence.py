@@ -13,11 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..appraise import CompiledRuleBase, compile_rule_base, evidence_values
-from ..errors import ScoringError
+from ..appraise import (
+    CompiledRuleBase,
+    compile_rule_base,
+    evidence_values,
+    verdict_metrics,
+    verdict_rule,
+)
 from ..loader import LoadedScenario, load_scenario
 from ..models import Comparison, FactRef, RuleBase, Scenario, Value
-from ..rules import comparisons, evaluate_condition, evaluate_rules
+from ..rules import comparisons, evaluate_rules
 from ..scoring import option_values
 from ._common import (
     _EVIDENCE_STREAM,
@@ -432,20 +437,13 @@ def _verdict_of(
 ) -> int:
     key, option, valid, rank, short_rank, long_rank = (int(x) for x in code)
     sample = row // m
-    metrics: dict[str, Value | None] = {
-        "rank": float(rank) if valid else None,
-        "short_term_rank": float(short_rank) if valid else None,
-        "long_term_rank": float(long_rank) if valid else None,
-        "score": float(totals[sample, option]),
-        "short_term_score": float(horizon_scores["short"][sample, option]),
-        "long_term_score": float(horizon_scores["long"][sample, option]),
-        "excluded": not valid,
-    }
-    facts = cache.facts[key]
-    for index, rule in enumerate(compiled.rule_base.verdicts):
-        if rule.otherwise or (
-            rule.when is not None
-            and evaluate_condition(rule.when, facts, compiled.scales, metrics) is True
-        ):
-            return index
-    raise ScoringError("no verdict rule applies (the last must be 'otherwise: true')")
+    metrics = verdict_metrics(
+        rank=rank if valid else None,
+        short_term_rank=short_rank if valid else None,
+        long_term_rank=long_rank if valid else None,
+        score=float(totals[sample, option]),
+        short_term_score=float(horizon_scores["short"][sample, option]),
+        long_term_score=float(horizon_scores["long"][sample, option]),
+        excluded=not valid,
+    )
+    return verdict_rule(compiled, cache.facts[key], metrics)
