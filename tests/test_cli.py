@@ -60,8 +60,8 @@ def test_run_json(tmp_path: Path) -> None:
 
 
 def test_run_a_bundled_what_if_by_name(tmp_path: Path) -> None:
-    result = run("run", "birmingham-2014-mature-providers", "--format", "json", cwd=tmp_path)
-    assert json.loads(result.stdout)["recommended"] == "commissioning_split"
+    result = run("run", "birmingham-2014-sustained-improvement", "--format", "json", cwd=tmp_path)
+    assert json.loads(result.stdout)["recommended"] == "watchful_waiting"
 
 
 def test_run_markdown_to_file(tmp_path: Path) -> None:

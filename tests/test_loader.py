@@ -177,7 +177,7 @@ def test_extends_overrides_item_by_item(tmp_path: Path) -> None:
     variant = write(
         tmp_path,
         f"title: variant\nextends: {BIRMINGHAM}\nevidence:\n"
-        "  capable_partner_available:\n    statement: s\n    value: true\n"
+        "  partner_identified:\n    statement: s\n    value: true\n"
         "    source: le-grand-2014 para 9.5\n",
         "variant.yaml",
     )
@@ -185,9 +185,9 @@ def test_extends_overrides_item_by_item(tmp_path: Path) -> None:
     loaded = load_scenario(variant)
     assert loaded.scenario.title == "variant"
     assert loaded.scenario.authority == base.scenario.authority
-    assert loaded.scenario.evidence["capable_partner_available"].value is True
+    assert loaded.scenario.evidence["partner_identified"].value is True
     assert set(loaded.scenario.evidence) == set(base.scenario.evidence)
-    assert loaded.evidence_locations["capable_partner_available"].path.endswith("variant.yaml")
+    assert loaded.evidence_locations["partner_identified"].path.endswith("variant.yaml")
     assert loaded.evidence_locations["idaci_pct"].path.endswith("birmingham-2014.yaml")
 
 

@@ -44,7 +44,7 @@ def test_json_round_trips(result: appraisal.Appraisal) -> None:
 def test_markdown_and_html(result: appraisal.Appraisal) -> None:
     markdown = render.appraisal_markdown(result)
     assert "| Rank | Option | Score | Short term | Long term | Verdict |" in markdown
-    assert "## II. Transfer to another authority: not considered further" in markdown
+    assert "## II. Transfer to a partner council: not considered further" in markdown
     assert "<table>" in render.appraisal_html(result)
     assert result._repr_html_() == render.appraisal_html(result)
 

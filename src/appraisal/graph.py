@@ -164,16 +164,23 @@ def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
             for s in nx.descendants(graph, node("cause", cause_id))
         ):
             warnings.append(f"causes.{cause_id}: no option addresses this cause or what it drives")
+    read_by_verdicts = {
+        name
+        for verdict in rule_base.verdicts
+        if verdict.when is not None
+        for name in facts_read(verdict.when)
+    }
     for finding_id in rule_base.findings:
         finding = node("finding", finding_id)
         if graph.in_degree(finding) == 0:
             warnings.append(
                 f"findings.{finding_id}: no rule derives this finding; it is always unknown"
             )
-        if graph.out_degree(finding) == 0:
+        if graph.out_degree(finding) == 0 and finding_id not in read_by_verdicts:
             warnings.append(f"findings.{finding_id}: no rule reads this finding")
     for fact_id, spec in rule_base.facts.items():
-        if not spec.context and graph.out_degree(node("fact", fact_id)) == 0:
+        unread = graph.out_degree(node("fact", fact_id)) == 0 and fact_id not in read_by_verdicts
+        if not spec.context and unread:
             warnings.append(f"facts.{fact_id}: no rule reads this fact")
     moved = {
         c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]
