@@ -5,7 +5,9 @@ it, and get plain data back: ranking, scores, verdicts and every intermediate
 that explains them. Explanation is in ``appraisal.explain`` (its main names
 are re-exported here); sensitivity analysis, which needs numpy, is imported
 from ``appraisal.sensitivity`` so that ``import appraisal`` stays light.
-Rendering lives in ``appraisal.render``.
+``check_expectations`` compares an appraisal with the answer its scenario
+says it should reach (an ``expect:`` block). Rendering lives in
+``appraisal.render``.
 
 >>> import appraisal
 >>> result = appraisal.appraise(appraisal.bundled_scenarios()["birmingham-2014"])
@@ -31,6 +33,7 @@ from .errors import (
     UnknownReferenceError,
     ValidationReport,
 )
+from .expectations import ExpectationResult, check_expectations
 from .explain import (
     Attribution,
     EvidenceCounterfactual,
@@ -47,7 +50,7 @@ from .explain import (
     weight_switching_values,
 )
 from .loader import LoadedScenario, bundled_scenarios, load_rule_base, load_scenario, validate_file
-from .models import EvidenceItem, RuleBase, Scenario
+from .models import EvidenceItem, Expectation, RuleBase, Scenario
 
 __version__ = "0.1.0"
 
@@ -58,6 +61,8 @@ __all__ = [
     "CompiledRuleBase",
     "EvidenceCounterfactual",
     "EvidenceItem",
+    "Expectation",
+    "ExpectationResult",
     "Explanation",
     "GraphCycleError",
     "LoadedScenario",
@@ -79,6 +84,7 @@ __all__ = [
     "appraise_facts",
     "attribute",
     "bundled_scenarios",
+    "check_expectations",
     "compile_rule_base",
     "evidence_counterfactuals",
     "evidence_trace",

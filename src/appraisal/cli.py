@@ -18,6 +18,8 @@ from typing import Any
 __all__ = ["main"]
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_TEST_FAILED = 1
+"""``appraisal test`` found a scenario whose appraisal misses its expectations."""
 FORMATS = ("text", "json", "md", "html")
 
 
@@ -302,6 +304,53 @@ def _progress() -> Any:
     )
 
 
+def _scenario_files(paths: Sequence[str]) -> list[Path]:
+    """Scenario files: those given (or bundled by name), and the scenarios in each folder.
+
+    A folder usually holds rule bases beside its scenarios, so within a folder
+    only files that name a ``rule_base`` or ``extends`` one are scenarios; a
+    file named explicitly must be one.
+    """
+    from .errors import AppraisalError, Location
+    from .loader import display_path, read_yaml, resolve_scenario
+
+    found: dict[Path, None] = {}
+    for name in paths:
+        if Path(name).is_dir():
+            for path in _yaml_files([name]):
+                data, _ = read_yaml(path)
+                if isinstance(data, dict) and ("rule_base" in data or "extends" in data):
+                    found.setdefault(path, None)
+            continue
+        path = resolve_scenario(name)
+        data, _ = read_yaml(path)
+        if isinstance(data, dict) and "criteria" in data:
+            raise AppraisalError("a rule base, not a scenario", Location(display_path(path)))
+        found.setdefault(path, None)
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Check every scenario's ``expect`` block against its appraisal; exit 1 on a miss."""
+    from . import render
+    from .expectations import check_expectations
+    from .loader import bundled_root
+
+    paths = args.paths or [str(bundled_root() / "scenarios")]
+    results = [check_expectations(path) for path in _scenario_files(paths)]
+    if args.format == "json":
+        _emit(render.expectations_json(results), args.output)
+        warning = render.no_expectations_warning(results)
+        if warning:
+            sys.stderr.write(f"warning: {warning}\n")
+    else:
+        _show(render.expectations_renderable(results), args.output)
+    return EXIT_TEST_FAILED if any(r.status == "fail" for r in results) else EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -419,6 +468,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest set of evidence changes searched (1 to 3, default 2)",
     )
     explain_.add_argument("--no-trace", action="store_true", help="leave out the evidence trees")
+
+    test = add(
+        "test",
+        cmd_test,
+        "check scenarios' expectations (expect:) against their appraisal",
+    )
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files, bundled scenario names or folders (default: the bundled scenarios)",
+    )
+    test.add_argument("--format", choices=("text", "json"), default="text")
+    test.add_argument("-o", "--output")
 
     add("list", cmd_list, "list the bundled scenarios")
     return parser

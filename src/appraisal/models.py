@@ -40,6 +40,7 @@ __all__ = [
     "Document",
     "Effect",
     "EvidenceItem",
+    "Expectation",
     "FactRef",
     "FactSpec",
     "FailGateEffect",
@@ -430,6 +431,34 @@ class EvidenceItem(_Base):
         return self
 
 
+class Expectation(_Base):
+    """What the appraisal of a scenario should conclude, so the rule base can be tested.
+
+    A scenario taken from a real decision records the decision it led to; when
+    the rule base changes, ``appraisal test`` shows at once which cases it no
+    longer reproduces, and why.
+    """
+
+    recommended: Identifier | None = Field(
+        description="The option that should be recommended, or null: nothing should be."
+    )
+    verdicts: dict[Identifier, Identifier] = Field(
+        default_factory=dict,
+        description="Option id -> the verdict it should get (a verdict the rule base declares).",
+    )
+    drivers: dict[Identifier, Annotated[list[Identifier], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Option id -> facts that must be among the drivers the explanation"
+        " names for that option.",
+    )
+    rationale: str | None = Field(
+        default=None, description="Why this is the right answer, in the analyst's words."
+    )
+    source: Source | None = Field(
+        default=None, description="Where the expected answer was decided or published."
+    )
+
+
 class Scenario(_Base):
     """The facts of one case at one time, appraised against a named rule base."""
 
@@ -446,6 +475,8 @@ class Scenario(_Base):
     """Plausible raw weights ``[low, high]`` per criterion, for weight sensitivity analysis."""
     weight_spread: float | None = Field(default=None, ge=0, le=1)
     """Relative spread around every weight without a declared range (0.2: +/- 20%)."""
+    expect: Expectation | None = None
+    """What the appraisal should conclude; never inherited through ``extends``."""
 
     @model_validator(mode="after")
     def _names_a_rule_base(self) -> Scenario:

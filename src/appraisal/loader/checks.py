@@ -12,7 +12,7 @@ from ..errors import (
     UnknownReferenceError,
     ValidationReport,
 )
-from ..models import Criterion, Document, RuleBase, Scenario, Source
+from ..models import Criterion, Document, Expectation, RuleBase, Scenario, Source
 from .reading import KeyPath, Marks
 
 
@@ -151,6 +151,62 @@ def check_scenario(
         if criterion_id not in all_criteria:
             where = marks.locate(("weight_ranges", criterion_id))
             problems.append(unknown("criterion", criterion_id, all_criteria, where))
+    if layer.expect is not None:
+        problems += _check_expectation(layer.expect, rule_base, marks, known_documents)
+    return problems
+
+
+def _check_expectation(
+    expect: Expectation,
+    rule_base: RuleBase,
+    marks: Marks,
+    documents: Mapping[str, Document],
+) -> list[AppraisalError]:
+    """Ids in ``expect`` name declared options, verdicts and facts, and agree with each other.
+
+    An expectation that names nothing could never pass, and would only be
+    found out when ``appraisal test`` fails for the wrong reason.
+    """
+    problems: list[AppraisalError] = []
+    options = rule_base.options
+    verdicts = list(dict.fromkeys(v.verdict for v in rule_base.verdicts))
+    if expect.recommended is not None:
+        where = marks.locate(("expect", "recommended"))
+        if expect.recommended not in options:
+            problems.append(unknown("option", expect.recommended, options, where))
+        elif "recommended" not in verdicts:
+            message = "the rule base has no verdict 'recommended', so no option can be recommended"
+            problems.append(ScenarioLoadError(message, where))
+    for option_id, verdict in expect.verdicts.items():
+        where = marks.locate(("expect", "verdicts", option_id))
+        if option_id not in options:
+            problems.append(unknown("option", option_id, options, where))
+        if verdict not in verdicts:
+            problems.append(unknown("verdict", verdict, verdicts, where))
+        elif expect.recommended is not None and (verdict == "recommended") != (
+            option_id == expect.recommended
+        ):
+            message = (
+                f"verdict {verdict!r} contradicts 'recommended: {expect.recommended}'"
+                " (the recommended option is the one option whose verdict is 'recommended')"
+            )
+            problems.append(ScenarioLoadError(message, where))
+    for option_id, fact_ids in expect.drivers.items():
+        if option_id not in options:
+            where = marks.locate(("expect", "drivers", option_id))
+            problems.append(unknown("option", option_id, options, where))
+        for index, fact_id in enumerate(fact_ids):
+            if fact_id in rule_base.facts:
+                continue
+            where = marks.locate(("expect", "drivers", option_id, index))
+            if fact_id in rule_base.findings:
+                message = f"{fact_id!r} is a finding; drivers name facts, which evidence states"
+                problems.append(ScenarioLoadError(message, where))
+            else:
+                problems.append(unknown("fact", fact_id, rule_base.facts, where))
+    if expect.source is not None and expect.source.document not in documents:
+        where = marks.locate(("expect", "source", "document"))
+        problems.append(unknown("document", expect.source.document, documents, where))
     return problems
 
 

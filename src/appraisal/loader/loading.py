@@ -1,7 +1,9 @@
 """Rule bases and scenarios, read, checked and resolved (``extends``).
 
 A scenario may ``extends:`` another; its evidence items and weights replace the
-parent's item by item, so a what-if states only what changes.
+parent's item by item, so a what-if states only what changes. Its ``expect`` is
+its own or none: a what-if exists to change the answer, so the parent's
+expectation would be wrong more often than right.
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         weights=weights,
         weight_ranges=weight_ranges,
         weight_spread=weight_spread,
+        expect=top.expect,  # never inherited: a what-if usually changes the answer
         **inherited,
     )
     return LoadedScenario(

@@ -6,10 +6,18 @@ The command line decides where output goes.
 - ``ranking``: the appraisal (ranking table, drivers, JSON, Markdown, HTML)
 - ``explanation``: explanations and pairwise comparisons
 - ``sensitivity``: sensitivity reports
+- ``expectations``: expectation checks (``appraisal test``)
 - ``graphs``: the rule base graph as Mermaid or DOT
 """
 
 from ._common import verdict_label
+from .expectations import (
+    expectations_data,
+    expectations_json,
+    expectations_renderable,
+    expectations_summary,
+    no_expectations_warning,
+)
 from .explanation import (
     explanation_data,
     explanation_json,
@@ -38,12 +46,17 @@ __all__ = [
     "appraisal_markdown",
     "appraisal_renderable",
     "comparison_renderable",
+    "expectations_data",
+    "expectations_json",
+    "expectations_renderable",
+    "expectations_summary",
     "explanation_data",
     "explanation_json",
     "explanation_markdown",
     "explanation_renderable",
     "graph_dot",
     "graph_mermaid",
+    "no_expectations_warning",
     "sensitivity_data",
     "sensitivity_json",
     "sensitivity_renderable",
