@@ -205,6 +205,35 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+EXIT_CHECK_FAILED = 1
+"""``appraisal check`` proved an option never recommended or a rule never fired."""
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Prove which options can ever be recommended and which rules can ever fire."""
+    from .appraise import compile_rule_base
+    from .errors import Location, UnknownReferenceError
+    from .loader import criteria_paths, load_rule_base, load_scenario, read_yaml, resolve_scenario
+    from .reachability import reachability
+    from .render.reachability import reachability_json, reachability_text
+
+    path = resolve_scenario(args.path)
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and "criteria" in data:
+        rule_base, _ = load_rule_base(path)
+    else:
+        rule_base = load_scenario(path).rule_base
+    weights = _weights(args.weight)
+    known = criteria_paths(rule_base)
+    for name in weights:
+        if name not in known:
+            raise UnknownReferenceError("criterion", name, known, Location("--weight"))
+    result = reachability(compile_rule_base(rule_base), weights, verdicts=not args.no_verdicts)
+    text = reachability_json(result) if args.format == "json" else reachability_text(result)
+    _emit(text, args.output)
+    return EXIT_OK if result.ok else EXIT_CHECK_FAILED
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     """Explain verdicts: attribution, trace, switching values, counterfactuals, narrative."""
     from . import render
@@ -413,6 +442,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    check = add(
+        "check",
+        cmd_check,
+        "prove which options can ever be recommended and which rules can ever fire",
+    )
+    check.add_argument(
+        "path", nargs="?", help="rule base or scenario (default: birmingham-2014's rule base)"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="CRITERION=W",
+        help="override a criterion's weight (repeatable)",
+    )
+    check.add_argument(
+        "--no-verdicts", action="store_true", help="leave out the verdicts each option can get"
+    )
+    check.add_argument("-o", "--output")
 
     compare = add("compare", cmd_compare, "appraise several scenarios side by side")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO")
