@@ -72,9 +72,11 @@ def test_birmingham_has_at_least_30_cited_evidence_items() -> None:
         ("birmingham-2014-sustained-improvement", lambda a: a.recommended == "watchful_waiting"),
         (
             "birmingham-2014-mature-providers",
-            lambda a: a.recommended == "commissioner"
-            and a.option("commissioning_split").verdict == "longer_term_potential"
-            and "split_with_market" in {f.rule for f in a.firings if f.status == "fired"},
+            lambda a: (
+                a.recommended == "commissioner"
+                and a.option("commissioning_split").verdict == "longer_term_potential"
+                and "split_with_market" in {f.rule for f in a.firings if f.status == "fired"}
+            ),
         ),
     ],
 )
@@ -113,7 +115,10 @@ def test_no_evidence_recommends_nothing(tmp_path: Path) -> None:
     empty.write_text(f"title: empty\nrule_base: {RULES}\nevidence: {{}}\n", encoding="utf-8")
     result = appraise(empty)
     assert result.recommended is None
-    assert {o.verdict for o in result.options} <= {"insufficient_evidence", "not_considered_further"}
+    assert {o.verdict for o in result.options} <= {
+        "insufficient_evidence",
+        "not_considered_further",
+    }
 
 
 def test_unknown_evidence_is_explicit() -> None:
