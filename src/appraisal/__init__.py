@@ -46,6 +46,7 @@ from .explain import (
     evidence_counterfactuals,
     evidence_trace,
     explain,
+    value_of_information,
     versus,
     weight_switching_values,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "load_rule_base",
     "load_scenario",
     "validate_file",
+    "value_of_information",
     "versus",
     "weight_switching_values",
 ]

@@ -17,6 +17,8 @@ plain frozen data; rendering is in ``render``. The pieces, by module:
   first-ranked option loses first place (``weight_switching_values``);
 - ``counterfactuals``: the evidence changes that change the winner or a verdict
   (``evidence_counterfactuals``), found with an incremental what-if evaluator;
+- ``information``: **what to find out next**, the unknown or doubtful facts whose value
+  could change the recommendation (``value_of_information``), tried with that evaluator;
 - ``narration``: **pairwise** comparison of two options (``versus``), the
   evidence weighing most on an option (``evidence_drivers``) and a **narrative**
   per option, generated from the data above;
@@ -40,8 +42,10 @@ from .counterfactuals import evidence_counterfactuals
 from .deltas import cite_evidence, drivers, rule_deltas
 from .deltas import evidence_behind as evidence_behind
 from .deltas import rule_baseline as rule_baseline
+from .information import no_recommendation_reason, value_of_information
 from .narration import evidence_drivers, narrative, versus
 from .records import (
+    Answer,
     Attribution,
     CounterfactualSearch,
     CriterionDifference,
@@ -51,8 +55,13 @@ from .records import (
     EvidenceCounterfactual,
     EvidenceDriver,
     Explanation,
+    InformationFact,
+    InformationItem,
+    InformationOutcome,
+    InformationReport,
     OptionAttribution,
     OptionExplanation,
+    PairSearch,
     RuleDelta,
     TraceNode,
     VerdictChange,
@@ -64,6 +73,7 @@ from .switching import switching_values, weight_switching_values
 from .trace import evidence_trace
 
 __all__ = [
+    "Answer",
     "Attribution",
     "CounterfactualSearch",
     "CriterionDifference",
@@ -73,8 +83,13 @@ __all__ = [
     "EvidenceCounterfactual",
     "EvidenceDriver",
     "Explanation",
+    "InformationFact",
+    "InformationItem",
+    "InformationOutcome",
+    "InformationReport",
     "OptionAttribution",
     "OptionExplanation",
+    "PairSearch",
     "RuleDelta",
     "TraceNode",
     "VerdictChange",
@@ -88,8 +103,10 @@ __all__ = [
     "evidence_trace",
     "explain",
     "narrative",
+    "no_recommendation_reason",
     "rule_deltas",
     "switching_values",
+    "value_of_information",
     "versus",
     "weight_switching_values",
 ]
@@ -106,7 +123,7 @@ def explain(
     budget: int = 20_000,
 ) -> Explanation:
     """Explain every option of an appraisal: contributions, attribution, trace,
-    switching values, evidence counterfactuals and a narrative.
+    switching values, evidence counterfactuals, a narrative, and what to find out next.
 
     ``weights`` are the raw weight overrides the appraisal was run with beyond
     the scenario's own (switching values are reported in raw units).
@@ -153,4 +170,5 @@ def explain(
         evidence_counterfactuals=counterfactuals + report.smallest,
         search=report.search,
         attribution_method=attribution.method,
+        find_out_next=value_of_information(appraisal),
     )

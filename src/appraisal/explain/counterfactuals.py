@@ -18,7 +18,7 @@ import networkx as nx
 from ..appraise import Appraisal, verdict_metrics, verdict_rule
 from ..errors import ScoringError
 from ..graph import node
-from ..models import Comparison, DeriveEffect, FactRef, FailGateEffect, Value
+from ..models import Comparison, DeriveEffect, FactRef, FailGateEffect, RuleBase, Value
 from ..rules import compare, comparisons, evaluate_condition, facts_read
 from ..scoring import TIE_TOLERANCE, competition_ranks
 from ._shared import _Cell, _cells, _derivations, compiled_for, winner
@@ -452,6 +452,19 @@ def _crossing(value: float, threshold: float, holds: object) -> float | None:
     return min(options, key=lambda v: abs(v - value)) if options else None
 
 
+def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
+    """Every comparison of the rules and verdict rules, under each fact or finding it names
+    (on either side), so candidate values can be read off the thresholds."""
+    tests: list[Comparison] = [c for r in rule_base.rules.values() for c in comparisons(r.when)]
+    tests += [c for v in rule_base.verdicts if v.when is not None for c in comparisons(v.when)]
+    tests_of: dict[str, list[Comparison]] = {}
+    for test in tests:
+        named = [test.fact, test.operand.fact if isinstance(test.operand, FactRef) else None]
+        for fact_id in dict.fromkeys(f for f in named if f is not None):
+            tests_of.setdefault(fact_id, []).append(test)
+    return tests_of
+
+
 def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
     """Every single change the search considers, for each known evidence item a rule reads.
 
@@ -463,13 +476,7 @@ def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
     rule_base = appraisal.rule_base_model
     graph = compiled_for(appraisal).graph
     evidence = appraisal.evidence
-    tests: list[Comparison] = [c for r in rule_base.rules.values() for c in comparisons(r.when)]
-    tests += [c for v in rule_base.verdicts if v.when is not None for c in comparisons(v.when)]
-    tests_of: dict[str, list[Comparison]] = {}
-    for test in tests:
-        named = [test.fact, test.operand.fact if isinstance(test.operand, FactRef) else None]
-        for fact_id in dict.fromkeys(f for f in named if f is not None):
-            tests_of.setdefault(fact_id, []).append(test)
+    tests_of = tests_by_fact(rule_base)
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)

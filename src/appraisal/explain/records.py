@@ -203,6 +203,109 @@ class OptionExplanation(_Result):
     narrative: str
 
 
+class InformationFact(_Result):
+    """A fact worth finding out, as it stands: unknown, or known with low confidence."""
+
+    fact: str
+    description: str | None
+    unit: str | None
+    status: Literal["unknown", "uncertain"]
+    current: Value | None
+    """The value the evidence gives now (None when unknown)."""
+    confidence: float | None
+    """The evidence item's confidence, when the fact is known."""
+
+
+class Answer(_Result):
+    """One answer a fact could turn out to have.
+
+    A number stands for a whole range of values in which every test the rules
+    make gives the same answer, so the range, not the one value tried, is what
+    an analyst needs to know; ``value`` is the value that was evaluated.
+    """
+
+    fact: str
+    value: Value
+    stands_for: Literal["value", "range", "any", "other"] = "value"
+    """``value``: exactly ``value``; ``range``: any number from ``low`` to ``high``; ``any``:
+    any value (no rule tests more than whether it is known); ``other``: any text that no
+    rule compares with."""
+    low: float | None = None
+    high: float | None = None
+    low_included: bool = False
+    high_included: bool = False
+    tested: tuple[Value, ...] = ()
+    """Every value evaluated for this answer (a range merges neighbouring ranges with the
+    same outcome), ``value`` first."""
+
+
+class InformationOutcome(_Result):
+    """What the appraisal recommends if the facts turn out so."""
+
+    answers: tuple[Answer, ...]
+    """One answer per fact of the item."""
+    recommended: str | None
+    changes_recommendation: bool
+    margin_shift: float
+    """The largest change, over the values tested, of the leader's margin (score points)."""
+
+
+class InformationItem(_Result):
+    """One fact (or a pair of facts) whose value could change the recommendation."""
+
+    facts: tuple[InformationFact, ...]
+    decisive: bool
+    """True when every answer it could have leads to a recommendation (and some answer
+    changes the current one): finding it out settles the question alone."""
+    margin_shift: float
+    """The most any answer moves the leader's margin over the best other eligible option."""
+    outcomes: tuple[InformationOutcome, ...]
+    """Every answer consistent with the rest of the evidence, in the order tried."""
+    skipped: int
+    """Answers tried that contradict the rest of the evidence (the rules then conflict)."""
+
+    @property
+    def changing(self) -> tuple[InformationOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.changes_recommendation)
+
+
+class PairSearch(_Result):
+    """What the search over pairs of facts covered."""
+
+    facts: tuple[str, ...]
+    """The facts paired, most promising first."""
+    evaluated: int
+    budget: int
+    exhaustive: bool
+
+
+class InformationReport(_Result):
+    """What to find out next: the facts whose value could change the recommendation."""
+
+    scenario: str
+    recommended: str | None
+    reason: str | None
+    """Why no option is recommended, when none is."""
+    leader: str | None
+    """The option the margins are measured from: the first-ranked (the first listed on a tie)."""
+    margin: float
+    """The leader's score minus the best other eligible option's."""
+    confidence_below: float
+    """Known facts whose evidence has a confidence below this are considered too."""
+    facts: tuple[InformationItem, ...]
+    """Single facts that could change the recommendation, ranked."""
+    pairs: tuple[InformationItem, ...]
+    """When no single fact can: pairs that could, ranked."""
+    considered: int
+    """Facts considered: unknown or uncertain, and read by some rule or verdict rule."""
+    evaluated: int
+    """Single answers evaluated."""
+    skipped: int
+    """Answers (single and paired) that contradict the rest of the evidence."""
+    pair_search: PairSearch | None
+    """None when pairs were not searched (some single fact decides)."""
+
+
 class Explanation(_Result):
     """The explanation of a whole appraisal."""
 
@@ -215,6 +318,8 @@ class Explanation(_Result):
     evidence_counterfactuals: tuple[EvidenceCounterfactual, ...]
     search: CounterfactualSearch
     attribution_method: Literal["exact", "sampled"]
+    find_out_next: InformationReport | None = None
+    """What to find out next (``value_of_information``)."""
 
     def option(self, option_id: str) -> OptionExplanation:
         for result in self.options:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..explain import Explanation, TraceNode, Versus
 from ._common import VERDICT_STYLES, show, verdict_label
+from .information import information_data, information_lines, information_renderable
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -85,6 +86,11 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
             for c in explanation.evidence_counterfactuals
         ],
         "search": explanation.search.model_dump(),
+        "find_out_next": (
+            None
+            if explanation.find_out_next is None
+            else information_data(explanation.find_out_next)
+        ),
     }
 
 
@@ -202,7 +208,19 @@ def explanation_renderable(
     parts.append(Text("\nEvidence counterfactuals", style="bold"))
     parts += [Text("  - " + _counterfactual_line(c)) for c in explanation.evidence_counterfactuals]
     parts.append(Text("  " + _search_line(explanation), style="dim"))
+    if explanation.find_out_next is not None:
+        parts.append(Text("\nWhat to find out next", style="bold"))
+        parts.append(Text(_standing_line(explanation)))
+        parts.append(information_renderable(explanation.find_out_next))
     return Group(*parts)
+
+
+def _standing_line(explanation: Explanation) -> str:
+    """Where the recommendation stands, before what could change it."""
+    report = explanation.find_out_next
+    if report is None or report.recommended is not None:
+        return f"Recommended now: {explanation.recommended}."
+    return f"No option is recommended: {report.reason}"
 
 
 def _trace_markdown(node: TraceNode, depth: int = 0) -> list[str]:
@@ -238,6 +256,9 @@ def explanation_markdown(
     lines += ["", "## Evidence counterfactuals", ""]
     lines += [f"- {_counterfactual_line(c)}" for c in explanation.evidence_counterfactuals]
     lines += ["", _search_line(explanation)]
+    if explanation.find_out_next is not None:
+        lines += ["", "## What to find out next", "", _standing_line(explanation), ""]
+        lines += information_lines(explanation.find_out_next)
     return "\n".join(lines) + "\n"
 
 

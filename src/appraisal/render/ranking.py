@@ -11,11 +11,22 @@ from ..explain import (
     Attribution,
     Driver,
     EvidenceDriver,
+    InformationReport,
     attribute,
     drivers,
     evidence_drivers,
+    value_of_information,
 )
 from ._common import VERDICT_STYLES, rank_text, show, verdict_label
+from .information import (
+    information_items_data,
+    information_lines,
+    information_renderable,
+    leading_items,
+)
+
+FIND_OUT_NEXT = 5
+"""Facts to find out listed by ``appraisal run`` when no option is recommended."""
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -26,7 +37,8 @@ def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
 
     An option's drivers are the evidence items with the largest attributed
     points (Shapley values), each with the rules it acts through and their
-    citations; gate failures are listed separately.
+    citations; gate failures are listed separately. When no option is recommended, the
+    reason and the facts to find out next are added.
     """
     attribution = attribute(appraisal)
     options = []
@@ -52,7 +64,7 @@ def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
                 ],
             }
         )
-    return {
+    data = {
         "scenario": appraisal.scenario,
         "scenario_path": appraisal.scenario_path,
         "rule_base": appraisal.rule_base,
@@ -65,6 +77,16 @@ def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
             {"rule": f.rule, "status": f.status, "reads": f.reads} for f in appraisal.firings
         ],
     }
+    report = _find_out_next(appraisal)
+    if report is not None:
+        data["no_recommendation_reason"] = report.reason
+        data["find_out_next"] = information_items_data(leading_items(report)[:FIND_OUT_NEXT])
+    return data
+
+
+def _find_out_next(appraisal: Appraisal) -> InformationReport | None:
+    """What to find out next, worked out only when no option is recommended."""
+    return value_of_information(appraisal) if appraisal.recommended is None else None
 
 
 def _evidence_driver_data(driver: EvidenceDriver) -> dict[str, Any]:
@@ -135,12 +157,17 @@ def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
             Text(verdict_label(result.verdict), style=style),
         )
     parts: list[RenderableType] = [table]
+    report = _find_out_next(appraisal)
     if appraisal.recommended:
         parts.append(
             Text(f"Recommended: {appraisal.option(appraisal.recommended).name}", style="bold green")
         )
     elif appraisal.tied_first:
         parts.append(Text(f"Tied first: {', '.join(appraisal.tied_first)}", style="bold yellow"))
+    if report is not None:
+        parts.insert(0, Text(f"No option is recommended: {report.reason}", style="bold yellow"))
+        parts.append(Text("\nWhat to find out next", style="bold"))
+        parts.append(information_renderable(report, FIND_OUT_NEXT))
     attribution = attribute(appraisal)
     for result in appraisal.options:
         heading = f"\n{result.name} ({result.id}): {verdict_label(result.verdict)}"
@@ -186,8 +213,11 @@ def comparison_renderable(appraisals: list[Appraisal]) -> RenderableType:
 def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
     """A briefing-ready Markdown report of the ranking and its drivers."""
     lines = [f"# {appraisal.scenario}", ""]
+    report = _find_out_next(appraisal)
     if appraisal.recommended:
         lines += [f"**Recommended:** {appraisal.option(appraisal.recommended).name}", ""]
+    elif report is not None:
+        lines += [f"**No option is recommended:** {report.reason}", ""]
     lines += [
         "| Rank | Option | Score | Short term | Long term | Verdict |",
         "| ---: | --- | ---: | ---: | ---: | --- |",
@@ -198,6 +228,9 @@ def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
             f"| {rank_text(r.rank)} | {r.name} | {score} | {r.short_term_score:.1f} |"
             f" {r.long_term_score:.1f} | {verdict_label(r.verdict)} |"
         )
+    if report is not None:
+        lines += ["", "## What to find out next", ""]
+        lines += information_lines(report, FIND_OUT_NEXT)
     attribution = attribute(appraisal)
     for r in appraisal.options:
         lines += ["", f"## {r.name}: {verdict_label(r.verdict)}", ""]
