@@ -137,7 +137,7 @@ def clean_rule_base() -> dict[str, Any]:
     """REACH without what can never happen: every option reachable, every rule can fire."""
     data = copy.deepcopy(REACH)
     del data["options"]["dominated"]
-    for rule_id in (*NEVER_FIRE, "set_low_risk", "set_high_risk"):
+    for rule_id in (*NEVER_FIRE, "set_low_risk", "set_high_risk", "funded_says_no"):
         del data["rules"][rule_id]
     data["rules"]["funding_helps"]["then"].pop(0)
     return data
@@ -279,6 +279,25 @@ def test_text_fits_80_columns(result: Reachability) -> None:
 # --------------------------------------------------------------------------- the bundled rule base
 
 
+def test_contradictions_are_found_with_the_smallest_witness(
+    result: Reachability, compiled: CompiledRuleBase
+) -> None:
+    found = {(c.subject, c.rules): c for c in result.contradictions}
+    assert set(found) == {
+        ("conflicted", ("ready_says_yes", "funded_says_no")),
+        ("dominated.risk", ("set_low_risk", "set_high_risk")),
+    }
+    finding = found[("conflicted", ("ready_says_yes", "funded_says_no"))]
+    assert finding.verified and finding.witness == {"ready": True, "funded": True}
+    with pytest.raises(AppraisalError):
+        appraise_facts(compiled, finding.witness)
+    assert not result.ok
+
+
+def test_no_contradiction_in_a_clean_rule_base(tmp_path: Path) -> None:
+    assert reachability(compiled_from(tmp_path, clean_rule_base())).contradictions == ()
+
+
 def test_the_bundled_rule_base_every_witness_rechecks() -> None:
     rule_base, _ = load_rule_base(RULES)
     compiled = compile_rule_base(rule_base)
@@ -289,6 +308,7 @@ def test_the_bundled_rule_base_every_witness_rechecks() -> None:
             assert option.witness is not None and option.verified
             assert recommends(compiled, option.witness, option.option)
     assert set(result.unreachable_rules) <= set(rule_base.rules)
+    assert result.contradictions == ()  # a proof: no evidence makes its rules disagree
 
 
 # --------------------------------------------------------------------------- command line

@@ -7,6 +7,9 @@ body of evidence at once:
   re-checked with the engine itself; if not, the solver's "unsat" is a proof
   that no evidence whatever makes it recommended;
 - can each rule fire (its condition be known to be true)?
+- can two rules ever contradict each other (derive different values for one
+  finding, or set one value to two numbers), so that the engine refuses the
+  evidence? If so, the smallest such evidence the engine confirms;
 - which verdicts can each option receive?
 - which facts does no rule or verdict rule read?
 
@@ -64,6 +67,7 @@ from .rules import METRICS, facts_read, iter_conditions
 from .scoring import TIE_TOLERANCE, criterion_weights
 
 __all__ = [
+    "Contradiction",
     "OptionReach",
     "Reachability",
     "reachability",
@@ -100,12 +104,26 @@ class OptionReach(_Result):
     """The engine itself, run on the witness, recommends the option."""
 
 
+class Contradiction(_Result):
+    """Evidence on which two rules conclude different things, so the engine stops."""
+
+    subject: str
+    """The finding, or ``option.criterion`` for two different ``set`` values."""
+    rules: tuple[str, str]
+    witness: dict[str, Value]
+    """The smallest evidence found that makes both rules fire."""
+    verified: bool = False
+    """The engine itself, run on the witness, refuses it as contradictory."""
+
+
 class Reachability(_Result):
     """What the rule base can ever conclude, over every consistent body of evidence."""
 
     rule_base: str
     options: tuple[OptionReach, ...]
     rules_checked: int
+    contradictions: tuple[Contradiction, ...] = ()
+    """Pairs of rules that some evidence makes contradict each other."""
     unreachable_rules: tuple[str, ...]
     """Rules whose condition is never known true on consistent evidence."""
     unread_facts: tuple[str, ...]
@@ -121,8 +139,12 @@ class Reachability(_Result):
 
     @property
     def ok(self) -> bool:
-        """Every option can be recommended and every rule can fire."""
-        return not self.unreachable_options and not self.unreachable_rules
+        """Every option can be recommended, every rule can fire, no evidence is refused."""
+        return (
+            not self.unreachable_options
+            and not self.unreachable_rules
+            and not (self.contradictions)
+        )
 
 
 # --------------------------------------------------------------------------- facts read
@@ -177,6 +199,8 @@ class _Encoder:
         self.rule_base = compiled.rule_base
         self.specs: dict[str, FactSpec] = {**self.rule_base.facts, **self.rule_base.findings}
         self.consistency: list[Any] = []
+        self.conflicts: list[tuple[str, tuple[str, str], Any]] = []
+        """Pairs of rules the engine refuses to see fire together, and when they would."""
         self.margins: list[Any] = []
         self.tidy: list[Any] = []
         self.facts: dict[str, _Term] = {}
@@ -275,20 +299,20 @@ class _Encoder:
             return self.findings[finding_id]
         z3 = self.z3
         spec = self.rule_base.findings[finding_id]
-        derivations: list[tuple[Any, Value]] = []
+        derivations: list[tuple[Any, Value, str]] = []
         for rule_id in self.compiled.order:
             for effect in self.rule_base.rules[rule_id].then:
                 if isinstance(effect, DeriveEffect) and effect.derive == finding_id:
-                    derivations.append((self.rule_fired(rule_id), effect.value))
-        for i, (fired_i, value_i) in enumerate(derivations):
-            for fired_j, value_j in derivations[i + 1 :]:
+                    derivations.append((self.rule_fired(rule_id), effect.value, rule_id))
+        for i, (fired_i, value_i, rule_i) in enumerate(derivations):
+            for fired_j, value_j, rule_j in derivations[i + 1 :]:
                 if value_i != value_j:  # the engine refuses two different values
-                    self.consistency.append(z3.Not(z3.And(fired_i, fired_j)))
+                    self.conflicts.append((finding_id, (rule_i, rule_j), z3.And(fired_i, fired_j)))
         sort = _SORTS[spec.type]
         value: Any = {"bool": z3.BoolVal(False), "real": self.real(0), "int": z3.IntVal(0)}[sort]
-        for fired, derived in reversed(derivations):
+        for fired, derived, _ in reversed(derivations):
             value = z3.If(fired, self.constant(derived, spec, finding_id), value)
-        known = z3.Or(*[fired for fired, _ in derivations]) if derivations else z3.BoolVal(False)
+        known = z3.Or(*[d[0] for d in derivations]) if derivations else z3.BoolVal(False)
         self.findings[finding_id] = _Term(known, value, sort)
         return self.findings[finding_id]
 
@@ -379,29 +403,35 @@ class _Encoder:
 
     # ------------------------------------------------------------------ options
 
-    def _effects(self) -> Iterator[tuple[Any, AdjustEffect | SetEffect | FailGateEffect]]:
+    def _effects(
+        self,
+    ) -> Iterator[tuple[str, Any, AdjustEffect | SetEffect | FailGateEffect]]:
         for rule_id in self.compiled.order:
             for effect in self.rule_base.rules[rule_id].then:
                 if isinstance(effect, AdjustEffect | SetEffect | FailGateEffect):
-                    yield self.fired[rule_id], effect
+                    yield rule_id, self.fired[rule_id], effect
 
     def _encode_options(self) -> None:
         z3 = self.z3
         sets: dict[tuple[str, str], list[tuple[Any, float]]] = {}
+        setters: dict[tuple[str, str], list[str]] = {}
         moves: dict[tuple[str, str], list[tuple[Any, float]]] = {}
         fails: dict[str, list[Any]] = {o: [] for o in self.rule_base.options}
-        for fired, effect in self._effects():
+        for rule_id, fired, effect in self._effects():
             if isinstance(effect, FailGateEffect):
                 fails[effect.option].append(fired)
             elif isinstance(effect, SetEffect):
                 sets.setdefault((effect.option, effect.set), []).append((fired, effect.to))
+                setters.setdefault((effect.option, effect.set), []).append(rule_id)
             else:
                 moves.setdefault((effect.option, effect.adjust), []).append((fired, effect.by))
-        for entries in sets.values():
+        for key, entries in sets.items():
             for i, (fired_i, to_i) in enumerate(entries):
-                for fired_j, to_j in entries[i + 1 :]:
+                for j, (fired_j, to_j) in enumerate(entries[i + 1 :], start=i + 1):
                     if to_i != to_j:  # the engine refuses two different values
-                        self.consistency.append(z3.Not(z3.And(fired_i, fired_j)))
+                        rules = (setters[key][i], setters[key][j])
+                        both = z3.And(fired_i, fired_j)
+                        self.conflicts.append((".".join(key), rules, both))
         for option_id, option in self.rule_base.options.items():
             failed = fails[option_id]
             self.excluded[option_id] = z3.Or(*failed) if failed else z3.BoolVal(False)
@@ -560,6 +590,9 @@ class _Solver:
         self.encoder = encoder
         self.solver = z3.Solver()
         self.solver.add(*encoder.consistency)
+        self.guards = [z3.Bool(f"consistent {n}") for n in range(len(encoder.conflicts))]
+        for guard, (_, _, both) in zip(self.guards, encoder.conflicts, strict=True):
+            self.solver.add(z3.Implies(guard, z3.Not(both)))
         self.robust = z3.Bool("robust witness")
         self.tidy = z3.Bool("tidy witness")
         if encoder.margins:
@@ -568,9 +601,11 @@ class _Solver:
             self.solver.add(z3.Implies(self.tidy, z3.And(*encoder.tidy)))
         self.seconds = 0.0
 
-    def check(self, *assumptions: Any) -> bool:
+    def check(self, *assumptions: Any, refused: int | None = None) -> bool:
+        """Satisfiable on consistent evidence (all but conflict ``refused`` held off)."""
         started = time.perf_counter()
-        result = self.solver.check(*assumptions)
+        guards = [g for n, g in enumerate(self.guards) if n != refused]
+        result = self.solver.check(*guards, *assumptions)
         self.seconds += time.perf_counter() - started
         if result == self.z3.unknown:
             raise AppraisalError(f"the solver could not decide: {self.solver.reason_unknown()}")
@@ -585,6 +620,39 @@ class _Solver:
         for assumptions in ((self.robust, self.tidy), (self.robust,), ()):
             if self.check(goal, *assumptions):
                 yield self.encoder.evidence(self.solver.model())
+
+
+def _refused(compiled: CompiledRuleBase, facts: Mapping[str, Value]) -> bool:
+    """The engine stops on this evidence: its rules contradict each other."""
+    try:
+        appraise_facts(compiled, facts)
+    except AppraisalError:
+        return True
+    return False
+
+
+def _contradiction(
+    solver: _Solver, compiled: CompiledRuleBase, number: int
+) -> Contradiction | None:
+    """Evidence that fires both rules of one conflict, or None (a proof that none does)."""
+    subject, rules, both = solver.encoder.conflicts[number]
+    witness: dict[str, Value] | None = None
+    for assumptions in ((solver.robust, solver.tidy), (solver.robust,), ()):
+        if solver.check(both, *assumptions, refused=number):
+            witness = solver.encoder.evidence(solver.solver.model())
+            break
+    if witness is None:
+        return None
+    verified = _refused(compiled, witness)
+    if verified:
+        dropped = True
+        while dropped:
+            dropped = False
+            for fact_id in list(witness):
+                trial = {k: v for k, v in witness.items() if k != fact_id}
+                if _refused(compiled, trial):
+                    witness, dropped = trial, True
+    return Contradiction(subject=subject, rules=rules, witness=witness, verified=verified)
 
 
 def _recommends(
@@ -661,6 +729,8 @@ def reachability(
     rule_base = compiled.rule_base
     options = tuple(_option_reach(solver, compiled, weights, o) for o in rule_base.options)
     never = tuple(r for r in rule_base.rules if not solver.possible(encoder.fired[r]))
+    found = (_contradiction(solver, compiled, n) for n in range(len(encoder.conflicts)))
+    contradictions = tuple(c for c in found if c is not None)
     names = list(dict.fromkeys(v.verdict for v in rule_base.verdicts))
     matrix = (
         {o: {v: solver.possible(encoder.verdict[o][v]) for v in names} for o in rule_base.options}
@@ -671,6 +741,7 @@ def reachability(
         rule_base=rule_base.id,
         options=options,
         rules_checked=len(rule_base.rules),
+        contradictions=contradictions,
         unreachable_rules=never,
         unread_facts=unread_facts(rule_base),
         verdicts=matrix,

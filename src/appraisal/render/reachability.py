@@ -77,6 +77,16 @@ def reachability_text(result: Reachability, width: int = 80) -> str:
     for reach in result.options:
         lines += _row(reach.option, _option_text(reach), column, width)
     lines.append("")
+    if result.contradictions:
+        lines.append(
+            f"Evidence on which rules contradict each other ({len(result.contradictions)}):"
+        )
+        for clash in result.contradictions:
+            facts = ", ".join(f"{fact}={show(value)}" for fact, value in clash.witness.items())
+            text = f"{clash.subject}: {clash.rules[0]} against {clash.rules[1]}, when {facts}"
+            lines += _wrap(text, width, "  ", "    ")
+    else:
+        lines.append("Evidence on which rules contradict each other: none")
     lines += _listing("Rules that can never fire", result.unreachable_rules, "none", width)
     lines += _listing("Facts no rule reads", result.unread_facts, "none", width)
     if result.verdicts:
