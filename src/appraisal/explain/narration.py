@@ -15,7 +15,7 @@ from ..appraise import Appraisal, OptionResult
 from ..graph import node
 from ._shared import compiled_for, winner
 from .attribution import attribute
-from .deltas import _source, cite_evidence, evidence_behind, rule_deltas
+from .deltas import _source, cite_evidence, evidence_behind, rule_baseline, rule_deltas
 from .records import (
     Attribution,
     CounterfactualReport,
@@ -125,8 +125,28 @@ def evidence_drivers(
 
 # --------------------------------------------------------------------------- narrative
 
+TOP_RULES = 8
+"""How many rules the narrative names as moving an option most."""
+TOP_RULES_PER_CRITERION = 2
+"""How many more rules it names behind each criterion where an option most leads or trails."""
+TOP_BASELINE_GAPS = 3
+"""How many criteria the narrative names when options differ before any evidence."""
+
+
+def _inline(text: str) -> str:
+    """A judgement's text for use inside a sentence: no final full stop, and a
+    lower-case first letter when the first word is an ordinary capitalised word
+    (not an acronym such as DfE, nor a quotation)."""
+    text = text.strip().rstrip(".")
+    first = text.split(maxsplit=1)[0] if text else ""
+    if first[:1].isupper() and first[1:] == first[1:].lower():
+        return text[0].lower() + text[1:]
+    return text
+
 
 def _value_text(value: object) -> str:
+    if value is None:
+        return "unknown"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -138,6 +158,14 @@ def _change_text(change: EvidenceChange) -> str:
     return f"{change.evidence} {_value_text(change.from_)} -> {_value_text(change.to)}"
 
 
+def _cited(text: str, source: object, points: float | None = None) -> str:
+    """``text (source, +1.0)``, leaving out whatever is missing."""
+    inside = [str(source)] if source else []
+    if points is not None:
+        inside.append(f"{points:+.1f}")
+    return f"{_inline(text)} ({', '.join(inside)})" if inside else _inline(text)
+
+
 def narrative(
     appraisal: Appraisal,
     option: str | OptionResult,
@@ -145,7 +173,15 @@ def narrative(
     counterfactuals: CounterfactualReport,
     switches: Sequence[WeightSwitch],
 ) -> str:
-    """A short plain-English account of one option's verdict, generated from the data."""
+    """A short plain-English account of one option's verdict, generated from the data.
+
+    In order: the verdict and its rule; the score against the all-unknown
+    baseline; any gate failure; for a recommended option, where the others
+    stand; how far the options' declared values put it ahead of or behind the
+    option it is compared with before any evidence; the rules that moved it
+    most; the evidence weighing most on it; where it most leads or trails; and
+    what would change its verdict.
+    """
     result = appraisal.option(option) if isinstance(option, str) else option
     rule_base = appraisal.rule_base_model
     verdict_rule = rule_base.verdicts[result.verdict_rule]
@@ -164,15 +200,26 @@ def narrative(
     )
     for failure in result.gate_failures:
         rule = rule_base.rules[failure.rule]
+        gate = rule_base.gates[failure.gate]
         cited = "; ".join(
-            f"{e.id} = {_value_text(e.value)} ({e.source})"
+            f"{e.id} = {_value_text(e.value)}" + (f" ({e.source})" if e.source else "")
             for e in evidence_behind(appraisal, failure.rule)
         )
+        because = ""
+        if gate.rationale:
+            because = f" The gate exists because {_cited(gate.rationale, gate.source)}."
         parts.append(
-            f"It fails the gate '{rule_base.gates[failure.gate].name}':"
-            f" {(rule.rationale or failure.rule).rstrip('.')} ({_source(appraisal, failure.rule)};"
-            f" evidence: {cited})."
+            f"It fails the gate '{gate.name}':"
+            f" {_cited(rule.rationale or failure.rule, _source(appraisal, failure.rule))}"
+            f" (evidence: {cited}).{because}"
         )
+    other = _compared_with(appraisal, result)
+    if appraisal.recommended == result.id:
+        parts.append(_the_others(appraisal, result))
+    if other is not None:
+        parts.append(_before_evidence(appraisal, result, other))
+    named: set[str] = set()
+    parts.append(_rules_moving(appraisal, result, named))
     top = [d for d in evidence_drivers(appraisal, result, attribution) if abs(d.points) >= 0.05][:5]
     for sign, heading in (
         (1, "Evidence weighing most for it"),
@@ -186,22 +233,129 @@ def narrative(
                 for d in chosen
             )
             parts.append(f"{heading}: {items}.")
-    parts.append(_against_winner(appraisal, result, attribution))
+    if other is not None:
+        parts.append(_against_winner(appraisal, result, other, attribution, named))
     parts.append(_what_would_change(appraisal, result, counterfactuals, switches))
     return " ".join(p for p in parts if p)
 
 
-def _against_winner(appraisal: Appraisal, result: OptionResult, attribution: Attribution) -> str:
-    """Where the option gains or loses most against the first-ranked (or runner-up) option,
-    with the rules behind those criteria and the paragraphs they cite."""
+def _compared_with(appraisal: Appraisal, result: OptionResult) -> str | None:
+    """The first-ranked option, or for the first-ranked option the runner-up."""
     first = winner(appraisal)
-    other = (
-        first
-        if first != result.id
-        else next((o for o in appraisal.ranking if o != result.id), None)
-    )
-    if other is None:
+    if first is not None and first != result.id:
+        return first
+    return next((o for o in appraisal.ranking if o != result.id), None)
+
+
+def _the_others(appraisal: Appraisal, result: OptionResult) -> str:
+    """Where every other option stands, so a recommendation reads as the panel's
+    elimination: the rest fail a gate or fall short, and by how much."""
+    rule_base = appraisal.rule_base_model
+    texts = []
+    for other in sorted(appraisal.options, key=lambda o: (o.excluded, o.rank or 0)):
+        if other.id == result.id:
+            continue
+        if other.gate_failures:
+            gates = " and ".join(f"'{rule_base.gates[f.gate].name}'" for f in other.gate_failures)
+            texts.append(f"{other.id} fails the gate {gates}")
+            continue
+        behind = result.score - other.score
+        texts.append(
+            f"{other.id} is {other.verdict.replace('_', ' ')} ({behind:.1f} points behind)"
+        )
+    if not texts:
         return ""
+    return "Of the others, " + "; ".join(texts) + "."
+
+
+def _before_evidence(appraisal: Appraisal, result: OptionResult, other_id: str) -> str:
+    """How far the options' declared values (their baselines, each with its own
+    rationale and source) put this option ahead of or behind another before any
+    evidence is read, and the judgements behind the largest differences."""
+    rule_base = appraisal.rule_base_model
+    leaves = compiled_for(appraisal).leaves
+    other = appraisal.option(other_id)
+    gap = rule_baseline(appraisal, result) - rule_baseline(appraisal, other)
+    if abs(gap) < 0.05:
+        return ""
+    found = []
+    for criterion_id, leaf in leaves.items():
+        mine = rule_base.options[result.id].values[criterion_id]
+        theirs = rule_base.options[other_id].values[criterion_id]
+        sign = 1.0 if leaf.direction == "maximise" else -1.0
+        points = appraisal.weights[criterion_id] * sign * (mine.value - theirs.value)
+        if abs(points) < 0.05:
+            continue
+        # Cite the judgement that explains the difference: this option's own when its
+        # utility sits on the side of the middle of the scale that the difference
+        # points to, otherwise the other option's.
+        utility = mine.value if sign > 0 else 100.0 - mine.value
+        own = (utility - 50.0) * points > 0
+        judgement = mine if own else theirs
+        whose = "" if own else f"for {other_id}, "
+        text = judgement.rationale or f"valued {judgement.value:g}"
+        found.append(
+            (
+                points,
+                f"{leaf.name or criterion_id} ({points:+.1f}), {whose}"
+                f"{_cited(text, judgement.source)}",
+            )
+        )
+    if not found:
+        return ""
+    found.sort(key=lambda f: -abs(f[0]))
+    where = "ahead of" if gap > 0 else "behind"
+    return (
+        f"Before any evidence it starts {abs(gap):.1f} points {where} {other_id} on the"
+        " options' declared values: " + "; ".join(t for _, t in found[:TOP_BASELINE_GAPS]) + "."
+    )
+
+
+def _rules_moving(appraisal: Appraisal, result: OptionResult, named: set[str]) -> str:
+    """The rules that moved the option most, by points, against it and for it, with
+    their rationales and sources; adds the rules named to ``named``."""
+    rule_base = appraisal.rule_base_model
+    points: dict[str, float] = {}
+    for delta in rule_deltas(appraisal, result):
+        points[delta.rule] = points.get(delta.rule, 0.0) + delta.points
+    ranked = [r for r in sorted(points, key=lambda r: -abs(points[r])) if abs(points[r]) >= 0.05]
+    chosen = ranked[:TOP_RULES]
+    if not chosen:
+        return ""
+    named.update(chosen)
+    groups = []
+    for side in ("against", "for"):
+        items = [r for r in chosen if (points[r] > 0) == (side == "for")]
+        if items:
+            text = "; ".join(
+                _cited(rule_base.rules[r].rationale or r, _source(appraisal, r), points[r])
+                for r in items
+            )
+            groups.append((sum(abs(points[r]) for r in items), side, text))
+    groups.sort(key=lambda g: -g[0])  # the side that weighs more comes first
+    sentences = [
+        f"Reasons {side} it{', by the points they moved' if i == 0 else ''}: {text}."
+        for i, (_, side, text) in enumerate(groups)
+    ]
+    more = len(ranked) - len(chosen)
+    tail = (
+        f" {more} other rules moved it less."
+        if more > 1
+        else (" One other rule moved it less." if more else "")
+    )
+    return " ".join(sentences) + tail
+
+
+def _against_winner(
+    appraisal: Appraisal,
+    result: OptionResult,
+    other: str,
+    attribution: Attribution,
+    named: set[str] | None = None,
+) -> str:
+    """Where the option gains or loses most against the first-ranked (or runner-up) option,
+    with the rules behind those criteria not already named and the paragraphs they cite."""
+    named = set() if named is None else named
     pair = versus(appraisal, result.id, other, attribution)
     rule_base = appraisal.rule_base_model
     key = [d for d in pair.criteria if abs(d.difference) >= 0.05][:2]
@@ -210,12 +364,17 @@ def _against_winner(appraisal: Appraisal, result: OptionResult, attribution: Att
     texts = []
     for diff in key:
         rules = sorted(diff.rules_a, key=lambda d: -abs(d.points))
+        fresh = [d for d in rules if abs(d.points) >= 0.05 and d.rule not in named][
+            :TOP_RULES_PER_CRITERION
+        ]
+        named.update(d.rule for d in fresh)
         behind = "; ".join(
-            f"{(rule_base.rules[d.rule].rationale or d.rule).rstrip('.')}"
-            f" ({_source(appraisal, d.rule)}, {d.points:+.1f})"
-            for d in [d for d in rules if abs(d.points) >= 0.05][:3]
+            _cited(
+                rule_base.rules[d.rule].rationale or d.rule, _source(appraisal, d.rule), d.points
+            )
+            for d in fresh
         )
-        where = f", where {behind}" if behind else ""
+        where = f", where also {behind}" if behind else ""
         texts.append(f"{diff.name} ({diff.difference:+.1f}){where}")
     verb = "leads" if pair.difference >= 0 else "trails"
     return (
