@@ -26,6 +26,7 @@ __all__ = [
     "AppraisalError",
     "GraphCycleError",
     "Location",
+    "MAX_SHOWN",
     "RuleEvaluationError",
     "RuleSyntaxError",
     "ScenarioLoadError",
@@ -46,8 +47,8 @@ class Location:
     field: str | None = None
 
     def __str__(self) -> str:
-        if self.path is None and self.line is None and not self.field:
-            return ""
+        if self.path is None and self.line is None:
+            return self.field or ""  # an argument from code: its field names it
         parts = [self.path or "<input>"]
         if self.line is not None:
             parts.append(str(self.line))
@@ -127,8 +128,13 @@ class ScoringError(AppraisalError):
     """The criteria or values cannot be aggregated (for example all weights zero)."""
 
 
+MAX_SHOWN = 50
+"""The most problems a report spells out; a file with thousands (a generated file,
+a wrong rule base) would otherwise bury the first, which usually explains the rest."""
+
+
 class ValidationReport(ScenarioLoadError):
-    """Several independent problems, reported together."""
+    """Several independent problems, reported together (the first ``MAX_SHOWN`` spelt out)."""
 
     def __init__(self, errors: Sequence[AppraisalError]) -> None:
         self.errors = tuple(errors)
@@ -136,7 +142,10 @@ class ValidationReport(ScenarioLoadError):
         super().__init__(f"{len(self.errors)} problem(s) found", first)
 
     def __str__(self) -> str:
-        return "\n".join(str(error) for error in self.errors)
+        lines = [str(error) for error in self.errors[:MAX_SHOWN]]
+        if len(self.errors) > MAX_SHOWN:
+            lines.append(f"... and {len(self.errors) - MAX_SHOWN:,} more problem(s)")
+        return "\n".join(lines)
 
 
 def suggest(name: str, known: Iterable[str]) -> str | None:

@@ -16,28 +16,51 @@ from .checks import (
     leaf_criteria,
     unknown,
 )
-from .loading import LoadedScenario, load_rule_base, load_scenario
-from .reading import KeyPath, Marks, display_path, format_key_path, read_yaml, validate_model
+from .loading import (
+    LoadedScenario,
+    allowed_folders,
+    load_rule_base,
+    load_scenario,
+    outside_paths_allowed,
+)
+from .reading import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    KeyPath,
+    Marks,
+    display_path,
+    file_problem,
+    format_key_path,
+    read_yaml,
+    validate_model,
+)
 from .validation import ValidationResult, judgement_warnings, validate_file
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
     "KeyPath",
     "LoadedScenario",
     "Marks",
     "ValidationResult",
+    "allowed_folders",
     "bundled_root",
     "bundled_scenarios",
     "check_rule_base",
     "check_scenario",
     "criteria_paths",
     "display_path",
+    "file_problem",
     "format_key_path",
     "iter_sources",
     "judgement_warnings",
     "leaf_criteria",
     "load_rule_base",
     "load_scenario",
+    "outside_paths_allowed",
     "read_yaml",
     "resolve_scenario",
     "unknown",

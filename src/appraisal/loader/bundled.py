@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import (
@@ -28,11 +29,23 @@ def bundled_scenarios() -> dict[str, Path]:
 
 
 def resolve_scenario(name: str | None) -> Path:
-    """A path as given if it exists, else a bundled scenario of that name."""
+    """A path as given if there is anything at it, else a bundled scenario of that name.
+
+    Anything at the path counts, even a loop of symbolic links or a file the
+    user cannot read, so that reading it reports what is wrong rather than
+    "not found".
+    """
     if name is None:
         return bundled_scenarios()[DEFAULT_SCENARIO]
     path = Path(name)
-    if path.exists():
+    try:
+        os.lstat(path)
+        present = True
+    except (FileNotFoundError, NotADirectoryError):
+        present = False
+    except (OSError, ValueError):  # unreadable, or a NUL character: reading it says so
+        present = True
+    if present:
         return path
     bundled = bundled_scenarios()
     stem = path.name.removesuffix(".yaml").removesuffix(".yml")

@@ -4,12 +4,19 @@ A scenario may ``extends:`` another; its evidence items and weights replace the
 parent's item by item, so a what-if states only what changes. Its ``expect`` is
 its own or none: a what-if exists to change the answer, so the parent's
 expectation would be wrong more often than right.
+
+Every file reached through ``extends:`` and ``rule_base:`` is held to the same
+budgets as the scenario itself (see ``reading``), and must lie in a folder the
+scenario may refer to (``allowed_folders``), unless outside paths are allowed.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +27,10 @@ from ..errors import (
     Location,
     ScenarioLoadError,
 )
-from ..models import Document, EvidenceItem, RuleBase, Scenario
-from .checks import _raise_all, check_rule_base, check_scenario
-from .reading import Marks, display_path, read_yaml, validate_model
+from ..models import Criterion, Document, EvidenceItem, RuleBase, Scenario
+from .bundled import bundled_root
+from .checks import _raise_all, check_rule_base, check_scenario, suggestion_budget
+from .reading import Marks, display_path, file_problem, read_yaml, validate_model
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class LoadedScenario:
     chain: tuple[str, ...]
     graph: Any = None
     """The rule base's graph, built while checking it (see ``graph.build_graph``)."""
+    rule_base_marks: Marks | None = None
+    """Where each part of the rule base sits, to locate problems found when appraising."""
 
 
 def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:
@@ -57,11 +67,10 @@ def _load_rule_base_with_graph(path: str | Path) -> tuple[RuleBase, Marks, Any]:
     file_path = Path(path)
     try:
         stat = file_path.stat()
-    except OSError:
+        cwd = str(Path.cwd())
+    except (OSError, ValueError):
         return _parse_rule_base(file_path)  # raises the located "not found" error
-    return _cached_rule_base(
-        str(file_path.resolve()), stat.st_mtime_ns, stat.st_size, str(Path.cwd())
-    )
+    return _cached_rule_base(str(_real(file_path)), stat.st_mtime_ns, stat.st_size, cwd)
 
 
 @functools.lru_cache(maxsize=8)
@@ -78,7 +87,8 @@ def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
 
     data, marks = read_yaml(file_path)
     rule_base = validate_model(RuleBase, data, marks)
-    problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
+    with suggestion_budget():
+        problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
     _raise_all(problems)
     try:
         graph = build_graph(rule_base)  # refuses cycles among findings or causes
@@ -90,72 +100,167 @@ def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
     return rule_base, marks, graph
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
-    """Read a scenario, resolve ``extends``, load its rule base, check the evidence."""
+_OUTSIDE_ALLOWED: ContextVar[bool] = ContextVar("appraisal_outside_paths", default=False)
+
+
+@contextmanager
+def outside_paths_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within the block, every scenario loaded may refer to files anywhere.
+
+    What ``--allow-outside-paths`` does for a whole command, whichever
+    functions it loads scenarios through; a library call can pass
+    ``allow_outside=True`` to ``load_scenario`` instead.
+    """
+    token = _OUTSIDE_ALLOWED.set(allowed or _OUTSIDE_ALLOWED.get())
+    try:
+        yield
+    finally:
+        _OUTSIDE_ALLOWED.reset(token)
+
+
+def _real(path: Path) -> Path:
+    """The path with every symbolic link followed, or as given when it cannot be."""
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return path
+
+
+def allowed_folders(scenario: str | Path) -> tuple[Path, ...]:
+    """The folders whose files a scenario's ``extends:`` and ``rule_base:`` may name.
+
+    - the folder of the scenario and everything below it;
+    - the working folder and everything below it, when the scenario lies in it;
+    - the bundled ``rules/`` and ``scenarios/`` folders.
+
+    So a project laid out as this one (``scenarios/``, ``scenarios/cases/``,
+    ``rules/``) works from its top folder, while a scenario received from
+    elsewhere, and saved outside the working folder, reads only the files
+    beside it and below: never ``/etc/passwd`` or a home folder. Paths are
+    compared with every symbolic link followed.
+    """
+    own = _real(Path(scenario).parent)
+    folders = [own]
+    try:
+        working = _real(Path.cwd())
+    except OSError:  # the working folder was deleted
+        working = None
+    if working is not None and own.is_relative_to(working):
+        folders.append(working)
+    bundled = bundled_root()
+    folders += [_real(bundled / "rules"), _real(bundled / "scenarios")]
+    return tuple(folders)
+
+
+def _referenced_file(
+    referrer: Path,
+    reference: str,
+    kind: str,
+    where: Location,
+    folders: tuple[Path, ...] | None,
+) -> Path:
+    """The file an ``extends:`` or ``rule_base:`` names, checked before it is read.
+
+    Problems are located at the line that names the file, not in the file
+    itself: that line is what the user has to change.
+    """
+    target = referrer.parent / reference
+    problem = file_problem(target)
+    if problem is not None:
+        raise ScenarioLoadError(f"{kind} file {reference!r} {problem}", where)
+    if folders is not None:
+        real = _real(target)
+        if not any(real.is_relative_to(folder) for folder in folders):
+            named = dict.fromkeys(str(f) for f in folders[:-2])  # not the bundled ones
+            raise ScenarioLoadError(
+                f"{kind} file {reference!r} is outside the folders a scenario may refer to"
+                f" ({' or '.join(map(repr, named))} and below, and the bundled rules);"
+                " to read it, pass --allow-outside-paths"
+                " (library: load_scenario(..., allow_outside=True))",
+                where,
+            )
+    return target
+
+
+def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedScenario:
+    """Read a scenario, resolve ``extends``, load its rule base, check the evidence.
+
+    ``extends:`` and ``rule_base:`` may name only files in the folders
+    ``allowed_folders`` gives, unless ``allow_outside`` is true (or the call is
+    inside ``outside_paths_allowed()``).
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"load_scenario takes a path, not {type(path).__name__}")
+    top = Path(path)
+    allowed = allow_outside or _OUTSIDE_ALLOWED.get()
+    folders = None if allowed else allowed_folders(top)
     layers: list[tuple[Path, Scenario, Marks]] = []
     seen: list[Path] = []
-    current: Path | None = Path(path)
+    current: Path | None = top
+    extended_at: Location | None = None
     while current is not None:
-        resolved = current.resolve()
+        resolved = _real(current)
         if resolved in seen:
             names = " -> ".join(display_path(p) for p in (*seen, resolved))
-            raise ScenarioLoadError(
-                f"scenarios extend each other in a loop: {names}",
-                Location(display_path(current), field="extends"),
-            )
+            raise ScenarioLoadError(f"scenarios extend each other in a loop: {names}", extended_at)
         seen.append(resolved)
         data, marks = read_yaml(current)
         layer = validate_model(Scenario, data, marks)
         layers.append((current, layer, marks))
-        current = (current.parent / layer.extends) if layer.extends else None
+        if layer.extends is None:
+            break
+        extended_at = marks.locate(("extends",))
+        current = _referenced_file(current, layer.extends, "scenario", extended_at, folders)
 
-    rule_base_ref: Path | None = None
-    rule_base_marks_at: Location | None = None
+    rule_base_file: tuple[Path, str, Location] | None = None
     evidence: dict[str, EvidenceItem] = {}
     evidence_locations: dict[str, Location] = {}
     weights: dict[str, float] = {}
+    weight_locations: dict[str, Location] = {}
     weight_ranges: dict[str, tuple[float, float]] = {}
     weight_spread: float | None = None
     documents: dict[str, Document] = {}
     for file_path, layer, marks in reversed(layers):  # the base first, variants over it
         if layer.rule_base is not None:
-            rule_base_ref = file_path.parent / layer.rule_base
-            rule_base_marks_at = marks.locate(("rule_base",))
+            rule_base_file = (file_path, layer.rule_base, marks.locate(("rule_base",)))
         documents.update(layer.documents)
         weights.update(layer.weights)
+        for criterion_id in layer.weights:
+            weight_locations[criterion_id] = marks.locate(("weights", criterion_id))
         weight_ranges.update(layer.weight_ranges)
         if layer.weight_spread is not None:
             weight_spread = layer.weight_spread
         for evidence_id, item in layer.evidence.items():
             evidence[evidence_id] = item
             evidence_locations[evidence_id] = marks.locate(("evidence", evidence_id))
-    assert rule_base_ref is not None and rule_base_marks_at is not None  # model guarantees it
-    if not rule_base_ref.is_file():
-        raise ScenarioLoadError(
-            f"rule base file {display_path(rule_base_ref)!r} not found", rule_base_marks_at
-        )
-    rule_base, _, graph = _load_rule_base_with_graph(rule_base_ref)
+    if rule_base_file is None:  # the model requires one of rule_base or extends
+        raise ScenarioLoadError("no scenario in the chain names a rule base", Location(str(path)))
+    referrer, reference, rule_base_at = rule_base_file
+    rule_base_ref = _referenced_file(referrer, reference, "rule base", rule_base_at, folders)
+    rule_base, rule_base_marks, graph = _load_rule_base_with_graph(rule_base_ref)
 
     problems: list[AppraisalError] = []
-    for _, layer, marks in layers:
-        problems += check_scenario(layer, rule_base, marks, documents)
+    with suggestion_budget():
+        for _, layer, marks in layers:
+            problems += check_scenario(layer, rule_base, marks, documents)
+    problems += _zero_weight_groups(rule_base.criteria, weights, weight_locations)
     _raise_all(problems)
 
-    top_path, top, _ = layers[0]
+    top_path, top_layer, _ = layers[0]
     inherited = {
         name: next((getattr(lay, name) for _, lay, _ in layers if getattr(lay, name)), None)
         for name in ("description", "authority", "as_of")
     }
     scenario = Scenario(
-        title=top.title,
+        title=top_layer.title,
         rule_base=display_path(rule_base_ref),
-        extends=top.extends,
+        extends=top_layer.extends,
         documents=documents,
         evidence=evidence,
         weights=weights,
         weight_ranges=weight_ranges,
         weight_spread=weight_spread,
-        expect=top.expect,  # never inherited: a what-if usually changes the answer
+        expect=top_layer.expect,  # never inherited: a what-if usually changes the answer
         **inherited,
     )
     return LoadedScenario(
@@ -166,4 +271,37 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         evidence_locations=evidence_locations,
         chain=tuple(display_path(p) for p in seen),
         graph=graph,
+        rule_base_marks=rule_base_marks,
     )
+
+
+def _zero_weight_groups(
+    criteria: Mapping[str, Criterion],
+    weights: Mapping[str, float],
+    locations: Mapping[str, Location],
+    parent: str = "the root of the criteria tree",
+) -> list[AppraisalError]:
+    """Sibling criteria whose weights the scenario sets so that all are zero.
+
+    Weights are normalised among siblings, so such a group cannot be scored;
+    found here, the error names the scenario line that zeroed it rather than
+    surfacing later, unlocated, from the scorer.
+    """
+    problems: list[AppraisalError] = []
+    raw = {cid: weights.get(cid, c.weight) for cid, c in criteria.items()}
+    if all(w == 0 for w in raw.values()):
+        zeroed = [locations[cid] for cid in criteria if cid in locations]
+        names = ", ".join(criteria)
+        problems.append(
+            ScenarioLoadError(
+                f"the weights of {names} (under {parent}) are all zero, so nothing under"
+                " it can be scored; give one of them a positive weight",
+                zeroed[-1] if zeroed else None,
+            )
+        )
+    for criterion_id, criterion in criteria.items():
+        if criterion.children:
+            problems += _zero_weight_groups(
+                criterion.children, weights, locations, repr(criterion_id)
+            )
+    return problems

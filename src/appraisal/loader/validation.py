@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import (
+    MAX_SHOWN,
     AppraisalError,
+    Location,
     ValidationReport,
 )
 from ..models import RuleBase
@@ -26,8 +28,12 @@ class ValidationResult:
     warnings: tuple[str, ...] = ()
 
 
-def validate_file(path: str | Path) -> ValidationResult:
-    """Check a rule base or a scenario, collecting every problem rather than the first."""
+def validate_file(path: str | Path, *, allow_outside: bool = False) -> ValidationResult:
+    """Check a rule base or a scenario, collecting every problem rather than the first.
+
+    At most ``MAX_SHOWN`` errors are kept, then one that counts the rest.
+    ``allow_outside`` is passed to ``load_scenario``.
+    """
     from ..graph import build_graph, structural_warnings
 
     file_path = Path(path)
@@ -41,16 +47,32 @@ def validate_file(path: str | Path) -> ValidationResult:
         if kind == "rule base":
             rule_base, marks = load_rule_base(file_path)
         else:
-            loaded = load_scenario(file_path)
+            loaded = load_scenario(file_path, allow_outside=allow_outside)
             rule_base, marks = load_rule_base(Path(loaded.rule_base_path))
     except ValidationReport as report:
-        return ValidationResult(shown, kind, report.errors)
+        return ValidationResult(shown, kind, _capped(report.errors, shown))
     except AppraisalError as error:
         return ValidationResult(shown, kind, (error,))
     graph = build_graph(rule_base)
-    warnings = [f"{marks.path}: {w}" for w in structural_warnings(graph, rule_base)]
+    warnings = [_located(w, marks) for w in structural_warnings(graph, rule_base)]
     warnings += [f"{marks.path}: {w}" for w in judgement_warnings(rule_base, marks)]
     return ValidationResult(shown, kind, (), tuple(warnings))
+
+
+def _capped(errors: tuple[AppraisalError, ...], shown: str) -> tuple[AppraisalError, ...]:
+    """The first ``MAX_SHOWN`` errors, then one saying how many more there are."""
+    if len(errors) <= MAX_SHOWN:
+        return errors
+    more = len(errors) - MAX_SHOWN
+    summary = AppraisalError(f"... and {more:,} more problem(s)", Location(shown))
+    return (*errors[:MAX_SHOWN], summary)
+
+
+def _located(warning: str, marks: Marks) -> str:
+    """A structural warning (``options.x: ...``) with the line of the item it names."""
+    field_name, _, _ = warning.partition(": ")
+    where = marks.locate(tuple(field_name.split(".")))
+    return f"{marks.path}: {where.line}: {warning}" if where.line else f"{marks.path}: {warning}"
 
 
 def judgement_warnings(rule_base: RuleBase, marks: Marks) -> list[str]:
