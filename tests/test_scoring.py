@@ -31,7 +31,7 @@ def test_weights_normalise_among_siblings() -> None:
 def test_weight_overrides_and_zero_weights() -> None:
     weights = criterion_weights(small(), {"now": 3})
     assert weights["now"] == pytest.approx(2 / 3 * 3 / 4)
-    with pytest.raises(ScoringError, match="weights under benefit are all zero"):
+    with pytest.raises(ScoringError, match=r"of now, later \(under 'benefit'\) are all zero"):
         criterion_weights(small(), {"now": 0, "later": 0})
 
 

@@ -9,6 +9,7 @@ failures), so explanation reads records and never recomputes. Rendering is in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,10 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import ScoringError
+from ._guards import checked_facts, checked_weights, require
+from .errors import AppraisalError, RuleEvaluationError, ScoringError
 from .graph import build_graph, rule_order
-from .loader import LoadedScenario, leaf_criteria, load_scenario
+from .loader import LoadedScenario, criteria_paths, leaf_criteria, load_scenario
 from .models import Criterion, EvidenceItem, RuleBase, Scenario, Value
 from .rules import RuleFiring, evaluate_condition, evaluate_rules, level_orders
 from .scoring import (
@@ -61,6 +63,7 @@ def compile_rule_base(rule_base: RuleBase, graph: nx.DiGraph | None = None) -> C
     Compiled once per rule base object: appraising, explaining and analysing
     the same rule base share the work (rule bases are frozen).
     """
+    require(rule_base, RuleBase, "rule_base")
     hit = _COMPILED.get(id(rule_base))
     if hit is not None and hit[0] is rule_base:
         return hit[1]
@@ -152,21 +155,49 @@ def appraise(
     """Appraise a scenario (a loaded one, or a path to load).
 
     ``weights`` and ``evidence`` override the scenario's own, for what-if runs
-    from code; a ``None`` evidence value makes that fact unknown.
+    from code; a ``None`` evidence value makes that fact unknown. They are
+    checked as a scenario file is: an unknown id, a negative or non-finite
+    weight, or a value not of its fact's type raises an ``AppraisalError``
+    naming the field.
     """
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    compiled = compiled or compile_rule_base(loaded.rule_base, loaded.graph)
-    facts = evidence_values(loaded.scenario.evidence)
-    facts.update(evidence or {})
-    all_weights = {**loaded.scenario.weights, **(weights or {})}
-    return appraise_facts(
-        compiled,
-        facts,
-        all_weights,
-        scenario=loaded.scenario.title,
-        scenario_path=loaded.path,
-        scenario_model=loaded.scenario,
-    )
+    if isinstance(scenario, LoadedScenario):
+        loaded = scenario
+    elif isinstance(scenario, str | os.PathLike):
+        loaded = load_scenario(scenario)
+    else:
+        raise TypeError(f"appraise takes a LoadedScenario or a path, not {type(scenario).__name__}")
+    if compiled is None:
+        compiled = compile_rule_base(loaded.rule_base, loaded.graph)
+    require(compiled, CompiledRuleBase, "compiled")
+    if compiled.rule_base is not loaded.rule_base and compiled.rule_base != loaded.rule_base:
+        raise AppraisalError(
+            f"compiled is rule base {compiled.rule_base.id!r} (or another version of it),"
+            f" not the scenario's {loaded.rule_base.id!r}"
+        )
+    facts: dict[str, Value | None] = evidence_values(loaded.scenario.evidence)
+    facts.update(checked_facts(loaded.rule_base, evidence or {}))
+    known = criteria_paths(loaded.rule_base)
+    all_weights = {**loaded.scenario.weights, **checked_weights(loaded.rule_base, weights, known)}
+    try:
+        return appraise_facts(
+            compiled,
+            facts,
+            all_weights,
+            scenario=loaded.scenario.title,
+            scenario_path=loaded.path,
+            scenario_model=loaded.scenario,
+        )
+    except (RuleEvaluationError, ScoringError) as error:
+        _locate_in_rule_base(error, loaded)
+        raise
+
+
+def _locate_in_rule_base(error: AppraisalError, loaded: LoadedScenario) -> None:
+    """Point an error about a rule (``rules.<id>``) at its line in the rule base file."""
+    field_name = error.location.field or ""
+    if error.location.path is None and loaded.rule_base_marks and field_name.startswith("rules."):
+        rule_id = field_name.removeprefix("rules.")
+        error.location = loaded.rule_base_marks.locate(("rules", rule_id))
 
 
 def appraise_facts(
@@ -178,8 +209,14 @@ def appraise_facts(
     scenario_path: str | None = None,
     scenario_model: Scenario | None = None,
 ) -> Appraisal:
-    """The pipeline proper, on fact values rather than a loaded scenario."""
+    """The pipeline proper, on fact values rather than a loaded scenario.
+
+    ``facts`` and ``weights`` are checked as ``appraise`` checks its overrides.
+    """
+    require(compiled, CompiledRuleBase, "compiled")
     rule_base = compiled.rule_base
+    facts = checked_facts(rule_base, facts)
+    weights = checked_weights(rule_base, weights, criteria_paths(rule_base))
     outcome = evaluate_rules(rule_base, facts, compiled.order, compiled.scales)
     values, failures = option_values(rule_base, outcome.firings)
     global_weights = criterion_weights(rule_base, weights)

@@ -401,6 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
         " verdicts out. With no command, appraises the bundled Birmingham 2014 scenario.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--allow-outside-paths",
+        action="store_true",
+        help="let scenarios name files (extends:, rule_base:) outside their folder,"
+        " the working folder and the bundled rules",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(
@@ -547,7 +553,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import AppraisalError
 
     try:
-        return int(args.handler(args))
+        from .loader import outside_paths_allowed
+
+        with outside_paths_allowed(args.allow_outside_paths):
+            return int(args.handler(args))
     except AppraisalError as error:
         from rich.markup import escape
 

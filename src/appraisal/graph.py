@@ -41,6 +41,8 @@ def node(kind: str, item_id: str) -> str:
 
 def build_graph(rule_base: RuleBase) -> nx.DiGraph:
     """Build the graph and refuse cycles among findings or among causes."""
+    if not isinstance(rule_base, RuleBase):
+        raise TypeError(f"build_graph takes a RuleBase, not {type(rule_base).__name__}")
     graph = nx.DiGraph()
     for fact_id in rule_base.facts:
         graph.add_node(node("fact", fact_id), kind="fact", id=fact_id)
@@ -182,6 +184,12 @@ def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
         unread = graph.out_degree(node("fact", fact_id)) == 0 and fact_id not in read_by_verdicts
         if not spec.context and unread:
             warnings.append(f"facts.{fact_id}: no rule reads this fact")
+    failed = {gate for _, _, d in graph.edges(data=True) for gate in d.get("gates", ())}
+    for gate_id in rule_base.gates:
+        if gate_id not in failed:
+            warnings.append(
+                f"gates.{gate_id}: no rule fails an option on this gate, so it never excludes one"
+            )
     moved = {
         c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]
     }

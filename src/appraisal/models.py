@@ -9,14 +9,23 @@ plus optional weight overrides, and names the rule base it uses.
 Every model forbids unknown keys, so a misspelt field is an error rather than
 a silent default. Ids are mapping keys wherever order does not matter, so a
 duplicate id is caught as a duplicate YAML key.
+
+Every number is finite: NaN and infinity would compare false with everything
+and turn every score into NaN, so each is refused where it is written. Weights
+are bounded by ``MAX_WEIGHT`` and adjustments by the 0..100 scale, so no sum
+the scorer or the analyses compute can overflow.
 """
 
 from __future__ import annotations
 
+import datetime
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -47,6 +56,7 @@ __all__ = [
     "FindingSpec",
     "Gate",
     "Known",
+    "MAX_WEIGHT",
     "NotOf",
     "Option",
     "OptionValue",
@@ -63,6 +73,77 @@ __all__ = [
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
 Value = StrictBool | float | str
 """An evidence or finding value: boolean, number, level name or text."""
+
+MAX_WEIGHT = 1_000_000.0
+"""The largest raw weight. Weights only matter relative to their siblings, so
+no judgement needs more; the bound keeps every sum of weights (over millions
+of criteria or samples) far from overflowing."""
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+
+
+def _kind_of(raw: object) -> str:
+    """What a YAML value is, in the words of the format."""
+    if raw is None:
+        return "null"
+    if isinstance(raw, dict):
+        return "a mapping"
+    if isinstance(raw, list | tuple):
+        return "a list"
+    if isinstance(raw, datetime.date):
+        return "a date"
+    return f"a {type(raw).__name__}"
+
+
+def _plain_value(raw: object) -> object:
+    """A value as a fact holds it: a bool, a finite float or text.
+
+    Checked before pydantic's union, whose own error would report only its
+    first branch ("Input should be a valid boolean" for a date or a list).
+    """
+    if isinstance(raw, bool | str | float):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise ValueError(f"a value must be a finite number, not {raw}")
+        return raw
+    if isinstance(raw, int):
+        try:
+            return float(raw)
+        except OverflowError:
+            raise ValueError("the number is too large (the largest is about 1.8e308)") from None
+    raise ValueError(
+        f"a value is a number, true or false, or text (a level name), not {_kind_of(raw)}"
+    )
+
+
+InputValue = Annotated[StrictBool | float | str, BeforeValidator(_plain_value)]
+"""A ``Value`` as written in a file: finite, and refused with a message that says
+which kinds are allowed."""
+
+
+def _ordered_range(bounds: tuple[float, float]) -> tuple[float, float]:
+    low, high = bounds
+    if low > high:
+        raise ValueError("a range is [low, high] with low <= high")
+    if not math.isfinite(high - low):
+        raise ValueError("the range is too wide: high - low must be a finite number")
+    return bounds
+
+
+Range = Annotated[tuple[Finite, Finite], AfterValidator(_ordered_range)]
+WeightRange = Annotated[tuple[Weight, Weight], AfterValidator(_ordered_range)]
+
+
+def _file_reference(text: str) -> str:
+    """A relative or absolute path: not empty, without control characters."""
+    if not text.strip():
+        raise ValueError("names a file, so it cannot be empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("a file name cannot hold control characters (such as NUL)")
+    return text
+
+
+FileReference = Annotated[str, AfterValidator(_file_reference)]
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge")
 
@@ -129,10 +210,18 @@ class FactRef(_Base):
     """The right-hand side of a comparison that names another fact."""
 
     fact: Identifier
-    times: float = 1.0
+    times: Finite = 1.0
 
 
-Operand = StrictBool | float | str | FactRef
+def _operand_tag(raw: Any) -> str:
+    return "fact" if isinstance(raw, dict | FactRef) else "value"
+
+
+Operand = Annotated[
+    Annotated[FactRef, Tag("fact")] | Annotated[InputValue, Tag("value")],
+    Discriminator(_operand_tag),
+]
+"""A constant, or (a mapping) another fact: each checked as what it is."""
 
 
 class Comparison(_Base):
@@ -227,7 +316,7 @@ class DeriveEffect(_Base):
     """Set a finding: ``{derive: undetected_risk_high, value: true}``."""
 
     derive: Identifier
-    value: Value = True
+    value: InputValue = True
 
 
 class AdjustEffect(_Base):
@@ -235,7 +324,8 @@ class AdjustEffect(_Base):
 
     option: Identifier
     adjust: Identifier
-    by: float
+    by: float = Field(ge=-100, le=100, allow_inf_nan=False)
+    """Points on the 0..100 scale; a larger move would be clamped away anyway."""
 
 
 class SetEffect(_Base):
@@ -243,7 +333,7 @@ class SetEffect(_Base):
 
     option: Identifier
     set: Identifier
-    to: float = Field(ge=0, le=100)
+    to: float = Field(ge=0, le=100, allow_inf_nan=False)
 
 
 class FailGateEffect(_Base):
@@ -312,12 +402,12 @@ class Criterion(_Judgement):
 
     name: str | None = None
     description: str | None = None
-    weight: float = Field(gt=0)
+    weight: float = Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)
     horizon: Literal["short", "long"] | None = None
     direction: Literal["maximise", "minimise"] = "maximise"
     anchors: dict[int, str] = Field(default_factory=dict)
     children: dict[Identifier, Criterion] = Field(default_factory=dict)
-    weight_range: tuple[float, float] | None = None
+    weight_range: WeightRange | None = None
     """Plausible raw weights ``[low, high]``, sampled by weight sensitivity analysis."""
 
     @model_validator(mode="after")
@@ -360,7 +450,7 @@ class Cause(_Judgement):
 class OptionValue(_Judgement):
     """An option's baseline value on a leaf criterion, before rules move it."""
 
-    value: float = Field(ge=0, le=100)
+    value: float = Field(ge=0, le=100, allow_inf_nan=False)
 
 
 class Option(_Base):
@@ -418,17 +508,11 @@ class EvidenceItem(_Base):
     """One fact about the case, with its source and how far it can be trusted."""
 
     statement: str
-    value: Value | None = None
+    value: InputValue | None = None
     unit: str | None = None
     source: Source
-    confidence: float = Field(default=1.0, ge=0, le=1)
-    range: tuple[float, float] | None = None
-
-    @model_validator(mode="after")
-    def _range_ordered(self) -> EvidenceItem:
-        if self.range is not None and self.range[0] > self.range[1]:
-            raise ValueError("range is [low, high] with low <= high")
-        return self
+    confidence: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
+    range: Range | None = None
 
 
 class Expectation(_Base):
@@ -466,14 +550,14 @@ class Scenario(_Base):
     description: str | None = None
     authority: str | None = None
     as_of: str | None = None
-    rule_base: str | None = None
-    extends: str | None = None
+    rule_base: FileReference | None = None
+    extends: FileReference | None = None
     documents: dict[Identifier, Document] = Field(default_factory=dict)
     evidence: dict[Identifier, EvidenceItem] = Field(default_factory=dict)
-    weights: dict[Identifier, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
-    weight_ranges: dict[Identifier, tuple[float, float]] = Field(default_factory=dict)
+    weights: dict[Identifier, Weight] = Field(default_factory=dict)
+    weight_ranges: dict[Identifier, WeightRange] = Field(default_factory=dict)
     """Plausible raw weights ``[low, high]`` per criterion, for weight sensitivity analysis."""
-    weight_spread: float | None = Field(default=None, ge=0, le=1)
+    weight_spread: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     """Relative spread around every weight without a declared range (0.2: +/- 20%)."""
     expect: Expectation | None = None
     """What the appraisal should conclude; never inherited through ``extends``."""
@@ -482,13 +566,4 @@ class Scenario(_Base):
     def _names_a_rule_base(self) -> Scenario:
         if self.rule_base is None and self.extends is None:
             raise ValueError("a scenario names its 'rule_base' (or 'extends' one that does)")
-        return self
-
-    @model_validator(mode="after")
-    def _weight_ranges_ordered(self) -> Scenario:
-        for criterion_id, (low, high) in self.weight_ranges.items():
-            if not 0 <= low <= high:
-                raise ValueError(
-                    f"weight_ranges.{criterion_id} is [low, high] with 0 <= low <= high"
-                )
         return self

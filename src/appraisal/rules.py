@@ -342,17 +342,32 @@ def _evaluate_comparison(
 
 
 def compare(op: str, left: Value, right: Value, order: Mapping[str, int] | None) -> bool:
-    """Apply one operator; levels compare by their position on the scale."""
+    """Apply one operator; levels compare by their position on the scale.
+
+    Values reach here checked (by the loader, or ``appraise``'s override
+    checks); one that is not of its fact's type is refused rather than
+    compared, since a comparison of unlike values would be silently false.
+    """
+    left_key: float | str | bool
+    right_key: float | str | bool
     if order is not None and isinstance(left, str) and isinstance(right, str):
-        left_key: float | str | bool = order[left]
-        right_key: float | str | bool = order[right]
+        if left not in order or right not in order:
+            stray = left if left not in order else right
+            raise RuleEvaluationError(f"{stray!r} is not a level of the scale ({', '.join(order)})")
+        left_key, right_key = order[left], order[right]
     else:
         left_key, right_key = left, right
     if op == "eq":
         return left_key == right_key
     if op == "ne":
         return left_key != right_key
-    assert isinstance(left_key, float | int) and isinstance(right_key, float | int)
+    if not (
+        isinstance(left_key, float | int)
+        and isinstance(right_key, float | int)
+        and not isinstance(left_key, bool)
+        and not isinstance(right_key, bool)
+    ):
+        raise RuleEvaluationError(f"{op} compares numbers or levels, not {left!r} and {right!r}")
     if op == "lt":
         return left_key < right_key
     if op == "le":
@@ -413,7 +428,8 @@ def evaluate_rules(
                     raise RuleEvaluationError(
                         f"finding {effect.derive!r} is derived as {previous!r} by rule"
                         f" {derived_by[effect.derive][0]!r} and as {effect.value!r} by rule"
-                        f" {rule_id!r}; the rules contradict each other on this evidence"
+                        f" {rule_id!r}; the rules contradict each other on this evidence",
+                        Location(field=f"rules.{rule_id}"),
                     )
                 facts[effect.derive] = effect.value
                 derived_by.setdefault(effect.derive, []).append(rule_id)

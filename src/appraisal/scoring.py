@@ -14,11 +14,12 @@ take no part in ranking. Equal scores share a rank.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import ScoringError
+from .errors import Location, ScoringError
 from .loader import leaf_criteria
 from .models import AdjustEffect, Criterion, FailGateEffect, RuleBase, SetEffect
 from .rules import RuleFiring, option_effects
@@ -83,21 +84,41 @@ class OptionScore(_Result):
 def criterion_weights(
     rule_base: RuleBase, overrides: Mapping[str, float] | None = None
 ) -> dict[str, float]:
-    """The global weight of every criterion (parents included), summing to 1 per level."""
+    """The global weight of every criterion (parents included), summing to 1 per level.
+
+    Raw weights must be finite and non-negative, and not all zero among
+    siblings. Should their sum overflow (weights near the largest float, which
+    the models refuse but code could pass), they are scaled by their largest
+    first, which leaves the shares unchanged.
+    """
     overrides = overrides or {}
     weights: dict[str, float] = {}
 
     def walk(criteria: Mapping[str, Criterion], share: float, parent: str) -> None:
         raw = {cid: overrides.get(cid, c.weight) for cid, c in criteria.items()}
+        for criterion_id, weight in raw.items():
+            if not (math.isfinite(weight) and weight >= 0):
+                raise ScoringError(
+                    f"a weight is a finite number, 0 or more, not {weight}",
+                    Location(field=f"weights.{criterion_id}"),
+                )
         total = sum(raw.values())
+        if not math.isfinite(total):
+            largest = max(raw.values())
+            raw = {cid: weight / largest for cid, weight in raw.items()}
+            total = sum(raw.values())
         if total <= 0:
-            raise ScoringError(f"the weights under {parent} are all zero; nothing can be scored")
+            names = ", ".join(criteria)
+            raise ScoringError(
+                f"the weights of {names} (under {parent}) are all zero; nothing can be scored",
+                Location(field=f"weights.{next(iter(criteria))}"),
+            )
         for criterion_id, criterion in criteria.items():
             weights[criterion_id] = share * raw[criterion_id] / total
             if criterion.children:
-                walk(criterion.children, weights[criterion_id], criterion_id)
+                walk(criterion.children, weights[criterion_id], repr(criterion_id))
 
-    walk(rule_base.criteria, 1.0, "the root")
+    walk(rule_base.criteria, 1.0, "the root of the criteria tree")
     return weights
 
 
@@ -116,7 +137,8 @@ def option_values(
             if key in sets and sets[key][0] != effect.to:
                 raise ScoringError(
                     f"rules {sets[key][1]!r} and {rule_id!r} set option {effect.option!r} on"
-                    f" {effect.set!r} to different values ({sets[key][0]:g} and {effect.to:g})"
+                    f" {effect.set!r} to different values ({sets[key][0]:g} and {effect.to:g})",
+                    Location(field=f"rules.{rule_id}"),
                 )
             sets.setdefault(key, (effect.to, rule_id))
         elif isinstance(effect, AdjustEffect):

@@ -17,7 +17,16 @@ from ..models import AdjustEffect, DeriveEffect, RuleBase, SetEffect, Value
 
 
 def compiled_for(appraisal: Appraisal) -> CompiledRuleBase:
-    """The compiled rule base of an appraisal (``compile_rule_base`` compiles it once)."""
+    """The compiled rule base of an appraisal (``compile_rule_base`` compiles it once).
+
+    Every explanation starts here, so this is where a wrong argument (a path,
+    a loaded scenario) is refused with a TypeError that says what to pass.
+    """
+    if not isinstance(appraisal, Appraisal):
+        raise TypeError(
+            f"expected an Appraisal (what appraisal.appraise returns), not"
+            f" {type(appraisal).__name__}; appraise the scenario first"
+        )
     return compile_rule_base(appraisal.rule_base_model)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from .._guards import require_count
 from ..appraise import Appraisal, CompiledRuleBase
 from ..errors import RuleEvaluationError
 from ..graph import node, upstream_facts
@@ -269,6 +270,8 @@ def attribute(
     docs/explain.md), which keeps the sum exact but makes each share an estimate.
     """
     compiled = compiled_for(appraisal)
+    max_exact = require_count(max_exact, "max_exact", 0)
+    samples = require_count(samples, "samples", 1)
     rule_base = compiled.rule_base
     known = [f for f in rule_base.facts if appraisal.evidence.get(f) is not None]
     cells = _cells(appraisal)

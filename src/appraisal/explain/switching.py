@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._guards import checked_weights
 from ..appraise import Appraisal, OptionResult
 from ..errors import UnknownReferenceError
+from ..loader import criteria_paths
 from ..models import Criterion, RuleBase
-from ._shared import winner
+from ..scoring import criterion_weights
+from ._shared import compiled_for, winner
 from .records import WeightSwitch
 
 
@@ -29,8 +32,11 @@ def _criterion_tree(rule_base: RuleBase) -> dict[str, tuple[str | None, dict[str
 
 
 def _raw_weights(appraisal: Appraisal, weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Every criterion's raw weight: the rule base's, the scenario's, then ``weights`` (checked)."""
+    rule_base = compiled_for(appraisal).rule_base
     overrides = dict(appraisal.scenario_model.weights) if appraisal.scenario_model else {}
-    overrides.update(weights or {})
+    overrides.update(checked_weights(rule_base, weights, criteria_paths(rule_base)))
+    criterion_weights(rule_base, overrides)  # the errors appraising with them would give
     raw: dict[str, float] = {}
     for criterion_id, (_, group) in _criterion_tree(appraisal.rule_base_model).items():
         raw[criterion_id] = overrides.get(criterion_id, group[criterion_id].weight)
