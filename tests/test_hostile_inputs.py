@@ -800,3 +800,48 @@ def test_g1_a_gate_no_rule_can_fail_is_a_warning(make_rule_base: Callable[..., P
         "gates.funded: no rule fails an option on this gate, so it never excludes one" in warnings
     )
     assert not any("gates.feasible" in w for w in warnings)
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+
+
+def test_a_key_with_a_line_break_stays_on_one_line(small: Path, chdir: Path) -> None:
+    path = write(small, 'title: t\nrule_base: rules.yaml\nweights:\n  "a\\rb": 1\n  "": 2\n')
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario(path)
+    assert one_line(caught.value) == "s.yaml:5:3: weights: a mapping key cannot be empty"
+    path = write(small, 'title: t\nrule_base: rules.yaml\nweights:\n  "a\\rb": 1\n')
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario(path)
+    assert one_line(caught.value) == (
+        "s.yaml:4:3: weights['a\\rb']: an id starts with a letter and holds only letters,"
+        " digits, '_' and '-', not 'a\\rb'"
+    )
+
+
+def test_a_file_name_with_a_line_break_stays_on_one_line(tmp_path: Path, chdir: Path) -> None:
+    with pytest.raises(ScenarioLoadError) as caught:
+        read_yaml(Path("new\nline.yaml"))
+    assert one_line(caught.value) == "new\\nline.yaml: file not found"
+
+
+def test_a_rule_base_where_a_scenario_belongs(small: Path, chdir: Path) -> None:
+    path = write(small, "title: t\nextends: rules.yaml\n")
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario(path)
+    assert one_line(caught.value) == (
+        "s.yaml:2:1: extends: 'rules.yaml' is a rule base, not a scenario;"
+        " a scenario names its rule base with 'rule_base:'"
+    )
+    write(small, SCENARIO, "scenario.yaml")
+    path = write(small, "title: t\nrule_base: scenario.yaml\n")
+    with pytest.raises(
+        ScenarioLoadError, match=r"^scenario\.yaml:1:1: a scenario, not a rule base"
+    ):
+        load_scenario(path)
+
+
+def test_an_unquoted_boolean_where_text_belongs_says_why(small: Path, chdir: Path) -> None:
+    path = write(small, SCENARIO + "evidence:\n  support:\n    value: no\n" + EVIDENCE_ITEM)
+    with pytest.raises(ScenarioLoadError, match=r"found False \(YAML reads unquoted yes, no"):
+        load_scenario(path)

@@ -48,16 +48,27 @@ class Location:
 
     def __str__(self) -> str:
         if self.path is None and self.line is None:
-            return self.field or ""  # an argument from code: its field names it
-        parts = [self.path or "<input>"]
+            return _visible(self.field or "")  # an argument from code: its field names it
+        parts = [_visible(self.path or "<input>")]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:
                 parts.append(str(self.column))
         text = ":".join(parts)
         if self.field:
-            text += f": {self.field}"
+            text += f": {_visible(self.field)}"
         return text
+
+
+def _visible(text: str) -> str:
+    """``text`` with every unprintable character escaped (``\\n``, ``\\u200b``).
+
+    A file or key name may hold a line break or an invisible character; escaped,
+    the message stays on one line and shows what is there.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class AppraisalError(Exception):

@@ -126,8 +126,13 @@ def value_problem(value: Value, spec: FactSpec, rule_base: RuleBase) -> str | No
         return None if isinstance(value, float) else f"expected a number, found {value!r}"
     if spec.type == "boolean":
         return None if isinstance(value, bool) else f"expected true or false, found {value!r}"
+    unquoted = (
+        " (YAML reads unquoted yes, no, on, off, true and false as true or false: quote the text)"
+        if isinstance(value, bool)
+        else ""
+    )
     if spec.type == "text":
-        return None if isinstance(value, str) else f"expected text, found {value!r}"
+        return None if isinstance(value, str) else f"expected text, found {value!r}{unquoted}"
     levels = rule_base.scales.get(spec.scale or "", [])
     if isinstance(value, str) and value in levels:
         return None
@@ -135,7 +140,7 @@ def value_problem(value: Value, spec: FactSpec, rule_base: RuleBase) -> str | No
 
     hint = suggest(str(value), levels)
     message = f"expected a level of scale {spec.scale!r} ({' < '.join(levels)}), found {value!r}"
-    return message + (f" (did you mean {hint!r}?)" if hint else "")
+    return message + (f" (did you mean {hint!r}?)" if hint else unquoted)
 
 
 def check_rules(rule_base: RuleBase, marks: object) -> list[AppraisalError]:

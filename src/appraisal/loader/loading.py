@@ -86,6 +86,10 @@ def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
     from ..rules import check_rules
 
     data, marks = read_yaml(file_path)
+    if isinstance(data, dict) and not _is_rule_base(data) and {"rule_base", "extends"} & set(data):
+        raise ScenarioLoadError(
+            "a scenario, not a rule base (it has no 'criteria:')", marks.locate(())
+        )
     rule_base = validate_model(RuleBase, data, marks)
     with suggestion_budget():
         problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
@@ -116,6 +120,13 @@ def outside_paths_allowed(allowed: bool = True) -> Iterator[None]:
         yield
     finally:
         _OUTSIDE_ALLOWED.reset(token)
+
+
+def _is_rule_base(data: Any) -> bool:
+    """Whether parsed data is a rule base (it has criteria and names no other file)."""
+    return (
+        isinstance(data, dict) and "criteria" in data and not {"rule_base", "extends"} & set(data)
+    )
 
 
 def _real(path: Path) -> Path:
@@ -205,6 +216,13 @@ def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedSce
             raise ScenarioLoadError(f"scenarios extend each other in a loop: {names}", extended_at)
         seen.append(resolved)
         data, marks = read_yaml(current)
+        if _is_rule_base(data):
+            hint = "; a scenario names its rule base with 'rule_base:'"
+            if extended_at is None:
+                raise ScenarioLoadError("a rule base, not a scenario" + hint, Location(marks.path))
+            raise ScenarioLoadError(
+                f"{marks.path!r} is a rule base, not a scenario" + hint, extended_at
+            )
         layer = validate_model(Scenario, data, marks)
         layers.append((current, layer, marks))
         if layer.extends is None:

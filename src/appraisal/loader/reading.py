@@ -89,14 +89,24 @@ class Marks:
 
 
 def format_key_path(key_path: KeyPath) -> str | None:
-    """``('options', 'x', 'values', 0)`` -> ``options.x.values[0]``."""
+    """``('options', 'x', 'values', 0)`` -> ``options.x.values[0]``.
+
+    A key that is not a plain word (a space, a dot, an invisible character
+    such as a zero-width space) is quoted, ``evidence['rate\\u200b']``, so the
+    message shows what is wrong with it.
+    """
     text = ""
     for part in key_path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{part!r}]"
         else:
             text += f".{part}" if text else str(part)
     return text or None
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 
 
 def read_yaml(path: Path) -> tuple[Any, Marks]:
@@ -587,10 +597,24 @@ def validate_model(model: type[ModelT], data: Any, marks: Marks) -> ModelT:
                 message = "unknown field (not part of the format)"
             elif detail["type"] == "missing":
                 message = "required field is missing"
+            elif detail["type"] == "string_pattern_mismatch" or (
+                detail["loc"][-1:] == ("[key]",) and detail["type"] == "string_type"
+            ):
+                message = (
+                    "an id starts with a letter and holds only letters, digits, '_' and '-',"
+                    f" not {_excerpt(str(detail['input']))}"
+                )
             problems.append(ScenarioLoadError(message, marks.locate(key_path)))
         if len(problems) == 1:
             raise problems[0] from error
         raise ValidationReport(problems) from error
+
+
+def _as_int(text: str) -> int | None:
+    try:
+        return int(text) if len(text) < 4000 else None
+    except ValueError:
+        return None
 
 
 _UNION_TAGS = frozenset(
@@ -607,6 +631,11 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> KeyPath:
     node = data
     for index, part in enumerate(loc):
         following = loc[index + 1] if index + 1 < len(loc) else None
+        if part == "[key]":  # pydantic's marker for a problem with the key itself
+            break
+        if isinstance(node, dict) and isinstance(part, str) and part not in node:
+            number = _as_int(part)  # pydantic writes a key beyond 64 bits as text
+            part = number if number is not None and number in node else part
         if isinstance(node, dict) and part in _UNION_TAGS and following in node:
             continue  # the tag of the mapping ``node`` itself, then one of its fields
         if isinstance(node, dict) and part in node:
