@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import Location, ScoringError
 from .loader import leaf_criteria
-from .models import AdjustEffect, Criterion, FailGateEffect, RuleBase, SetEffect
+from .models import MAX_WEIGHT, AdjustEffect, Criterion, FailGateEffect, RuleBase, SetEffect
 from .rules import RuleFiring, option_effects
 
 __all__ = [
@@ -86,10 +86,9 @@ def criterion_weights(
 ) -> dict[str, float]:
     """The global weight of every criterion (parents included), summing to 1 per level.
 
-    Raw weights must be finite and non-negative, and not all zero among
-    siblings. Should their sum overflow (weights near the largest float, which
-    the models refuse but code could pass), they are scaled by their largest
-    first, which leaves the shares unchanged.
+    Raw weights must be finite numbers from 0 to ``MAX_WEIGHT``, not all zero
+    among siblings, so their sum cannot overflow (1e308 + 1e308 is infinite,
+    and would make every share zero).
     """
     overrides = overrides or {}
     weights: dict[str, float] = {}
@@ -97,16 +96,12 @@ def criterion_weights(
     def walk(criteria: Mapping[str, Criterion], share: float, parent: str) -> None:
         raw = {cid: overrides.get(cid, c.weight) for cid, c in criteria.items()}
         for criterion_id, weight in raw.items():
-            if not (math.isfinite(weight) and weight >= 0):
+            if not (math.isfinite(weight) and 0 <= weight <= MAX_WEIGHT):
                 raise ScoringError(
-                    f"a weight is a finite number, 0 or more, not {weight}",
+                    f"a weight is a finite number from 0 to {MAX_WEIGHT:,.0f}, not {weight}",
                     Location(field=f"weights.{criterion_id}"),
                 )
         total = sum(raw.values())
-        if not math.isfinite(total):
-            largest = max(raw.values())
-            raw = {cid: weight / largest for cid, weight in raw.items()}
-            total = sum(raw.values())
         if total <= 0:
             names = ", ".join(criteria)
             raise ScoringError(
