@@ -314,3 +314,44 @@ def test_bound_on_pairs_of_changes_never_skips_a_pair_that_moves_first_place(
             outcome = what_if.evaluate({a.evidence: a.to, b.evidence: b.to}, verdicts=False)
             assert outcome is None or outcome.winner == "commissioner"
     assert skipped > 0
+
+
+def test_a_switch_where_three_options_meet_names_the_one_ahead_past_it() -> None:
+    """Three lines crossing at one weight: the fastest-closing rival takes first place.
+
+    At a weight of 1/3 on ``a`` all three totals are equal; rounding puts z's
+    crossing a hair nearer than y's, but below it y leads, since it closes fastest.
+    """
+    from appraisal.models import RuleBase
+
+    def option(a1: int, a2: int, b: int) -> dict[str, Any]:
+        values = {"a1": {"value": a1}, "a2": {"value": a2}, "b": {"value": b}}
+        return {"name": "o", "values": values}
+
+    rule_base = RuleBase.model_validate(
+        {
+            "id": "g",
+            "title": "g",
+            "criteria": {
+                "a": {
+                    "weight": 2,
+                    "children": {
+                        "a1": {"weight": 5, "horizon": "short"},
+                        "a2": {"weight": 1, "horizon": "long", "direction": "minimise"},
+                    },
+                },
+                "b": {"weight": 1, "horizon": "short", "direction": "minimise"},
+            },
+            "options": {"x": option(100, 89, 22), "y": option(35, 34, 7), "z": option(75, 18, 19)},
+            "verdicts": [
+                {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+                {"verdict": "other", "otherwise": True},
+            ],
+        }
+    )
+    compiled = compile_rule_base(rule_base)
+    result = appraise_facts(compiled, {})
+    (switch,) = weight_switching_values(result, "a")
+    assert switch.direction == "decrease" and switch.new_winner == "y"
+    past = appraise_facts(compiled, {}, {"a": switch.weight * (1 - 1e-5)})
+    assert past.options[0].id == "y"

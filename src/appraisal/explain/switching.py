@@ -139,10 +139,16 @@ def weight_switching_values(
     for direction, options in crossings.items():
         if not options:
             continue
+        # The nearest crossing; of rivals crossing there together (within rounding),
+        # the one that closes fastest is the one ahead just past it.
         if direction == "increase":
-            x, rate, rival_id = min(options, key=lambda t: (t[0], t[1]))
+            nearest = min(t[0] for t in options)
+            together = [t for t in options if abs(t[0] - nearest) <= _TIE]
+            x, rate, rival_id = min(together, key=lambda t: (t[1], t[0]))
         else:
-            x, rate, rival_id = max(options, key=lambda t: (t[0], t[1]))
+            nearest = max(t[0] for t in options)
+            together = [t for t in options if abs(t[0] - nearest) <= _TIE]
+            x, rate, rival_id = max(together, key=lambda t: (t[1], t[0]))
         tied = tuple(  # identical lines cross together and stay level: a shared first place
             other
             for at, other_rate, other in options
