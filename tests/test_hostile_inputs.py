@@ -339,6 +339,37 @@ def test_d10_an_unreadable_folder(small: Path, chdir: Path) -> None:
         locked.chmod(0o755)
 
 
+def test_d10_a_file_the_user_may_not_read(
+    small: Path, chdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``test_d10_an_unreadable_folder``, for a run as root: ``stat`` is refused."""
+    write(small, SCENARIO, "secret.yaml")
+    real_stat, real_lstat = os.stat, os.lstat
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).endswith("secret.yaml"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    def refuse_lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).endswith("secret.yaml"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", refuse)
+    monkeypatch.setattr(os, "lstat", refuse_lstat)
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario("secret.yaml")
+    assert one_line(caught.value) == "secret.yaml: cannot be read: permission denied"
+    path = write(small, "title: t\nextends: secret.yaml\n")
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenario(path)
+    assert one_line(caught.value) == (
+        "s.yaml:2:1: extends: scenario file 'secret.yaml' cannot be read: permission denied"
+    )
+    assert main(["run", "secret.yaml"]) == 2
+
+
 # --------------------------------------------------------------------------- outside paths
 
 
