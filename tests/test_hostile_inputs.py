@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from appraisal.cli import main
 from appraisal.errors import (
     AppraisalError,
     RuleEvaluationError,
+    RuleSyntaxError,
     ScenarioLoadError,
     ScoringError,
     UnknownReferenceError,
@@ -876,3 +878,44 @@ def test_an_unquoted_boolean_where_text_belongs_says_why(small: Path, chdir: Pat
     path = write(small, SCENARIO + "evidence:\n  support:\n    value: no\n" + EVIDENCE_ITEM)
     with pytest.raises(ScenarioLoadError, match=r"found False \(YAML reads unquoted yes, no"):
         load_scenario(path)
+
+
+def test_g1_a_verdict_test_of_an_impossible_rank_is_a_warning(
+    tmp_path: Path, chdir: Path, make_rule_base: Callable[..., Path]
+) -> None:
+    verdicts = [
+        {"verdict": "recommended", "when": {"metric": "rank", "eq": 99}},
+        {"verdict": "early", "when": {"all": [{"metric": "short_term_rank", "lt": 1}]}},
+        {"verdict": "not_recommended", "otherwise": True},
+    ]
+    result = validate_file(make_rule_base(verdicts=verdicts))
+    assert result.errors == ()
+    assert any(
+        w.startswith("rules.yaml: ")
+        and w.endswith("verdicts.0: {metric: rank, eq: 99} never holds: ranks run from 1 to 2")
+        for w in result.warnings
+    ), result.warnings
+    assert any(
+        "verdicts.1: {metric: short_term_rank, lt: 1} never holds" in w for w in result.warnings
+    )
+
+
+def test_g1_one_rule_setting_one_value_twice_is_an_error(
+    tmp_path: Path, chdir: Path, make_rule_base: Callable[..., Path]
+) -> None:
+    rules = {
+        "twice": {
+            "when": {"known": "plan"},
+            "then": [
+                {"option": "act", "set": "now", "to": 10},
+                {"option": "act", "set": "now", "to": 20},
+            ],
+        }
+    }
+    with pytest.raises(RuleSyntaxError) as caught:
+        load_rule_base(make_rule_base(rules=rules))
+    assert re.match(
+        r"^rules\.yaml:\d+:\d+: rules\.twice\.then\[1\]\.to: sets option 'act' on 'now' to 20,"
+        r" but then\[0\] sets it to 10$",
+        one_line(caught.value),
+    )

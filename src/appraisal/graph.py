@@ -17,7 +17,7 @@ explanation walk from an option back to the evidence upstream of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 
@@ -184,6 +184,7 @@ def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
         unread = graph.out_degree(node("fact", fact_id)) == 0 and fact_id not in read_by_verdicts
         if not spec.context and unread:
             warnings.append(f"facts.{fact_id}: no rule reads this fact")
+    warnings += _impossible_ranks(rule_base)
     failed = {gate for _, _, d in graph.edges(data=True) for gate in d.get("gates", ())}
     for gate_id in rule_base.gates:
         if gate_id not in failed:
@@ -202,4 +203,41 @@ def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
                 f"criteria.{criterion_id}: every option has the same baseline and"
                 " no rule moves it, so it cannot separate options"
             )
+    return warnings
+
+
+_RANKS = ("rank", "short_term_rank", "long_term_rank")
+
+
+def _impossible_ranks(rule_base: RuleBase) -> list[str]:
+    """Verdict tests of a rank that no option can have (``{metric: rank, eq: 99}``).
+
+    Ranks run from 1 to the number of options; a test outside that range is
+    always false, and is most likely a mistake, such as a wrong number or a
+    confusion of rank with score.
+    """
+    from .rules import comparisons
+
+    count = len(rule_base.options)
+    holds: dict[str, Callable[[float], bool]] = {
+        "eq": lambda v: v == int(v) and 1 <= v <= count,
+        "ne": lambda v: True,
+        "lt": lambda v: v > 1,
+        "le": lambda v: v >= 1,
+        "gt": lambda v: v < count,
+        "ge": lambda v: v <= count,
+    }
+    warnings: list[str] = []
+    for index, verdict in enumerate(rule_base.verdicts):
+        if verdict.when is None:
+            continue
+        for test in comparisons(verdict.when):
+            value = test.operand
+            if test.metric not in _RANKS or not isinstance(value, float):
+                continue
+            if not holds[test.operator](value):
+                warnings.append(
+                    f"verdicts.{index}: {{metric: {test.metric}, {test.operator}: {value:g}}}"
+                    f" never holds: ranks run from 1 to {count}"
+                )
     return warnings

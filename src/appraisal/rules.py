@@ -153,6 +153,7 @@ def check_rules(rule_base: RuleBase, marks: object) -> list[AppraisalError]:
     for rule_id, rule in rule_base.rules.items():
         where = ("rules", rule_id)
         problems += check_condition(rule.when, rule_base, marks, (*where, "when"), metrics=False)
+        problems += _conflicting_sets(rule_id, rule.then, marks)
         for index, effect in enumerate(rule.then):
             at = (*where, "then", index)
             if isinstance(effect, DeriveEffect):
@@ -197,6 +198,34 @@ def check_rules(rule_base: RuleBase, marks: object) -> list[AppraisalError]:
             problems += check_condition(
                 verdict.when, rule_base, marks, ("verdicts", index, "when"), metrics=True
             )
+    return problems
+
+
+def _conflicting_sets(
+    rule_id: str, effects: Sequence[Effect], marks: object
+) -> list[AppraisalError]:
+    """Two ``set`` effects of one rule that fix one value at two numbers.
+
+    Whenever the rule fired, scoring would stop on the contradiction; found
+    here, it is reported where it is written, before any evidence fires it.
+    """
+    from .loader import Marks
+
+    assert isinstance(marks, Marks)
+    first: dict[tuple[str, str], tuple[int, float]] = {}
+    problems: list[AppraisalError] = []
+    for index, effect in enumerate(effects):
+        if not isinstance(effect, SetEffect):
+            continue
+        key = (effect.option, effect.set)
+        earlier = first.setdefault(key, (index, effect.to))
+        if earlier[1] != effect.to:
+            message = (
+                f"sets option {effect.option!r} on {effect.set!r} to {effect.to:g}, but"
+                f" then[{earlier[0]}] sets it to {earlier[1]:g}"
+            )
+            where = marks.locate(("rules", rule_id, "then", index, "to"))
+            problems.append(RuleSyntaxError(message, where))
     return problems
 
 

@@ -71,7 +71,8 @@ def _capped(errors: tuple[AppraisalError, ...], shown: str) -> tuple[AppraisalEr
 def _located(warning: str, marks: Marks) -> str:
     """A structural warning (``options.x: ...``) with the line of the item it names."""
     field_name, _, _ = warning.partition(": ")
-    where = marks.locate(tuple(field_name.split(".")))
+    parts = tuple(int(p) if p.isdigit() else p for p in field_name.split("."))
+    where = marks.locate(parts)
     return f"{marks.path}: {where.line}: {warning}" if where.line else f"{marks.path}: {warning}"
 
 
