@@ -26,7 +26,7 @@ FORMATS = ("text", "json", "md", "html")
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
 
 
 def _emit(text: str, output: str | None) -> None:
