@@ -8,9 +8,16 @@ The command line decides where output goes.
 - ``sensitivity``: sensitivity reports
 - ``expectations``: expectation checks (``appraisal test``)
 - ``graphs``: the rule base graph as Mermaid or DOT
+- ``_common``: what they share, including the one place text from the files is
+  made safe to show (``clean``, ``md``, ``html_text``, ``rich_text``) and
+  valid JSON is written (``to_json``)
+
+Every function that writes a whole report takes an optional ``fingerprint``
+(``appraisal.fingerprint``), shown at its end: a footer in text, Markdown
+and HTML, a ``fingerprint`` field in JSON.
 """
 
-from ._common import verdict_label
+from ._common import clean, fingerprint_data, to_json, verdict_label
 from .expectations import (
     expectations_data,
     expectations_json,
@@ -45,6 +52,7 @@ __all__ = [
     "appraisal_json",
     "appraisal_markdown",
     "appraisal_renderable",
+    "clean",
     "comparison_renderable",
     "expectations_data",
     "expectations_json",
@@ -54,12 +62,14 @@ __all__ = [
     "explanation_json",
     "explanation_markdown",
     "explanation_renderable",
+    "fingerprint_data",
     "graph_dot",
     "graph_mermaid",
     "no_expectations_warning",
     "sensitivity_data",
     "sensitivity_json",
     "sensitivity_renderable",
+    "to_json",
     "trace_renderable",
     "verdict_label",
     "versus_data",

@@ -1,8 +1,63 @@
-"""Labels, styles and number formats every renderer shares."""
+"""Labels, styles and number formats every renderer shares, and the one place user text is
+made safe to show.
+
+Titles, names, statements, rationales, sources and ids come from YAML files
+that may not be the reader's own, so every renderer passes them through one of
+the functions here before they reach an output:
+
+- ``clean``: for any text output. Terminal escape sequences (CSI, OSC and the
+  rest of ECMA-48) and control characters (C0 except newline and tab, DEL, C1)
+  are removed, so text cannot move the cursor, retitle the window, colour the
+  screen or make a hyperlink; bidirectional embedding, override and isolate
+  controls (U+202A-U+202E, U+2066-U+2069) are removed too, so text cannot
+  display in an order other than the one it is stored in.
+- ``rich_text``: a ``rich.text.Text`` of cleaned text. A ``Text`` is never
+  parsed as rich markup, so ``[/bold]`` or ``[link=...]`` in a title is shown
+  as typed rather than obeyed (or crashing the renderer).
+- ``md`` and ``md_block``: cleaned text escaped for Markdown, on one line:
+  ``<``, ``>`` and ``&`` as entities (no raw HTML), and backslash escapes for
+  the characters that start code, links, images, emphasis and table cells.
+- ``html_text``: cleaned text escaped for HTML.
+- ``to_json``: JSON that is valid JSON (``allow_nan=False``, with a located
+  message for a non-finite number) and holds no raw C1 or bidirectional
+  control characters (they are written as ``\\uXXXX`` escapes).
+"""
 
 from __future__ import annotations
 
-__all__ = ["VERDICT_STYLES", "show", "rank_text", "verdict_label"]
+import html
+import json
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AppraisalError, Location
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.text import Text
+
+    from ..fingerprint import Fingerprint
+
+__all__ = [
+    "VERDICT_STYLES",
+    "clean",
+    "fingerprint_data",
+    "footer_html",
+    "footer_lines",
+    "footer_markdown",
+    "footer_renderables",
+    "html_text",
+    "markdown_footer",
+    "md",
+    "md_block",
+    "one_line",
+    "rank_text",
+    "rich_text",
+    "show",
+    "to_json",
+    "verdict_label",
+]
 
 VERDICT_STYLES = {
     "recommended": "bold green",
@@ -29,3 +84,155 @@ def show(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+# --------------------------------------------------------------------------- safe text
+
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+      \x1b\[ [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?          # CSI: colours, cursor moves
+    | \x1b[\]PX^_] .*? (?:\x07|\x1b\\|\x9c|$)               # OSC, DCS, SOS, PM, APC to ST
+    | \x1b [\x20-\x2f]+ [\x30-\x7e]?                        # nF: character set selection
+    | \x1b [\x30-\x7e]?                                     # Fp, Fe, Fs, or a lone ESC
+    | [\x9b] [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?         # C1 CSI
+    | [\x90\x98\x9d\x9e\x9f] .*? (?:\x07|\x1b\\|\x9c|$)     # C1 OSC, DCS, SOS, PM, APC
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What remains: C0 but newline and tab, DEL, C1, and the bidirectional controls."""
+
+
+def clean(text: object) -> str:
+    """``text`` without terminal escape sequences or control characters (newline and tab kept).
+
+    Used for every output, not only the terminal's: a report written with
+    ``-o`` is often shown later with ``cat``.
+    """
+    value = str(text)
+    if value.isprintable():  # the common case: nothing to remove (newline and tab aren't)
+        return value
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", value))
+
+
+def rich_text(text: object, style: str = "") -> Text:
+    """Cleaned text as a rich ``Text``, which rich never reads as markup."""
+    from rich.text import Text
+
+    return Text(clean(text), style=style)
+
+
+def one_line(text: object) -> str:
+    """Cleaned text on one line: line breaks and tabs become spaces."""
+    return re.sub(r"[\n\t\u2028\u2029]", " ", clean(text))
+
+
+_MD_SPECIAL = re.compile(r"[\\`*\[\]|#~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_MD_BLOCK_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
+
+
+def md(text: object) -> str:
+    """Cleaned text for the inside of a Markdown line (a heading, a cell, a bullet).
+
+    ``&``, ``<`` and ``>`` become entities, so no HTML reaches the page;
+    backslash, backtick, ``*``, ``[``, ``]``, ``|``, ``#``, ``~`` and an ``_``
+    that could open emphasis are escaped, so text cannot open code, a link, an
+    image, emphasis or a table cell. An ``_`` inside a word (``snake_case``)
+    cannot, and is left alone so ids stay readable. Line breaks become spaces.
+    """
+    escaped = html.escape(one_line(text), quote=False)
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), escaped)
+
+
+def md_block(text: object) -> str:
+    """``md`` for a line of its own: a leading ``-``, ``+``, ``=`` or ``1.`` is escaped too,
+    so a paragraph cannot turn into a list or a heading underline."""
+    return _MD_BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", md(text), count=1)
+
+
+def html_text(text: object) -> str:
+    """Cleaned text escaped for HTML content and attribute values."""
+    return html.escape(clean(text), quote=True)
+
+
+# --------------------------------------------------------------------------- JSON
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _first_non_finite(data: Any, path: str = "") -> str | None:
+    """The JSON path of the first NaN or infinity in ``data``, for the message."""
+    if isinstance(data, float):
+        return None if math.isfinite(data) else (path or "(top)")
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _first_non_finite(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            found = _first_non_finite(value, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def to_json(data: Any, *, ensure_ascii: bool = False) -> str:
+    """Indented, valid JSON: never ``NaN`` or ``Infinity``, never a raw C1 or bidi control.
+
+    ``json.dumps`` writes non-finite floats as ``NaN``/``Infinity`` by default,
+    which is not JSON (``JSON.parse`` rejects it); here it is an error that
+    names the field instead.
+    """
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=ensure_ascii, allow_nan=False)
+    except ValueError:
+        where = _first_non_finite(data)
+        if where is None:
+            raise
+        raise AppraisalError(
+            "a non-finite number (NaN or infinity) cannot be written as JSON;"
+            " check the weights and evidence values that produced it",
+            Location("JSON output", field=where),
+        ) from None
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+FOOTER_LABEL = "input fingerprint (SHA-256)"
+
+
+def fingerprint_data(fingerprint: Fingerprint) -> dict[str, Any]:
+    """The ``fingerprint`` field of every JSON output."""
+    return fingerprint.model_dump(mode="json", exclude_defaults=True)
+
+
+def footer_lines(fingerprint: Fingerprint) -> list[str]:
+    """Two lines for text outputs, each within 80 columns: what made it, and the digest."""
+    return [f"appraisal {fingerprint.version}, {FOOTER_LABEL}:", fingerprint.sha256]
+
+
+def footer_markdown(fingerprint: Fingerprint) -> str:
+    return f"appraisal {md(fingerprint.version)}, {FOOTER_LABEL}: `{fingerprint.sha256}`"
+
+
+def footer_html(fingerprint: Fingerprint) -> str:
+    return (
+        f'<p class="fingerprint">appraisal {html_text(fingerprint.version)}, {FOOTER_LABEL}:'
+        f" <code>{fingerprint.sha256}</code></p>"
+    )
+
+
+def footer_renderables(fingerprint: Fingerprint | None) -> list[RenderableType]:
+    """The fingerprint lines that end every terminal report, dimmed, after a blank line."""
+    if fingerprint is None:
+        return []
+    from rich.text import Text
+
+    return [Text(""), *(Text(line, style="dim") for line in footer_lines(fingerprint))]
+
+
+def markdown_footer(fingerprint: Fingerprint | None) -> list[str]:
+    """The lines that end every Markdown report: a rule, then the fingerprint."""
+    return [] if fingerprint is None else ["", "---", "", footer_markdown(fingerprint)]

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..expectations import ExpectationResult, Gap, Miss, Standing
-from ._common import rank_text, show
+from ._common import (
+    clean,
+    fingerprint_data,
+    footer_renderables,
+    one_line,
+    rank_text,
+    rich_text,
+    show,
+    to_json,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from ..fingerprint import Fingerprint
 
 WIDTH = 80
 """Test reports are read in terminals and CI logs, so they fit the narrowest common width."""
@@ -36,22 +46,31 @@ def no_expectations_warning(results: Sequence[ExpectationResult]) -> str | None:
     return "no scenario declares 'expect'; nothing was tested"
 
 
-def expectations_data(results: Sequence[ExpectationResult]) -> dict[str, Any]:
+def expectations_data(
+    results: Sequence[ExpectationResult], fingerprint: Fingerprint | None = None
+) -> dict[str, Any]:
     """The machine-readable report (``appraisal test --format json``)."""
-    return {
+    data: dict[str, Any] = {
         "passed": sum(r.status == "pass" for r in results),
         "failed": sum(r.status == "fail" for r in results),
         "without_expectations": sum(r.status == "none" for r in results),
         "warning": no_expectations_warning(results),
         "results": [r.model_dump(mode="json") for r in results],
     }
+    if fingerprint is not None:
+        data["fingerprint"] = fingerprint_data(fingerprint)
+    return data
 
 
-def expectations_json(results: Sequence[ExpectationResult]) -> str:
-    return json.dumps(expectations_data(results), indent=2, ensure_ascii=False)
+def expectations_json(
+    results: Sequence[ExpectationResult], fingerprint: Fingerprint | None = None
+) -> str:
+    return to_json(expectations_data(results, fingerprint))
 
 
-def expectations_renderable(results: Sequence[ExpectationResult]) -> RenderableType:
+def expectations_renderable(
+    results: Sequence[ExpectationResult], fingerprint: Fingerprint | None = None
+) -> RenderableType:
     """PASS or FAIL per scenario, each miss explained below its line, then the counts."""
     from rich.console import Group
     from rich.text import Text
@@ -60,15 +79,15 @@ def expectations_renderable(results: Sequence[ExpectationResult]) -> RenderableT
     for result in results:
         label, style = _STATUS[result.status]
         line = Text(f"{label}  ", style=style)
-        line.append(result.path or result.scenario)
+        line.append(one_line(result.path or result.scenario))
         if result.path:
-            line.append(f"  {result.scenario}", style="dim")
+            line.append(f"  {one_line(result.scenario)}", style="dim")
         line.truncate(WIDTH, overflow="ellipsis")
         line.no_wrap = True
         parts.append(line)
         for miss in result.misses:
             for depth, text in _miss_lines(miss):
-                parts += [Text(line) for line in _wrapped(text, 6 + 2 * depth)]
+                parts += [rich_text(line) for line in _wrapped(text, 6 + 2 * depth)]
         expect = result.expectation
         if result.misses and expect is not None and (expect.rationale or expect.source):
             if expect.rationale:
@@ -76,7 +95,8 @@ def expectations_renderable(results: Sequence[ExpectationResult]) -> RenderableT
                 why = f"expected because: {expect.rationale.rstrip()}{cite}"
             else:
                 why = f"expected per {expect.source}"
-            parts += [Text(line, style="dim") for line in _wrapped(why, 6)]
+            parts += [rich_text(line, style="dim") for line in _wrapped(why, 6)]
+    parts += footer_renderables(fingerprint)  # above the warning and the counts, which end it
     warning = no_expectations_warning(results)
     if warning:
         parts.append(Text.assemble(("warning", "yellow"), f" {warning}"))
@@ -88,7 +108,7 @@ def expectations_renderable(results: Sequence[ExpectationResult]) -> RenderableT
 def _wrapped(text: str, indent: int) -> list[str]:
     """Lines of at most ``WIDTH`` columns, continuations indented under their first line."""
     lines = textwrap.wrap(
-        text,
+        clean(text),
         width=WIDTH,
         initial_indent=" " * indent,
         subsequent_indent=" " * (indent + 2),

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..explain import Explanation, TraceNode, Versus
-from ._common import VERDICT_STYLES, show, verdict_label
+from ._common import (
+    VERDICT_STYLES,
+    fingerprint_data,
+    footer_renderables,
+    markdown_footer,
+    md,
+    md_block,
+    one_line,
+    rich_text,
+    show,
+    to_json,
+    verdict_label,
+)
 from .information import information_data, information_lines, information_renderable
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from ..fingerprint import Fingerprint
 
 
 def _change_data(changes: Any) -> list[dict[str, Any]]:
@@ -94,8 +107,11 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
     }
 
 
-def explanation_json(explanation: Explanation) -> str:
-    return json.dumps(explanation_data(explanation), indent=2, ensure_ascii=False)
+def explanation_json(explanation: Explanation, fingerprint: Fingerprint | None = None) -> str:
+    data = explanation_data(explanation)
+    if fingerprint is not None:
+        data["fingerprint"] = fingerprint_data(fingerprint)
+    return to_json(data)
 
 
 def _trace_label(node: TraceNode) -> str:
@@ -116,7 +132,6 @@ def _trace_label(node: TraceNode) -> str:
 
 def trace_renderable(trace: TraceNode) -> RenderableType:
     """An evidence trace as a rich tree, verdict at the root, evidence at the leaves."""
-    from rich.markup import escape
     from rich.tree import Tree
 
     styles = {
@@ -130,10 +145,10 @@ def trace_renderable(trace: TraceNode) -> RenderableType:
 
     def grow(tree: Tree, node: TraceNode) -> None:
         for child in node.children:
-            branch = tree.add(escape(_trace_label(child)), style=styles[child.kind])
+            branch = tree.add(rich_text(_trace_label(child)), style=styles[child.kind])
             grow(branch, child)
 
-    root = Tree(escape(_trace_label(trace)), style=styles["option"])
+    root = Tree(rich_text(_trace_label(trace)), style=styles["option"])
     grow(root, trace)
     return root
 
@@ -171,13 +186,17 @@ def _search_line(explanation: Explanation) -> str:
 
 
 def explanation_renderable(
-    explanation: Explanation, option: str | None = None, trace: bool = True
+    explanation: Explanation,
+    option: str | None = None,
+    trace: bool = True,
+    fingerprint: Fingerprint | None = None,
 ) -> RenderableType:
     """Narratives, traces, switching values and evidence counterfactuals, for the terminal."""
     from rich.console import Group
     from rich.text import Text
 
-    parts: list[RenderableType] = [Text(f"Explanation: {explanation.scenario}", style="bold")]
+    title = f"Explanation: {one_line(explanation.scenario)}"
+    parts: list[RenderableType] = [rich_text(title, style="bold")]
     chosen = [o for o in explanation.options if option is None or o.id == option]
     for o in chosen:
         method = (
@@ -186,12 +205,12 @@ def explanation_renderable(
             else f"sampled, +/-{o.attribution_error:.2g} pts"
         )
         parts.append(
-            Text(
-                f"\n{o.name} ({o.id}): {verdict_label(o.verdict)}",
+            rich_text(
+                f"\n{one_line(o.name)} ({o.id}): {verdict_label(o.verdict)}",
                 style=f"bold {VERDICT_STYLES.get(o.verdict, '')}".strip(),
             )
         )
-        parts.append(Text(o.narrative))
+        parts.append(rich_text(o.narrative))
         parts.append(
             Text(
                 f"Attribution ({method}); total {o.total:.2f} = {o.baseline:.2f} with"
@@ -204,15 +223,17 @@ def explanation_renderable(
     parts.append(Text("\nWeight switching values", style="bold"))
     if explanation.stable_to_weights:
         parts.append(Text("The recommendation is stable to any single weight change."))
-    parts += [Text("  - " + _switch_line(s)) for s in explanation.switching_values]
+    parts += [rich_text("  - " + _switch_line(s)) for s in explanation.switching_values]
     parts.append(Text("\nEvidence counterfactuals", style="bold"))
-    parts += [Text("  - " + _counterfactual_line(c)) for c in explanation.evidence_counterfactuals]
+    parts += [
+        rich_text("  - " + _counterfactual_line(c)) for c in explanation.evidence_counterfactuals
+    ]
     parts.append(Text("  " + _search_line(explanation), style="dim"))
     if explanation.find_out_next is not None:
         parts.append(Text("\nWhat to find out next", style="bold"))
-        parts.append(Text(_standing_line(explanation)))
+        parts.append(rich_text(_standing_line(explanation)))
         parts.append(information_renderable(explanation.find_out_next))
-    return Group(*parts)
+    return Group(*parts, *footer_renderables(fingerprint))
 
 
 def _standing_line(explanation: Explanation) -> str:
@@ -224,26 +245,32 @@ def _standing_line(explanation: Explanation) -> str:
 
 
 def _trace_markdown(node: TraceNode, depth: int = 0) -> list[str]:
-    lines = [f"{'  ' * depth}- {_trace_label(node)}"]
+    lines = [f"{'  ' * depth}- {md(_trace_label(node))}"]
     for child in node.children:
         lines += _trace_markdown(child, depth + 1)
     return lines
 
 
 def explanation_markdown(
-    explanation: Explanation, option: str | None = None, trace: bool = True
+    explanation: Explanation,
+    option: str | None = None,
+    trace: bool = True,
+    fingerprint: Fingerprint | None = None,
 ) -> str:
-    """The explanation as a Markdown briefing: narrative, then the trace, per option."""
-    lines = [f"# Why: {explanation.scenario}", ""]
+    """The explanation as a Markdown briefing: narrative, then the trace, per option.
+
+    Text from the files is escaped (``_common.md``).
+    """
+    lines = [f"# Why: {md(explanation.scenario)}", ""]
     for o in explanation.options:
         if option is not None and o.id != option:
             continue
-        lines += [f"## {o.name}: {verdict_label(o.verdict)}", "", o.narrative, ""]
+        lines += [f"## {md(o.name)}: {verdict_label(o.verdict)}", "", md_block(o.narrative), ""]
         top = sorted(o.attribution.items(), key=lambda kv: -abs(kv[1]))
         rows = [(e, p) for e, p in top if p != 0.0][:8]
         if rows:
             lines += ["| Evidence | Points |", "| --- | ---: |"]
-            lines += [f"| {e} | {p:+.2f} |" for e, p in rows]
+            lines += [f"| {md(e)} | {p:+.2f} |" for e, p in rows]
             lines.append("")
         if trace:
             lines += ["<details><summary>Evidence trace</summary>", ""]
@@ -252,14 +279,14 @@ def explanation_markdown(
     lines += ["## Switching values", ""]
     if explanation.stable_to_weights:
         lines.append("The recommendation is stable to any single weight change.")
-    lines += [f"- {_switch_line(s)}" for s in explanation.switching_values]
+    lines += [f"- {md(_switch_line(s))}" for s in explanation.switching_values]
     lines += ["", "## Evidence counterfactuals", ""]
-    lines += [f"- {_counterfactual_line(c)}" for c in explanation.evidence_counterfactuals]
-    lines += ["", _search_line(explanation)]
+    lines += [f"- {md(_counterfactual_line(c))}" for c in explanation.evidence_counterfactuals]
+    lines += ["", md_block(_search_line(explanation))]
     if explanation.find_out_next is not None:
-        lines += ["", "## What to find out next", "", _standing_line(explanation), ""]
+        lines += ["", "## What to find out next", "", md_block(_standing_line(explanation)), ""]
         lines += information_lines(explanation.find_out_next)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + markdown_footer(fingerprint)) + "\n"
 
 
 def versus_data(pair: Versus) -> dict[str, Any]:
@@ -279,14 +306,15 @@ def _versus_rows(pair: Versus, top: int) -> list[tuple[str, ...]]:
     return rows
 
 
-def versus_renderable(pair: Versus, top: int = 8) -> RenderableType:
+def versus_renderable(
+    pair: Versus, top: int = 8, fingerprint: Fingerprint | None = None
+) -> RenderableType:
     """A table of the criteria that separate two options, with rules and evidence."""
     from rich.console import Group
     from rich.table import Table
-    from rich.text import Text
 
     verb = "over" if pair.difference >= 0 else "behind"
-    head = Text(
+    head = rich_text(
         f"{pair.a} {verb} {pair.b}: {pair.total_a:.2f} vs {pair.total_b:.2f}"
         f" ({pair.difference:+.2f} pts)",
         style="bold",
@@ -299,18 +327,19 @@ def versus_renderable(pair: Versus, top: int = 8) -> RenderableType:
         f"Rules for {pair.b}",
         "Evidence (points, A - B)",
     ):
-        table.add_column(name)
+        table.add_column(rich_text(name))
     for row in _versus_rows(pair, top):
-        table.add_row(*row)
-    return Group(head, table)
+        table.add_row(*(rich_text(cell) for cell in row))
+    return Group(head, table, *footer_renderables(fingerprint))
 
 
-def versus_markdown(pair: Versus, top: int = 8) -> str:
+def versus_markdown(pair: Versus, top: int = 8, fingerprint: Fingerprint | None = None) -> str:
+    a, b = md(pair.a), md(pair.b)
     lines = [
-        f"# {pair.a} vs {pair.b}: {pair.difference:+.2f} points",
+        f"# {a} vs {b}: {pair.difference:+.2f} points",
         "",
-        f"| Criterion | Difference | Rules for {pair.a} | Rules for {pair.b} | Evidence |",
+        f"| Criterion | Difference | Rules for {a} | Rules for {b} | Evidence |",
         "| --- | ---: | --- | --- | --- |",
     ]
-    lines += [f"| {' | '.join(row)} |" for row in _versus_rows(pair, top)]
-    return "\n".join(lines) + "\n"
+    lines += [f"| {' | '.join(md(cell) for cell in row)} |" for row in _versus_rows(pair, top)]
+    return "\n".join(lines + markdown_footer(fingerprint)) + "\n"

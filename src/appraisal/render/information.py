@@ -13,7 +13,7 @@ from ..explain import (
     InformationOutcome,
     InformationReport,
 )
-from ._common import show
+from ._common import clean, md, rich_text, show
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -156,18 +156,21 @@ def _summary(report: InformationReport) -> str:
 
 
 def information_lines(report: InformationReport, top: int | None = None) -> list[str]:
-    """Markdown lines: a numbered item per fact, its answers as bullets under it, a summary."""
+    """Markdown lines: a numbered item per fact, its answers as bullets under it, a summary.
+
+    Every line's text is escaped for Markdown (descriptions and values come from the files).
+    """
     items = leading_items(report)[:top]
     lines: list[str] = []
     if not report.facts and report.pairs:
         lines += ["No single fact can change the recommendation; pairs of facts can:", ""]
     described: set[str] = set()
     for number, item in enumerate(items, 1):
-        lines.append(f"{number}. {_item_heading(item)}")
-        lines += [f"   - {line}" for line in _item_body(item, described)]
+        lines.append(f"{number}. {md(_item_heading(item))}")
+        lines += [f"   - {md(line)}" for line in _item_body(item, described)]
     if items:
         lines.append("")
-    lines.append(_summary(report))
+    lines.append(md(_summary(report)))
     return lines
 
 
@@ -187,9 +190,9 @@ def information_renderable(report: InformationReport, top: int | None = None) ->
         grid.add_column()
         described: set[str] = set()
         for number, item in enumerate(items, 1):
-            body = Text(_item_heading(item), style="bold")
+            body = rich_text(_item_heading(item), style="bold")
             for line in _item_body(item, described):
-                body.append("\n" + line, style="dim" if line.startswith("(") else "")
+                body.append("\n" + clean(line), style="dim" if line.startswith("(") else "")
             grid.add_row(f"{number}.", body)
         parts.append(grid)
     parts.append(Text(_summary(report), style="dim"))

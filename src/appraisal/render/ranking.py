@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..appraise import Appraisal
@@ -17,7 +15,21 @@ from ..explain import (
     evidence_drivers,
     value_of_information,
 )
-from ._common import VERDICT_STYLES, rank_text, show, verdict_label
+from ._common import (
+    VERDICT_STYLES,
+    fingerprint_data,
+    footer_html,
+    footer_renderables,
+    html_text,
+    markdown_footer,
+    md,
+    one_line,
+    rank_text,
+    rich_text,
+    show,
+    to_json,
+    verdict_label,
+)
 from .information import (
     information_items_data,
     information_lines,
@@ -31,14 +43,19 @@ FIND_OUT_NEXT = 5
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from ..fingerprint import Fingerprint
 
-def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
+
+def appraisal_data(
+    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
+) -> dict[str, Any]:
     """The machine-readable result: ranking, verdicts, drivers, findings, firings.
 
     An option's drivers are the evidence items with the largest attributed
     points (Shapley values), each with the rules it acts through and their
     citations; gate failures are listed separately. When no option is recommended, the
-    reason and the facts to find out next are added.
+    reason and the facts to find out next are added; last, the fingerprint of
+    the inputs, when given.
     """
     attribution = attribute(appraisal)
     options = []
@@ -81,6 +98,8 @@ def appraisal_data(appraisal: Appraisal, top: int = 3) -> dict[str, Any]:
     if report is not None:
         data["no_recommendation_reason"] = report.reason
         data["find_out_next"] = information_items_data(leading_items(report)[:FIND_OUT_NEXT])
+    if fingerprint is not None:
+        data["fingerprint"] = fingerprint_data(fingerprint)
     return data
 
 
@@ -101,8 +120,10 @@ def _evidence_driver_data(driver: EvidenceDriver) -> dict[str, Any]:
     }
 
 
-def appraisal_json(appraisal: Appraisal, top: int = 3) -> str:
-    return json.dumps(appraisal_data(appraisal, top), indent=2, ensure_ascii=False)
+def appraisal_json(
+    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
+) -> str:
+    return to_json(appraisal_data(appraisal, top, fingerprint))
 
 
 def _driver_line(driver: Driver) -> str:
@@ -133,13 +154,15 @@ def _option_lines(
     return lines
 
 
-def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
+def appraisal_renderable(
+    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
+) -> RenderableType:
     """A ranking table, then each option's top drivers with their citations."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=appraisal.scenario, title_justify="left", expand=False)
+    table = Table(title=rich_text(appraisal.scenario), title_justify="left", expand=False)
     table.add_column("Rank", justify="right")
     table.add_column("Option")
     table.add_column("Score", justify="right")
@@ -150,7 +173,7 @@ def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
         style = VERDICT_STYLES.get(result.verdict, "")
         table.add_row(
             rank_text(result.rank),
-            result.name,
+            rich_text(result.name),
             "excluded" if result.excluded else f"{result.score:.1f}",
             f"{result.short_term_score:.1f}",
             f"{result.long_term_score:.1f}",
@@ -159,38 +182,42 @@ def appraisal_renderable(appraisal: Appraisal, top: int = 3) -> RenderableType:
     parts: list[RenderableType] = [table]
     report = _find_out_next(appraisal)
     if appraisal.recommended:
-        parts.append(
-            Text(f"Recommended: {appraisal.option(appraisal.recommended).name}", style="bold green")
-        )
+        name = one_line(appraisal.option(appraisal.recommended).name)
+        parts.append(rich_text(f"Recommended: {name}", style="bold green"))
     elif appraisal.tied_first:
-        parts.append(Text(f"Tied first: {', '.join(appraisal.tied_first)}", style="bold yellow"))
+        tied = ", ".join(appraisal.tied_first)
+        parts.append(rich_text(f"Tied first: {tied}", style="bold yellow"))
     if report is not None:
-        parts.insert(0, Text(f"No option is recommended: {report.reason}", style="bold yellow"))
+        reason = f"No option is recommended: {report.reason}"
+        parts.insert(0, rich_text(reason, style="bold yellow"))
         parts.append(Text("\nWhat to find out next", style="bold"))
         parts.append(information_renderable(report, FIND_OUT_NEXT))
     attribution = attribute(appraisal)
     for result in appraisal.options:
-        heading = f"\n{result.name} ({result.id}): {verdict_label(result.verdict)}"
-        parts.append(Text(heading, style="bold"))
+        heading = f"{one_line(result.name)} ({result.id}): {verdict_label(result.verdict)}"
+        parts.append(rich_text("\n" + heading, style="bold"))
         for line in _option_lines(appraisal, attribution, result.id, top):
-            parts.append(Text("  - " + line))
-    return Group(*parts)
+            parts.append(rich_text("  - " + line))
+    return Group(*parts, *footer_renderables(fingerprint))
 
 
-def comparison_renderable(appraisals: list[Appraisal]) -> RenderableType:
+def comparison_renderable(
+    appraisals: list[Appraisal], fingerprint: Fingerprint | None = None
+) -> RenderableType:
     """Several scenarios side by side: each option's score and verdict per scenario."""
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title="Scenarios compared", title_justify="left")
     table.add_column("Option")
     for appraisal in appraisals:
-        table.add_column(appraisal.scenario, justify="center")
+        table.add_column(rich_text(appraisal.scenario), justify="center")
     option_ids = [o.id for o in appraisals[0].options]
     for appraisal in appraisals[1:]:
         option_ids += [o.id for o in appraisal.options if o.id not in option_ids]
     for option_id in option_ids:
-        cells: list[Text | str] = [option_id]
+        cells: list[Text | str] = [rich_text(option_id)]
         for appraisal in appraisals:
             try:
                 result = appraisal.option(option_id)
@@ -207,17 +234,25 @@ def comparison_renderable(appraisals: list[Appraisal]) -> RenderableType:
                 )
             )
         table.add_row(*cells)
-    return table
+    if fingerprint is None:
+        return table
+    return Group(table, *footer_renderables(fingerprint))
 
 
-def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
-    """A briefing-ready Markdown report of the ranking and its drivers."""
-    lines = [f"# {appraisal.scenario}", ""]
+def appraisal_markdown(
+    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
+) -> str:
+    """A briefing-ready Markdown report of the ranking and its drivers.
+
+    Text from the files is escaped (``_common.md``): it reads as typed and
+    cannot add HTML, links or table cells.
+    """
+    lines = [f"# {md(appraisal.scenario)}", ""]
     report = _find_out_next(appraisal)
     if appraisal.recommended:
-        lines += [f"**Recommended:** {appraisal.option(appraisal.recommended).name}", ""]
+        lines += [f"**Recommended:** {md(appraisal.option(appraisal.recommended).name)}", ""]
     elif report is not None:
-        lines += [f"**No option is recommended:** {report.reason}", ""]
+        lines += [f"**No option is recommended:** {md(report.reason)}", ""]
     lines += [
         "| Rank | Option | Score | Short term | Long term | Verdict |",
         "| ---: | --- | ---: | ---: | ---: | --- |",
@@ -225,7 +260,7 @@ def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
     for r in appraisal.options:
         score = "excluded" if r.excluded else f"{r.score:.1f}"
         lines.append(
-            f"| {rank_text(r.rank)} | {r.name} | {score} | {r.short_term_score:.1f} |"
+            f"| {rank_text(r.rank)} | {md(r.name)} | {score} | {r.short_term_score:.1f} |"
             f" {r.long_term_score:.1f} | {verdict_label(r.verdict)} |"
         )
     if report is not None:
@@ -233,22 +268,23 @@ def appraisal_markdown(appraisal: Appraisal, top: int = 3) -> str:
         lines += information_lines(report, FIND_OUT_NEXT)
     attribution = attribute(appraisal)
     for r in appraisal.options:
-        lines += ["", f"## {r.name}: {verdict_label(r.verdict)}", ""]
-        lines += [f"- {line}" for line in _option_lines(appraisal, attribution, r.id, top)]
-    return "\n".join(lines) + "\n"
+        lines += ["", f"## {md(r.name)}: {verdict_label(r.verdict)}", ""]
+        lines += [f"- {md(line)}" for line in _option_lines(appraisal, attribution, r.id, top)]
+    return "\n".join(lines + markdown_footer(fingerprint)) + "\n"
 
 
-def appraisal_html(appraisal: Appraisal) -> str:
-    """A small HTML table, for notebooks."""
+def appraisal_html(appraisal: Appraisal, fingerprint: Fingerprint | None = None) -> str:
+    """A small HTML table, for notebooks; with the fingerprint below it, when given."""
     rows = "".join(
-        f"<tr><td>{rank_text(r.rank)}</td><td>{html.escape(r.name)}</td>"
+        f"<tr><td>{rank_text(r.rank)}</td><td>{html_text(r.name)}</td>"
         f"<td>{'excluded' if r.excluded else f'{r.score:.1f}'}</td>"
         f"<td>{r.short_term_score:.1f}</td><td>{r.long_term_score:.1f}</td>"
-        f"<td>{html.escape(verdict_label(r.verdict))}</td></tr>"
+        f"<td>{html_text(verdict_label(r.verdict))}</td></tr>"
         for r in appraisal.options
     )
+    footer = "" if fingerprint is None else footer_html(fingerprint)
     return (
-        f"<table><caption>{html.escape(appraisal.scenario)}</caption>"
+        f"<table><caption>{html_text(appraisal.scenario)}</caption>"
         "<tr><th>Rank</th><th>Option</th><th>Score</th><th>Short term</th>"
-        f"<th>Long term</th><th>Verdict</th></tr>{rows}</table>"
+        f"<th>Long term</th><th>Verdict</th></tr>{rows}</table>{footer}"
     )

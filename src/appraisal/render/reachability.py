@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._common import show
+from ._common import clean, fingerprint_data, footer_lines, show, to_json
 
 if TYPE_CHECKING:
+    from ..fingerprint import Fingerprint
     from ..reachability import OptionReach, Reachability
 
 __all__ = ["reachability_data", "reachability_json", "reachability_text"]
 
 
-def reachability_data(result: Reachability) -> dict[str, Any]:
+def reachability_data(
+    result: Reachability, fingerprint: Fingerprint | None = None
+) -> dict[str, Any]:
     """Plain data for JSON: the result, with the verdict of the check."""
     data = result.model_dump(mode="json")
     data["ok"] = result.ok
     data["unreachable_options"] = list(result.unreachable_options)
+    if fingerprint is not None:
+        data["fingerprint"] = fingerprint_data(fingerprint)
     return data
 
 
-def reachability_json(result: Reachability) -> str:
-    return json.dumps(reachability_data(result), indent=2)
+def reachability_json(result: Reachability, fingerprint: Fingerprint | None = None) -> str:
+    return to_json(reachability_data(result, fingerprint), ensure_ascii=True)
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
@@ -65,8 +69,14 @@ def _option_text(reach: OptionReach) -> str:
     return f"{head}: {facts}" if facts else f"{head} with no evidence at all"
 
 
-def reachability_text(result: Reachability, width: int = 80) -> str:
-    """The report of ``appraisal check``, wrapped at ``width`` columns."""
+def reachability_text(
+    result: Reachability, width: int = 80, fingerprint: Fingerprint | None = None
+) -> str:
+    """The report of ``appraisal check``, wrapped at ``width`` columns.
+
+    Ids and values come from the rule base, so the text is cleaned of control
+    characters (``_common.clean``) as a whole: the report itself has none.
+    """
     column = min(max((len(o.option) for o in result.options), default=0) + 4, 28)
     lines = [
         f"{result.rule_base}: {len(result.options)} options, {result.rules_checked} rules,"
@@ -98,4 +108,6 @@ def reachability_text(result: Reachability, width: int = 80) -> str:
             if never:
                 indent = " " * column
                 lines += _wrap(f"never: {', '.join(never)}", width, indent, indent)
-    return "\n".join(lines) + "\n"
+    if fingerprint is not None:
+        lines += ["", *footer_lines(fingerprint)]
+    return clean("\n".join(lines) + "\n")

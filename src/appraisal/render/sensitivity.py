@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from ._common import verdict_label
+from ._common import (
+    fingerprint_data,
+    footer_renderables,
+    one_line,
+    rich_text,
+    to_json,
+    verdict_label,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from ..sensitivity import SensitivityReport
+    from ..fingerprint import Fingerprint
+    from ..sensitivity import EvidenceResult, SensitivityReport
 
 
 def _round(value: float | None) -> float | None:
@@ -78,8 +85,11 @@ def sensitivity_data(report: SensitivityReport) -> dict[str, Any]:
     return data
 
 
-def sensitivity_json(report: SensitivityReport) -> str:
-    return json.dumps(sensitivity_data(report), indent=2)
+def sensitivity_json(report: SensitivityReport, fingerprint: Fingerprint | None = None) -> str:
+    data = sensitivity_data(report)
+    if fingerprint is not None:
+        data["fingerprint"] = fingerprint_data(fingerprint)
+    return to_json(data, ensure_ascii=True)
 
 
 _BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -111,39 +121,71 @@ def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share:.1%}"
 
 
-def sensitivity_renderable(report: SensitivityReport) -> RenderableType:
+NOTHING_RANKED = (
+    "Every option fails a gate ({excluded}), so none is ranked: rank acceptability and"
+    " switching values do not apply."
+)
+"""What the weight analyses say when there is nothing to rank (evidence uncertainty still
+applies: other evidence could let an option pass)."""
+
+
+def sensitivity_renderable(
+    report: SensitivityReport, fingerprint: Fingerprint | None = None
+) -> RenderableType:
     """Rank acceptability, switching values and evidence uncertainty as rich tables with bars."""
     from rich.console import Group
+    from rich.text import Text
+
+    smaa = report.smaa
+    title = f"Sensitivity: {one_line(report.scenario)}"
+    parts: list[RenderableType] = [rich_text(title, style="bold")]
+    if smaa.options:
+        parts.append(_acceptability_table(report))
+        if smaa.excluded:
+            parts.append(rich_text(f"Excluded by a gate (not ranked): {', '.join(smaa.excluded)}"))
+        if smaa.tie_share:
+            parts.append(
+                Text(f"Ties in {smaa.tie_share:.2%} of samples (tied ranks shared evenly)")
+            )
+        parts.append(_switching_table(report))
+    else:
+        parts.append(rich_text(NOTHING_RANKED.format(excluded=", ".join(smaa.excluded))))
+    if report.evidence is not None:
+        parts += _evidence_parts(report.evidence)
+    return Group(*parts, *footer_renderables(fingerprint))
+
+
+def _acceptability_table(report: SensitivityReport) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
     smaa = report.smaa
-    parts: list[RenderableType] = [Text(f"Sensitivity: {report.scenario}", style="bold")]
-    ranks = len(smaa.options)
     table = Table(
-        title=f"Rank acceptability over {smaa.samples:,} weight samples (seed {smaa.seed};"
-        f" {smaa.prior})",
+        title=rich_text(
+            f"Rank acceptability over {smaa.samples:,} weight samples (seed {smaa.seed};"
+            f" {smaa.prior})"
+        ),
         title_justify="left",
     )
     table.add_column("Option")
     table.add_column("First", no_wrap=True)
-    for rank in range(ranks):
+    for rank in range(len(smaa.options)):
         table.add_column(f"Rank {rank + 1}", justify="right")
     table.add_column("Confidence", justify="right")
     for option in smaa.options:
         shares = smaa.rank_acceptability[option]
         style = "bold green" if option == report.recommended else ""
         table.add_row(
-            Text(option, style=style),
+            rich_text(option, style=style),
             Text(_bar(shares[0]), style="green"),
             *(_percent(x) for x in shares),
             _percent(smaa.confidence[option]),
         )
-    parts.append(table)
-    if smaa.excluded:
-        parts.append(Text(f"Excluded by a gate (not ranked): {', '.join(smaa.excluded)}"))
-    if smaa.tie_share:
-        parts.append(Text(f"Ties in {smaa.tie_share:.2%} of samples (tied ranks shared evenly)"))
+    return table
+
+
+def _switching_table(report: SensitivityReport) -> RenderableType:
+    from rich.table import Table
 
     switching = Table(
         title="Switching values: share among siblings over which the leader stays first",
@@ -160,34 +202,41 @@ def sensitivity_renderable(report: SensitivityReport) -> RenderableType:
             "any" if raw_high is None else f"{raw_high:.3g}"
         )
         switching.add_row(
-            sweep.criterion if sweep.parent is None else f"{sweep.parent} / {sweep.criterion}",
+            rich_text(
+                sweep.criterion if sweep.parent is None else f"{sweep.parent} / {sweep.criterion}"
+            ),
             f"{sweep.share:.3f}",
             f"{low:.3f} to {high:.3f}",
             _span(low, sweep.share, high),
             raw,
         )
-    parts.append(switching)
+    return switching
 
-    evidence = report.evidence
-    if evidence is not None:
-        title = (
-            f"Evidence uncertainty over {evidence.samples:,} samples (seed {evidence.seed};"
-            f" weights: {evidence.weights}; items sampled: {', '.join(evidence.items) or 'none'})"
+
+def _evidence_parts(evidence: EvidenceResult) -> list[RenderableType]:
+    from rich.table import Table
+    from rich.text import Text
+
+    title = (
+        f"Evidence uncertainty over {evidence.samples:,} samples (seed {evidence.seed};"
+        f" weights: {evidence.weights}; items sampled: {', '.join(evidence.items) or 'none'})"
+    )
+    table = Table(title=rich_text(title), title_justify="left")
+    table.add_column("Option")
+    table.add_column("Recommended", no_wrap=True)
+    table.add_column("P", justify="right")
+    table.add_column("Verdicts")
+    for option in evidence.options:
+        p = evidence.recommended_probability[option]
+        verdicts = ", ".join(
+            f"{verdict_label(v)} {_percent(x)}"
+            for v, x in evidence.verdict_probability[option].items()
+            if x > 0
         )
-        table = Table(title=title, title_justify="left")
-        table.add_column("Option")
-        table.add_column("Recommended", no_wrap=True)
-        table.add_column("P", justify="right")
-        table.add_column("Verdicts")
-        for option in evidence.options:
-            p = evidence.recommended_probability[option]
-            verdicts = ", ".join(
-                f"{verdict_label(v)} {_percent(x)}"
-                for v, x in evidence.verdict_probability[option].items()
-                if x > 0
-            )
-            table.add_row(option, Text(_bar(p), style="green"), _percent(p), verdicts)
-        parts.append(table)
-        if evidence.no_recommendation:
-            parts.append(Text(f"No single recommendation in {evidence.no_recommendation:.1%}"))
-    return Group(*parts)
+        table.add_row(
+            rich_text(option), Text(_bar(p), style="green"), _percent(p), rich_text(verdicts)
+        )
+    parts: list[RenderableType] = [table]
+    if evidence.no_recommendation:
+        parts.append(Text(f"No single recommendation in {evidence.no_recommendation:.1%}"))
+    return parts
