@@ -8,10 +8,13 @@ no display. SVG output is reproducible: no date, a fixed id salt.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AppraisalError, Location
+from .output import check_output_folder, write_file, write_files
 from .sensitivity import SensitivityReport, SMAAResult, WeightSweep
 
 if TYPE_CHECKING:
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "acceptability_chart",
+    "figure_bytes",
     "require_matplotlib",
     "spider_chart",
     "tornado_chart",
@@ -138,29 +142,66 @@ def _rank_colour(rank: int, ranks: int) -> tuple[float, float, float, float]:
     return colour
 
 
-def save(figure: Figure, path: Path) -> Path:
-    """Write a figure; its format follows the file's suffix (svg or png)."""
-    matplotlib = require_matplotlib()
-    fmt = path.suffix.lstrip(".").lower()
+def _format(fmt: str, where: str) -> str:
     if fmt not in FORMATS:
         raise AppraisalError(
-            f"charts are written as {' or '.join(FORMATS)}, not {fmt!r}", Location(str(path))
+            f"charts are written as {' or '.join(FORMATS)}, not {fmt!r}", Location(where)
         )
+    return fmt
+
+
+def figure_bytes(figure: Figure, fmt: str) -> bytes:
+    """A figure as the bytes of an svg or png file, drawn in memory.
+
+    Drawing first and writing afterwards means a chart that fails to draw
+    leaves no file half-written.
+    """
+    matplotlib = require_matplotlib()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "appraisal", "svg.fonttype": "none"}):
-        figure.savefig(path, format=fmt, metadata=metadata)
+        figure.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
+
+
+def save(figure: Figure, path: Path) -> Path:
+    """Write a figure; its format follows the file's suffix (svg or png).
+
+    The file is replaced whole or not at all (see ``appraisal.output``).
+    """
+    fmt = _format(path.suffix.lstrip(".").lower(), str(path))
+    write_file(path, figure_bytes(figure, fmt))
     return path
 
 
-def write_plots(report: SensitivityReport, directory: str | Path, fmt: str = "svg") -> list[Path]:
-    """The tornado, spider and acceptability charts of a report, written into ``directory``."""
+def write_plots(
+    report: SensitivityReport,
+    directory: str | Path,
+    fmt: str = "svg",
+    inputs: Iterable[str | Path] = (),
+) -> list[Path]:
+    """The tornado, spider and acceptability charts of a report, written into ``directory``.
+
+    All three are drawn in memory first, then written together: the folder
+    ends up with the three new charts or, on any failure, with what it had.
+    The folder and its missing parents are created. ``inputs`` are files
+    that must not be overwritten (the scenario and rule base).
+    """
     require_matplotlib()
+    _format(fmt, "--plot-format")
+    check_output_folder(directory)
     folder = Path(directory)
-    if folder.exists() and not folder.is_dir():
-        raise AppraisalError("is not a directory", Location(str(folder)))
-    folder.mkdir(parents=True, exist_ok=True)
-    return [
-        save(tornado_chart(report.sweeps, report.recommended), folder / f"tornado.{fmt}"),
-        save(spider_chart(report.sweeps), folder / f"spider.{fmt}"),
-        save(acceptability_chart(report.smaa), folder / f"acceptability.{fmt}"),
-    ]
+    charts = {
+        folder / f"tornado.{fmt}": tornado_chart(report.sweeps, report.recommended),
+        folder / f"spider.{fmt}": spider_chart(report.sweeps),
+        folder / f"acceptability.{fmt}": acceptability_chart(report.smaa),
+    }
+    drawn = {path: figure_bytes(figure, fmt) for path, figure in charts.items()}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AppraisalError(
+            f"cannot create it: {error.strerror or error}", Location(str(folder))
+        ) from None
+    write_files(drawn, inputs)
+    return list(drawn)
