@@ -14,6 +14,7 @@ take no part in ranking. Equal scores share a rank.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 
@@ -213,9 +214,18 @@ def _contributions(
 
 
 def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
-    """1 for the best; equal scores (within a tolerance) share a rank ("1, 1, 3")."""
-    ordered = sorted(scores.values(), reverse=True)
+    """1 for the best; equal scores (within a tolerance) share a rank ("1, 1, 3").
+
+    An option's rank is 1 + the number of scores above its own by more than
+    ``TIE_TOLERANCE``. That count is read off the sorted scores by bisection,
+    so ranking n options takes O(n log n), not O(n^2). Near-ties chain as the
+    definition says, not transitively: with scores 1, 1 - 0.6e-9 and
+    1 - 1.2e-9, the first two share rank 1, and so do the last two, but the
+    third is beaten by the first (rank 2). A NaN score is beaten by nothing,
+    and beats nothing, as the comparison says.
+    """
+    ordered = sorted(value for value in scores.values() if value == value)  # NaN left out
     return {
-        key: 1 + sum(1 for other in ordered if other > value + TIE_TOLERANCE)
+        key: 1 + len(ordered) - bisect.bisect_right(ordered, value + TIE_TOLERANCE)
         for key, value in scores.items()
     }

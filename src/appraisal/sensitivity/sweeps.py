@@ -2,10 +2,22 @@
 
 Totals are linear in the share, so this is closed-form geometry on the
 decision model and needs nothing from sampling.
+
+With many options, every crossing is too many: n lines can cross n(n-1)/2
+times, each with a ranking of n. So a sweep reports the crossings where the
+order of the first ``PLACES`` places changes, with those places as the
+rankings either side; with ``PLACES`` options or fewer, that is every crossing
+and every full ranking. Only options that can reach those places are
+examined: an option that ``PLACES + 1`` others beat at both ends of the sweep
+is beaten all along it (the totals are straight lines), so finding the
+contenders takes one sort and a small heap, O(n log n), and the crossings are
+those among the contenders (a handful, on real and on random data; at worst,
+when every option leads somewhere, all n).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,9 +28,19 @@ from ..scoring import TIE_TOLERANCE
 from ._common import _Result
 from .model import DecisionModel
 
+PLACES = 10
+"""A sweep reports the crossings that change the order of the first ``PLACES`` places."""
+
+_CLEAR = 1e-9
+"""How much higher an option must be at both ends of a sweep to count as beating another."""
+
 
 class Crossing(_Result):
-    """A point of a sweep where two options' totals cross and the ranking changes."""
+    """A point of a sweep where two options' totals cross and the ranking changes.
+
+    ``ranking_before`` and ``ranking_after`` are the full rankings either side
+    (their first ``PLACES`` places when there are more options than that).
+    """
 
     share: float
     global_weight: float
@@ -102,12 +124,64 @@ def _unit_values(model: DecisionModel) -> dict[int, np.ndarray]:
     return unit
 
 
-def _ranking(values: np.ndarray, options: Sequence[str]) -> tuple[str, ...]:
-    order = sorted(range(len(options)), key=lambda i: (-values[i], i))
-    return tuple(options[i] for i in order)
+def _ranking(
+    values: np.ndarray, options: Sequence[str], among: Sequence[int], places: int | None
+) -> tuple[str, ...]:
+    """The options ``among`` ranked by ``values`` (ties by declaration order), cut to
+    ``places`` when given."""
+    order = sorted(among, key=lambda i: (-values[i], i))
+    return tuple(options[i] for i in order[:places])
+
+
+def _contenders(intercept: np.ndarray, slope: np.ndarray, places: int) -> list[int]:
+    """The options that can be among the first ``places + 1`` somewhere on the sweep.
+
+    An option is left out when at least ``places + 1`` others are higher than
+    it, by more than ``_CLEAR``, at both ends (share 0 and share 1): lines
+    higher at both ends are higher all along. Options in order of their total
+    at share 0, each counted against the ``places + 1`` highest totals at share
+    1 among those clearly higher at share 0 (a heap): O(n log n).
+    """
+    start, end = intercept, intercept + slope
+    order = sorted(range(len(start)), key=lambda i: -start[i])
+    highest: list[float] = []  # a min-heap of the places + 1 highest ends seen so far
+    seen = 0
+    kept = []
+    for i in order:
+        while seen < len(order) and start[order[seen]] > start[i] + _CLEAR:
+            end_value = float(end[order[seen]])
+            if len(highest) <= places:
+                heapq.heappush(highest, end_value)
+            else:
+                heapq.heappushpop(highest, end_value)
+            seen += 1
+        if len(highest) > places and highest[0] > end[i] + _CLEAR:
+            continue
+        kept.append(i)
+    return sorted(kept)
+
+
+def _crossing_options(at: np.ndarray, slope: np.ndarray) -> list[int]:
+    """Every option whose total, at this share, is within 1e-9 of another's with a
+    different slope (a line crossing it there): sorted, then checked near each value."""
+    order = np.argsort(at, kind="stable")
+    ordered = at[order]
+    low = np.searchsorted(ordered, at - 2 * TIE_TOLERANCE, side="left")
+    high = np.searchsorted(ordered, at + 2 * TIE_TOLERANCE, side="right")
+    return [
+        i
+        for i in np.flatnonzero(high - low > 1).tolist()
+        if any(
+            j != i and abs(at[i] - at[j]) <= 1e-9 and slope[i] != slope[j]
+            for j in order[low[i] : high[i]].tolist()
+        )
+    ]
 
 
 def _leaders(values: np.ndarray, options: Sequence[str]) -> tuple[str, ...]:
+    """The options first at these totals (none when every option fails a gate)."""
+    if not len(values):
+        return ()
     best = values.max()
     return tuple(o for o, v in zip(options, values, strict=True) if v >= best - TIE_TOLERANCE)
 
@@ -136,10 +210,13 @@ def weight_sweep(
     siblings_raw = sum(tree.weights[j] for j in range(start, stop) if j != index)
     share = float(shares[index])
     options = model.options
-    cuts = sorted({round(float(p), 12) for p in _intersections(intercept, slope)})
+    every = len(options) <= PLACES
+    places = None if every else PLACES
+    among = list(range(len(options))) if every else _contenders(intercept, slope, PLACES)
+    cuts = sorted({round(float(p), 12) for p in _intersections(intercept[among], slope[among])})
     bounds = [0.0, *cuts, 1.0]
     rankings = [
-        _ranking(intercept + slope * (lo + hi) / 2, options)
+        _ranking(intercept + slope * (lo + hi) / 2, options, among, places)
         for lo, hi in zip(bounds, bounds[1:], strict=False)
     ]
 
@@ -147,27 +224,23 @@ def weight_sweep(
         return None if p >= 1 or siblings_raw <= 0 else p * siblings_raw / (1 - p)
 
     crossings = []
+    before = rankings[0]
     for k, cut in enumerate(cuts):
+        after = rankings[k + 1]
+        if not every and after == before:
+            continue  # a crossing below the first places
         at = intercept + slope * cut
-        crossing = tuple(
-            o
-            for i, o in enumerate(options)
-            if any(
-                abs(at[i] - at[j]) <= 1e-9 and slope[i] != slope[j]
-                for j in range(len(options))
-                if j != i
-            )
-        )
         crossings.append(
             Crossing(
                 share=cut,
                 global_weight=cut * parent_weight,
                 raw_weight=raw(cut),
-                options=crossing,
-                ranking_before=rankings[k],
-                ranking_after=rankings[k + 1],
+                options=tuple(options[i] for i in _crossing_options(at, slope)),
+                ranking_before=before,
+                ranking_after=after,
             )
         )
+        before = after
     now = _leaders(intercept + slope * share, options)
     below = [w.share for w in switches if w.criterion == criterion and w.direction == "decrease"]
     above = [w.share for w in switches if w.criterion == criterion and w.direction == "increase"]
@@ -195,15 +268,14 @@ def weight_sweep(
 
 
 def _intersections(intercept: np.ndarray, slope: np.ndarray) -> list[float]:
-    """Shares strictly inside (0, 1) where two options' lines cross."""
-    found = []
-    for i in range(len(intercept)):
-        for j in range(i + 1, len(intercept)):
-            if abs(slope[i] - slope[j]) <= 1e-15:
-                continue
-            p = (intercept[j] - intercept[i]) / (slope[i] - slope[j])
-            if 1e-12 < p < 1 - 1e-12:
-                found.append(float(p))
+    """Shares strictly inside (0, 1) where two options' lines cross (parallel lines,
+    slopes within 1e-15, never do): each option against those after it, vectorised."""
+    found: list[float] = []
+    for i in range(len(intercept) - 1):
+        closing = slope[i] - slope[i + 1 :]
+        apart = np.abs(closing) > 1e-15
+        p = (intercept[i + 1 :][apart] - intercept[i]) / closing[apart]
+        found += p[(p > 1e-12) & (p < 1 - 1e-12)].tolist()
     return found
 
 
