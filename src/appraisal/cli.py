@@ -4,6 +4,13 @@ The only module that prints. It maps ``AppraisalError`` (bad input) to one
 clear message and exit code 2; anything else is a bug: exit code 1 with a short
 message, and the traceback only with ``--debug``. Heavy modules are imported
 inside each command, so ``--help`` and small commands start fast.
+
+Output is rendered to memory, then written whole (``appraisal.output``): a
+file named with ``-o`` is replaced atomically, or left as it was. A reader
+that closes standard output early gives exit 141 and no message; SIGINT gives
+130, SIGTERM 143 and SIGHUP 129, each with no traceback. Every report ends
+with the reproducibility fingerprint of what it was computed from
+(``appraisal.fingerprint``).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +34,22 @@ FORMATS = ("text", "json", "md", "html")
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def _emit(text: str, output: str | None, inputs: Sequence[str] = ()) -> None:
+    """Text to standard output, or as the whole new content of ``output``."""
+    from .output import write_output
+
+    write_output(text, output, inputs)
+
+
+def _check_output(output: str | None, inputs: Sequence[str] = ()) -> None:
+    """Refuse an output path that cannot be written, before the work rather than after."""
+    if output is not None:
+        from .output import check_output
+
+        check_output(output, inputs)
 
 
 def _weights(pairs: Sequence[str]) -> dict[str, float]:
@@ -53,18 +69,58 @@ def _weights(pairs: Sequence[str]) -> dict[str, float]:
     return weights
 
 
-def _appraise(scenario: str | None, weight_pairs: Sequence[str] = ()) -> Any:
-    from .appraise import appraise
-    from .errors import Location, UnknownReferenceError
-    from .loader import criteria_paths, load_scenario, resolve_scenario
+def _shown_path(path: Path) -> str:
+    """How a scenario's path appears in output, the same from any working directory.
 
-    loaded = load_scenario(resolve_scenario(scenario))
+    A relative path as given; a bundled scenario (named by name, or by an
+    absolute path) from the bundled folder, ``scenarios/birmingham-2014.yaml``;
+    any other absolute path as given.
+    """
+    from .loader import bundled_root
+
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(bundled_root().resolve()).as_posix()
+        except (OSError, ValueError, RuntimeError):
+            pass
+    return str(path)
+
+
+def _load(scenario: str | None) -> Any:
+    """The scenario loaded (``extends`` resolved), with its path as ``_shown_path`` shows it."""
+    import dataclasses
+
+    from .loader import load_scenario, resolve_scenario
+
+    path = resolve_scenario(scenario)
+    return dataclasses.replace(load_scenario(path), path=_shown_path(path))
+
+
+def _inputs(loaded: Any) -> list[str]:
+    """The files an appraisal of ``loaded`` reads: the scenario chain and the rule base."""
+    return [*loaded.chain, loaded.rule_base_path]
+
+
+def _checked_weights(loaded: Any, weight_pairs: Sequence[str]) -> dict[str, float]:
+    from .errors import Location, UnknownReferenceError
+    from .loader import criteria_paths
+
     weights = _weights(weight_pairs)
     known = criteria_paths(loaded.rule_base)
     for name in weights:
         if name not in known:
             raise UnknownReferenceError("criterion", name, known, Location("--weight"))
-    return appraise(loaded, weights=weights)
+    return weights
+
+
+def _appraise(scenario: str | None, weight_pairs: Sequence[str] = ()) -> Any:
+    """The appraisal of a scenario under ``--weight`` overrides, with its fingerprint."""
+    from .appraise import appraise
+    from .fingerprint import scenario_fingerprint
+
+    loaded = _load(scenario)
+    weights = _checked_weights(loaded, weight_pairs)
+    return appraise(loaded, weights=weights), scenario_fingerprint(loaded, weights=weights), loaded
 
 
 # --------------------------------------------------------------------------- commands
@@ -74,74 +130,108 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Appraise a scenario and show the ranking, verdicts and their drivers."""
     from . import render
 
-    appraisal = _appraise(args.scenario, args.weight)
+    appraisal, fingerprint, loaded = _appraise(args.scenario, args.weight)
+    inputs = _inputs(loaded)
+    _check_output(args.output, inputs)
     if args.format == "json":
-        _emit(render.appraisal_json(appraisal, args.top), args.output)
+        text = render.appraisal_json(appraisal, args.top, fingerprint=fingerprint)
+        _emit(text, args.output, inputs)
     elif args.format == "md":
-        _emit(render.appraisal_markdown(appraisal, args.top), args.output)
+        text = render.appraisal_markdown(appraisal, args.top, fingerprint=fingerprint)
+        _emit(text, args.output, inputs)
     elif args.format == "html":
-        _emit(render.appraisal_html(appraisal), args.output)
+        _emit(render.appraisal_html(appraisal, fingerprint=fingerprint), args.output, inputs)
     else:
-        _show(render.appraisal_renderable(appraisal, args.top), args.output)
+        renderable = render.appraisal_renderable(appraisal, args.top, fingerprint=fingerprint)
+        _show(renderable, args.output, inputs)
     return EXIT_OK
 
 
-def _show(renderable: Any, output: str | None) -> None:
-    """Print a rich renderable to the terminal, or to a file (closed afterwards)."""
-    if output is None:
-        _console().print(renderable)
-        return
-    from rich.console import Console
+def _show(renderable: Any, output: str | None, inputs: Sequence[str] = ()) -> None:
+    """A rich renderable, rendered whole, to the terminal or as the content of a file."""
+    from .output import render_rich
 
-    with open(output, "w", encoding="utf-8") as handle:
-        Console(file=handle, width=120, highlight=False).print(renderable)
+    _emit(render_rich(renderable, to_file=output is not None), output, inputs)
 
 
 def _yaml_files(paths: Sequence[str]) -> list[Path]:
-    """The paths given, with a folder standing for the YAML files in it (and below)."""
+    """The paths given, with a folder standing for the YAML files in it (and below).
+
+    A folder, or a folder below it, that cannot be read is bad input: skipping
+    it silently would let a check pass that looked at nothing.
+    """
+    import os
+
+    from .errors import AppraisalError, Location
+
+    def unreadable(error: OSError) -> None:
+        raise AppraisalError(
+            f"cannot read the folder: {error.strerror or error}", Location(str(error.filename))
+        )
+
     found: list[Path] = []
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        inside: list[Path] = []
+        for folder, folders, files in os.walk(path, onerror=unreadable):
+            folders.sort()
+            inside += [Path(folder, f) for f in files if f.endswith((".yaml", ".yml"))]
+        found += sorted(inside)
     return found
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check rule bases or scenarios, reporting every problem found."""
-    from rich.markup import escape
+    from rich.console import Group
+    from rich.text import Text
 
+    from .errors import AppraisalError, Location
     from .loader import validate_file
+    from .output import render_rich
+    from .render._common import clean
 
-    console = _console()
+    files = _yaml_files(args.paths)
+    for name in args.paths:
+        if Path(name).is_dir() and not any(Path(name) in f.parents for f in files):
+            raise AppraisalError("no YAML files found in this folder", Location(name))
     status = EXIT_OK
-    for path in _yaml_files(args.paths):
+    lines: list[Text] = []
+    for path in files:
         result = validate_file(path)
         if result.errors:
             status = EXIT_BAD_INPUT
             for error in result.errors:
-                console.print(f"[red]error[/red] {escape(str(error))}")
+                lines.append(Text.assemble(("error", "red"), " ", clean(error)))
         for warning in result.warnings:
-            console.print(f"[yellow]warning[/yellow] {escape(warning)}")
+            lines.append(Text.assemble(("warning", "yellow"), " ", clean(warning)))
         if result.warnings and args.strict:
             status = EXIT_BAD_INPUT
         verdict = "invalid" if result.errors else "valid"
-        console.print(
-            f"{result.path}: {result.kind} {verdict} ({len(result.errors)} error(s),"
-            f" {len(result.warnings)} warning(s))"
+        lines.append(
+            Text(
+                clean(
+                    f"{result.path}: {result.kind} {verdict} ({len(result.errors)} error(s),"
+                    f" {len(result.warnings)} warning(s))"
+                )
+            )
         )
+    if lines:  # soft wrap: one problem, one line, however narrow the terminal
+        _emit(render_rich(Group(*lines), soft_wrap=True), None)
     return status
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Appraise several scenarios and show them side by side."""
-    import json
-
     from . import render
+    from .fingerprint import combined_fingerprint
 
-    appraisals = [_appraise(name) for name in args.scenarios]
+    runs = [_appraise(name) for name in args.scenarios]
+    appraisals = [a for a, _, _ in runs]
+    inputs = [path for _, _, loaded in runs for path in _inputs(loaded)]
+    _check_output(args.output, inputs)
     if args.format == "json":
         data = [
             {
@@ -156,52 +246,70 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     }
                     for o in a.options
                 },
+                "fingerprint": render.fingerprint_data(fingerprint),
             }
-            for a in appraisals
+            for a, fingerprint, _ in runs
         ]
-        _emit(json.dumps(data, indent=2), args.output)
+        _emit(render.to_json(data, ensure_ascii=True), args.output, inputs)
     else:
-        _show(render.comparison_renderable(appraisals), args.output)
+        fingerprint = combined_fingerprint([f for _, f, _ in runs])
+        renderable = render.comparison_renderable(appraisals, fingerprint=fingerprint)
+        _show(renderable, args.output, inputs)
     return EXIT_OK
+
+
+def _rule_base_of(name: str | None) -> tuple[Any, str, list[str]]:
+    """The rule base of a rule base file or of a scenario, its path, and the files read."""
+    from .loader import load_rule_base, read_yaml, resolve_scenario
+
+    path = resolve_scenario(name)
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and "criteria" in data:
+        rule_base, _ = load_rule_base(path)
+        return rule_base, str(path), [str(path)]
+    loaded = _load(name)
+    return loaded.rule_base, loaded.rule_base_path, _inputs(loaded)
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Export the rule base graph of a scenario (or of a rule base file)."""
     from . import render
+    from .fingerprint import rule_base_fingerprint
     from .graph import build_graph
-    from .loader import load_rule_base, load_scenario, read_yaml, resolve_scenario
 
-    path = resolve_scenario(args.path)
-    data, _ = read_yaml(path)
-    if isinstance(data, dict) and "criteria" in data:
-        rule_base, _ = load_rule_base(path)
-    else:
-        rule_base = load_scenario(path).rule_base
+    rule_base, rule_base_path, inputs = _rule_base_of(args.path)
+    _check_output(args.output, inputs)
     graph = build_graph(rule_base)
-    text = render.graph_dot(graph) if args.format == "dot" else render.graph_mermaid(graph)
-    _emit(text, args.output)
+    fingerprint = rule_base_fingerprint(rule_base_path)
+    if args.format == "dot":
+        text = render.graph_dot(graph, fingerprint=fingerprint)
+    else:
+        text = render.graph_mermaid(graph, fingerprint=fingerprint)
+    _emit(text, args.output, inputs)
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a rule base or scenario file, for editors."""
-    import json
-
     from .models import RuleBase, Scenario
+    from .render import to_json
 
+    _check_output(args.output)
     model = RuleBase if args.kind == "rule-base" else Scenario
-    _emit(json.dumps(model.model_json_schema(), indent=2), args.output)
+    _emit(to_json(model.model_json_schema(), ensure_ascii=True), args.output)
     return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     """List the bundled scenarios."""
     from .loader import bundled_scenarios, read_yaml
+    from .output import write_stdout
+    from .render._common import one_line
 
     for name, path in bundled_scenarios().items():
         data, _ = read_yaml(path)
         title = data.get("title", "") if isinstance(data, dict) else ""
-        sys.stdout.write(f"{name}\t{title}\n")
+        write_stdout(f"{name}\t{one_line(title)}\n")
     return EXIT_OK
 
 
@@ -213,24 +321,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Prove which options can ever be recommended and which rules can ever fire."""
     from .appraise import compile_rule_base
     from .errors import Location, UnknownReferenceError
-    from .loader import criteria_paths, load_rule_base, load_scenario, read_yaml, resolve_scenario
+    from .fingerprint import rule_base_fingerprint
+    from .loader import criteria_paths
     from .reachability import reachability
     from .render.reachability import reachability_json, reachability_text
 
-    path = resolve_scenario(args.path)
-    data, _ = read_yaml(path)
-    if isinstance(data, dict) and "criteria" in data:
-        rule_base, _ = load_rule_base(path)
-    else:
-        rule_base = load_scenario(path).rule_base
+    rule_base, rule_base_path, inputs = _rule_base_of(args.path)
+    _check_output(args.output, inputs)
     weights = _weights(args.weight)
     known = criteria_paths(rule_base)
     for name in weights:
         if name not in known:
             raise UnknownReferenceError("criterion", name, known, Location("--weight"))
+    fingerprint = rule_base_fingerprint(
+        rule_base_path, weights=weights, verdicts=not args.no_verdicts
+    )
     result = reachability(compile_rule_base(rule_base), weights, verdicts=not args.no_verdicts)
-    text = reachability_json(result) if args.format == "json" else reachability_text(result)
-    _emit(text, args.output)
+    if args.format == "json":
+        text = reachability_json(result, fingerprint=fingerprint)
+    else:
+        text = reachability_text(result, fingerprint=fingerprint)
+    _emit(text, args.output, inputs)
     return EXIT_OK if result.ok else EXIT_CHECK_FAILED
 
 
@@ -239,12 +350,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from . import render
     from .errors import AppraisalError, Location
     from .explain import explain, versus
+    from .fingerprint import scenario_fingerprint
 
     if not 1 <= args.max_changes <= 3:
         raise AppraisalError(
             f"must be 1, 2 or 3, not {args.max_changes}", Location("--max-changes")
         )
-    appraisal = _appraise(args.scenario, args.weight)
+    appraisal, fingerprint, loaded = _appraise(args.scenario, args.weight)
+    inputs = _inputs(loaded)
+    _check_output(args.output, inputs)
     weights = _weights(args.weight)
     if args.option is not None:
         appraisal.option(args.option)  # an unknown id fails here, with a suggestion
@@ -252,23 +366,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
         a, b = args.versus
         pair = versus(appraisal, a, b)
         if args.format == "json":
-            import json
-
-            _emit(json.dumps(render.versus_data(pair), indent=2), args.output)
+            data = {**render.versus_data(pair), "fingerprint": render.fingerprint_data(fingerprint)}
+            _emit(render.to_json(data, ensure_ascii=True), args.output, inputs)
         elif args.format == "md":
-            _emit(render.versus_markdown(pair), args.output)
+            _emit(render.versus_markdown(pair, fingerprint=fingerprint), args.output, inputs)
         else:
-            _show(render.versus_renderable(pair), args.output)
+            _show(render.versus_renderable(pair, fingerprint=fingerprint), args.output, inputs)
         return EXIT_OK
     explanation = explain(appraisal, weights=weights, max_changes=args.max_changes)
+    fingerprint = scenario_fingerprint(loaded, weights=weights, max_changes=args.max_changes)
+    trace = not args.no_trace
     if args.format == "json":
-        _emit(render.explanation_json(explanation), args.output)
+        _emit(render.explanation_json(explanation, fingerprint=fingerprint), args.output, inputs)
     elif args.format == "md":
-        _emit(render.explanation_markdown(explanation, args.option, not args.no_trace), args.output)
+        text = render.explanation_markdown(explanation, args.option, trace, fingerprint=fingerprint)
+        _emit(text, args.output, inputs)
     else:
-        _show(
-            render.explanation_renderable(explanation, args.option, not args.no_trace), args.output
+        renderable = render.explanation_renderable(
+            explanation, args.option, trace, fingerprint=fingerprint
         )
+        _show(renderable, args.output, inputs)
     return EXIT_OK
 
 
@@ -277,24 +394,24 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from . import render
-    from .errors import AppraisalError, Location, UnknownReferenceError
-    from .loader import criteria_paths, load_scenario, resolve_scenario
+    from .errors import AppraisalError, Location
+    from .fingerprint import scenario_fingerprint
     from .sensitivity import sensitivity
 
     for flag, value, least in (("--samples", args.samples, 1), ("--seed", args.seed, 0)):
         if value < least:
             wanted = "a positive" if least else "a non-negative"
             raise AppraisalError(f"must be {wanted} integer, not {value}", Location(flag))
-    loaded = load_scenario(resolve_scenario(args.scenario))
-    weights = _weights(args.weight)
-    known = criteria_paths(loaded.rule_base)
-    for name in weights:
-        if name not in known:
-            raise UnknownReferenceError("criterion", name, known, Location("--weight"))
-    if args.plots:
+    loaded = _load(args.scenario)
+    inputs = _inputs(loaded)
+    weights = _checked_weights(loaded, args.weight)
+    _check_output(args.output, inputs)
+    if args.plots is not None:  # fail before the work, not after it
+        from .output import check_output_folder
         from .plots import require_matplotlib
 
-        require_matplotlib()  # fail before the work, not after it
+        require_matplotlib()
+        check_output_folder(args.plots)
     runs = 1 + int(args.evidence or args.joint)
     progress: Any = _progress() if sys.stderr.isatty() else None
     with progress if progress is not None else nullcontext():
@@ -308,15 +425,27 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             weights=weights,
             progress=(lambda n: progress.advance(task, n)) if progress else None,
         )
-    if args.plots:
+    fingerprint = scenario_fingerprint(
+        loaded,
+        weights=weights,
+        samples=args.samples,
+        seed=args.seed,
+        evidence=args.evidence,
+        joint=args.joint,
+    )
+    if args.format == "json":
+        text = render.sensitivity_json(report, fingerprint=fingerprint)
+    else:
+        from .output import render_rich
+
+        renderable = render.sensitivity_renderable(report, fingerprint=fingerprint)
+        text = render_rich(renderable, to_file=args.output is not None)
+    if args.plots is not None:
         from .plots import write_plots
 
-        for path in write_plots(report, args.plots, args.plot_format):
+        for path in write_plots(report, args.plots, args.plot_format, inputs):
             sys.stderr.write(f"wrote {path}\n")
-    if args.format == "json":
-        _emit(render.sensitivity_json(report), args.output)
-    else:
-        _show(render.sensitivity_renderable(report), args.output)
+    _emit(text, args.output, inputs)
     return EXIT_OK
 
 
@@ -364,19 +493,30 @@ def _scenario_files(paths: Sequence[str]) -> list[Path]:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Check every scenario's ``expect`` block against its appraisal; exit 1 on a miss."""
+    import dataclasses
+
     from . import render
     from .expectations import check_expectations
-    from .loader import bundled_root
+    from .fingerprint import combined_fingerprint, scenario_fingerprint
+    from .loader import bundled_root, load_scenario
 
     paths = args.paths or [str(bundled_root() / "scenarios")]
-    results = [check_expectations(path) for path in _scenario_files(paths)]
+    loaded = [
+        dataclasses.replace(load_scenario(path), path=_shown_path(path))
+        for path in _scenario_files(paths)
+    ]
+    inputs = [path for scenario in loaded for path in _inputs(scenario)]
+    _check_output(args.output, inputs)
+    results = [check_expectations(scenario) for scenario in loaded]
+    fingerprint = combined_fingerprint([scenario_fingerprint(scenario) for scenario in loaded])
     if args.format == "json":
-        _emit(render.expectations_json(results), args.output)
+        _emit(render.expectations_json(results, fingerprint=fingerprint), args.output, inputs)
         warning = render.no_expectations_warning(results)
         if warning:
             sys.stderr.write(f"warning: {warning}\n")
     else:
-        _show(render.expectations_renderable(results), args.output)
+        renderable = render.expectations_renderable(results, fingerprint=fingerprint)
+        _show(renderable, args.output, inputs)
     return EXIT_TEST_FAILED if any(r.status == "fail" for r in results) else EXIT_OK
 
 
@@ -543,40 +683,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT: Ctrl-C, at any moment, with no traceback."""
+EXIT_CLOSED_PIPE = 141
+"""128 + SIGPIPE: the reader of standard output stopped early (``appraisal list | head``),
+as a shell reports a process that SIGPIPE stops. Not an error, so no message."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``appraisal`` command; returns the exit code."""
+    """Entry point of the ``appraisal`` command; returns the exit code.
+
+    Signals become exceptions while it runs (``output.handled_signals``), so
+    an interrupted command removes its temporary files and exits 128 + the
+    signal's number; standard output is flushed here, so a closed pipe is
+    seen here too, whatever printed.
+    """
+    from .output import Terminated, handled_signals
+
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    with handled_signals():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        except Terminated as signal:
+            return 128 + signal.signum
+        except BrokenPipeError:  # argparse's own help or error, to a closed pipe
+            return _closed_pipe()
+        except Exception as error:  # a bug, before the arguments were read
+            if debug:
+                raise
+            return _internal_error(error)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from .errors import AppraisalError
+    from .output import report_error
+
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args([*argv, "run"])
-    from .errors import AppraisalError
-
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            args = parser.parse_args([*argv, "run"])
+    except SystemExit:  # --help, or a usage error: flush what argparse wrote, here
+        sys.stdout.flush()
+        raise
     try:
         from .loader import outside_paths_allowed
 
         with outside_paths_allowed(args.allow_outside_paths):
-            return int(args.handler(args))
+            code = int(args.handler(args))
+        sys.stdout.flush()
+        return code
     except AppraisalError as error:
-        from rich.markup import escape
-
-        _console(stderr=True).print(
-            f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True
-        )
+        report_error(str(error))
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # the reader stopped early (``appraisal list | head``): not a bug
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+    except BrokenPipeError:  # the reader stopped early: not a bug
+        return _closed_pipe()
     except Exception as error:  # a bug, not bad input
         if args.debug:
             raise
+        return _internal_error(error)
+
+
+def _closed_pipe() -> int:
+    """Standard output now goes nowhere, so the interpreter's last flush cannot fail again."""
+    with suppress(Exception):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_CLOSED_PIPE
+
+
+def _internal_error(error: Exception) -> int:
+    from .render._common import clean
+
+    with suppress(OSError):
         sys.stderr.write(
-            f"internal error: {type(error).__name__}: {error}\n"
+            f"internal error: {type(error).__name__}: {clean(error)}\n"
             "This is a bug in appraisal; rerun with --debug for the traceback and report it.\n"
         )
-        return EXIT_BUG
+        sys.stderr.flush()
+    return EXIT_BUG
 
 
 if __name__ == "__main__":  # pragma: no cover
