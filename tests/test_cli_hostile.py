@@ -441,6 +441,29 @@ def test_D4_sensitivity_of_a_thousand_options_is_quick() -> None:
     assert sum(result.rank_acceptability[o][0] for o in options) == pytest.approx(1.0)
 
 
+def test_D4_the_terminal_shows_ten_rank_columns_and_the_rest_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule_base = copy.deepcopy(SMALL_RULE_BASE)
+    rng = random.Random(12)
+    for i in range(12):
+        rule_base["options"][f"o{i}"] = {
+            "name": f"Option {i}",
+            "values": {c: {"value": rng.uniform(0, 100)} for c in ("now", "later", "cost")},
+        }
+    write_yaml(tmp_path / "rules.yaml", rule_base)
+    scenario = write_yaml(tmp_path / "many.yaml", {"title": "Many", "rule_base": "rules.yaml"})
+    out = tmp_path / "out.txt"
+    assert main(["sensitivity", str(scenario), "--samples", "200", "-o", str(out)]) == 0
+    text = out.read_text()
+    header = next(line for line in text.splitlines() if line.startswith("┃"))
+    assert header.count("┃") == 15  # option, bar, ranks 1 to 10, ranks 11-14, confidence
+    assert "11-…" in text or "11-14" in text
+    assert main(["sensitivity", str(scenario), "--samples", "200", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert all(len(shares) == 14 for shares in data["rank_acceptability"].values())
+
+
 # --------------------------------------------------------------------------- D15, D16, signals
 
 

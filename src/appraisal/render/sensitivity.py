@@ -155,11 +155,19 @@ def sensitivity_renderable(
     return Group(*parts, *footer_renderables(fingerprint))
 
 
+RANK_COLUMNS = 10
+"""Ranks shown as columns in the terminal; the JSON has every rank of every option."""
+
+
 def _acceptability_table(report: SensitivityReport) -> RenderableType:
+    """One row per option: a bar of its first-rank share, its share of each rank (the first
+    ``RANK_COLUMNS``, with the rest together), its confidence factor."""
     from rich.table import Table
     from rich.text import Text
 
     smaa = report.smaa
+    shown = min(len(smaa.options), RANK_COLUMNS)
+    rest = len(smaa.options) > shown
     table = Table(
         title=rich_text(
             f"Rank acceptability over {smaa.samples:,} weight samples (seed {smaa.seed};"
@@ -169,16 +177,21 @@ def _acceptability_table(report: SensitivityReport) -> RenderableType:
     )
     table.add_column("Option")
     table.add_column("First", no_wrap=True)
-    for rank in range(len(smaa.options)):
+    for rank in range(shown):
         table.add_column(f"Rank {rank + 1}", justify="right")
+    if rest:
+        table.add_column(f"Ranks {shown + 1}-{len(smaa.options)}", justify="right")
     table.add_column("Confidence", justify="right")
     for option in smaa.options:
         shares = smaa.rank_acceptability[option]
         style = "bold green" if option == report.recommended else ""
+        cells = [_percent(x) for x in shares[:shown]]
+        if rest:
+            cells.append(_percent(sum(shares[shown:])))
         table.add_row(
             rich_text(option, style=style),
             Text(_bar(shares[0]), style="green"),
-            *(_percent(x) for x in shares),
+            *cells,
             _percent(smaa.confidence[option]),
         )
     return table
