@@ -12,6 +12,8 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from appraisal.loader.bundled import bundled_root
+
 # In CI the property tests draw the same examples every run, so a result can
 # be reproduced; locally they explore new examples each time.
 settings.register_profile("ci", derandomize=True, database=None)
@@ -19,8 +21,12 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ROOT / "rules" / "childrens-social-care.yaml"
-SCENARIOS = ROOT / "scenarios"
+# The bundled files as the installed package ships them (the checkout's own
+# copies when installed in editable mode): scenarios written by tests outside
+# the working folder may name these without --allow-outside-paths.
+BUNDLED = bundled_root()
+RULES = BUNDLED / "rules" / "childrens-social-care.yaml"
+SCENARIOS = BUNDLED / "scenarios"
 BIRMINGHAM = SCENARIOS / "birmingham-2014.yaml"
 
 SMALL_RULE_BASE: dict[str, Any] = {
