@@ -20,7 +20,7 @@ the functions here before they reach an output:
 - ``html_text``: cleaned text escaped for HTML.
 - ``to_json``: JSON that is valid JSON (``allow_nan=False``, with a located
   message for a non-finite number) and holds no raw C1 or bidirectional
-  control characters (they are written as ``\\uXXXX`` escapes).
+  control characters (they are written as ``\\u`` escapes, such as ``\\u202e``).
 """
 
 from __future__ import annotations
