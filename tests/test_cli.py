@@ -267,3 +267,12 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
         process.wait(timeout=60)
     assert process.returncode in (0, 141)  # 0 if everything fitted in the pipe first
     assert "internal error" not in error and "Traceback" not in error
+
+
+def test_calibration_cases_are_bundled_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    names = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert "rotherham-2017-review" in names and "birmingham-2014" in names
+    assert len(names) == len(set(names))
+    assert main(["run", "rotherham-2017-review", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recommended"] == "watchful_waiting"

@@ -701,19 +701,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .output import Terminated, handled_signals
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    with handled_signals():
-        try:
-            return _main(argv)
-        except KeyboardInterrupt:
-            return EXIT_INTERRUPTED
-        except Terminated as signal:
-            return 128 + signal.signum
-        except BrokenPipeError:  # argparse's own help or error, to a closed pipe
-            return _closed_pipe()
-        except Exception as error:  # a bug, before the arguments were read
-            if debug:
-                raise
-            return _internal_error(error)
+    try:  # a signal can also land while the handlers are being set or restored
+        with handled_signals():
+            try:
+                return _main(argv)
+            except BrokenPipeError:  # argparse's own help or error, to a closed pipe
+                return _closed_pipe()
+            except Exception as error:  # a bug, before the arguments were read
+                if debug:
+                    raise
+                return _internal_error(error)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Terminated as signal:
+        return 128 + signal.signum
 
 
 def _main(argv: Sequence[str] | None) -> int:

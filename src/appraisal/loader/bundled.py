@@ -23,9 +23,15 @@ def bundled_root() -> Path:
 
 
 def bundled_scenarios() -> dict[str, Path]:
-    """The scenarios shipped with appraisal, by name (file name without ``.yaml``)."""
+    """The scenarios shipped with appraisal, by name (file name without ``.yaml``).
+
+    Subfolders count too (the calibration cases are in ``scenarios/cases/``);
+    names are file names, so they are unique across the folders.
+    """
     folder = bundled_root() / "scenarios"
-    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+    top = sorted(folder.glob("*.yaml"))
+    below = sorted(p for p in folder.rglob("*.yaml") if p.parent != folder)
+    return {p.stem: p for p in [*top, *below]}
 
 
 def resolve_scenario(name: str | None) -> Path:
