@@ -144,6 +144,17 @@ def _options(options: Mapping[str, Any]) -> dict[str, JSONValue]:
     return canonical
 
 
+def _of_files(files: Sequence[FileDigest], options: Mapping[str, Any]) -> Fingerprint:
+    """A fingerprint over these files and the canonical form of ``options``."""
+    canonical = _options(options)
+    return Fingerprint(
+        version=_version(),
+        sha256=_digest(files, canonical, ()),
+        files=tuple(files),
+        options=canonical,
+    )
+
+
 def scenario_fingerprint(loaded: LoadedScenario, **options: Any) -> Fingerprint:
     """The fingerprint of an appraisal of a loaded scenario under ``options``.
 
@@ -171,13 +182,7 @@ def scenario_fingerprint(loaded: LoadedScenario, **options: Any) -> Fingerprint:
                 sha256=file_sha256(path),
             )
         )
-    canonical = _options(options)
-    return Fingerprint(
-        version=_version(),
-        sha256=_digest(files, canonical, ()),
-        files=tuple(files),
-        options=canonical,
-    )
+    return _of_files(files, options)
 
 
 def rule_base_fingerprint(path: str | Path, **options: Any) -> Fingerprint:
@@ -185,13 +190,7 @@ def rule_base_fingerprint(path: str | Path, **options: Any) -> Fingerprint:
     files = [
         FileDigest(role="rule_base", path=Path(path).name, sha256=file_sha256(path)),
     ]
-    canonical = _options(options)
-    return Fingerprint(
-        version=_version(),
-        sha256=_digest(files, canonical, ()),
-        files=tuple(files),
-        options=canonical,
-    )
+    return _of_files(files, options)
 
 
 def combined_fingerprint(parts: Sequence[Fingerprint], **options: Any) -> Fingerprint:
