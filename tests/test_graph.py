@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from appraisal.errors import GraphCycleError
-from appraisal.graph import build_graph, rule_order, structural_warnings, upstream_facts
+from appraisal.graph import build_graph, rule_order, upstream_facts
 from appraisal.loader import load_rule_base
+from appraisal.loader.validation import structural_warnings
 from appraisal.models import RuleBase
 
 from .conftest import RULES, SMALL_RULE_BASE
@@ -67,11 +68,11 @@ def test_structural_warnings() -> None:
     options["wait"] = {**options["wait"], "addresses": []}
     facts = {**SMALL_RULE_BASE["facts"], "unused": {"type": "number"}}
     rule_base = small(options=options, facts=facts)
-    warnings = structural_warnings(build_graph(rule_base), rule_base)
+    warnings = structural_warnings(rule_base)
     assert "options.wait: the option addresses no cause or problem" in warnings
     assert "facts.unused: no rule reads this fact" in warnings
 
 
 def test_bundled_rule_base_has_no_structural_warnings() -> None:
     rule_base, _ = load_rule_base(RULES)
-    assert structural_warnings(build_graph(rule_base), rule_base) == []
+    assert structural_warnings(rule_base) == []

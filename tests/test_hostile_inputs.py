@@ -32,7 +32,7 @@ from appraisal.errors import (
     ValidationReport,
 )
 from appraisal.explain import attribute, explain
-from appraisal.graph import build_graph, structural_warnings
+from appraisal.graph import build_graph
 from appraisal.loader import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -42,6 +42,7 @@ from appraisal.loader import (
     read_yaml,
     validate_file,
 )
+from appraisal.loader.validation import structural_warnings
 from appraisal.scoring import criterion_weights
 
 from .conftest import BIRMINGHAM, RULES, SMALL_RULE_BASE, write_yaml
@@ -828,7 +829,7 @@ def test_d20_keys_are_the_text_written(tmp_path: Path) -> None:
 def test_g1_a_gate_no_rule_can_fail_is_a_warning(make_rule_base: Callable[..., Path]) -> None:
     gates = {**SMALL_RULE_BASE["gates"], "funded": {"name": "Funded"}}
     rule_base, _ = load_rule_base(make_rule_base(gates=gates))
-    warnings = structural_warnings(build_graph(rule_base), rule_base)
+    warnings = structural_warnings(rule_base)
     assert (
         "gates.funded: no rule fails an option on this gate, so it never excludes one" in warnings
     )

@@ -52,7 +52,7 @@ def model(loaded: Any) -> DecisionModel:
 def test_model_reproduces_the_appraisal_totals(loaded: Any, model: DecisionModel) -> None:
     result = appraise(loaded)
     tree = model.tree
-    totals = model.totals(tree.global_weights(tree.local_shares())[None, :])[0]
+    totals = model.totals(tree.globalise(tree.local_shares())[None, :])[0]
     for option, total in zip(model.options, totals, strict=True):
         assert total == pytest.approx(result.option(option).score, abs=1e-9)
     assert model.excluded == ("isle_of_wight",)
@@ -353,7 +353,7 @@ def test_cli_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str], mess
 
 def test_ranks_agree_with_the_scorer(model: DecisionModel) -> None:
     shares = weight_samples(model.tree, None, 1, seed=11)
-    totals = model.totals(model.tree.global_weights(shares))[0]
+    totals = model.totals(model.tree.globalise(shares))[0]
     ranks = competition_ranks(dict(zip(model.options, map(float, totals), strict=True)))
     result = smaa(model, samples=1, seed=11)
     for option, rank in ranks.items():

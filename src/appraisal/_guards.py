@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from .errors import Location, ScenarioLoadError, ScoringError, UnknownReferenceError
+from .loader.rule_checks import value_problem
 from .models import MAX_WEIGHT, RuleBase, Value
 
 T = TypeVar("T")
@@ -84,8 +85,6 @@ def checked_facts(
 
     Whole numbers become floats, as numbers read from a file do.
     """
-    from .rules import value_problem
-
     if not isinstance(facts, Mapping):
         raise TypeError(
             f"evidence must be a mapping of fact id to value, not {type(facts).__name__}"

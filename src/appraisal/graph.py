@@ -11,25 +11,28 @@ cause, problem, option, criterion, gate). Edges carry a ``kind`` too:
 - ``addresses``: option -> cause or problem
 - ``contains``: criterion -> sub-criterion
 
-The graph orders rule evaluation (a topological sort), finds cycles, and lets
-explanation walk from an option back to the evidence upstream of it.
+The graph is a view for reading and drawing: ``graph`` exports it, and the
+explanation walks it from an option back to the evidence upstream of it.
+Appraising does not need it: the engine orders rules itself
+(``engine.order``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import networkx as nx
 
-from .errors import GraphCycleError
-from .models import AdjustEffect, Criterion, DeriveEffect, FailGateEffect, RuleBase, SetEffect
-from .rules import facts_read
+from .engine.conditions import facts_read
+from .engine.criteria import CriteriaTree
+from .engine.order import refuse_cycles
+from .engine.order import rule_order as ordered_rules
+from .models import AdjustEffect, DeriveEffect, FailGateEffect, RuleBase, SetEffect
 
 __all__ = [
     "build_graph",
     "node",
     "rule_order",
-    "structural_warnings",
     "upstream_facts",
 ]
 
@@ -61,7 +64,7 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
     for cause_id, cause in rule_base.causes.items():
         for target in cause.drives:
             graph.add_edge(node("cause", cause_id), node(causal[target], target), kind="drives")
-    _add_criteria(graph, rule_base.criteria, None)
+    _add_criteria(graph, CriteriaTree.from_rule_base(rule_base))
     for option_id, option in rule_base.options.items():
         graph.add_node(node("option", option_id), kind="option", id=option_id)
         for target in option.addresses:
@@ -76,18 +79,20 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
             graph.add_edge(node(kind, fact_id), rule_node, kind="reads")
         for effect in rule.then:
             _add_effect(graph, rule_node, effect)
-    _refuse_cycles(graph, rule_base)
+    refuse_cycles(rule_base)
     return graph
 
 
-def _add_criteria(graph: nx.DiGraph, criteria: dict[str, Criterion], parent: str | None) -> None:
-    for criterion_id, criterion in criteria.items():
+def _add_criteria(graph: nx.DiGraph, tree: CriteriaTree) -> None:
+    for index in tree.declared:
+        criterion_id, parent = tree.ids[index], tree.parents[index]
         graph.add_node(node("criterion", criterion_id), kind="criterion", id=criterion_id)
-        if parent is not None:
+        if parent >= 0:
             graph.add_edge(
-                node("criterion", parent), node("criterion", criterion_id), kind="contains"
+                node("criterion", tree.ids[parent]),
+                node("criterion", criterion_id),
+                kind="contains",
             )
-        _add_criteria(graph, criterion.children, criterion_id)
 
 
 def _add_effect(
@@ -112,34 +117,14 @@ def _add_effect(
         graph.add_edge(rule_node, target, kind=kind, **{key: [value]})
 
 
-def _refuse_cycles(graph: nx.DiGraph, rule_base: RuleBase) -> None:
-    for kinds, what in (
-        ({"rule", "finding"}, "derived findings"),
-        ({"cause", "problem"}, "causes"),
-    ):
-        sub = nx.DiGraph()
-        sub.add_edges_from(
-            (u, v)
-            for u, v in graph.edges
-            if graph.nodes[u]["kind"] in kinds and graph.nodes[v]["kind"] in kinds
-        )
-        if nx.is_directed_acyclic_graph(sub):
-            continue
-        cycle = nx.find_cycle(sub)
-        names = [edge[0] for edge in cycle] + [cycle[0][0]]
-        raise GraphCycleError(f"cycle among {what}: {' -> '.join(names)}", names)
-
-
 def rule_order(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
     """Rule ids in an order where each finding is derived before it is read.
 
-    Ties break by declaration order, so the order (and so every record) is
-    reproducible.
+    The engine's order (``engine.order.rule_order``), which needs no graph;
+    ``graph`` is the rule base's own and adds nothing to it.
     """
-    position = {node("rule", r): i for i, r in enumerate(rule_base.rules)}
-    sub = graph.subgraph(n for n, k in graph.nodes(data="kind") if k in ("rule", "finding", "fact"))
-    ordered = nx.lexicographical_topological_sort(sub, key=lambda n: (position.get(n, -1), n))
-    return [graph.nodes[n]["id"] for n in ordered if graph.nodes[n]["kind"] == "rule"]
+    del graph
+    return list(ordered_rules(rule_base))
 
 
 def upstream_facts(graph: nx.DiGraph, start: str | Iterable[str]) -> set[str]:
@@ -151,93 +136,3 @@ def upstream_facts(graph: nx.DiGraph, start: str | Iterable[str]) -> set[str]:
             if graph.nodes[ancestor]["kind"] == "fact":
                 found.add(graph.nodes[ancestor]["id"])
     return found
-
-
-def structural_warnings(graph: nx.DiGraph, rule_base: RuleBase) -> list[str]:
-    """Things that load fine but are probably mistakes; ``validate`` lists them."""
-    warnings: list[str] = []
-    for option_id, option in rule_base.options.items():
-        if not option.addresses:
-            warnings.append(f"options.{option_id}: the option addresses no cause or problem")
-    addressed = {t for o in rule_base.options.values() for t in o.addresses}
-    for cause_id in rule_base.causes:
-        if cause_id not in addressed and not any(
-            graph.nodes[s]["kind"] == "problem" and graph.nodes[s]["id"] in addressed
-            for s in nx.descendants(graph, node("cause", cause_id))
-        ):
-            warnings.append(f"causes.{cause_id}: no option addresses this cause or what it drives")
-    read_by_verdicts = {
-        name
-        for verdict in rule_base.verdicts
-        if verdict.when is not None
-        for name in facts_read(verdict.when)
-    }
-    for finding_id in rule_base.findings:
-        finding = node("finding", finding_id)
-        if graph.in_degree(finding) == 0:
-            warnings.append(
-                f"findings.{finding_id}: no rule derives this finding; it is always unknown"
-            )
-        if graph.out_degree(finding) == 0 and finding_id not in read_by_verdicts:
-            warnings.append(f"findings.{finding_id}: no rule reads this finding")
-    for fact_id, spec in rule_base.facts.items():
-        unread = graph.out_degree(node("fact", fact_id)) == 0 and fact_id not in read_by_verdicts
-        if not spec.context and unread:
-            warnings.append(f"facts.{fact_id}: no rule reads this fact")
-    warnings += _impossible_ranks(rule_base)
-    failed = {gate for _, _, d in graph.edges(data=True) for gate in d.get("gates", ())}
-    for gate_id in rule_base.gates:
-        if gate_id not in failed:
-            warnings.append(
-                f"gates.{gate_id}: no rule fails an option on this gate, so it never excludes one"
-            )
-    moved = {
-        c for _, _, d in graph.edges(data=True) if d["kind"] == "scores" for c in d["criteria"]
-    }
-    from .loader import leaf_criteria
-
-    for criterion_id in leaf_criteria(rule_base):
-        baselines = {o.values[criterion_id].value for o in rule_base.options.values()}
-        if criterion_id not in moved and len(baselines) == 1:
-            warnings.append(
-                f"criteria.{criterion_id}: every option has the same baseline and"
-                " no rule moves it, so it cannot separate options"
-            )
-    return warnings
-
-
-_RANKS = ("rank", "short_term_rank", "long_term_rank")
-
-
-def _impossible_ranks(rule_base: RuleBase) -> list[str]:
-    """Verdict tests of a rank that no option can have (``{metric: rank, eq: 99}``).
-
-    Ranks run from 1 to the number of options; a test outside that range is
-    always false, and is most likely a mistake, such as a wrong number or a
-    confusion of rank with score.
-    """
-    from .rules import comparisons
-
-    count = len(rule_base.options)
-    holds: dict[str, Callable[[float], bool]] = {
-        "eq": lambda v: v == int(v) and 1 <= v <= count,
-        "ne": lambda v: True,
-        "lt": lambda v: v > 1,
-        "le": lambda v: v >= 1,
-        "gt": lambda v: v < count,
-        "ge": lambda v: v <= count,
-    }
-    warnings: list[str] = []
-    for index, verdict in enumerate(rule_base.verdicts):
-        if verdict.when is None:
-            continue
-        for test in comparisons(verdict.when):
-            value = test.operand
-            if test.metric not in _RANKS or not isinstance(value, float):
-                continue
-            if not holds[test.operator](value):
-                warnings.append(
-                    f"verdicts.{index}: {{metric: {test.metric}, {test.operator}: {value:g}}}"
-                    f" never holds: ranks run from 1 to {count}"
-                )
-    return warnings

@@ -1,4 +1,7 @@
-"""Check rules against their rule base when it loads; evaluate them on evidence.
+"""Evaluate rules on evidence, one body of evidence at a time (the reference semantics).
+
+Checking rules against their rule base is the loader's (``loader.rule_checks``);
+the structure of conditions is the engine's (``engine.conditions``).
 
 Conditions use three-valued logic: a comparison that reads an unknown fact is
 *unknown*, ``all`` is false if any part is false and unknown if any part is
@@ -13,13 +16,14 @@ fixpoint and the declared order of rules never matters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import AppraisalError, Location, RuleEvaluationError, RuleSyntaxError
+from .engine.conditions import METRICS, comparisons, facts_read, iter_conditions
+from .errors import Location, RuleEvaluationError
 from .models import (
     AdjustEffect,
     AllOf,
@@ -29,7 +33,6 @@ from .models import (
     DeriveEffect,
     Effect,
     FactRef,
-    FactSpec,
     FailGateEffect,
     Known,
     NotOf,
@@ -42,33 +45,20 @@ __all__ = [
     "METRICS",
     "Facts",
     "RuleFiring",
+    "RuleOutcome",
+    "compare",
     "comparisons",
     "evaluate_condition",
     "evaluate_rules",
     "facts_read",
-    "check_rules",
-    "value_problem",
+    "iter_conditions",
+    "level_orders",
+    "option_effects",
 ]
 
 Truth = bool | None
 Facts = Mapping[str, Value | None]
 """Fact and finding values by id; ``None`` (or absence) means unknown."""
-
-METRICS: dict[str, FactSpec] = {
-    name: FactSpec(type=kind)
-    for name, kind in {
-        "rank": "number",
-        "short_term_rank": "number",
-        "long_term_rank": "number",
-        "score": "number",
-        "short_term_score": "number",
-        "long_term_score": "number",
-        "excluded": "boolean",
-    }.items()
-}
-"""What verdict rules may test about an option's result, besides facts."""
-
-_ORDERING = ("lt", "le", "gt", "ge")
 
 
 class RuleFiring(BaseModel):
@@ -80,235 +70,6 @@ class RuleFiring(BaseModel):
     status: Literal["fired", "not_fired", "unknown"]
     reads: dict[str, Value | None]
     effects: tuple[Effect, ...] = ()
-
-
-# --------------------------------------------------------------------------- structure
-
-
-def iter_conditions(condition: Condition) -> Iterator[Condition]:
-    """The condition and every condition nested inside it, depth first."""
-    yield condition
-    if isinstance(condition, AllOf):
-        for part in condition.all:
-            yield from iter_conditions(part)
-    elif isinstance(condition, AnyOf):
-        for part in condition.any:
-            yield from iter_conditions(part)
-    elif isinstance(condition, NotOf):
-        yield from iter_conditions(condition.not_)
-
-
-def comparisons(condition: Condition) -> list[Comparison]:
-    """Every comparison (fact, operator, threshold) a condition tests."""
-    return [c for c in iter_conditions(condition) if isinstance(c, Comparison)]
-
-
-def facts_read(condition: Condition) -> tuple[str, ...]:
-    """Every fact or finding a condition reads, in order of first mention."""
-    seen: dict[str, None] = {}
-    for part in iter_conditions(condition):
-        if isinstance(part, Known):
-            seen[part.known] = None
-        elif isinstance(part, Comparison):
-            if part.fact is not None:
-                seen[part.fact] = None
-            if isinstance(part.operand, FactRef):
-                seen[part.operand.fact] = None
-    return tuple(seen)
-
-
-# --------------------------------------------------------------------------- checking
-
-
-def value_problem(value: Value, spec: FactSpec, rule_base: RuleBase) -> str | None:
-    """Why ``value`` cannot be a value of a fact declared by ``spec``; None if it can."""
-    if spec.type == "number":
-        return None if isinstance(value, float) else f"expected a number, found {value!r}"
-    if spec.type == "boolean":
-        return None if isinstance(value, bool) else f"expected true or false, found {value!r}"
-    unquoted = (
-        " (YAML reads unquoted yes, no, on, off, true and false as true or false: quote the text)"
-        if isinstance(value, bool)
-        else ""
-    )
-    if spec.type == "text":
-        return None if isinstance(value, str) else f"expected text, found {value!r}{unquoted}"
-    levels = rule_base.scales.get(spec.scale or "", [])
-    if isinstance(value, str) and value in levels:
-        return None
-    from .errors import suggest
-
-    hint = suggest(str(value), levels)
-    message = f"expected a level of scale {spec.scale!r} ({' < '.join(levels)}), found {value!r}"
-    return message + (f" (did you mean {hint!r}?)" if hint else unquoted)
-
-
-def check_rules(rule_base: RuleBase, marks: object) -> list[AppraisalError]:
-    """Every problem in the rules and verdict rules of a rule base, each located."""
-    from .loader import Marks, leaf_criteria, unknown
-
-    assert isinstance(marks, Marks)
-    problems: list[AppraisalError] = []
-    leaves = leaf_criteria(rule_base)
-    for rule_id, rule in rule_base.rules.items():
-        where = ("rules", rule_id)
-        problems += check_condition(rule.when, rule_base, marks, (*where, "when"), metrics=False)
-        problems += _conflicting_sets(rule_id, rule.then, marks)
-        for index, effect in enumerate(rule.then):
-            at = (*where, "then", index)
-            if isinstance(effect, DeriveEffect):
-                spec = rule_base.findings.get(effect.derive)
-                if spec is None:
-                    problems.append(
-                        unknown(
-                            "finding",
-                            effect.derive,
-                            rule_base.findings,
-                            marks.locate((*at, "derive")),
-                        )
-                    )
-                    continue
-                problem = value_problem(effect.value, spec, rule_base)
-                if problem:
-                    problems.append(RuleSyntaxError(problem, marks.locate((*at, "value"))))
-                continue
-            if effect.option not in rule_base.options:
-                problems.append(
-                    unknown(
-                        "option", effect.option, rule_base.options, marks.locate((*at, "option"))
-                    )
-                )
-            if isinstance(effect, FailGateEffect):
-                if effect.fail_gate not in rule_base.gates:
-                    problems.append(
-                        unknown(
-                            "gate",
-                            effect.fail_gate,
-                            rule_base.gates,
-                            marks.locate((*at, "fail_gate")),
-                        )
-                    )
-                continue
-            target = effect.adjust if isinstance(effect, AdjustEffect) else effect.set
-            if target not in leaves:
-                key = "adjust" if isinstance(effect, AdjustEffect) else "set"
-                problems.append(unknown("leaf criterion", target, leaves, marks.locate((*at, key))))
-    for index, verdict in enumerate(rule_base.verdicts):
-        if verdict.when is not None:
-            problems += check_condition(
-                verdict.when, rule_base, marks, ("verdicts", index, "when"), metrics=True
-            )
-    return problems
-
-
-def _conflicting_sets(
-    rule_id: str, effects: Sequence[Effect], marks: object
-) -> list[AppraisalError]:
-    """Two ``set`` effects of one rule that fix one value at two numbers.
-
-    Whenever the rule fired, scoring would stop on the contradiction; found
-    here, it is reported where it is written, before any evidence fires it.
-    """
-    from .loader import Marks
-
-    assert isinstance(marks, Marks)
-    first: dict[tuple[str, str], tuple[int, float]] = {}
-    problems: list[AppraisalError] = []
-    for index, effect in enumerate(effects):
-        if not isinstance(effect, SetEffect):
-            continue
-        key = (effect.option, effect.set)
-        earlier = first.setdefault(key, (index, effect.to))
-        if earlier[1] != effect.to:
-            message = (
-                f"sets option {effect.option!r} on {effect.set!r} to {effect.to:g}, but"
-                f" then[{earlier[0]}] sets it to {earlier[1]:g}"
-            )
-            where = marks.locate(("rules", rule_id, "then", index, "to"))
-            problems.append(RuleSyntaxError(message, where))
-    return problems
-
-
-def check_condition(
-    condition: Condition,
-    rule_base: RuleBase,
-    marks: object,
-    key_path: tuple[str | int, ...],
-    *,
-    metrics: bool,
-) -> list[AppraisalError]:
-    """Names resolve, operators suit the types, thresholds are on the right scale."""
-    from .loader import Marks, unknown
-
-    assert isinstance(marks, Marks)
-    known: dict[str, FactSpec] = {**rule_base.facts, **rule_base.findings}
-    problems: list[AppraisalError] = []
-
-    def locate(*suffix: str | int) -> Location:
-        return marks.locate((*key_path, *suffix))
-
-    if isinstance(condition, AllOf | AnyOf):
-        parts = condition.all if isinstance(condition, AllOf) else condition.any
-        key = "all" if isinstance(condition, AllOf) else "any"
-        for index, part in enumerate(parts):
-            problems += check_condition(
-                part, rule_base, marks, (*key_path, key, index), metrics=metrics
-            )
-        return problems
-    if isinstance(condition, NotOf):
-        return check_condition(
-            condition.not_, rule_base, marks, (*key_path, "not"), metrics=metrics
-        )
-    if isinstance(condition, Known):
-        if condition.known not in known:
-            problems.append(unknown("fact", condition.known, known, locate("known")))
-        return problems
-    return _check_comparison(condition, rule_base, known, locate, metrics=metrics)
-
-
-def _check_comparison(
-    condition: Comparison,
-    rule_base: RuleBase,
-    known: Mapping[str, FactSpec],
-    locate: Callable[..., Location],
-    *,
-    metrics: bool,
-) -> list[AppraisalError]:
-    from .loader import unknown
-
-    if condition.metric is not None:
-        if not metrics:
-            message = "'metric' may be tested only in verdict rules"
-            return [RuleSyntaxError(message, locate("metric"))]
-        subject = METRICS.get(condition.metric)
-        if subject is None:
-            return [unknown("metric", condition.metric, METRICS, locate("metric"))]
-    else:
-        subject = known.get(str(condition.fact))
-        if subject is None:
-            return [unknown("fact", str(condition.fact), known, locate("fact"))]
-    problems: list[AppraisalError] = []
-    op, operand = condition.operator, condition.operand
-    if op in _ORDERING and subject.type in ("boolean", "text"):
-        message = f"{subject.type} facts compare only with eq or ne, not {op}"
-        problems.append(RuleSyntaxError(message, locate(op)))
-    if not isinstance(operand, FactRef):
-        problem = value_problem(operand, subject, rule_base)
-        if problem:
-            problems.append(RuleSyntaxError(f"{condition.subject}: {problem}", locate(op)))
-        return problems
-    other = known.get(operand.fact)
-    if other is None:
-        problems.append(unknown("fact", operand.fact, known, locate(op, "fact")))
-    elif (other.type, other.scale) != (subject.type, subject.scale):
-        message = (
-            f"cannot compare {condition.subject!r} ({subject.type}) with"
-            f" {operand.fact!r} ({other.type})"
-        )
-        problems.append(RuleSyntaxError(message, locate(op)))
-    elif operand.times != 1.0 and subject.type != "number":
-        problems.append(RuleSyntaxError("'times' scales numbers only", locate(op, "times")))
-    return problems
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from .engine.criteria import leaf_criteria
 from .errors import Location, ScoringError
-from .loader import leaf_criteria
 from .models import MAX_WEIGHT, AdjustEffect, Criterion, FailGateEffect, RuleBase, SetEffect
 from .rules import RuleFiring, option_effects
 

@@ -2,6 +2,8 @@
 
 - ``reading``: YAML to data with positions; pydantic errors mapped back to lines
 - ``checks``: cross-references (ids that must name something declared)
+- ``rule_checks``: rules and verdict rules against their rule base (names, types, scales)
+- ``suggestions``: unknown ids with "did you mean"
 - ``loading``: rule bases and scenarios, read, checked, ``extends`` resolved
 - ``bundled``: the shipped rule bases and scenarios
 - ``validation``: ``validate``, every problem of a file, and advice
@@ -14,7 +16,6 @@ from .checks import (
     criteria_paths,
     iter_sources,
     leaf_criteria,
-    unknown,
 )
 from .loading import (
     LoadedScenario,
@@ -35,6 +36,7 @@ from .reading import (
     read_yaml,
     validate_model,
 )
+from .suggestions import unknown
 from .validation import ValidationResult, judgement_warnings, validate_file
 
 __all__ = [

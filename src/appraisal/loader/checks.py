@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any
 
-from ..errors import (
-    MAX_SHOWN,
-    AppraisalError,
-    Location,
-    ScenarioLoadError,
-    UnknownReferenceError,
-    ValidationReport,
-)
-from ..models import Criterion, Document, Expectation, RuleBase, Scenario, Source
+from ..engine.criteria import CriteriaTree, criteria_paths, leaf_criteria
+from ..errors import AppraisalError, ScenarioLoadError, ValidationReport
+from ..models import Document, Expectation, RuleBase, Scenario, Source
 from .reading import KeyPath, Marks
+from .rule_checks import value_problem
+from .suggestions import unknown
+
+__all__ = [
+    "check_rule_base",
+    "check_scenario",
+    "criteria_paths",
+    "iter_sources",
+    "leaf_criteria",
+    "raise_all",
+]
 
 
-def _raise_all(problems: list[AppraisalError]) -> None:
+def raise_all(problems: list[AppraisalError]) -> None:
+    """Nothing when there are no problems; the one problem; or a report of them all."""
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -39,7 +42,7 @@ def _check_vocabulary(rule_base: RuleBase, marks: Marks) -> list[AppraisalError]
     """Criteria ids unique across the tree; scales sound; facts and findings distinct."""
     problems: list[AppraisalError] = []
     seen: set[str] = set()
-    for criterion_id, key_path in _walk_criteria(rule_base.criteria, ("criteria",)):
+    for criterion_id, key_path in CriteriaTree.from_rule_base(rule_base).declared_paths():
         if criterion_id in seen:
             message = f"criterion id {criterion_id!r} is used twice in the criteria tree"
             problems.append(ScenarioLoadError(message, marks.locate(key_path)))
@@ -107,8 +110,6 @@ def check_scenario(
     layer: Scenario, rule_base: RuleBase, marks: Marks, documents: Mapping[str, Document]
 ) -> list[AppraisalError]:
     """Evidence must state declared facts, with values of the declared type."""
-    from ..rules import value_problem
-
     problems: list[AppraisalError] = []
     known_documents = {**rule_base.documents, **documents}
     for evidence_id, item in layer.evidence.items():
@@ -216,15 +217,11 @@ def _check_expectation(
 def iter_sources(rule_base: RuleBase) -> Iterator[tuple[KeyPath, Source]]:
     """Every citation in a rule base, with the key path it sits at."""
 
-    def walk(
-        criteria: Mapping[str, Criterion], prefix: KeyPath
-    ) -> Iterator[tuple[KeyPath, Source]]:
-        for criterion_id, criterion in criteria.items():
-            if criterion.source:
-                yield (*prefix, criterion_id), criterion.source
-            yield from walk(criterion.children, (*prefix, criterion_id, "children"))
-
-    yield from walk(rule_base.criteria, ("criteria",))
+    tree = CriteriaTree.from_rule_base(rule_base)
+    for index, (_, key_path) in zip(tree.declared, tree.declared_paths(), strict=True):
+        source = tree.nodes[index].source
+        if source:
+            yield key_path, source
     for section in ("gates", "causes", "problems", "rules"):
         for item_id, item in getattr(rule_base, section).items():
             if item.source:
@@ -236,72 +233,3 @@ def iter_sources(rule_base: RuleBase) -> Iterator[tuple[KeyPath, Source]]:
     for index, verdict in enumerate(rule_base.verdicts):
         if verdict.source:
             yield ("verdicts", index), verdict.source
-
-
-def _walk_criteria(
-    criteria: Mapping[str, Criterion], prefix: KeyPath
-) -> Iterator[tuple[str, KeyPath]]:
-    for criterion_id, criterion in criteria.items():
-        yield criterion_id, (*prefix, criterion_id)
-        yield from _walk_criteria(criterion.children, (*prefix, criterion_id, "children"))
-
-
-def _criterion_at(rule_base: RuleBase, key_path: KeyPath) -> Criterion:
-    """The criterion at ``('criteria', a, 'children', b, ...)``."""
-    criterion = rule_base.criteria[str(key_path[1])]
-    for part in key_path[3::2]:
-        criterion = criterion.children[str(part)]
-    return criterion
-
-
-def criteria_paths(rule_base: RuleBase) -> dict[str, KeyPath]:
-    """Every criterion id (at any level) with its key path in the file."""
-    return dict(_walk_criteria(rule_base.criteria, ("criteria",)))
-
-
-def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:
-    """The criteria that carry values, in declaration order."""
-    found: dict[str, Criterion] = {}
-
-    def walk(criteria: Mapping[str, Criterion]) -> None:
-        for criterion_id, criterion in criteria.items():
-            if criterion.children:
-                walk(criterion.children)
-            else:
-                found[criterion_id] = criterion
-
-    walk(rule_base.criteria)
-    return found
-
-
-_SUGGESTIONS_LEFT: ContextVar[list[int] | None] = ContextVar("suggestions_left", default=None)
-
-
-@contextmanager
-def suggestion_budget(count: int = MAX_SHOWN) -> Iterator[None]:
-    """Within the block, only the first ``count`` unknown ids get a "did you mean".
-
-    A suggestion compares the id with every known one, so a file of 100,000
-    unknown ids would take minutes; reports spell out only the first
-    ``MAX_SHOWN`` problems anyway.
-    """
-    token = _SUGGESTIONS_LEFT.set([count])
-    try:
-        yield
-    finally:
-        _SUGGESTIONS_LEFT.reset(token)
-
-
-def unknown(
-    kind: str, name: str, known: Mapping[str, Any] | list[str], loc: Location
-) -> AppraisalError:
-    """An unknown-reference error with a did-you-mean suggestion (within the budget)."""
-    left = _SUGGESTIONS_LEFT.get()
-    if left is not None:
-        if left[0] <= 0:
-            return UnknownReferenceError(kind, name, (), loc)
-        left[0] -= 1
-    return UnknownReferenceError(kind, name, list(known), loc)
-
-
-# --------------------------------------------------------------------------- bundled files

@@ -21,16 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..engine.criteria import CriteriaTree
+from ..engine.order import refuse_cycles
 from ..errors import (
     AppraisalError,
     GraphCycleError,
     Location,
     ScenarioLoadError,
 )
-from ..models import Criterion, Document, EvidenceItem, RuleBase, Scenario
+from ..models import Document, EvidenceItem, RuleBase, Scenario
 from .bundled import bundled_root
-from .checks import _raise_all, check_rule_base, check_scenario, suggestion_budget
+from .checks import check_rule_base, check_scenario, raise_all
 from .reading import Marks, display_path, file_problem, read_yaml, validate_model
+from .rule_checks import check_rules
+from .suggestions import suggestion_budget
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,6 @@ def _cached_rule_base(
 
 
 def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
-    from ..graph import build_graph
-    from ..rules import check_rules
-
     data, marks = read_yaml(file_path)
     if isinstance(data, dict) and not _is_rule_base(data) and {"rule_base", "extends"} & set(data):
         raise ScenarioLoadError(
@@ -93,9 +94,10 @@ def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
     rule_base = validate_model(RuleBase, data, marks)
     with suggestion_budget():
         problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
-    _raise_all(problems)
+    raise_all(problems)
+    graph = None
     try:
-        graph = build_graph(rule_base)  # refuses cycles among findings or causes
+        refuse_cycles(rule_base)
     except GraphCycleError as error:
         kind, _, item_id = error.nodes[0].partition(":")
         section = {"rule": "rules", "finding": "findings", "cause": "causes"}.get(kind, kind)
@@ -261,8 +263,10 @@ def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedSce
     with suggestion_budget():
         for _, layer, marks in layers:
             problems += check_scenario(layer, rule_base, marks, documents)
-    problems += _zero_weight_groups(rule_base.criteria, weights, weight_locations)
-    _raise_all(problems)
+    problems += _zero_weight_groups(
+        CriteriaTree.from_rule_base(rule_base), weights, weight_locations
+    )
+    raise_all(problems)
 
     top_path, top_layer, _ = layers[0]
     inherited = {
@@ -294,10 +298,7 @@ def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedSce
 
 
 def _zero_weight_groups(
-    criteria: Mapping[str, Criterion],
-    weights: Mapping[str, float],
-    locations: Mapping[str, Location],
-    parent: str = "the root of the criteria tree",
+    tree: CriteriaTree, weights: Mapping[str, float], locations: Mapping[str, Location]
 ) -> list[AppraisalError]:
     """Sibling criteria whose weights the scenario sets so that all are zero.
 
@@ -306,20 +307,17 @@ def _zero_weight_groups(
     surfacing later, unlocated, from the scorer.
     """
     problems: list[AppraisalError] = []
-    raw = {cid: weights.get(cid, c.weight) for cid, c in criteria.items()}
-    if all(w == 0 for w in raw.values()):
-        zeroed = [locations[cid] for cid in criteria if cid in locations]
-        names = ", ".join(criteria)
-        problems.append(
-            ScenarioLoadError(
-                f"the weights of {names} (under {parent}) are all zero, so nothing under"
-                " it can be scored; give one of them a positive weight",
-                zeroed[-1] if zeroed else None,
-            )
-        )
-    for criterion_id, criterion in criteria.items():
-        if criterion.children:
-            problems += _zero_weight_groups(
-                criterion.children, weights, locations, repr(criterion_id)
+    for parent, (start, stop) in tree.groups_declared():
+        members = tree.ids[start:stop]
+        raw = [weights.get(c, tree.weights[start + k]) for k, c in enumerate(members)]
+        if all(w == 0 for w in raw):
+            zeroed = [locations[c] for c in members if c in locations]
+            under = "the root of the criteria tree" if parent < 0 else repr(tree.ids[parent])
+            problems.append(
+                ScenarioLoadError(
+                    f"the weights of {', '.join(members)} (under {under}) are all zero, so"
+                    " nothing under it can be scored; give one of them a positive weight",
+                    zeroed[-1] if zeroed else None,
+                )
             )
     return problems

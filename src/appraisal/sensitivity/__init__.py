@@ -45,11 +45,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..appraise import appraise, compile_rule_base
+from ..engine.criteria import CriteriaTree
 from ..explain import switching_values
 from ..loader import LoadedScenario, load_scenario
 from ._common import CHUNK, Progress, _check_samples, _Result
 from .evidence import EvidenceResult, evidence_uncertainty, sampled_evidence
-from .model import CriteriaTree, DecisionModel, decision_model
+from .model import DecisionModel, decision_model
 from .sweeps import Crossing, WeightSweep, sweep_lines, weight_sweeps
 from .sweeps import weight_sweep as weight_sweep
 from .weights import SMAAResult, WeightPrior, smaa, weight_prior, weight_samples

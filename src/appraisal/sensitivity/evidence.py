@@ -20,6 +20,7 @@ from ..appraise import (
     verdict_metrics,
     verdict_rule,
 )
+from ..engine.criteria import CriteriaTree
 from ..loader import LoadedScenario, load_scenario
 from ..models import Comparison, FactRef, RuleBase, Scenario, Value
 from ..rules import comparisons, evaluate_rules
@@ -33,7 +34,7 @@ from ._common import (
     _generator,
     _Result,
 )
-from .model import CriteriaTree, _better_and_tied, _first_shares, _rank_shares
+from .model import _better_and_tied, _first_shares, _rank_shares
 from .weights import WeightPrior, _central_weights, _globalise, _sample_shares, as_weights
 
 _DISCRETE_METRICS = frozenset({"rank", "short_term_rank", "long_term_rank", "excluded"})
@@ -265,7 +266,7 @@ def evidence_uncertainty(
     discrete = _metrics_read(rule_base) <= _DISCRETE_METRICS
     verdict_memo: dict[tuple[int, ...], int] = {}
     bounds = None if prior is None or prior.uniform else prior.bounds(tree)
-    fixed = tree.global_weights(tree.local_shares())[None, :]
+    fixed = tree.globalise(tree.local_shares())[None, :]
     horizon_masks = {
         h: np.array([tree.horizons[i] == h for i in leaves]) for h in ("short", "long")
     }

@@ -7,99 +7,15 @@ count ranks (ties split evenly) the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..appraise import Appraisal
-from ..errors import ScoringError, UnknownReferenceError
-from ..models import Criterion, RuleBase
+from ..engine.criteria import CriteriaTree
+from ..errors import ScoringError
 from ..scoring import TIE_TOLERANCE
-
-
-@dataclass(frozen=True)
-class CriteriaTree:
-    """The criteria tree flattened breadth first, so that siblings are contiguous.
-
-    ``weights`` are raw weights (scenario overrides applied); ``groups`` are the
-    sibling groups as index ranges, every parent's group before its children's.
-    """
-
-    ids: tuple[str, ...]
-    parents: tuple[int, ...]
-    weights: tuple[float, ...]
-    horizons: tuple[str | None, ...]
-    groups: tuple[tuple[int, int], ...]
-
-    @classmethod
-    def from_rule_base(
-        cls, rule_base: RuleBase, overrides: Mapping[str, float] | None = None
-    ) -> CriteriaTree:
-        overrides = overrides or {}
-        ids: list[str] = []
-        parents: list[int] = []
-        weights: list[float] = []
-        horizons: list[str | None] = []
-        groups: list[tuple[int, int]] = []
-        pending: list[tuple[int, Mapping[str, Criterion]]] = [(-1, rule_base.criteria)]
-        while pending:
-            parent, criteria = pending.pop(0)
-            start = len(ids)
-            for criterion_id, criterion in criteria.items():
-                ids.append(criterion_id)
-                parents.append(parent)
-                weights.append(float(overrides.get(criterion_id, criterion.weight)))
-                horizons.append(criterion.horizon)
-            groups.append((start, len(ids)))
-            for offset, criterion in enumerate(criteria.values()):
-                if criterion.children:
-                    pending.append((start + offset, criterion.children))
-        for start, stop in groups:
-            if sum(weights[start:stop]) <= 0:
-                parent = parents[start]
-                where = "the root" if parent < 0 else repr(ids[parent])
-                raise ScoringError(f"the weights under {where} are all zero; nothing can be scored")
-        return cls(tuple(ids), tuple(parents), tuple(weights), tuple(horizons), tuple(groups))
-
-    @classmethod
-    def flat(cls, ids: Sequence[str], weights: Sequence[float] | None = None) -> CriteriaTree:
-        """One level of criteria (all leaves, short horizon): for synthetic models."""
-        weights = [1.0] * len(ids) if weights is None else [float(w) for w in weights]
-        return cls(
-            tuple(ids), (-1,) * len(ids), tuple(weights), ("short",) * len(ids), ((0, len(ids)),)
-        )
-
-    @property
-    def leaves(self) -> tuple[int, ...]:
-        has_children = set(self.parents)
-        return tuple(i for i in range(len(self.ids)) if i not in has_children)
-
-    def index(self, criterion_id: str) -> int:
-        try:
-            return self.ids.index(criterion_id)
-        except ValueError:
-            raise UnknownReferenceError("criterion", criterion_id, self.ids) from None
-
-    def group_of(self, index: int) -> tuple[int, int]:
-        return next(g for g in self.groups if g[0] <= index < g[1])
-
-    def local_shares(self) -> np.ndarray:
-        """Each criterion's declared weight as a share of its sibling group's."""
-        raw = np.asarray(self.weights, dtype=float)
-        shares = np.empty_like(raw)
-        for start, stop in self.groups:
-            shares[start:stop] = raw[start:stop] / raw[start:stop].sum()
-        return shares
-
-    def global_weights(self, local: np.ndarray) -> np.ndarray:
-        """Global weights (product of shares along the path) from local shares, row-wise."""
-        result = np.array(local, dtype=float, copy=True)
-        for start, stop in self.groups:
-            parent = self.parents[start]
-            if parent >= 0:
-                result[..., start:stop] *= result[..., parent : parent + 1]
-        return result
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,7 +59,7 @@ def decision_model(
     if weights is None:
         weights = appraisal.scenario_model.weights if appraisal.scenario_model else {}
     tree = CriteriaTree.from_rule_base(rule_base, weights)
-    declared = tree.global_weights(tree.local_shares())
+    declared = tree.globalise(tree.local_shares())
     for index, criterion_id in enumerate(tree.ids):
         if abs(declared[index] - appraisal.weights[criterion_id]) > 1e-9:
             raise ScoringError(

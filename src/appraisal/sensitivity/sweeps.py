@@ -95,7 +95,7 @@ def sweep_lines(model: DecisionModel, criterion: str) -> tuple[np.ndarray, np.nd
     shares = tree.local_shares()
     unit = _unit_values(model)
     parent = tree.parents[index]
-    parent_weight = 1.0 if parent < 0 else float(tree.global_weights(shares)[parent])
+    parent_weight = 1.0 if parent < 0 else float(tree.globalise(shares)[parent])
     siblings = [j for j in range(start, stop) if j != index]
     rest = sum(shares[j] for j in siblings)
     if rest > 0:
@@ -103,7 +103,7 @@ def sweep_lines(model: DecisionModel, criterion: str) -> tuple[np.ndarray, np.nd
     else:
         sibling_value = sum(unit[j] for j in siblings) / len(siblings)
     current_group = sum(shares[j] * unit[j] for j in range(start, stop))
-    totals = model.totals(tree.global_weights(shares)[None, :])[0]
+    totals = model.totals(tree.globalise(shares)[None, :])[0]
     outside = totals - parent_weight * current_group
     intercept = outside + parent_weight * sibling_value
     slope = parent_weight * (unit[index] - sibling_value)
@@ -206,7 +206,7 @@ def weight_sweep(
     intercept, slope = sweep_lines(model, criterion)
     shares = tree.local_shares()
     parent = tree.parents[index]
-    parent_weight = 1.0 if parent < 0 else float(tree.global_weights(shares)[parent])
+    parent_weight = 1.0 if parent < 0 else float(tree.globalise(shares)[parent])
     siblings_raw = sum(tree.weights[j] for j in range(start, stop) if j != index)
     share = float(shares[index])
     options = model.options

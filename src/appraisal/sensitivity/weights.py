@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.criteria import CriteriaTree
 from ..errors import Location, ScoringError, UnknownReferenceError
 from ..loader import criteria_paths
 from ..models import Criterion, RuleBase, Scenario
 from ._common import _WEIGHT_STREAM, Progress, _check_samples, _chunks, _generator, _Result
-from .model import CriteriaTree, DecisionModel, _better_and_tied, _first_shares, _rank_shares
+from .model import DecisionModel, _better_and_tied, _first_shares, _rank_shares
 
 
 @dataclass(frozen=True)
@@ -125,12 +126,8 @@ def _sample_shares(
 
 
 def _globalise(tree: CriteriaTree, shares: np.ndarray) -> np.ndarray:
-    """``CriteriaTree.global_weights`` in place, on a fresh array of sampled shares."""
-    for start, stop in tree.groups:
-        parent = tree.parents[start]
-        if parent >= 0:
-            shares[:, start:stop] *= shares[:, parent : parent + 1]
-    return shares
+    """``CriteriaTree.globalise`` in place, on a fresh array of sampled shares."""
+    return tree.globalise(shares, in_place=True)
 
 
 def weight_samples(

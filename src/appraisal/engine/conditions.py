@@ -1,0 +1,59 @@
+"""The shape of conditions: what they nest, what they compare, what they read.
+
+Structure only; evaluation is in ``evaluate``. The verdict metrics are here
+because they are part of the vocabulary a verdict condition may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..models import AllOf, AnyOf, Comparison, Condition, FactRef, FactSpec, Known, NotOf
+
+__all__ = ["METRICS", "comparisons", "facts_read", "iter_conditions"]
+
+METRICS: dict[str, FactSpec] = {
+    name: FactSpec(type=kind)
+    for name, kind in {
+        "rank": "number",
+        "short_term_rank": "number",
+        "long_term_rank": "number",
+        "score": "number",
+        "short_term_score": "number",
+        "long_term_score": "number",
+        "excluded": "boolean",
+    }.items()
+}
+"""What verdict rules may test about an option's result, besides facts."""
+
+
+def iter_conditions(condition: Condition) -> Iterator[Condition]:
+    """The condition and every condition nested inside it, depth first."""
+    yield condition
+    if isinstance(condition, AllOf):
+        for part in condition.all:
+            yield from iter_conditions(part)
+    elif isinstance(condition, AnyOf):
+        for part in condition.any:
+            yield from iter_conditions(part)
+    elif isinstance(condition, NotOf):
+        yield from iter_conditions(condition.not_)
+
+
+def comparisons(condition: Condition) -> list[Comparison]:
+    """Every comparison (fact, operator, threshold) a condition tests."""
+    return [c for c in iter_conditions(condition) if isinstance(c, Comparison)]
+
+
+def facts_read(condition: Condition) -> tuple[str, ...]:
+    """Every fact or finding a condition reads, in order of first mention."""
+    seen: dict[str, None] = {}
+    for part in iter_conditions(condition):
+        if isinstance(part, Known):
+            seen[part.known] = None
+        elif isinstance(part, Comparison):
+            if part.fact is not None:
+                seen[part.fact] = None
+            if isinstance(part.operand, FactRef):
+                seen[part.operand.fact] = None
+    return tuple(seen)
