@@ -8,7 +8,8 @@ Every error the library raises on bad input derives from one root, so a caller
     │   └── UnknownReferenceError  an id that names nothing (with "did you mean")
     ├── GraphCycleError          a cycle among derived findings or causal links
     ├── RuleSyntaxError          a rule that cannot be compiled against the rule base
-    ├── RuleEvaluationError      rules that contradict each other on a scenario
+    ├── RuleEvaluationError      rules that cannot be evaluated on a scenario
+    │   └── RuleConflictError      two fired rules derive one finding differently
     ├── ScoringError             weights or values that make scoring meaningless
     └── ValidationReport         several problems found at once (``validate``)
 
@@ -27,6 +28,7 @@ __all__ = [
     "GraphCycleError",
     "Location",
     "MAX_SHOWN",
+    "RuleConflictError",
     "RuleEvaluationError",
     "RuleSyntaxError",
     "ScenarioLoadError",
@@ -132,7 +134,24 @@ class RuleSyntaxError(AppraisalError):
 
 
 class RuleEvaluationError(AppraisalError):
-    """Rules that each load fine contradict each other on some evidence."""
+    """Rules that each load fine cannot be evaluated together on some evidence."""
+
+
+class RuleConflictError(RuleEvaluationError):
+    """Two fired rules derive different values for one finding; ``rules`` names both, the
+    first to derive it first, and the location is the second's."""
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        *,
+        finding: str,
+        rules: tuple[str, str],
+    ) -> None:
+        self.finding = finding
+        self.rules = rules
+        super().__init__(message, location)
 
 
 class ScoringError(AppraisalError):

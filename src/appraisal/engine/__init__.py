@@ -1,1 +1,63 @@
-"""The one evaluation core."""
+"""The one evaluation core: rules, cells and aggregation over a batch of fact vectors.
+
+One appraisal is a batch of one; a sampled analysis is a batch of many. Every
+caller drives the same functions, so the semantics live here once:
+
+- ``criteria``: ``CriteriaTree``, the criteria flattened once; raw to global weights
+- ``conditions``: the structure of conditions, and the verdict metrics
+- ``order``: the order rules run in (``graphlib``), and the cycles refused
+- ``compiled``: ``CompiledModel``, a rule base compiled and indexed once
+- ``evaluate``: facts encoded as columns; three-valued conditions; rules in order;
+  the one conflict policy (``refuse_contradiction``)
+- ``cells``: each cell's value (set, adjust, clamp, direction) and its bounds
+- ``aggregate``: totals, horizon scores, competition ranks and verdicts
+
+It imports only the models, the errors, the standard library and numpy: it
+knows no files, no graph library and no screens.
+"""
+
+from .aggregate import (
+    TIE_TOLERANCE,
+    Totals,
+    aggregate,
+    assign_verdicts,
+    competition_ranks,
+    verdict_metrics,
+)
+from .cells import Cells, cell_bounds, cell_values
+from .compiled import CompiledModel, compile_model
+from .conditions import METRICS, comparisons, facts_read, iter_conditions
+from .criteria import CriteriaTree, KeyPath, criteria_paths, leaf_criteria
+from .evaluate import Columns, Metrics, Outcome, encode, evaluate, refuse_contradiction, truth
+from .order import refuse_cycles, rule_order
+
+__all__ = [
+    "METRICS",
+    "TIE_TOLERANCE",
+    "Cells",
+    "Columns",
+    "CompiledModel",
+    "CriteriaTree",
+    "KeyPath",
+    "Metrics",
+    "Outcome",
+    "Totals",
+    "aggregate",
+    "assign_verdicts",
+    "cell_bounds",
+    "cell_values",
+    "comparisons",
+    "compile_model",
+    "competition_ranks",
+    "criteria_paths",
+    "encode",
+    "evaluate",
+    "facts_read",
+    "iter_conditions",
+    "leaf_criteria",
+    "refuse_contradiction",
+    "refuse_cycles",
+    "rule_order",
+    "truth",
+    "verdict_metrics",
+]

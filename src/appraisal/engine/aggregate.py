@@ -1,0 +1,182 @@
+"""Weights and utilities to totals, horizon scores, ranks and verdicts, over rows x options.
+
+A criterion's contribution is its global weight times the option's utility
+(a leaf) or the sum of its children's contributions (a parent); the total is
+the sum over the top-level criteria. Sums run in declaration order, one
+addition at a time, so a batch of many rows gives each row exactly what that
+row alone gives. The short- and long-horizon scores are the same sums over
+the leaves of that horizon, renormalised by their weight.
+
+Ranks are competition ranks with a tolerance: an option's rank is 1 plus the
+number of options scoring more than ``TIE_TOLERANCE`` above it, so equal
+scores share a rank ("1, 1, 3"). They are counted by a binary search in each
+row's sorted scores: O(m log m) per row of m options. Options that fail a
+gate take no part. Verdicts: for each option, the first verdict rule whose
+condition holds, given the facts, findings and the option's metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ScoringError
+from .compiled import CompiledModel
+from .criteria import CriteriaTree
+from .evaluate import Columns, Metrics, truth
+
+__all__ = [
+    "TIE_TOLERANCE",
+    "Totals",
+    "aggregate",
+    "assign_verdicts",
+    "competition_ranks",
+    "verdict_metrics",
+]
+
+TIE_TOLERANCE = 1e-9
+"""Scores closer than this are equal for ranking."""
+
+_BLOCK = 1 << 20
+"""Row x option cells searched at once, so memory stays bounded for many options."""
+
+
+@dataclass(frozen=True, eq=False)
+class Totals:
+    """Per row and option: every criterion's contribution, the total and the horizon scores."""
+
+    contributions: np.ndarray
+    """Criteria (the tree's breadth-first order) x rows x options."""
+    score: np.ndarray
+    short_term: np.ndarray
+    long_term: np.ndarray
+
+
+def aggregate(tree: CriteriaTree, weights: np.ndarray, utility: np.ndarray) -> Totals:
+    """Totals from global ``weights`` (one vector, or one row per row of ``utility``).
+
+    ``utility`` is rows x options x leaves, the leaves in declaration order.
+    """
+    weights = np.asarray(weights, dtype=float)
+    rows, options, _ = utility.shape
+    per_row = weights.ndim == 2
+    contributions = np.empty((len(tree.ids), rows, options))
+
+    def weight(index: int) -> np.ndarray | float:
+        return weights[:, index, None] if per_row else float(weights[index])
+
+    for k, leaf in enumerate(tree.declared_leaves):
+        contributions[leaf] = weight(leaf) * utility[:, :, k]
+    for index in tree.postorder():
+        if index in tree.children:
+            start, stop = tree.children[index]
+            contributions[index] = _sum(contributions, range(start, stop))
+    start, stop = tree.groups[0]
+    score = _sum(contributions, range(start, stop))
+    horizons = []
+    for horizon in ("short", "long"):
+        leaves = [tree.declared_leaves[k] for k in tree.horizon_leaves(horizon)]
+        part = _sum(contributions, leaves) if leaves else np.zeros((rows, options))
+        total = np.zeros(rows) if per_row else np.zeros(())
+        for leaf in leaves:
+            total = total + (weights[:, leaf] if per_row else weights[leaf])
+        total = total[:, None] if per_row else total
+        with np.errstate(divide="ignore", invalid="ignore"):
+            horizons.append(np.where(total > 0, part / total, 0.0))
+    return Totals(contributions, score, horizons[0], horizons[1])
+
+
+def _sum(contributions: np.ndarray, indices: range | list[int]) -> np.ndarray:
+    """The contributions at ``indices`` added one at a time, in that order."""
+    found = np.zeros(contributions.shape[1:])
+    for index in indices:
+        found = found + contributions[index]
+    return found
+
+
+def competition_ranks(
+    scores: np.ndarray, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and option: how many options beat it, and how many tie it (itself included).
+
+    Option j beats option i when ``scores[j] > scores[i] + TIE_TOLERANCE``
+    and ties it when neither beats the other; the competition rank is
+    ``better + 1``. Near-ties chain as the definition says, not
+    transitively. With ``valid``, only options valid in that row beat or
+    tie (an invalid option still counts itself as tied). A NaN score is
+    beaten by nothing, and beats nothing.
+    """
+    scores = np.asarray(scores, dtype=float)
+    rows, options = scores.shape
+    present = ~np.isnan(scores) if valid is None else np.asarray(valid, dtype=bool)
+    present = present & ~np.isnan(scores)
+    better = np.empty((rows, options), dtype=np.int64)
+    tied = np.empty((rows, options), dtype=np.int64)
+    block = max(1, _BLOCK // max(options, 1))
+    for start in range(0, rows, block):
+        stop = min(rows, start + block)
+        x = scores[start:stop]
+        ordered = np.sort(np.where(present[start:stop], x, -np.inf), axis=1)
+        with np.errstate(invalid="ignore"):
+            above = _first(ordered, x + TIE_TOLERANCE, strict=True)
+            below = _first(ordered, x - TIE_TOLERANCE, strict=False)
+        better[start:stop] = options - above
+        tied[start:stop] = above - below + ~present[start:stop]
+    return better, tied
+
+
+def _first(ordered: np.ndarray, bound: np.ndarray, *, strict: bool) -> np.ndarray:
+    """For each cell of ``bound``: the first index of its row of ``ordered`` (sorted)
+    holding a value above it (``strict``) or at least it; the row's length if none."""
+    rows, options = bound.shape
+    low = np.zeros((rows, options), dtype=np.int64)
+    high = np.full((rows, options), options, dtype=np.int64)
+    last = max(options - 1, 0)
+    while True:
+        open_ = low < high
+        if not open_.any():
+            return low
+        middle = (low + high) // 2
+        value = np.take_along_axis(ordered, np.minimum(middle, last), axis=1)
+        past = value > bound if strict else value >= bound
+        high = np.where(open_ & past, middle, high)
+        low = np.where(open_ & ~past, middle + 1, low)
+
+
+def verdict_metrics(
+    totals: Totals,
+    excluded: np.ndarray,
+    ranks: dict[str, np.ndarray],
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The metrics verdict rules may test, per row and option (a rank is unknown where the
+    option is excluded). ``ranks`` holds competition ranks by metric name, as needed."""
+    everywhere = np.ones(excluded.shape, dtype=bool)
+    ranked = ~excluded
+    metrics: dict[str, tuple[np.ndarray, np.ndarray]] = {
+        "score": (everywhere, totals.score),
+        "short_term_score": (everywhere, totals.short_term),
+        "long_term_score": (everywhere, totals.long_term),
+        "excluded": (everywhere, excluded.astype(float)),
+    }
+    for name, rank in ranks.items():
+        metrics[name] = (ranked, rank.astype(float))
+    return metrics
+
+
+def assign_verdicts(model: CompiledModel, columns: Columns, metrics: Metrics) -> np.ndarray:
+    """Per row and option: the index of the first verdict rule that holds."""
+    shape = metrics["excluded"][0].shape
+    known = columns.known[:, :, None]
+    values = columns.values[:, :, None]
+    chosen = np.full(shape, -1, dtype=np.intp)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for index, node in enumerate(model.verdicts):
+            if node is None:
+                holds = np.ones(shape, dtype=bool)
+            else:
+                holds = np.broadcast_to(truth(node, known, values, metrics)[0], shape)
+            chosen[(chosen < 0) & holds] = index
+            if (chosen >= 0).all():
+                return chosen
+    raise ScoringError("no verdict rule applies (the last must be 'otherwise: true')")

@@ -1,0 +1,506 @@
+"""A rule base compiled once: everything evaluation needs, worked out and indexed.
+
+``compile_model`` turns a ``RuleBase`` into a ``CompiledModel``: the rule order,
+the level scales, the criteria tree, every condition compiled against the
+columns facts and findings are encoded in, the effects of each rule indexed by
+what they touch (findings, cells, gates), the verdict conditions, and where
+each rule is written, so an error found while evaluating can name its file
+and line. The loader builds it once per rule base file; an ``Appraisal``
+carries it, so explanation and sensitivity analysis never rebuild it.
+
+Facts and findings are *columns*: a known mask and a float value. A boolean is
+0 or 1, a level its position on its scale, text a code (equal codes, equal
+text), a number itself; every comparison is then a comparison of floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import Location, RuleSyntaxError, ScoringError
+from ..models import (
+    AdjustEffect,
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    Criterion,
+    DeriveEffect,
+    FactRef,
+    FactSpec,
+    FailGateEffect,
+    Known,
+    NotOf,
+    RuleBase,
+    SetEffect,
+    Value,
+)
+from .conditions import METRICS, comparisons, facts_read
+from .criteria import CriteriaTree
+from .order import refuse_cycles, rule_order
+
+__all__ = [
+    "AllNode",
+    "AnyNode",
+    "CompareNode",
+    "CompiledModel",
+    "KnownNode",
+    "METRIC_NAMES",
+    "Node",
+    "NotNode",
+    "compile_model",
+]
+
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+"""The verdict metrics in a fixed order: a compared metric is named by its position here."""
+
+_ORDERING = frozenset({"lt", "le", "gt", "ge"})
+
+
+# --------------------------------------------------------------------------- compiled conditions
+
+
+@dataclass(frozen=True)
+class KnownNode:
+    """``{known: X}``: true where column X is known, false elsewhere."""
+
+    column: int
+
+
+@dataclass(frozen=True)
+class CompareNode:
+    """A column (or, in verdicts, a metric) against a constant or another column.
+
+    ``right`` is a column index, or -1 when the operand is ``constant``;
+    another column's value is multiplied by ``times`` first.
+    """
+
+    op: str
+    left: int
+    metric: bool
+    right: int
+    constant: float
+    times: float
+
+
+@dataclass(frozen=True)
+class AllNode:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyNode:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class NotNode:
+    part: Node
+
+
+Node = KnownNode | CompareNode | AllNode | AnyNode | NotNode
+"""A condition compiled against the model's columns."""
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """A rule base with what evaluation needs worked out once.
+
+    Two models are equal when they compile the same rule base written at the
+    same places: compiling is deterministic.
+    """
+
+    rule_base: RuleBase
+    tree: CriteriaTree
+    order: tuple[str, ...]
+    """Rule ids in evaluation order (derivers before readers)."""
+    scales: Mapping[str, Mapping[str, int]]
+    """For each level fact or finding, the position of every level on its scale."""
+    locations: Mapping[str, Location]
+    """Where each rule is written (file, line), to locate errors found when evaluating."""
+    columns: tuple[str, ...]
+    """Facts, then findings; a batch holds one more column, never known."""
+    kinds: tuple[str, ...]
+    """Per column: number, boolean, level or text."""
+    fact_count: int
+    texts: Mapping[str, int]
+    """Codes of the text constants the rules and verdicts use."""
+    conditions: tuple[Node, ...]
+    """Each rule's condition, in evaluation order."""
+    derivations: tuple[tuple[tuple[int, float, Value], ...], ...]
+    """Per rule in evaluation order: (column, encoded value, value) of each derived finding."""
+    options: tuple[str, ...]
+    leaf_ids: tuple[str, ...]
+    """The leaf criteria in declaration order: the last axis of every cell array."""
+    leaves: Mapping[str, Criterion]
+    """The leaf criteria themselves, in the same order."""
+    baselines: np.ndarray
+    """Options x leaves: each cell's declared value."""
+    maximise: np.ndarray
+    """Per leaf: whether more is better (utility = value) or worse (utility = 100 - value)."""
+    cell_sets: Mapping[tuple[int, int], tuple[tuple[int, float], ...]]
+    """Per (option, leaf) cell: the rules (positions in ``order``) that set it, and to what."""
+    cell_adjusts: Mapping[tuple[int, int], tuple[tuple[int, float], ...]]
+    """Per cell: the rules that adjust it, and by how much, in evaluation order."""
+    rule_adjusts: tuple[tuple[np.ndarray, np.ndarray, bool], ...]
+    """Per rule in evaluation order: flat cell indices, the points it adds to each, and
+    whether the cells are distinct (one rule may move one cell twice)."""
+    rule_gates: tuple[tuple[tuple[int, str], ...], ...]
+    """Per rule in evaluation order: (option, gate) of every gate it fails."""
+    verdicts: tuple[Node | None, ...]
+    """Each verdict rule's condition (None: ``otherwise``), in order."""
+    metrics_read: frozenset[str]
+    reads: Mapping[str, tuple[str, ...]]
+    """Per rule: the facts and findings its condition reads."""
+    readers: Mapping[str, tuple[str, ...]]
+    """Per fact or finding: the rules that read it, as declared."""
+    derivers: Mapping[str, tuple[str, ...]]
+    """Per finding: the rules that derive it, as declared."""
+    position: Mapping[str, int] = field(repr=False)
+    """Each rule's position in ``order``."""
+    column_of: Mapping[str, int] = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CompiledModel):
+            return NotImplemented
+        return self is other or (
+            self.rule_base == other.rule_base and dict(self.locations) == dict(other.locations)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.rule_base.id)
+
+    # ------------------------------------------------------------------ views
+
+    def where(self, rule_id: str) -> Location:
+        """Where a rule is written (its field at least, when no file is known)."""
+        return self.locations.get(rule_id) or Location(field=f"rules.{rule_id}")
+
+    # ------------------------------------------------------------------ values
+
+    def encode(self, column: int, value: Value, texts: dict[str, int]) -> float:
+        """A value as its column holds it; ``texts`` grows with text not seen before."""
+        kind = self.kinds[column]
+        name = self.columns[column]
+        if kind == "boolean" and isinstance(value, bool):
+            return 1.0 if value else 0.0
+        if kind == "number" and isinstance(value, float | int) and not isinstance(value, bool):
+            return float(value)
+        if kind == "level" and isinstance(value, str) and value in self.scales.get(name, {}):
+            return float(self.scales[name][value])
+        if kind == "text" and isinstance(value, str):
+            return float(texts.setdefault(value, len(texts)))
+        raise RuleSyntaxError(f"{name!r} is a {kind} fact, so it cannot be {value!r}")
+
+    def decode(self, column: int, value: float, texts: Sequence[str]) -> Value:
+        """The value a column's float stands for (``texts`` lists text by code)."""
+        kind = self.kinds[column]
+        if kind == "boolean":
+            return bool(value)
+        if kind == "level":
+            levels = list(self.scales[self.columns[column]])
+            return levels[int(value)]
+        if kind == "text":
+            return texts[int(value)]
+        return float(value)
+
+    # ------------------------------------------------------------------ dependencies
+
+    def upstream_facts(self, rule_id: str) -> set[str]:
+        """The facts (evidence) a rule depends on, directly or through findings."""
+        return {n for n in self._upstream(rule_id) if n in self.rule_base.facts}
+
+    def upstream_rules(self, rule_id: str) -> set[str]:
+        """The rules that must run before this one can settle (those deriving what it reads)."""
+        return {n for n in self._upstream(rule_id) if n in self.rule_base.rules} - {rule_id}
+
+    def downstream_rules(self, fact_id: str) -> set[str]:
+        """The rules whose firing may change when this fact or finding does."""
+        found: set[str] = set()
+        pending = [fact_id]
+        while pending:
+            for rule_id in self.readers.get(pending.pop(), ()):
+                if rule_id not in found:
+                    found.add(rule_id)
+                    pending += [f for f, _, _ in self._derived(rule_id)]
+        return found
+
+    def _derived(self, rule_id: str) -> Iterator[tuple[str, int, float]]:
+        position = self.position[rule_id]
+        for column, encoded, _ in self.derivations[position]:
+            yield self.columns[column], column, encoded
+
+    def _upstream(self, rule_id: str) -> set[str]:
+        found: set[str] = set()
+        pending = [rule_id]
+        while pending:
+            current = pending.pop()
+            for name in self.reads.get(current, ()):
+                if name in found:
+                    continue
+                found.add(name)
+                for deriver in self.derivers.get(name, ()):
+                    if deriver not in found:
+                        found.add(deriver)
+                        pending.append(deriver)
+        return found
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+class _Compiler:
+    """Compiles conditions and effects of one rule base against its columns."""
+
+    def __init__(self, rule_base: RuleBase, scales: Mapping[str, Mapping[str, int]]) -> None:
+        self.rule_base = rule_base
+        self.scales = scales
+        specs: dict[str, FactSpec] = {**rule_base.facts, **rule_base.findings}
+        self.columns = tuple(specs)
+        self.kinds = tuple(spec.type for spec in specs.values())
+        self.column_of = {name: i for i, name in enumerate(self.columns)}
+        self.texts: dict[str, int] = {}
+        self.where = ""
+
+    def problem(self, message: str) -> RuleSyntaxError:
+        return RuleSyntaxError(message, Location(field=self.where))
+
+    def constant(self, kind: str, value: Value, subject: str) -> float:
+        if kind == "boolean" and isinstance(value, bool):
+            return 1.0 if value else 0.0
+        if kind == "number" and isinstance(value, float) and not isinstance(value, bool):
+            return value
+        if kind == "level" and isinstance(value, str) and value in self.scales.get(subject, {}):
+            return float(self.scales[subject][value])
+        if kind == "text" and isinstance(value, str):
+            return float(self.texts.setdefault(value, len(self.texts)))
+        raise self.problem(f"{subject!r} ({kind}) cannot be compared with {value!r}")
+
+    def condition(self, condition: Condition, *, metrics: bool) -> Node:
+        if isinstance(condition, AllOf):
+            return AllNode(tuple(self.condition(p, metrics=metrics) for p in condition.all))
+        if isinstance(condition, AnyOf):
+            return AnyNode(tuple(self.condition(p, metrics=metrics) for p in condition.any))
+        if isinstance(condition, NotOf):
+            return NotNode(self.condition(condition.not_, metrics=metrics))
+        if isinstance(condition, Known):
+            return KnownNode(self.column_of.get(condition.known, len(self.columns)))
+        return self.comparison(condition, metrics=metrics)
+
+    def comparison(self, condition: Comparison, *, metrics: bool) -> CompareNode:
+        op, operand = condition.operator, condition.operand
+        kind: str
+        if condition.metric is not None:
+            if not metrics or condition.metric not in METRICS:
+                raise self.problem(f"no metric {condition.metric!r} can be tested here")
+            left, is_metric = METRIC_NAMES.index(condition.metric), True
+            kind = METRICS[condition.metric].type
+        else:
+            name = str(condition.fact)
+            left = self.column_of.get(name, len(self.columns))
+            kind = self.kinds[left] if left < len(self.columns) else ""
+            is_metric = False
+        if op in _ORDERING and kind in ("boolean", "text"):
+            raise self.problem(f"{kind} facts compare only with eq or ne, not {op}")
+        if isinstance(operand, FactRef):
+            right = self.column_of.get(operand.fact, len(self.columns))
+            other = self.kinds[right] if right < len(self.columns) else kind
+            same_scale = is_metric or self._scale(condition.subject) == self._scale(operand.fact)
+            if other != kind or not same_scale or (operand.times != 1.0 and kind != "number"):
+                raise self.problem(f"cannot compare {condition.subject!r} with {operand.fact!r}")
+            return CompareNode(op, left, is_metric, right, 0.0, operand.times)
+        if not kind:  # an undeclared fact: always unknown, whatever the constant
+            return CompareNode(op, left, is_metric, -1, 0.0, 1.0)
+        value = self.constant(kind, operand, condition.subject)
+        return CompareNode(op, left, is_metric, -1, value, 1.0)
+
+    def _scale(self, name: str) -> Mapping[str, int] | None:
+        return self.scales.get(name)
+
+
+def _level_orders(rule_base: RuleBase) -> dict[str, dict[str, int]]:
+    orders: dict[str, dict[str, int]] = {}
+    for fact_id, spec in {**rule_base.facts, **rule_base.findings}.items():
+        if spec.scale is not None:
+            levels = rule_base.scales.get(spec.scale, [])
+            orders[fact_id] = {level: i for i, level in enumerate(levels)}
+    return orders
+
+
+def compile_model(
+    rule_base: RuleBase, locations: Mapping[str, Location] | None = None
+) -> CompiledModel:
+    """Compile a rule base; ``locations`` says where each rule is written.
+
+    Refuses what no evaluation could handle: a cycle among derived findings
+    or causes (``GraphCycleError``), and, in a rule base that did not come
+    through the loader's checks, a comparison of unlike values
+    (``RuleSyntaxError``) or an option without a baseline (``ScoringError``).
+    """
+    refuse_cycles(rule_base)
+    order = rule_order(rule_base)
+    scales = _level_orders(rule_base)
+    compiler = _Compiler(rule_base, scales)
+    locations = dict(locations or {})
+    conditions: list[Node] = []
+    derivations: list[tuple[tuple[int, float, Value], ...]] = []
+    for rule_id in order:
+        compiler.where = f"rules.{rule_id}"
+        try:
+            conditions.append(compiler.condition(rule_base.rules[rule_id].when, metrics=False))
+            derivations.append(_derivations(compiler, rule_base.rules[rule_id].then))
+        except RuleSyntaxError as error:
+            error.location = locations.get(rule_id) or error.location
+            raise
+    verdicts: list[Node | None] = []
+    for index, verdict in enumerate(rule_base.verdicts):
+        compiler.where = f"verdicts[{index}]"
+        verdicts.append(
+            None if verdict.when is None else compiler.condition(verdict.when, metrics=True)
+        )
+    tree = CriteriaTree.from_rule_base(rule_base)
+    cells = _cells(rule_base, tree, order)
+    return CompiledModel(
+        rule_base=rule_base,
+        tree=tree,
+        order=order,
+        scales=scales,
+        locations=locations,
+        columns=compiler.columns,
+        kinds=compiler.kinds,
+        fact_count=len(rule_base.facts),
+        texts=dict(compiler.texts),
+        conditions=tuple(conditions),
+        derivations=tuple(derivations),
+        verdicts=tuple(verdicts),
+        metrics_read=frozenset(
+            c.metric
+            for v in rule_base.verdicts
+            if v.when is not None
+            for c in comparisons(v.when)
+            if c.metric is not None
+        ),
+        reads={r: facts_read(rule.when) for r, rule in rule_base.rules.items()},
+        readers=_readers(rule_base),
+        derivers=_derivers(rule_base),
+        position={r: i for i, r in enumerate(order)},
+        column_of=dict(compiler.column_of),
+        **cells,
+    )
+
+
+def _derivations(
+    compiler: _Compiler, effects: Sequence[Any]
+) -> tuple[tuple[int, float, Value], ...]:
+    found = []
+    for effect in effects:
+        if not isinstance(effect, DeriveEffect):
+            continue
+        if effect.derive not in compiler.rule_base.findings:
+            raise compiler.problem(f"derives {effect.derive!r}, which is no declared finding")
+        column = compiler.column_of[effect.derive]
+        kind = compiler.kinds[column]
+        encoded = compiler.constant(kind, effect.value, effect.derive)
+        found.append((column, encoded, effect.value))
+    return tuple(found)
+
+
+def _readers(rule_base: RuleBase) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for rule_id, rule in rule_base.rules.items():
+        for name in facts_read(rule.when):
+            found.setdefault(name, []).append(rule_id)
+    return {name: tuple(rules) for name, rules in found.items()}
+
+
+def _derivers(rule_base: RuleBase) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for rule_id, rule in rule_base.rules.items():
+        for effect in rule.then:
+            if isinstance(effect, DeriveEffect):
+                found.setdefault(effect.derive, []).append(rule_id)
+    return {name: tuple(dict.fromkeys(rules)) for name, rules in found.items()}
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dict[str, Any]:
+    """The cell index: baselines, directions, and what each rule does to which cell."""
+    options = tuple(rule_base.options)
+    leaf_ids = tree.leaf_ids()
+    option_of = {o: i for i, o in enumerate(options)}
+    leaf_of = {c: k for k, c in enumerate(leaf_ids)}
+    baselines = np.empty((len(options), len(leaf_ids)))
+    for i, option in enumerate(rule_base.options.values()):
+        for k, leaf in enumerate(leaf_ids):
+            value = option.values.get(leaf)
+            if value is None:
+                raise ScoringError(
+                    f"option {options[i]!r} has no baseline value on {leaf!r}",
+                    Location(field=f"options.{options[i]}.values"),
+                )
+            baselines[i, k] = value.value
+    leaves = tree.leaf_criteria()
+    maximise = np.array([leaves[c].direction == "maximise" for c in leaf_ids], dtype=bool)
+    sets: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    adjusts: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    rule_adjusts: list[tuple[np.ndarray, np.ndarray, bool]] = []
+    rule_gates: list[tuple[tuple[int, str], ...]] = []
+    for position, rule_id in enumerate(order):
+        flat: list[int] = []
+        points: list[float] = []
+        gates: list[tuple[int, str]] = []
+        for effect in rule_base.rules[rule_id].then:
+            if isinstance(effect, DeriveEffect):
+                continue
+            if effect.option not in option_of:
+                raise RuleSyntaxError(
+                    f"acts on option {effect.option!r}, which is not declared",
+                    Location(field=f"rules.{rule_id}"),
+                )
+            i = option_of[effect.option]
+            if isinstance(effect, FailGateEffect):
+                gates.append((i, effect.fail_gate))
+                continue
+            target = effect.adjust if isinstance(effect, AdjustEffect) else effect.set
+            if target not in leaf_of:
+                raise RuleSyntaxError(
+                    f"moves {target!r}, which is not a leaf criterion",
+                    Location(field=f"rules.{rule_id}"),
+                )
+            cell = (i, leaf_of[target])
+            if isinstance(effect, SetEffect):
+                sets.setdefault(cell, []).append((position, effect.to))
+            else:
+                adjusts.setdefault(cell, []).append((position, effect.by))
+                flat.append(cell[0] * len(leaf_ids) + cell[1])
+                points.append(effect.by)
+        rule_adjusts.append(
+            (
+                _frozen(np.array(flat, dtype=np.intp)),
+                _frozen(np.array(points, dtype=float)),
+                len(set(flat)) == len(flat),
+            )
+        )
+        rule_gates.append(tuple(gates))
+    return {
+        "options": options,
+        "leaf_ids": leaf_ids,
+        "leaves": leaves,
+        "baselines": _frozen(baselines),
+        "maximise": _frozen(maximise),
+        "cell_sets": {cell: tuple(found) for cell, found in sets.items()},
+        "cell_adjusts": {cell: tuple(found) for cell, found in adjusts.items()},
+        "rule_adjusts": tuple(rule_adjusts),
+        "rule_gates": tuple(rule_gates),
+    }

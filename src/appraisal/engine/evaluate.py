@@ -1,0 +1,243 @@
+"""Rules evaluated on a batch of fact vectors at once; one appraisal is a batch of one.
+
+Conditions use three-valued logic, computed as two boolean arrays over the
+rows, *is true* and *is false* (neither: unknown). A comparison that reads
+an unknown fact is unknown; ``all`` is false where any part is false and
+true where every part is true; ``any`` the dual; ``not`` swaps the two.
+A rule fires where its condition is true; where it is unknown, the record
+says so, and the explanation can say which missing evidence held it back.
+
+Rules run once each, in the model's order (every rule deriving a finding
+before any rule reading it), so one pass reaches the fixpoint. Two fired
+rules that derive different values for one finding contradict each other:
+``refuse_contradiction`` is the one policy for that, whoever evaluates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import RuleConflictError
+from ..models import Value
+from .compiled import (
+    METRIC_NAMES,
+    AllNode,
+    AnyNode,
+    CompareNode,
+    CompiledModel,
+    KnownNode,
+    Node,
+    NotNode,
+)
+
+__all__ = [
+    "Columns",
+    "Metrics",
+    "Outcome",
+    "encode",
+    "evaluate",
+    "refuse_contradiction",
+    "truth",
+]
+
+Metrics = Mapping[str, tuple[np.ndarray, np.ndarray]]
+"""Verdict metrics by name: (known, value) arrays of rows x options."""
+
+_OPERATORS = {
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Facts and findings of a batch: per column (the model's, then one never known) and row,
+    whether it is known and its value as a float."""
+
+    known: np.ndarray
+    values: np.ndarray
+    texts: tuple[str, ...]
+    """Text values by code: the model's constants, then text the evidence brought."""
+
+    @property
+    def rows(self) -> int:
+        return int(self.known.shape[1])
+
+    def repeat(self, rows: int) -> Columns:
+        """A batch of ``rows`` copies of this batch's first row, for a sampler to vary."""
+        return Columns(
+            np.repeat(self.known[:, :1], rows, axis=1),
+            np.repeat(self.values[:, :1], rows, axis=1),
+            self.texts,
+        )
+
+    def value(self, model: CompiledModel, name: str, row: int = 0) -> Value | None:
+        """One fact's or finding's value in one row, as the rule base writes it (None: unknown)."""
+        column = model.column_of[name]
+        if not self.known[column, row]:
+            return None
+        return model.decode(column, float(self.values[column, row]), self.texts)
+
+
+def encode(model: CompiledModel, rows: Sequence[Mapping[str, Value | None]]) -> Columns:
+    """Fact values (one mapping per row; absent or None: unknown) as columns.
+
+    Findings start unknown: rules derive them. Ids that are no fact of the
+    rule base are ignored; values are expected checked (``appraise`` checks
+    them), and one not of its fact's type is refused.
+    """
+    width = len(model.columns) + 1
+    known = np.zeros((width, len(rows)), dtype=bool)
+    values = np.zeros((width, len(rows)))
+    texts = dict(model.texts)
+    for column, name in enumerate(model.columns[: model.fact_count]):
+        for row, facts in enumerate(rows):
+            value = facts.get(name)
+            if value is not None:
+                known[column, row] = True
+                values[column, row] = model.encode(column, value, texts)
+    return Columns(known, values, tuple(texts))
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """What evaluating every rule on a batch gives: which fired, which were unknown, and
+    every fact and finding afterwards. Rules are rows in the model's ``order``."""
+
+    columns: Columns
+    fired: np.ndarray
+    unknown: np.ndarray
+
+
+def truth(
+    node: Node,
+    known: np.ndarray,
+    values: np.ndarray,
+    metrics: Metrics | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``node`` is true and where it is false, over the rows (and options).
+
+    ``known`` and ``values`` are indexed by column first; in verdicts they
+    carry a trailing axis of one, so that facts broadcast over the options
+    the metrics are given for.
+    """
+    if isinstance(node, KnownNode):
+        return known[node.column], ~known[node.column]
+    if isinstance(node, CompareNode):
+        return _compare(node, known, values, metrics)
+    if isinstance(node, NotNode):
+        is_true, is_false = truth(node.part, known, values, metrics)
+        return is_false, is_true
+    parts = [truth(part, known, values, metrics) for part in node.parts]
+    trues, falses = parts[0]
+    if isinstance(node, AllNode):
+        for is_true, is_false in parts[1:]:
+            trues = trues & is_true
+            falses = falses | is_false
+        return trues, falses
+    assert isinstance(node, AnyNode)
+    for is_true, is_false in parts[1:]:
+        trues = trues | is_true
+        falses = falses & is_false
+    return trues, falses
+
+
+def _compare(
+    node: CompareNode, known: np.ndarray, values: np.ndarray, metrics: Metrics | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if node.metric:
+        if metrics is None:
+            raise KeyError(METRIC_NAMES[node.left])
+        left_known, left = metrics[METRIC_NAMES[node.left]]
+    else:
+        left_known, left = known[node.left], values[node.left]
+    if node.right < 0:
+        right: np.ndarray | float = node.constant
+        both = left_known
+    else:
+        right = values[node.right] if node.times == 1.0 else values[node.right] * node.times
+        both = left_known & known[node.right]
+    holds = _OPERATORS[node.op](left, right)
+    return both & holds, both & ~holds
+
+
+def evaluate(model: CompiledModel, columns: Columns) -> Outcome:
+    """Run every rule once, in order, on every row; derived findings join the columns.
+
+    Raises ``RuleConflictError`` (a ``RuleEvaluationError``) where two fired
+    rules derive different values for one finding, in any row.
+    """
+    known = columns.known.copy()
+    values = columns.values.copy()
+    rows = columns.rows
+    fired = np.empty((len(model.order), rows), dtype=bool)
+    unknown = np.empty((len(model.order), rows), dtype=bool)
+    first_deriver: dict[int, np.ndarray] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for position, node in enumerate(model.conditions):
+            is_true, is_false = truth(node, known, values)
+            fired[position] = is_true
+            np.logical_not(is_true | is_false, out=unknown[position])
+            derivations = model.derivations[position]
+            if not derivations or not fired[position].any():
+                continue
+            hit = fired[position]
+            for column, encoded, value in derivations:
+                before = first_deriver.setdefault(column, np.full(rows, -1, dtype=np.intp))
+                refuse_contradiction(
+                    model,
+                    columns.texts,
+                    position,
+                    (column, encoded, value),
+                    hit,
+                    known,
+                    values,
+                    before,
+                )
+                new = hit & ~known[column]
+                before[new] = position
+                known[column] |= hit
+                values[column][hit] = encoded
+    return Outcome(Columns(known, values, columns.texts), fired, unknown)
+
+
+def refuse_contradiction(
+    model: CompiledModel,
+    texts: Sequence[str],
+    position: int,
+    derivation: tuple[int, float, Value],
+    hit: np.ndarray,
+    known: np.ndarray,
+    values: np.ndarray,
+    first_deriver: np.ndarray,
+) -> None:
+    """The conflict policy: a finding already derived as something else refuses the rule.
+
+    Whatever the caller (an appraisal, an explanation, a sampled analysis),
+    the error is the same: it names the finding, both rules and their
+    values, and the rule base file and line of the rule that contradicts
+    the first.
+    """
+    column, encoded, value = derivation
+    clash = hit & known[column] & (values[column] != encoded)
+    if not clash.any():
+        return
+    row = int(np.argmax(clash))
+    finding = model.columns[column]
+    first = model.order[int(first_deriver[row])]
+    rule = model.order[position]
+    previous = model.decode(column, float(values[column, row]), texts)
+    raise RuleConflictError(
+        f"finding {finding!r} is derived as {previous!r} by rule {first!r} and as {value!r}"
+        f" by rule {rule!r}; the rules contradict each other on this evidence",
+        model.where(rule),
+        finding=finding,
+        rules=(first, rule),
+    )
