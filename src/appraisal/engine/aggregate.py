@@ -17,6 +17,7 @@ condition holds, given the facts, findings and the option's metrics.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,52 +48,68 @@ class Totals:
     """Per row and option: every criterion's contribution, the total and the horizon scores."""
 
     contributions: np.ndarray
-    """Criteria (the tree's breadth-first order) x rows x options."""
+    """Criteria (the tree's breadth-first order) x rows x options (empty unless asked for)."""
     score: np.ndarray
     short_term: np.ndarray
     long_term: np.ndarray
 
 
-def aggregate(tree: CriteriaTree, weights: np.ndarray, utility: np.ndarray) -> Totals:
+def aggregate(
+    tree: CriteriaTree,
+    weights: np.ndarray,
+    utility: np.ndarray,
+    *,
+    contributions: bool = True,
+    horizons: bool = True,
+) -> Totals:
     """Totals from global ``weights`` (one vector, or one row per row of ``utility``).
 
     ``utility`` is rows x options x leaves, the leaves in declaration order.
+    Without ``contributions`` (or ``horizons``), those are left empty (or
+    zero): samplers that need only totals save the memory and the time.
     """
     weights = np.asarray(weights, dtype=float)
     rows, options, _ = utility.shape
     per_row = weights.ndim == 2
-    contributions = np.empty((len(tree.ids), rows, options))
+    position = {leaf: k for k, leaf in enumerate(tree.declared_leaves)}
+    kept = np.empty((len(tree.ids) if contributions else 0, rows, options))
 
-    def weight(index: int) -> np.ndarray | float:
-        return weights[:, index, None] if per_row else float(weights[index])
+    def leaf(index: int) -> np.ndarray:
+        weight = weights[:, index, None] if per_row else float(weights[index])
+        return np.asarray(weight * utility[:, :, position[index]])
 
-    for k, leaf in enumerate(tree.declared_leaves):
-        contributions[leaf] = weight(leaf) * utility[:, :, k]
-    for index in tree.postorder():
+    def subtree(index: int) -> np.ndarray:
         if index in tree.children:
-            start, stop = tree.children[index]
-            contributions[index] = _sum(contributions, range(start, stop))
-    start, stop = tree.groups[0]
-    score = _sum(contributions, range(start, stop))
-    horizons = []
+            found = _sum(subtree(j) for j in range(*tree.children[index]))
+        else:
+            found = leaf(index)
+        if contributions:
+            kept[index] = found
+        return found
+
+    score = _sum(subtree(j) for j in range(*tree.groups[0]))
+    if not horizons:
+        zero = np.zeros((rows, options))
+        return Totals(kept, score, zero, zero)
+    by_horizon = []
     for horizon in ("short", "long"):
         leaves = [tree.declared_leaves[k] for k in tree.horizon_leaves(horizon)]
-        part = _sum(contributions, leaves) if leaves else np.zeros((rows, options))
-        total = np.zeros(rows) if per_row else np.zeros(())
-        for leaf in leaves:
-            total = total + (weights[:, leaf] if per_row else weights[leaf])
+        part = _sum(kept[j] if contributions else leaf(j) for j in leaves)
+        total: np.ndarray = np.zeros(rows) if per_row else np.zeros(())
+        for j in leaves:
+            total = total + (weights[:, j] if per_row else weights[j])
         total = total[:, None] if per_row else total
         with np.errstate(divide="ignore", invalid="ignore"):
-            horizons.append(np.where(total > 0, part / total, 0.0))
-    return Totals(contributions, score, horizons[0], horizons[1])
+            by_horizon.append(np.where(total > 0, part / total, 0.0) + np.zeros((rows, options)))
+    return Totals(kept, score, by_horizon[0], by_horizon[1])
 
 
-def _sum(contributions: np.ndarray, indices: range | list[int]) -> np.ndarray:
-    """The contributions at ``indices`` added one at a time, in that order."""
-    found = np.zeros(contributions.shape[1:])
-    for index in indices:
-        found = found + contributions[index]
-    return found
+def _sum(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The parts added one at a time, in order, starting from zero (as Python's ``sum``)."""
+    found: np.ndarray | float = 0.0
+    for part in parts:
+        found = found + part
+    return np.asarray(found)
 
 
 def competition_ranks(

@@ -15,7 +15,7 @@ text), a number itself; every comparison is then a comparison of floats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,42 +215,45 @@ class CompiledModel:
 
     def upstream_facts(self, rule_id: str) -> set[str]:
         """The facts (evidence) a rule depends on, directly or through findings."""
-        return {n for n in self._upstream(rule_id) if n in self.rule_base.facts}
+        return {n for n in self._upstream(rule_id)[0] if n in self.rule_base.facts}
 
     def upstream_rules(self, rule_id: str) -> set[str]:
         """The rules that must run before this one can settle (those deriving what it reads)."""
-        return {n for n in self._upstream(rule_id) if n in self.rule_base.rules} - {rule_id}
+        return self._upstream(rule_id)[1] - {rule_id}
 
     def downstream_rules(self, fact_id: str) -> set[str]:
         """The rules whose firing may change when this fact or finding does."""
-        found: set[str] = set()
+        rules: set[str] = set()
+        names = {fact_id}
         pending = [fact_id]
         while pending:
             for rule_id in self.readers.get(pending.pop(), ()):
-                if rule_id not in found:
-                    found.add(rule_id)
-                    pending += [f for f, _, _ in self._derived(rule_id)]
-        return found
+                if rule_id in rules:
+                    continue
+                rules.add(rule_id)
+                for column, _, _ in self.derivations[self.position[rule_id]]:
+                    name = self.columns[column]
+                    if name not in names:
+                        names.add(name)
+                        pending.append(name)
+        return rules
 
-    def _derived(self, rule_id: str) -> Iterator[tuple[str, int, float]]:
-        position = self.position[rule_id]
-        for column, encoded, _ in self.derivations[position]:
-            yield self.columns[column], column, encoded
-
-    def _upstream(self, rule_id: str) -> set[str]:
-        found: set[str] = set()
+    def _upstream(self, rule_id: str) -> tuple[set[str], set[str]]:
+        """The facts and findings, and the rules, upstream of a rule (names and rule ids
+        apart: a rule may share its id with the finding it derives)."""
+        names: set[str] = set()
+        rules = {rule_id}
         pending = [rule_id]
         while pending:
-            current = pending.pop()
-            for name in self.reads.get(current, ()):
-                if name in found:
+            for name in self.reads.get(pending.pop(), ()):
+                if name in names:
                     continue
-                found.add(name)
+                names.add(name)
                 for deriver in self.derivers.get(name, ()):
-                    if deriver not in found:
-                        found.add(deriver)
+                    if deriver not in rules:
+                        rules.add(deriver)
                         pending.append(deriver)
-        return found
+        return names, rules
 
 
 # --------------------------------------------------------------------------- compiling

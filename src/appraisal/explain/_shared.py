@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..appraise import Appraisal, CompiledRuleBase, compile_rule_base
+from ..appraise import Appraisal, CompiledRuleBase
 from ..errors import ScoringError
 from ..models import AdjustEffect, DeriveEffect, RuleBase, SetEffect, Value
 
 
 def compiled_for(appraisal: Appraisal) -> CompiledRuleBase:
-    """The compiled rule base of an appraisal (``compile_rule_base`` compiles it once).
+    """The compiled rule base of an appraisal: the model it carries.
 
     Every explanation starts here, so this is where a wrong argument (a path,
     a loaded scenario) is refused with a TypeError that says what to pass.
@@ -27,7 +27,7 @@ def compiled_for(appraisal: Appraisal) -> CompiledRuleBase:
             f"expected an Appraisal (what appraisal.appraise returns), not"
             f" {type(appraisal).__name__}; appraise the scenario first"
         )
-    return compile_rule_base(appraisal.rule_base_model)
+    return appraisal.model
 
 
 @dataclass(frozen=True)

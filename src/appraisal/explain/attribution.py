@@ -13,12 +13,9 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from .._guards import require_count
 from ..appraise import Appraisal, CompiledRuleBase
 from ..errors import RuleEvaluationError
-from ..graph import node, upstream_facts
 from ..models import (
     AllOf,
     AnyOf,
@@ -229,7 +226,7 @@ def _games(
         found: set[str] = set()
         for rule_id in rules:
             if rule_id not in upstream:
-                reach = upstream_facts(compiled.graph, node("rule", rule_id)) & known_set
+                reach = compiled.upstream_facts(rule_id) & known_set
                 upstream[rule_id] = tuple(f for f in known if f in reach)
             found.update(upstream[rule_id])
         return tuple(f for f in known if f in found)
@@ -367,11 +364,7 @@ class _Plan:
         rule_base = compiled.rule_base
         needed = set(game.rules)
         for rule_id in game.rules:
-            needed.update(
-                compiled.graph.nodes[a]["id"]
-                for a in nx.ancestors(compiled.graph, node("rule", rule_id))
-                if compiled.graph.nodes[a]["kind"] == "rule"
-            )
+            needed.update(compiled.upstream_rules(rule_id))
         order = tuple(r for r in compiled.order if r in needed)
         self.order = order
         self.game = game

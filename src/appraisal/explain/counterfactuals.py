@@ -13,11 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import networkx as nx
-
-from ..appraise import Appraisal, verdict_metrics, verdict_rule
+from ..appraise import Appraisal, option_metrics, verdict_rule
 from ..errors import ScoringError
-from ..graph import node
 from ..models import Comparison, DeriveEffect, FactRef, FailGateEffect, RuleBase, Value
 from ..rules import compare, comparisons, evaluate_condition, facts_read
 from ..scoring import TIE_TOLERANCE, competition_ranks
@@ -127,12 +124,7 @@ class _WhatIf:
     def downstream(self, fact_id: str) -> frozenset[str]:
         """The rules whose firing may change when this fact does."""
         if fact_id not in self._downstream:
-            graph = self.compiled.graph
-            self._downstream[fact_id] = frozenset(
-                graph.nodes[n]["id"]
-                for n in nx.descendants(graph, node("fact", fact_id))
-                if graph.nodes[n]["kind"] == "rule"
-            )
+            self._downstream[fact_id] = frozenset(self.compiled.downstream_rules(fact_id))
         return self._downstream[fact_id]
 
     def cells_reached(self, fact_id: str) -> frozenset[tuple[str, str]]:
@@ -339,7 +331,7 @@ class _WhatIf:
         long = competition_ranks({o: horizon["long"][o] for o in eligible})
         verdicts = {}
         for option_id in totals:
-            metrics = verdict_metrics(
+            metrics = option_metrics(
                 rank=ranks.get(option_id),
                 short_term_rank=short.get(option_id),
                 long_term_rank=long.get(option_id),
@@ -474,13 +466,13 @@ def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
     each constant it is compared with.
     """
     rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    readers = compiled_for(appraisal).readers
     evidence = appraisal.evidence
     tests_of = tests_by_fact(rule_base)
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)
-        if value is None or graph.out_degree(node("fact", fact_id)) == 0:
+        if value is None or not readers.get(fact_id):
             continue
         options: list[Value] = []
         if spec.type == "boolean":

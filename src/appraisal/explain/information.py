@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Literal
 
 from ..appraise import Appraisal, appraise
-from ..graph import node
 from ..loader import LoadedScenario
 from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
 from ..rules import facts_read
@@ -255,11 +254,11 @@ def _states(
 ) -> list[InformationFact]:
     """The facts worth finding out: read by something, and unknown or doubtful."""
     rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    readers = compiled_for(appraisal).readers
     items = appraisal.scenario_model.evidence if appraisal.scenario_model is not None else {}
     found = []
     for fact_id, spec in rule_base.facts.items():
-        if graph.out_degree(node("fact", fact_id)) == 0 and fact_id not in verdict_facts:
+        if not readers.get(fact_id) and fact_id not in verdict_facts:
             continue
         value = appraisal.evidence.get(fact_id)
         item = items.get(fact_id)
@@ -562,21 +561,20 @@ def _verdict_depths(appraisal: Appraisal) -> dict[str, int]:
     """The facts verdict rules read, directly (0) or through findings: how many rules lie
     between each and a verdict rule, at the fewest."""
     rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    model = compiled_for(appraisal)
     read = {f for v in rule_base.verdicts if v.when is not None for f in facts_read(v.when)}
     depths = {f: 0 for f in read if f in rule_base.facts}
-    frontier = [node("finding", f) for f in read if f in rule_base.findings]
+    frontier = [f for f in read if f in rule_base.findings]
     seen = set(frontier)
     depth = 0
     while frontier:
         depth += 1
         following = []
         for finding in frontier:
-            for rule in graph.predecessors(finding):
-                for source in graph.predecessors(rule):
-                    item = graph.nodes[source]
-                    if item["kind"] == "fact":
-                        depths.setdefault(item["id"], depth)
+            for rule in model.derivers.get(finding, ()):
+                for source in model.reads.get(rule, ()):
+                    if source in rule_base.facts:
+                        depths.setdefault(source, depth)
                     elif source not in seen:
                         seen.add(source)
                         following.append(source)

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import networkx as nx
-
 from ..appraise import Appraisal, OptionResult
-from ..graph import node
 from ._shared import compiled_for, winner
 from .attribution import attribute
 from .deltas import _source, cite_evidence, evidence_behind, rule_baseline, rule_deltas
@@ -99,18 +96,14 @@ def evidence_drivers(
     attribution = attribution or attribute(appraisal)
     points = attribution.options[result.id].attribution
     rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    model = compiled_for(appraisal)
     moved = {d.rule for d in rule_deltas(appraisal, result)}
     moved |= {f.rule for f in result.gate_failures}
     found = []
     for item in sorted(points, key=lambda i: -abs(points[i])):
         if points[item] == 0.0:
             continue
-        reached = {
-            graph.nodes[n]["id"]
-            for n in nx.descendants(graph, node("fact", item))
-            if graph.nodes[n]["kind"] == "rule"
-        }
+        reached = model.downstream_rules(item)
         rules = tuple(r for r in rule_base.rules if r in reached and r in moved)
         found.append(
             EvidenceDriver(

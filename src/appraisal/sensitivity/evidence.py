@@ -1,43 +1,47 @@
 """Evidence uncertainty: which evidence holds, and what that does to verdicts.
 
 The only analysis that re-evaluates the rules (the others stay on the linear
-model), so the evidence sampler, its cache of rule outcomes and the verdict
-replay are kept together.
+model). Every chunk of samples is one batch through the engine: the sampled
+evidence is written into the fact columns, then the rules, cells, totals,
+ranks and verdicts of every sample are computed at once, by the functions an
+appraisal uses for its batch of one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..appraise import (
-    CompiledRuleBase,
-    compile_rule_base,
-    evidence_values,
+from ..appraise import evidence_values
+from ..engine import (
+    Cells,
+    Columns,
+    CompiledModel,
+    aggregate,
+    assign_verdicts,
+    cell_values,
+    comparisons,
+    competition_ranks,
+    encode,
+    evaluate,
     verdict_metrics,
-    verdict_rule,
 )
-from ..engine.criteria import CriteriaTree
 from ..loader import LoadedScenario, load_scenario
 from ..models import Comparison, FactRef, RuleBase, Scenario, Value
-from ..rules import comparisons, evaluate_rules
-from ..scoring import option_values
 from ._common import (
-    _EVIDENCE_STREAM,
-    _WEIGHT_STREAM,
+    EVIDENCE_STREAM,
+    WEIGHT_STREAM,
     Progress,
-    _check_samples,
-    _chunks,
-    _generator,
-    _Result,
+    Result,
+    check_samples,
+    chunks,
+    generator,
 )
-from .model import _better_and_tied, _first_shares, _rank_shares
-from .weights import WeightPrior, _central_weights, _globalise, _sample_shares, as_weights
-
-_DISCRETE_METRICS = frozenset({"rank", "short_term_rank", "long_term_rank", "excluded"})
+from .model import first_shares, rank_shares
+from .weights import WeightPrior, as_weights, central_weights, sampled_weights
 
 
 @dataclass(frozen=True)
@@ -150,18 +154,18 @@ def sampled_evidence(
     scenario: LoadedScenario | str | Path, *, samples: int = 1, seed: int = 0
 ) -> list[dict[str, Value | None]]:
     """The bodies of evidence ``evidence_uncertainty`` draws for this seed, one per sample."""
-    _check_samples(samples, seed)
+    check_samples(samples, seed)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     items = _uncertain_items(loaded.rule_base, loaded.scenario)
     base = evidence_values(loaded.scenario.evidence)
     found = []
-    for index, size in _chunks(samples):
-        draw = _draw_evidence(items, size, _generator(seed, _EVIDENCE_STREAM, index))
+    for index, size in chunks(samples):
+        draw = _draw_evidence(items, size, generator(seed, EVIDENCE_STREAM, index))
         found += [_facts_of(base, items, draw, row) for row in range(size)]
     return found
 
 
-class EvidenceResult(_Result):
+class EvidenceResult(Result):
     """How often each option is recommended, and gets each verdict, as evidence varies."""
 
     samples: int
@@ -186,54 +190,6 @@ class EvidenceResult(_Result):
     central weights (the SMAA-2 confidence factor)."""
 
 
-@dataclass
-class _EvidenceCache:
-    """Rule outcomes per distinct body of evidence, filled as samples reveal them."""
-
-    compiled: CompiledRuleBase
-    base: Mapping[str, Value | None]
-    items: Sequence[_Uncertain]
-    leaf_ids: Sequence[str]
-    index: dict[tuple[float, ...], int] = field(default_factory=dict)
-    utilities: list[np.ndarray] = field(default_factory=list)
-    excluded: list[np.ndarray] = field(default_factory=list)
-    facts: list[Mapping[str, Value | None]] = field(default_factory=list)
-
-    def lookup(self, draw: _EvidenceDraw) -> np.ndarray:
-        """The cache index of every sample's body of evidence, evaluating new ones."""
-        unique, first, inverse = np.unique(
-            draw.keys, axis=0, return_index=True, return_inverse=True
-        )
-        mapped = np.empty(len(unique), dtype=np.int64)
-        for u, row in enumerate(first):
-            key = tuple(float(x) for x in unique[u])
-            if key not in self.index:
-                self.index[key] = len(self.utilities)
-                self._evaluate(_facts_of(self.base, self.items, draw, int(row)))
-            mapped[u] = self.index[key]
-        return mapped[np.asarray(inverse).reshape(-1)]
-
-    def _evaluate(self, facts: Mapping[str, Value | None]) -> None:
-        rule_base = self.compiled.rule_base
-        outcome = evaluate_rules(rule_base, facts, self.compiled.order, self.compiled.scales)
-        values, failures = option_values(rule_base, outcome.firings)
-        self.utilities.append(
-            np.array([[values[o][c].utility for c in self.leaf_ids] for o in rule_base.options])
-        )
-        self.excluded.append(np.array([bool(failures[o]) for o in rule_base.options]))
-        self.facts.append(outcome.facts)
-
-
-def _metrics_read(rule_base: RuleBase) -> set[str]:
-    return {
-        c.metric
-        for v in rule_base.verdicts
-        if v.when is not None
-        for c in comparisons(v.when)
-        if c.metric is not None
-    }
-
-
 def evidence_uncertainty(
     scenario: LoadedScenario | str | Path,
     *,
@@ -241,7 +197,7 @@ def evidence_uncertainty(
     seed: int = 0,
     weights: Mapping[str, float] | None = None,
     prior: WeightPrior | None = None,
-    compiled: CompiledRuleBase | None = None,
+    compiled: CompiledModel | None = None,
     progress: Progress | None = None,
 ) -> EvidenceResult:
     """Monte Carlo over which evidence holds (and ranged values); weights too with ``prior``.
@@ -250,26 +206,21 @@ def evidence_uncertainty(
     overrides); otherwise each sample also draws weights from the prior, with
     the same draws ``smaa`` makes for the same seed.
     """
-    _check_samples(samples, seed)
+    check_samples(samples, seed)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    rule_base = loaded.rule_base
-    compiled = compiled or compile_rule_base(rule_base)
-    tree = CriteriaTree.from_rule_base(rule_base, {**loaded.scenario.weights, **(weights or {})})
-    leaves = list(tree.leaves)
-    leaf_ids = [tree.ids[i] for i in leaves]
+    model = compiled or loaded.model
+    rule_base = model.rule_base
+    raw = model.tree.raw_weights({**loaded.scenario.weights, **(weights or {})})
+    tree = model.tree.with_weights(raw)
+    fixed = tree.global_weights()
     items = _uncertain_items(rule_base, loaded.scenario)
-    cache = _EvidenceCache(compiled, evidence_values(loaded.scenario.evidence), items, leaf_ids)
-    options = tuple(rule_base.options)
+    base = encode(model, [evidence_values(loaded.scenario.evidence)])
+    options = model.options
     m = len(options)
     names = list(dict.fromkeys(v.verdict for v in rule_base.verdicts))
     name_of_rule = np.array([names.index(v.verdict) for v in rule_base.verdicts])
-    discrete = _metrics_read(rule_base) <= _DISCRETE_METRICS
-    verdict_memo: dict[tuple[int, ...], int] = {}
     bounds = None if prior is None or prior.uniform else prior.bounds(tree)
-    fixed = tree.globalise(tree.local_shares())[None, :]
-    horizon_masks = {
-        h: np.array([tree.horizons[i] == h for i in leaves]) for h in ("short", "long")
-    }
+    distinct = _Distinct(keep=prior is not None)
 
     rank_counts = np.zeros((m, m))
     excluded_counts = np.zeros(m)
@@ -277,45 +228,35 @@ def evidence_uncertainty(
     recommended_counts = np.zeros(m)
     first_weight_sums = np.zeros((m, len(tree.ids)))
     first_counts = np.zeros(m)
-    key_counts: dict[int, int] = {}
     recommending = rule_base.recommending_verdict
     recommended = names.index(recommending) if recommending in names else -1
-    for index, size in _chunks(samples):
-        draw = _draw_evidence(items, size, _generator(seed, _EVIDENCE_STREAM, index))
-        keys = cache.lookup(draw)
-        for key, count in zip(*np.unique(keys, return_counts=True), strict=True):
-            key_counts[int(key)] = key_counts.get(int(key), 0) + int(count)
+    for index, size in chunks(samples):
+        draw = _draw_evidence(items, size, generator(seed, EVIDENCE_STREAM, index))
+        outcome = evaluate(model, _sampled_columns(model, base.repeat(size), items, draw))
+        cells = cell_values(model, outcome.fired)
         if prior is None:
-            weights_now = np.broadcast_to(fixed, (size, fixed.shape[1]))
+            weights_now = fixed
         else:
-            rng = _generator(seed, _WEIGHT_STREAM, index)
-            weights_now = _globalise(tree, _sample_shares(tree, bounds, size, rng))
-        utilities = np.stack(cache.utilities)[keys]
-        valid = ~np.stack(cache.excluded)[keys]
-        leaf_weights = weights_now[:, leaves]
-        totals = np.einsum("nml,nl->nm", utilities, leaf_weights)
-        horizon_scores = {}
-        for horizon, mask in horizon_masks.items():
-            part = np.einsum("nml,nl->nm", utilities[:, :, mask], leaf_weights[:, mask])
-            weight = leaf_weights[:, mask].sum(axis=1, keepdims=True)
-            horizon_scores[horizon] = np.divide(
-                part, weight, out=np.zeros_like(part), where=weight > 0
-            )
-        better, tied = _better_and_tied(totals, valid)
+            weights_now = sampled_weights(tree, bounds, size, generator(seed, WEIGHT_STREAM, index))
+        totals = aggregate(tree, weights_now, cells.utility, contributions=False)
+        valid = ~cells.excluded
+        better, tied = competition_ranks(totals.score, valid)
         ranks = {"rank": better + 1}
-        for horizon, scores in horizon_scores.items():
-            ranks[f"{horizon}_term_rank"] = _better_and_tied(scores, valid)[0] + 1
-        rank_counts += _rank_shares(better, tied, valid)
+        for name, scores in (
+            ("short_term_rank", totals.short_term),
+            ("long_term_rank", totals.long_term),
+        ):
+            if name in model.metrics_read:
+                ranks[name] = competition_ranks(scores, valid)[0] + 1
+        metrics = verdict_metrics(totals, cells.excluded, ranks)
+        verdicts = name_of_rule[assign_verdicts(model, outcome.columns, metrics)]
+        distinct.add(draw.keys, cells)
+        rank_counts += rank_shares(better, tied, valid)
         excluded_counts += (~valid).sum(axis=0)
         if prior is not None:
-            first = _first_shares(better, tied, valid)
+            first = first_shares(better, tied, valid)
             first_weight_sums += first.T @ weights_now
             first_counts += first.sum(axis=0)
-        verdicts = name_of_rule[
-            _verdicts(
-                compiled, cache, keys, valid, ranks, totals, horizon_scores, discrete, verdict_memo
-            )
-        ]
         for option in range(m):
             verdict_counts[option] += np.bincount(verdicts[:, option], minlength=len(names))
         is_recommended = verdicts == recommended
@@ -326,9 +267,9 @@ def evidence_uncertainty(
 
     central = confidence = None
     if prior is not None:
-        centres = _central_weights(first_weight_sums, first_counts)
+        centres = central_weights(first_weight_sums, first_counts)
         central = {o: as_weights(tree.ids, centres[i]) for i, o in enumerate(options)}
-        confidence = _confidence(cache, key_counts, centres, leaves, options, samples)
+        confidence = _confidence(model, distinct, centres, samples)
     return EvidenceResult(
         samples=samples,
         seed=seed,
@@ -349,103 +290,69 @@ def evidence_uncertainty(
         excluded_probability={
             o: float(excluded_counts[i] / samples) for i, o in enumerate(options)
         },
-        distinct_evidence=len(cache.utilities),
+        distinct_evidence=len(distinct.counts),
         central_weights=central,
         confidence=confidence,
     )
 
 
+def _sampled_columns(
+    model: CompiledModel, columns: Columns, items: Sequence[_Uncertain], draw: _EvidenceDraw
+) -> Columns:
+    """The base evidence of every sample, with the sampled items written over it."""
+    ranged = 0
+    for k, item in enumerate(items):
+        column = model.column_of[item.fact]
+        if item.range is not None:
+            columns.values[column] = draw.values[:, ranged]
+            ranged += 1
+        columns.known[column] = draw.holds[:, k]
+    return columns
+
+
+class _Distinct:
+    """The distinct bodies of evidence drawn, how often each, and (when kept) their cells."""
+
+    def __init__(self, *, keep: bool) -> None:
+        self.keep = keep
+        self.counts: dict[bytes, int] = {}
+        self.utility: dict[bytes, np.ndarray] = {}
+        self.excluded: dict[bytes, np.ndarray] = {}
+
+    def add(self, keys: np.ndarray, cells: Cells) -> None:
+        rows = np.ascontiguousarray(keys + 0.0)  # -0.0 and 0.0 are one key
+        if rows.shape[1] == 0:  # nothing uncertain: one body of evidence
+            as_bytes = np.zeros(len(rows), dtype=np.dtype((np.void, 1)))
+        else:
+            width = rows.dtype.itemsize * rows.shape[1]
+            as_bytes = rows.view(np.dtype((np.void, width))).reshape(-1)
+        unique, first, counts = np.unique(as_bytes, return_index=True, return_counts=True)
+        for key, row, count in zip(unique.tolist(), first.tolist(), counts.tolist(), strict=True):
+            self.counts[key] = self.counts.get(key, 0) + count
+            if self.keep and key not in self.utility:
+                self.utility[key] = cells.utility[row]
+                self.excluded[key] = cells.excluded[row]
+
+
 def _confidence(
-    cache: _EvidenceCache,
-    key_counts: Mapping[int, int],
+    model: CompiledModel,
+    distinct: _Distinct,
     centres: Sequence[np.ndarray | None],
-    leaves: Sequence[int],
-    options: Sequence[str],
     samples: int,
 ) -> dict[str, float | None]:
     """Share of evidence samples in which each option is first at its own central weights."""
     found: dict[str, float | None] = {}
-    keys = sorted(key_counts)
-    utilities = np.stack([cache.utilities[k] for k in keys])
-    valid = ~np.stack([cache.excluded[k] for k in keys])
-    counts = np.array([key_counts[k] for k in keys], dtype=float)
-    for i, option in enumerate(options):
+    keys = list(distinct.counts)
+    utility = np.stack([distinct.utility[k] for k in keys])
+    valid = ~np.stack([distinct.excluded[k] for k in keys])
+    counts = np.array([distinct.counts[k] for k in keys], dtype=float)
+    for i, option in enumerate(model.options):
         centre = centres[i]
         if centre is None:
             found[option] = None
             continue
-        totals = utilities @ centre[list(leaves)]
-        better, _ = _better_and_tied(totals, valid)
+        totals = aggregate(model.tree, centre, utility, contributions=False, horizons=False)
+        better, _ = competition_ranks(totals.score, valid)
         first = valid[:, i] & (better[:, i] == 0)
         found[option] = float(counts[first].sum() / samples)
     return found
-
-
-def _verdicts(
-    compiled: CompiledRuleBase,
-    cache: _EvidenceCache,
-    keys: np.ndarray,
-    valid: np.ndarray,
-    ranks: Mapping[str, np.ndarray],
-    totals: np.ndarray,
-    horizon_scores: Mapping[str, np.ndarray],
-    discrete: bool,
-    memo: dict[tuple[int, ...], int],
-) -> np.ndarray:
-    """The verdict rule each option meets in each sample, as ``appraise_facts`` picks it.
-
-    When verdict rules read only ranks and exclusion, each distinct combination
-    is evaluated once; otherwise every (sample, option) pair is.
-    """
-    size, m = valid.shape
-    option_index = np.broadcast_to(np.arange(m), (size, m))
-    columns = [
-        keys[:, None].repeat(m, axis=1),
-        option_index,
-        valid,
-        ranks["rank"],
-        ranks["short_term_rank"],
-        ranks["long_term_rank"],
-    ]
-    codes = np.stack([np.asarray(c, dtype=np.int64).ravel() for c in columns], axis=1)
-    if discrete:
-        unique, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
-        picked = np.empty(len(unique), dtype=np.int64)
-        for u, row in enumerate(first):
-            code = tuple(int(x) for x in unique[u])
-            if code not in memo:
-                memo[code] = _verdict_of(
-                    compiled, cache, codes[row], totals, horizon_scores, row, m
-                )
-            picked[u] = memo[code]
-        return picked[np.asarray(inverse).reshape(-1)].reshape(size, m)
-    picked = np.array(
-        [
-            _verdict_of(compiled, cache, codes[row], totals, horizon_scores, row, m)
-            for row in range(len(codes))
-        ]
-    )
-    return picked.reshape(size, m)
-
-
-def _verdict_of(
-    compiled: CompiledRuleBase,
-    cache: _EvidenceCache,
-    code: np.ndarray,
-    totals: np.ndarray,
-    horizon_scores: Mapping[str, np.ndarray],
-    row: int,
-    m: int,
-) -> int:
-    key, option, valid, rank, short_rank, long_rank = (int(x) for x in code)
-    sample = row // m
-    metrics = verdict_metrics(
-        rank=rank if valid else None,
-        short_term_rank=short_rank if valid else None,
-        long_term_rank=long_rank if valid else None,
-        score=float(totals[sample, option]),
-        short_term_score=float(horizon_scores["short"][sample, option]),
-        long_term_score=float(horizon_scores["long"][sample, option]),
-        excluded=not valid,
-    )
-    return verdict_rule(compiled, cache.facts[key], metrics)
