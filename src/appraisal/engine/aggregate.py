@@ -113,7 +113,7 @@ def _sum(parts: Iterable[np.ndarray]) -> np.ndarray:
 
 
 def competition_ranks(
-    scores: np.ndarray, valid: np.ndarray | None = None
+    scores: np.ndarray, valid: np.ndarray | None = None, *, ties: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row and option: how many options beat it, and how many tie it (itself included).
 
@@ -122,14 +122,16 @@ def competition_ranks(
     ``better + 1``. Near-ties chain as the definition says, not
     transitively. With ``valid``, only options valid in that row beat or
     tie (an invalid option still counts itself as tied). A NaN score is
-    beaten by nothing, and beats nothing.
+    beaten by nothing, and beats nothing. Without ``ties``, the tie counts
+    are not computed (all one).
     """
     scores = np.asarray(scores, dtype=float)
     rows, options = scores.shape
-    present = ~np.isnan(scores) if valid is None else np.asarray(valid, dtype=bool)
-    present = present & ~np.isnan(scores)
+    present = ~np.isnan(scores)
+    if valid is not None:
+        present &= np.asarray(valid, dtype=bool)
     better = np.empty((rows, options), dtype=np.int64)
-    tied = np.empty((rows, options), dtype=np.int64)
+    tied = np.ones((rows, options), dtype=np.int64)
     block = max(1, _BLOCK // max(options, 1))
     for start in range(0, rows, block):
         stop = min(rows, start + block)
@@ -137,28 +139,33 @@ def competition_ranks(
         ordered = np.sort(np.where(present[start:stop], x, -np.inf), axis=1)
         with np.errstate(invalid="ignore"):
             above = _first(ordered, x + TIE_TOLERANCE, strict=True)
-            below = _first(ordered, x - TIE_TOLERANCE, strict=False)
-        better[start:stop] = options - above
-        tied[start:stop] = above - below + ~present[start:stop]
+            better[start:stop] = options - above
+            if ties:
+                below = _first(ordered, x - TIE_TOLERANCE, strict=False)
+                tied[start:stop] = above - below + ~present[start:stop]
     return better, tied
 
 
 def _first(ordered: np.ndarray, bound: np.ndarray, *, strict: bool) -> np.ndarray:
     """For each cell of ``bound``: the first index of its row of ``ordered`` (sorted)
-    holding a value above it (``strict``) or at least it; the row's length if none."""
+    holding a value above it (``strict``) or at least it; the row's length if none.
+
+    A binary search run on every cell at once: ``ceil(log2(m + 1))`` steps for
+    rows of m options."""
     rows, options = bound.shape
+    flat = ordered.reshape(-1)
+    start = (np.arange(rows, dtype=np.int64) * options)[:, None]
     low = np.zeros((rows, options), dtype=np.int64)
     high = np.full((rows, options), options, dtype=np.int64)
     last = max(options - 1, 0)
-    while True:
-        open_ = low < high
-        if not open_.any():
-            return low
-        middle = (low + high) // 2
-        value = np.take_along_axis(ordered, np.minimum(middle, last), axis=1)
+    for _ in range(options.bit_length()):
+        middle = (low + high) >> 1
+        value = flat[start + np.minimum(middle, last)]
         past = value > bound if strict else value >= bound
+        open_ = low < high
         high = np.where(open_ & past, middle, high)
         low = np.where(open_ & ~past, middle + 1, low)
+    return low
 
 
 def verdict_metrics(

@@ -157,6 +157,8 @@ class CompiledModel:
     verdicts: tuple[Node | None, ...]
     """Each verdict rule's condition (None: ``otherwise``), in order."""
     metrics_read: frozenset[str]
+    verdict_columns: tuple[int, ...]
+    """The columns (facts and findings) verdict rules read."""
     reads: Mapping[str, tuple[str, ...]]
     """Per rule: the facts and findings its condition reads."""
     readers: Mapping[str, tuple[str, ...]]
@@ -389,6 +391,17 @@ def compile_model(
             if v.when is not None
             for c in comparisons(v.when)
             if c.metric is not None
+        ),
+        verdict_columns=tuple(
+            sorted(
+                {
+                    compiler.column_of[name]
+                    for v in rule_base.verdicts
+                    if v.when is not None
+                    for name in facts_read(v.when)
+                    if name in compiler.column_of
+                }
+            )
         ),
         reads={r: facts_read(rule.when) for r, rule in rule_base.rules.items()},
         readers=_readers(rule_base),

@@ -78,6 +78,18 @@ class Columns:
             self.texts,
         )
 
+    def take(self, rows: np.ndarray, columns: Sequence[int] | None = None) -> Columns:
+        """The batch of these rows (by index, repeats allowed); with ``columns``, only
+        those are copied and every other column is unknown."""
+        if columns is None:
+            return Columns(self.known[:, rows], self.values[:, rows], self.texts)
+        known = np.zeros((self.known.shape[0], len(rows)), dtype=bool)
+        values = np.zeros(known.shape)
+        for column in columns:
+            known[column] = self.known[column, rows]
+            values[column] = self.values[column, rows]
+        return Columns(known, values, self.texts)
+
     def value(self, model: CompiledModel, name: str, row: int = 0) -> Value | None:
         """One fact's or finding's value in one row, as the rule base writes it (None: unknown)."""
         column = model.column_of[name]

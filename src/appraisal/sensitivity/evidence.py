@@ -9,6 +9,7 @@ appraisal uses for its batch of one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..engine import (
     Cells,
     Columns,
     CompiledModel,
+    CriteriaTree,
     aggregate,
     assign_verdicts,
     cell_values,
@@ -205,6 +207,12 @@ def evidence_uncertainty(
     With ``prior`` None the weights are the scenario's (with ``weights``
     overrides); otherwise each sample also draws weights from the prior, with
     the same draws ``smaa`` makes for the same seed.
+
+    Each chunk's distinct bodies of evidence (a numeric value matters only
+    through the thresholds the rules compare it with) go through the engine
+    as one batch. At the scenario's weights everything then depends on the
+    body of evidence alone, so each is scored once and counted as often as
+    it was drawn; with sampled weights, every sample is scored.
     """
     check_samples(samples, seed)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
@@ -212,62 +220,43 @@ def evidence_uncertainty(
     rule_base = model.rule_base
     raw = model.tree.raw_weights({**loaded.scenario.weights, **(weights or {})})
     tree = model.tree.with_weights(raw)
-    fixed = tree.global_weights()
     items = _uncertain_items(rule_base, loaded.scenario)
     base = encode(model, [evidence_values(loaded.scenario.evidence)])
-    options = model.options
-    m = len(options)
     names = list(dict.fromkeys(v.verdict for v in rule_base.verdicts))
-    name_of_rule = np.array([names.index(v.verdict) for v in rule_base.verdicts])
     bounds = None if prior is None or prior.uniform else prior.bounds(tree)
-    distinct = _Distinct(keep=prior is not None)
-
-    rank_counts = np.zeros((m, m))
-    excluded_counts = np.zeros(m)
-    verdict_counts = np.zeros((m, len(names)))
-    recommended_counts = np.zeros(m)
-    first_weight_sums = np.zeros((m, len(tree.ids)))
-    first_counts = np.zeros(m)
-    recommending = rule_base.recommending_verdict
-    recommended = names.index(recommending) if recommending in names else -1
+    distinct = _Distinct(items, keep=prior is not None)
+    tally = _Tally(model, names)
     for index, size in chunks(samples):
         draw = _draw_evidence(items, size, generator(seed, EVIDENCE_STREAM, index))
-        outcome = evaluate(model, _sampled_columns(model, base.repeat(size), items, draw))
+        first, inverse, counts = distinct.add(draw.keys)
+        columns = _sampled_columns(model, base.repeat(len(first)), items, draw, first)
+        outcome = evaluate(model, columns)
         cells = cell_values(model, outcome.fired)
+        distinct.keep_cells(cells)
         if prior is None:
-            weights_now = fixed
+            better, tied, valid, verdicts = _standing(
+                model, tree, tree.global_weights(), cells.utility, cells.excluded, outcome.columns
+            )
+            tally.add(better, tied, valid, verdicts, counts, inverse)
         else:
-            weights_now = sampled_weights(tree, bounds, size, generator(seed, WEIGHT_STREAM, index))
-        totals = aggregate(tree, weights_now, cells.utility, contributions=False)
-        valid = ~cells.excluded
-        better, tied = competition_ranks(totals.score, valid)
-        ranks = {"rank": better + 1}
-        for name, scores in (
-            ("short_term_rank", totals.short_term),
-            ("long_term_rank", totals.long_term),
-        ):
-            if name in model.metrics_read:
-                ranks[name] = competition_ranks(scores, valid)[0] + 1
-        metrics = verdict_metrics(totals, cells.excluded, ranks)
-        verdicts = name_of_rule[assign_verdicts(model, outcome.columns, metrics)]
-        distinct.add(draw.keys, cells)
-        rank_counts += rank_shares(better, tied, valid)
-        excluded_counts += (~valid).sum(axis=0)
-        if prior is not None:
-            first = first_shares(better, tied, valid)
-            first_weight_sums += first.T @ weights_now
-            first_counts += first.sum(axis=0)
-        for option in range(m):
-            verdict_counts[option] += np.bincount(verdicts[:, option], minlength=len(names))
-        is_recommended = verdicts == recommended
-        single = is_recommended.sum(axis=1) == 1
-        recommended_counts += is_recommended[single].sum(axis=0)
+            drawn = sampled_weights(tree, bounds, size, generator(seed, WEIGHT_STREAM, index))
+            better, tied, valid, verdicts = _standing(
+                model,
+                tree,
+                drawn,
+                cells.utility[inverse],
+                cells.excluded[inverse],
+                outcome.columns.take(inverse, model.verdict_columns),
+            )
+            tally.add(better, tied, valid, verdicts)
+            tally.add_first(first_shares(better, tied, valid), drawn)
         if progress is not None:
             progress(size)
 
+    options = model.options
     central = confidence = None
     if prior is not None:
-        centres = central_weights(first_weight_sums, first_counts)
+        centres = central_weights(tally.first_weight_sums, tally.first_counts)
         central = {o: as_weights(tree.ids, centres[i]) for i, o in enumerate(options)}
         confidence = _confidence(model, distinct, centres, samples)
     return EvidenceResult(
@@ -277,59 +266,154 @@ def evidence_uncertainty(
         weights="scenario weights" if prior is None else prior.describe(),
         options=options,
         recommended_probability={
-            o: float(recommended_counts[i] / samples) for i, o in enumerate(options)
+            o: float(tally.recommended[i] / samples) for i, o in enumerate(options)
         },
-        no_recommendation=float(1 - recommended_counts.sum() / samples),
+        no_recommendation=float(1 - tally.recommended.sum() / samples),
         verdict_probability={
-            o: {name: float(verdict_counts[i, k] / samples) for k, name in enumerate(names)}
+            o: {name: float(tally.verdicts[i, k] / samples) for k, name in enumerate(names)}
             for i, o in enumerate(options)
         },
         rank_probability={
-            o: tuple(float(x) for x in rank_counts[i] / samples) for i, o in enumerate(options)
+            o: tuple(float(x) for x in tally.ranks[i] / samples) for i, o in enumerate(options)
         },
-        excluded_probability={
-            o: float(excluded_counts[i] / samples) for i, o in enumerate(options)
-        },
+        excluded_probability={o: float(tally.excluded[i] / samples) for i, o in enumerate(options)},
         distinct_evidence=len(distinct.counts),
         central_weights=central,
         confidence=confidence,
     )
 
 
+def _standing(
+    model: CompiledModel,
+    tree: CriteriaTree,
+    weights: np.ndarray,
+    utility: np.ndarray,
+    excluded: np.ndarray,
+    columns: Columns,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks (better, tied), who is ranked, and the verdict rule of every row and option."""
+    totals = aggregate(tree, weights, utility, contributions=False)
+    valid = ~excluded
+    better, tied = competition_ranks(totals.score, valid)
+    ranks = {"rank": better + 1}
+    for name, scores in (
+        ("short_term_rank", totals.short_term),
+        ("long_term_rank", totals.long_term),
+    ):
+        if name in model.metrics_read:
+            ranks[name] = competition_ranks(scores, valid, ties=False)[0] + 1
+    metrics = verdict_metrics(totals, excluded, ranks)
+    return better, tied, valid, assign_verdicts(model, columns, metrics)
+
+
+class _Tally:
+    """The counts an evidence analysis reports, summed over samples."""
+
+    def __init__(self, model: CompiledModel, names: Sequence[str]) -> None:
+        m = len(model.options)
+        verdicts = model.rule_base.verdicts
+        self.name_of_rule = np.array([names.index(v.verdict) for v in verdicts])
+        recommending = model.rule_base.recommending_verdict
+        self.recommending = names.index(recommending) if recommending in names else -1
+        self.ranks = np.zeros((m, m))
+        self.excluded = np.zeros(m)
+        self.verdicts = np.zeros((m, len(names)))
+        self.recommended = np.zeros(m)
+        self.first_weight_sums = np.zeros((m, len(model.tree.ids)))
+        self.first_counts = np.zeros(m)
+
+    def add(
+        self,
+        better: np.ndarray,
+        tied: np.ndarray,
+        valid: np.ndarray,
+        rules: np.ndarray,
+        counts: np.ndarray | None = None,
+        inverse: np.ndarray | None = None,
+    ) -> None:
+        """Rows of samples, or (with ``counts``) distinct rows each drawn ``counts`` times."""
+        verdicts = self.name_of_rule[rules]
+        weight = np.ones(len(verdicts)) if counts is None else counts.astype(float)
+        if counts is None or bool((tied == 1).all()):
+            self.ranks += rank_shares(better, tied, valid, None if counts is None else weight)
+        else:  # shares of tied ranks, summed sample by sample as they were drawn
+            assert inverse is not None
+            self.ranks += rank_shares(better[inverse], tied[inverse], valid[inverse])
+        self.excluded += (~valid * weight[:, None]).sum(axis=0)
+        for option in range(verdicts.shape[1]):
+            self.verdicts[option] += np.bincount(
+                verdicts[:, option], weights=weight, minlength=self.verdicts.shape[1]
+            )
+        recommended = verdicts == self.recommending
+        single = recommended.sum(axis=1) == 1
+        self.recommended += (recommended[single] * weight[single, None]).sum(axis=0)
+
+    def add_first(self, first: np.ndarray, weights: np.ndarray) -> None:
+        self.first_weight_sums += first.T @ weights
+        self.first_counts += first.sum(axis=0)
+
+
 def _sampled_columns(
-    model: CompiledModel, columns: Columns, items: Sequence[_Uncertain], draw: _EvidenceDraw
+    model: CompiledModel,
+    columns: Columns,
+    items: Sequence[_Uncertain],
+    draw: _EvidenceDraw,
+    rows: np.ndarray,
 ) -> Columns:
-    """The base evidence of every sample, with the sampled items written over it."""
+    """The base evidence of the drawn ``rows``, with their sampled items written over it."""
     ranged = 0
     for k, item in enumerate(items):
         column = model.column_of[item.fact]
         if item.range is not None:
-            columns.values[column] = draw.values[:, ranged]
+            columns.values[column] = draw.values[rows, ranged]
             ranged += 1
-        columns.known[column] = draw.holds[:, k]
+        columns.known[column] = draw.holds[rows, k]
     return columns
 
 
 class _Distinct:
     """The distinct bodies of evidence drawn, how often each, and (when kept) their cells."""
 
-    def __init__(self, *, keep: bool) -> None:
+    def __init__(self, items: Sequence[_Uncertain], *, keep: bool) -> None:
         self.keep = keep
-        self.counts: dict[bytes, int] = {}
-        self.utility: dict[bytes, np.ndarray] = {}
-        self.excluded: dict[bytes, np.ndarray] = {}
+        self.counts: dict[object, int] = {}
+        self.utility: dict[object, np.ndarray] = {}
+        self.excluded: dict[object, np.ndarray] = {}
+        self.chunk: list[object] = []
+        radix = [2] * len(items)
+        for item in items:
+            if item.range is not None:
+                edges = item.thresholds
+                radix.append(0 if edges is None else 2 * len(edges) + 3)
+        self.radix = None if 0 in radix or math.prod(radix) >= 2**62 else radix
 
-    def add(self, keys: np.ndarray, cells: Cells) -> None:
+    def _codes(self, keys: np.ndarray) -> np.ndarray:
+        """One comparable code per row: a whole number when every column is a small code,
+        else the row's bytes."""
+        if self.radix is not None:
+            codes = np.zeros(len(keys), dtype=np.int64)
+            for column, radix in enumerate(self.radix):
+                codes = codes * radix + keys[:, column].astype(np.int64)
+            return codes
         rows = np.ascontiguousarray(keys + 0.0)  # -0.0 and 0.0 are one key
-        if rows.shape[1] == 0:  # nothing uncertain: one body of evidence
-            as_bytes = np.zeros(len(rows), dtype=np.dtype((np.void, 1)))
-        else:
-            width = rows.dtype.itemsize * rows.shape[1]
-            as_bytes = rows.view(np.dtype((np.void, width))).reshape(-1)
-        unique, first, counts = np.unique(as_bytes, return_index=True, return_counts=True)
-        for key, row, count in zip(unique.tolist(), first.tolist(), counts.tolist(), strict=True):
+        return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+
+    def add(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This chunk's distinct rows: the first row of each, each row's, and their counts."""
+        unique, first, inverse, counts = np.unique(
+            self._codes(keys), return_index=True, return_inverse=True, return_counts=True
+        )
+        self.chunk = unique.tolist()
+        for key, count in zip(self.chunk, counts.tolist(), strict=True):
             self.counts[key] = self.counts.get(key, 0) + count
-            if self.keep and key not in self.utility:
+        return first, np.asarray(inverse).reshape(-1), counts
+
+    def keep_cells(self, cells: Cells) -> None:
+        """Remember the cells of this chunk's distinct rows (when kept), in ``add``'s order."""
+        if not self.keep:
+            return
+        for row, key in enumerate(self.chunk):
+            if key not in self.utility:
                 self.utility[key] = cells.utility[row]
                 self.excluded[key] = cells.excluded[row]
 

@@ -73,18 +73,29 @@ def decision_model(appraisal: Appraisal) -> DecisionModel:
 
 
 def rank_shares(
-    better: np.ndarray, tied: np.ndarray, valid: np.ndarray | None = None
+    better: np.ndarray,
+    tied: np.ndarray,
+    valid: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Summed over samples: each option's share of each rank (ties split evenly)."""
+    """Summed over samples: each option's share of each rank (ties split evenly).
+
+    ``weights`` counts each row that many times (a row standing for several
+    samples alike).
+    """
     n, m = better.shape
     if valid is None and bool((tied == 1).all()):
         codes = better + m * np.arange(m)
-        return np.bincount(codes.ravel(), minlength=m * m).reshape(m, m).astype(float)
+        counted = None if weights is None else np.repeat(weights, m)
+        found = np.bincount(codes.ravel(), weights=counted, minlength=m * m)
+        return np.asarray(found.reshape(m, m), dtype=float)
     counts = np.zeros((m, m))
     for rank in range(m):
         share = ((better <= rank) & (rank < better + tied)) / tied
         if valid is not None:
             share = share * valid
+        if weights is not None:
+            share = share * weights[:, None]
         counts[:, rank] = share.sum(axis=0)
     return counts
 
