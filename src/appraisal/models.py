@@ -319,6 +319,17 @@ class DeriveEffect(_Base):
     value: InputValue = True
 
 
+def _effect_amount(raw: Any, *, given: str, wanted: str) -> Any:
+    """One message for the amount of the other effect (``adjust`` with ``to:``, ``set`` with
+    ``by:``), rather than a missing field and an unknown one."""
+    if isinstance(raw, dict) and given in raw and wanted not in raw:
+        raise ValueError(
+            "use 'by:' with adjust (points to move the value), or 'set:' with 'to:'"
+            " (the value that replaces it)"
+        )
+    return raw
+
+
 class AdjustEffect(_Base):
     """Move an option's value on a criterion by some points."""
 
@@ -327,6 +338,11 @@ class AdjustEffect(_Base):
     by: float = Field(ge=-100, le=100, allow_inf_nan=False)
     """Points on the 0..100 scale; a larger move would be clamped away anyway."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_to(cls, raw: Any) -> Any:
+        return _effect_amount(raw, given="to", wanted="by")
+
 
 class SetEffect(_Base):
     """Fix an option's value on a criterion, whatever its baseline."""
@@ -334,6 +350,11 @@ class SetEffect(_Base):
     option: Identifier
     set: Identifier
     to: float = Field(ge=0, le=100, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_by(cls, raw: Any) -> Any:
+        return _effect_amount(raw, given="by", wanted="to")
 
 
 class FailGateEffect(_Base):
@@ -458,6 +479,9 @@ class Option(_Base):
     description: str | None = None
     addresses: list[Identifier] = Field(default_factory=list)
     values: dict[Identifier, OptionValue] = Field(default_factory=dict)
+    status_quo: bool = False
+    """Carrying on as now (do nothing, business as usual): the option the others are
+    compared with, which need not address any cause or problem."""
 
 
 class Rule(_Judgement):
