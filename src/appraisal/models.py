@@ -479,9 +479,11 @@ class Option(_Base):
     description: str | None = None
     addresses: list[Identifier] = Field(default_factory=list)
     values: dict[Identifier, OptionValue] = Field(default_factory=dict)
-    status_quo: bool = False
-    """Carrying on as now (do nothing, business as usual): the option the others are
-    compared with, which need not address any cause or problem."""
+    status_quo: bool = Field(
+        default=False,
+        description="Carrying on as now (do nothing, business as usual): the option the others"
+        " are compared with, which need not address any cause or problem. At most one.",
+    )
 
 
 class Rule(_Judgement):
