@@ -214,6 +214,16 @@ def test_adjust_and_set_amounts_are_one_message(
     assert str(caught.value.field).startswith("rules.mixed.then[0]")
 
 
+def test_status_quo_option_need_address_nothing(make_rule_base: Callable[..., Path]) -> None:
+    """Carrying on as now is compared with, not expected to fix a cause (the Green Book's
+    do-nothing option), so only another option that addresses nothing is warned about."""
+    options = {k: {**v, "addresses": []} for k, v in SMALL_RULE_BASE["options"].items()}
+    options["wait"]["status_quo"] = True
+    warnings = validate_file(make_rule_base(options=options)).warnings
+    assert any("options.act: the option addresses no cause or problem" in w for w in warnings)
+    assert not any("options.wait: the option addresses" in w for w in warnings)
+
+
 def test_one_status_quo_option(make_rule_base: Callable[..., Path]) -> None:
     options = {k: {**v, "status_quo": True} for k, v in SMALL_RULE_BASE["options"].items()}
     with pytest.raises(ScenarioLoadError, match=r"options\.act\.status_quo: options 'wait' and"):
