@@ -186,10 +186,27 @@ def test_compare(tmp_path: Path) -> None:
 
 def test_graph_and_schema_and_list(tmp_path: Path) -> None:
     mermaid = run("graph", cwd=tmp_path)
-    assert mermaid.stdout.startswith("flowchart LR")
-    assert "|fails|" in mermaid.stdout
+    assert mermaid.stdout.startswith("%% scenario: Birmingham")
+    assert '==>|"fails"|' in mermaid.stdout
+    assert " recommended" in mermaid.stdout  # the scenario's state is marked
+    plain = run("graph", str(RULES), cwd=tmp_path).stdout
+    assert plain.startswith("flowchart LR")
+    assert '-.->|"can fail"|' in plain and "==>" not in plain
     dot = run("graph", str(RULES), "--format", "dot", cwd=tmp_path)
     assert dot.stdout.startswith("digraph appraisal {")
+    graphml = run("graph", "--format", "graphml", cwd=tmp_path).stdout
+    assert graphml.startswith("<?xml") and "<graphml" in graphml
+    data = json.loads(run("graph", "--format", "json", "--detail", "overview", cwd=tmp_path).stdout)
+    assert {node["kind"] for node in data["nodes"]} == {
+        "option",
+        "cause",
+        "problem",
+        "criterion",
+        "gate",
+    }
+    assert {f["role"] for f in data["fingerprint"]["files"]} == {"rule_base", "scenario"}
+    markdown = run("graph", "--format", "md", cwd=tmp_path).stdout
+    assert "```mermaid\n%% scenario: Birmingham" in markdown and "\nflowchart LR\n" in markdown
     schema = json.loads(run("schema", "scenario", cwd=tmp_path).stdout)
     assert "evidence" in schema["properties"]
     listing = run("list", cwd=tmp_path).stdout

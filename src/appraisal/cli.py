@@ -272,21 +272,41 @@ def _rule_base_of(name: str | None) -> tuple[Any, str, list[str]]:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    """Export the rule base graph of a scenario (or of a rule base file)."""
+    """Export the graph of a rule base, or of a scenario with its state marked."""
     from . import render
+    from .diagram import Detail
     from .fingerprint import rule_base_fingerprint
     from .graph import build_graph
 
-    rule_base, rule_base_path, inputs = _rule_base_of(args.path)
-    _check_output(args.output, inputs)
-    graph = build_graph(rule_base)
-    fingerprint = rule_base_fingerprint(rule_base_path)
-    if args.format == "dot":
-        text = render.graph_dot(graph, fingerprint=fingerprint)
+    writers = {
+        "mermaid": render.graph_mermaid,
+        "md": render.graph_markdown,
+        "dot": render.graph_dot,
+        "graphml": render.graph_graphml,
+        "json": render.graph_json,
+    }
+    detail: Detail = args.detail or ("full" if args.format in ("graphml", "json") else "overview")
+    if _is_rule_base_file(args.path):
+        rule_base, rule_base_path, inputs = _rule_base_of(args.path)
+        _check_output(args.output, inputs)
+        fingerprint = rule_base_fingerprint(rule_base_path)
+        text = writers[args.format](build_graph(rule_base), fingerprint, detail=detail)
     else:
-        text = render.graph_mermaid(graph, fingerprint=fingerprint)
+        appraisal, fingerprint, loaded = _appraise(args.path)
+        inputs = _inputs(loaded)
+        _check_output(args.output, inputs)
+        graph = build_graph(loaded.rule_base)
+        text = writers[args.format](graph, fingerprint, appraisal=appraisal, detail=detail)
     _emit(text, args.output, inputs)
     return EXIT_OK
+
+
+def _is_rule_base_file(name: str | None) -> bool:
+    """Whether a path (or bundled name) is a rule base rather than a scenario, by its content."""
+    from .loader import read_yaml, resolve_scenario
+
+    data, _ = read_yaml(resolve_scenario(name))
+    return isinstance(data, dict) and "criteria" in data
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -615,9 +635,32 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--format", choices=("text", "json"), default="text")
     compare.add_argument("-o", "--output")
 
-    graph = add("graph", cmd_graph, "export the graph of causes, rules, findings and options")
-    graph.add_argument("path", nargs="?", help="scenario or rule base (default: birmingham-2014)")
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph = add(
+        "graph",
+        cmd_graph,
+        "export the graph of options, causes, criteria, gates and rules (a scenario's marked)",
+    )
+    graph.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="scenario (its state is marked) or rule base, a file or a bundled scenario's name"
+        " (default: birmingham-2014)",
+    )
+    graph.add_argument(
+        "--format",
+        choices=("mermaid", "md", "dot", "graphml", "json"),
+        default="mermaid",
+        help="mermaid (default), md (Mermaid in a fenced block, with a key), dot (Graphviz),"
+        " graphml, or json (networkx node-link)",
+    )
+    graph.add_argument(
+        "--detail",
+        choices=("overview", "full"),
+        help="overview: rules folded into option-criterion and option-gate edges; full: every"
+        " fact, finding and rule (default: overview for mermaid, md and dot; full for graphml"
+        " and json)",
+    )
     graph.add_argument("-o", "--output")
 
     schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files")
