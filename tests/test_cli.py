@@ -209,6 +209,13 @@ def test_graph_and_schema_and_list(tmp_path: Path) -> None:
     assert "```mermaid\n%% scenario: Birmingham" in markdown and "\nflowchart LR\n" in markdown
     schema = json.loads(run("schema", "scenario", cwd=tmp_path).stdout)
     assert "evidence" in schema["properties"]
+    assert schema["$id"] == "urn:appraisal:schema:scenario:v1"
+    facts = run("schema", "scenario", "--rule-base", str(RULES), cwd=tmp_path)
+    evidence = json.loads(facts.stdout)["properties"]["evidence"]
+    assert "external_challenge" in evidence["properties"]
+    refused = run("schema", "rule-base", "--rule-base", str(RULES), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: --rule-base: lists a rule base's facts")
     listing = run("list", cwd=tmp_path).stdout
     assert "birmingham-2014\t" in listing
 

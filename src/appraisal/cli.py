@@ -311,12 +311,19 @@ def _is_rule_base_file(name: str | None) -> bool:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a rule base or scenario file, for editors."""
-    from .models import RuleBase, Scenario
+    from .errors import AppraisalError, Location
     from .render import to_json
+    from .schema import json_schema
 
-    _check_output(args.output)
-    model = RuleBase if args.kind == "rule-base" else Scenario
-    _emit(to_json(model.model_json_schema(), ensure_ascii=True), args.output)
+    rule_base, inputs = None, list[str]()
+    if args.rule_base is not None:
+        if args.kind != "scenario":
+            raise AppraisalError(
+                "lists a rule base's facts in the scenario schema only", Location("--rule-base")
+            )
+        rule_base, _, inputs = _rule_base_of(args.rule_base)
+    _check_output(args.output, inputs)
+    _emit(to_json(json_schema(args.kind, rule_base), ensure_ascii=True), args.output, inputs)
     return EXIT_OK
 
 
@@ -663,8 +670,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("-o", "--output")
 
-    schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files")
-    schema.add_argument("kind", choices=("rule-base", "scenario"))
+    schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files, for editors")
+    schema.add_argument(
+        "kind", choices=("rule-base", "scenario"), help="which file the schema describes"
+    )
+    schema.add_argument(
+        "--rule-base",
+        metavar="PATH",
+        help="scenario schema only: list this rule base's fact and criterion ids (a rule base,"
+        " or a scenario or bundled name for its rule base), so an editor completes them",
+    )
     schema.add_argument("-o", "--output")
 
     sens = add(
