@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.cli import main
+from appraisal.cli import COMMAND_ORDER, build_parser, main
 
 from .conftest import BIRMINGHAM, RULES
 
@@ -300,3 +301,91 @@ def test_calibration_cases_are_bundled_by_name(capsys: pytest.CaptureFixture[str
     assert len(names) == len(set(names))
     assert main(["run", "rotherham-2017-review", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["recommended"] == "watchful_waiting"
+
+
+def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
+    """The top-level parser and every command's, by name."""
+    parser = build_parser()
+    found = [("appraisal", parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found += [(f"appraisal {name}", sub) for name, sub in action.choices.items()]
+    return found
+
+
+def test_every_option_and_argument_has_help() -> None:
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, parser in _parsers()
+        for action in parser._actions
+        if not action.help or action.help == argparse.SUPPRESS
+    ]
+    assert missing == []
+    assert len(_parsers()) >= 11
+
+
+def test_commands_are_listed_in_reading_order_with_one_line_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listing = capsys.readouterr().out
+    names = [name.split()[1] for name, _ in _parsers()[1:]]
+    listed = sorted(names, key=lambda n: listing.index(f"\n    {n} "))
+    assert listed[:2] == ["run", "explain"]
+    assert listed.index("sensitivity") < listed.index("validate") < listed.index("list")
+    assert listed == [n for n in COMMAND_ORDER if n in names] + [
+        n for n in listed if n not in COMMAND_ORDER
+    ]
+
+
+@pytest.mark.parametrize("module", ["appraisal", "appraisal.cli"])
+def test_version(module: str, tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        f"appraisal {version('appraisal')}\n",
+        "",
+    )
+
+
+def test_python_m_appraisal_runs_the_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "appraisal", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "birmingham-2014\t" in done.stdout
+
+
+def test_output_files_are_named_on_stderr(tmp_path: Path) -> None:
+    for command in (["run"], ["graph"], ["schema", "scenario"], ["explain", "--format", "md"]):
+        target = tmp_path / "out.txt"
+        done = run(*command, "-o", str(target), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == f"wrote {target}\n"
+        assert done.stdout == ""
+        assert target.stat().st_size > 0
+
+
+def test_a_rule_base_given_as_a_scenario_is_one_line(tmp_path: Path) -> None:
+    done = run("run", str(RULES), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "a rule base, not a scenario" in done.stderr
+
+
+def test_validate_takes_bundled_names(tmp_path: Path) -> None:
+    done = run("validate", "birmingham-2014", "no-such-file.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("birmingham-2014.yaml: scenario valid (0 error(s), 0 warning(s))")
+    assert "no-such-file.yaml: invalid (1 error(s), 0 warning(s))" in lines
+    assert "unknown" not in done.stdout

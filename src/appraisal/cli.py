@@ -38,10 +38,19 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _emit(text: str, output: str | None, inputs: Sequence[str] = ()) -> None:
-    """Text to standard output, or as the whole new content of ``output``."""
+    """Text to standard output, or as the whole new content of ``output`` (said on stderr)."""
     from .output import write_output
 
     write_output(text, output, inputs)
+    if output is not None:
+        _wrote(output)
+
+
+def _wrote(path: str | Path) -> None:
+    """``wrote PATH`` on standard error: every file a command writes is named, once."""
+    from .render._common import one_line
+
+    sys.stderr.write(f"wrote {one_line(path)}\n")
 
 
 def _check_output(output: str | None, inputs: Sequence[str] = ()) -> None:
@@ -173,7 +182,7 @@ def _yaml_files(paths: Sequence[str]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if not path.is_dir():
-            found.append(path)
+            found.append(_given_or_bundled(path))
             continue
         inside: list[Path] = []
         for folder, folders, files in os.walk(path, onerror=unreadable):
@@ -181,6 +190,17 @@ def _yaml_files(paths: Sequence[str]) -> list[Path]:
             inside += [Path(folder, f) for f in files if f.endswith((".yaml", ".yml"))]
         found += sorted(inside)
     return found
+
+
+def _given_or_bundled(path: Path) -> Path:
+    """The path as given when anything is there; else the bundled scenario of that name, if any
+    (so ``validate birmingham-2014`` works as ``run birmingham-2014`` does)."""
+    from .loader import bundled_scenarios
+
+    if os.path.lexists(path) or path.parent != Path("."):
+        return path
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    return bundled_scenarios().get(stem, path)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -210,10 +230,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if result.warnings and args.strict:
             status = EXIT_BAD_INPUT
         verdict = "invalid" if result.errors else "valid"
+        kind = "" if result.kind == "unknown" else f"{result.kind} "  # not read: kind unknown
         lines.append(
             Text(
                 clean(
-                    f"{result.path}: {result.kind} {verdict} ({len(result.errors)} error(s),"
+                    f"{result.path}: {kind}{verdict} ({len(result.errors)} error(s),"
                     f" {len(result.warnings)} warning(s))"
                 )
             )
@@ -471,7 +492,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         from .plots import write_plots
 
         for path in write_plots(report, args.plots, args.plot_format, inputs):
-            sys.stderr.write(f"wrote {path}\n")
+            _wrote(path)
     _emit(text, args.output, inputs)
     return EXIT_OK
 
@@ -567,6 +588,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rules-based options appraisal: evidence and rules in, ranked and explained"
         " verdicts out. With no command, appraises the bundled Birmingham 2014 scenario.",
     )
+    parser.add_argument(
+        "--version", action=_VersionAction, help="print appraisal's version and exit"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument(
         "--allow-outside-paths",
@@ -574,7 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="let scenarios name files (extends:, rule_base:) outside their folder,"
         " the working folder and the bundled rules",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do (default: run)"
+    )
 
     def add(
         name: str,
@@ -595,8 +621,19 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="CRITERION=W",
                 help="override a criterion's weight (repeatable)",
             )
-            sub.add_argument("-o", "--output", help="write to this file instead of standard output")
+            sub.add_argument("-o", "--output", metavar="FILE", help=output_help)
         return sub
+
+    def formats(sub: Any, choices: Sequence[str], what: str) -> None:
+        """``--format``, with the formats named in its help."""
+        sub.add_argument(
+            "--format",
+            choices=choices,
+            default=choices[0],
+            help=f"{what} (default {choices[0]})",
+        )
+
+    output_help = "write to FILE instead of standard output (and say so on standard error)"
 
     scenario_help = "scenario file, or the name of a bundled one (default: birmingham-2014)"
     run = add(
@@ -605,7 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
         "appraise a scenario: ranking, scores, verdicts and their drivers",
         scenario=True,
     )
-    run.add_argument("--format", choices=FORMATS, default="text")
+    formats(run, FORMATS, "terminal tables, JSON, Markdown or an HTML table")
     run.add_argument("--top", type=_count, default=3, help="drivers shown per option (default 3)")
 
     validate = add(
@@ -613,7 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_validate,
         "check rule bases or scenarios (files or folders) for every problem",
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="rule base or scenario files, folders (every .yaml file in them), or bundled"
+        " scenario names",
+    )
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
     check = add(
@@ -624,7 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "path", nargs="?", help="rule base or scenario (default: birmingham-2014's rule base)"
     )
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    formats(check, ("text", "json"), "the report or JSON")
     check.add_argument(
         "--weight",
         action="append",
@@ -635,12 +678,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-verdicts", action="store_true", help="leave out the verdicts each option can get"
     )
-    check.add_argument("-o", "--output")
+    check.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
-    compare = add("compare", cmd_compare, "appraise several scenarios side by side")
-    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    compare.add_argument("--format", choices=("text", "json"), default="text")
-    compare.add_argument("-o", "--output")
+    compare = add(
+        "compare",
+        cmd_compare,
+        "appraise scenarios side by side, and say which evidence and weights moved each option",
+    )
+    compare.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario files or bundled names; the first is the base the others are compared with",
+    )
+    formats(compare, ("text", "json", "md"), "terminal tables, JSON or Markdown")
+    compare.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
     graph = add(
         "graph",
@@ -668,7 +720,7 @@ def build_parser() -> argparse.ArgumentParser:
         " fact, finding and rule (default: overview for mermaid, md and dot; full for graphml"
         " and json)",
     )
-    graph.add_argument("-o", "--output")
+    graph.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
     schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files, for editors")
     schema.add_argument(
@@ -680,7 +732,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario schema only: list this rule base's fact and criterion ids (a rule base,"
         " or a scenario or bundled name for its rule base), so an editor completes them",
     )
-    schema.add_argument("-o", "--output")
+    schema.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
     sens = add(
         "sensitivity",
@@ -697,8 +749,10 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument(
         "--plots", metavar="DIR", help="write tornado, spider and acceptability charts there"
     )
-    sens.add_argument("--plot-format", choices=("svg", "png"), default="svg")
-    sens.add_argument("--format", choices=("text", "json"), default="text")
+    sens.add_argument(
+        "--plot-format", choices=("svg", "png"), default="svg", help="chart format (default svg)"
+    )
+    formats(sens, ("text", "json"), "terminal tables or JSON")
 
     explain_ = add(
         "explain",
@@ -713,7 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("A", "B"),
         help="why A over B: the criteria, rules and evidence that separate them",
     )
-    explain_.add_argument("--format", choices=("text", "json", "md"), default="text")
+    formats(explain_, ("text", "json", "md"), "terminal, JSON or Markdown")
     explain_.add_argument(
         "--max-changes",
         type=int,
@@ -734,11 +788,57 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="scenario files, bundled scenario names or folders (default: the bundled scenarios)",
     )
-    test.add_argument("--format", choices=("text", "json"), default="text")
-    test.add_argument("-o", "--output")
+    formats(test, ("text", "json"), "the report or JSON")
+    test.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
     add("list", cmd_list, "list the bundled scenarios")
+    # Listed in --help in the order a new user meets them, whatever order they were added in.
+    listed = commands._choices_actions
+    listed.sort(key=lambda a: COMMAND_ORDER.index(a.dest) if a.dest in COMMAND_ORDER else 99)
     return parser
+
+
+COMMAND_ORDER = (
+    "run",
+    "explain",
+    "report",
+    "sensitivity",
+    "compare",
+    "graph",
+    "init",
+    "validate",
+    "test",
+    "check",
+    "schema",
+    "list",
+)
+"""The order of the commands in ``appraisal --help``: reading results first, then
+authoring and checking a rule base, then the tools around them."""
+
+
+def version() -> str:
+    """The installed package's version, from its metadata (the source's own, when not
+    installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("appraisal")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: reads the version only when asked, so other commands start no slower."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(f"appraisal {version()}\n")
+        parser.exit()
 
 
 EXIT_INTERRUPTED = 130
