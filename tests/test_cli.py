@@ -183,6 +183,25 @@ def test_compare(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [d["recommended"] for d in data] == ["commissioner", "watchful_waiting"]
+    assert "versus_base" not in data[0]
+    why = data[1]["versus_base"]
+    assert why["method"] == "shapley"
+    assert {d["id"] for d in why["differences"]} >= {"improvement_sustained"}
+    moved = why["options"]["watchful_waiting"]
+    assert sum(e["points"] for e in moved["effects"]) == pytest.approx(moved["change"], abs=1e-5)
+    assert (moved["base_verdict"], moved["verdict"]) == ("not_recommended", "recommended")
+
+
+def test_compare_says_why_in_text_and_markdown(tmp_path: Path) -> None:
+    names = ("birmingham-2014", "birmingham-2014-capable-partner")
+    text = run("compare", *names, cwd=tmp_path).stdout
+    assert "Why What if: a capable partner council is in view differs from" in text
+    assert "evidence partner_identified" in text
+    assert "moved by +4.8 partner_identified" in text
+    markdown = run("compare", *names, "--format", "md", cwd=tmp_path).stdout
+    assert markdown.startswith("# Scenarios compared\n")
+    assert "| evidence partner_identified | false | true |" in markdown
+    assert "| II. Transfer to a partner council | 47.4 not considered further |" in markdown
 
 
 def test_graph_and_schema_and_list(tmp_path: Path) -> None:

@@ -245,14 +245,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Appraise several scenarios and show them side by side."""
+    """Appraise several scenarios, show them side by side, and say why each differs from the
+    first: the evidence and weights that differ, and how far each moved every option."""
     from . import render
+    from .comparison import compare_scenarios
     from .fingerprint import combined_fingerprint
+    from .render.comparison import comparison_markdown, difference_data, difference_renderables
 
     runs = [_appraise(name) for name in args.scenarios]
     appraisals = [a for a, _, _ in runs]
     inputs = [path for _, _, loaded in runs for path in _inputs(loaded)]
     _check_output(args.output, inputs)
+    base, base_loaded = appraisals[0], runs[0][2]
+    differences = [
+        compare_scenarios(base_loaded, loaded, base_result=base, other_result=appraisal)
+        for appraisal, _, loaded in runs[1:]
+    ]
     if args.format == "json":
         data = [
             {
@@ -267,15 +275,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     }
                     for o in a.options
                 },
+                **({"versus_base": difference_data(differences[i - 1])} if i else {}),
                 "fingerprint": render.fingerprint_data(fingerprint),
             }
-            for a, fingerprint, _ in runs
+            for i, (a, fingerprint, _) in enumerate(runs)
         ]
         _emit(render.to_json(data, ensure_ascii=True), args.output, inputs)
+        return EXIT_OK
+    fingerprint = combined_fingerprint([f for _, f, _ in runs])
+    if args.format == "md":
+        _emit(comparison_markdown(appraisals, differences, fingerprint), args.output, inputs)
     else:
-        fingerprint = combined_fingerprint([f for _, f, _ in runs])
-        renderable = render.comparison_renderable(appraisals, fingerprint=fingerprint)
-        _show(renderable, args.output, inputs)
+        from rich.console import Group
+
+        from .render._common import footer_renderables
+
+        why = [part for difference in differences for part in difference_renderables(difference)]
+        table = render.comparison_renderable(appraisals)
+        _show(Group(table, *why, *footer_renderables(fingerprint)), args.output, inputs)
     return EXIT_OK
 
 
