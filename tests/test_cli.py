@@ -408,3 +408,18 @@ def test_validate_takes_bundled_names(tmp_path: Path) -> None:
     assert lines[0].endswith("birmingham-2014.yaml: scenario valid (0 error(s), 0 warning(s))")
     assert "no-such-file.yaml: invalid (1 error(s), 0 warning(s))" in lines
     assert "unknown" not in done.stdout
+
+
+def test_piped_validate_keeps_one_line_per_file(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "appraisal", "validate", str(RULES), "birmingham-2014"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"COLUMNS": "40", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(line.endswith("valid (0 error(s), 0 warning(s))") for line in lines)

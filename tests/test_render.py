@@ -197,3 +197,72 @@ def test_json_is_node_link_data(result: appraisal.Appraisal) -> None:
         assert all(isinstance(v, str | int | float) for v in attributes.values())
     kinds = {d["kind"] for _, _, d in back.edges(data=True)}
     assert {"moves", "fails", "scored_by", "gated_by", "reads", "derives"} <= kinds
+
+
+def text_at(renderable: object, width: int) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+@pytest.fixture(scope="module")
+def report() -> appraisal.SensitivityReport:
+    from appraisal.loader import load_scenario
+    from appraisal.sensitivity import sensitivity
+
+    return sensitivity(load_scenario(BIRMINGHAM), samples=500, seed=1, evidence=True)
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_sensitivity_shows_whole_ids_at_any_width(
+    report: appraisal.SensitivityReport, width: int
+) -> None:
+    text = text_at(render.sensitivity_renderable(report), width)
+    assert "…" not in text
+    assert all(len(line) <= width for line in text.splitlines())
+    for option in report.smaa.options:
+        assert f" {option} " in text
+    for sweep in report.sweeps:
+        assert sweep.criterion in text
+        if sweep.parent is not None:
+            assert f"{sweep.parent} / {sweep.criterion}" in text
+
+
+def test_sensitivity_keeps_its_table_when_wide(report: appraisal.SensitivityReport) -> None:
+    wide = text_at(render.sensitivity_renderable(report), 160)
+    narrow = text_at(render.sensitivity_renderable(report), 80)
+    assert "0 ── share ── 1" in wide and "0 ── share ── 1" not in narrow
+    assert "leader first from" in narrow
+
+
+@pytest.mark.parametrize("width", [80, 100, 160, 240])
+def test_versus_shows_whole_rule_and_evidence_ids(result: appraisal.Appraisal, width: int) -> None:
+    from appraisal.explain import versus
+
+    pair = versus(result, "commissioner", "commissioning_split")
+    text = text_at(render.versus_renderable(pair), width)
+    assert "…" not in text
+    assert ("┃ Criterion" in text) == (width == 240)  # the table only where it fits
+    joined = " ".join(text.split())  # ids may wrap only at a space, never inside
+    for criterion in pair.criteria[:8]:
+        for delta in [*criterion.rules_a, *criterion.rules_b]:
+            if abs(delta.points) >= 0.005:
+                assert delta.rule in joined
+        for evidence in list(criterion.evidence)[:4]:
+            assert evidence in joined
+
+
+def test_driver_lines_wrap_with_a_hanging_indent(result: appraisal.Appraisal) -> None:
+    text = text_at(render.appraisal_renderable(result), 80)
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  - +2.6 pts"))
+    assert lines[start + 1].startswith("    (")  # a citation carried over, indented
+    for line in lines:
+        assert not line.startswith(("5.", "5.4", "IV)")), line
+
+
+def test_comparison_shows_whole_option_ids_at_80_columns(result: appraisal.Appraisal) -> None:
+    text = text_at(render.comparison_renderable([result, result, result]), 80)
+    assert "…" not in text
+    for option in result.options:
+        assert option.id in text

@@ -20,6 +20,7 @@ from ._common import (
     fingerprint_data,
     footer_html,
     footer_renderables,
+    hanging,
     html_text,
     markdown_footer,
     md,
@@ -197,7 +198,7 @@ def appraisal_renderable(
         heading = f"{one_line(result.name)} ({result.id}): {verdict_label(result.verdict)}"
         parts.append(rich_text("\n" + heading, style="bold"))
         for line in _option_lines(appraisal, attribution, result.id, top):
-            parts.append(rich_text("  - " + line))
+            parts.append(hanging("  - ", line))  # wrapped citations stay indented
     return Group(*parts, *footer_renderables(fingerprint))
 
 
