@@ -166,18 +166,25 @@ def _acceptability_table(report: SensitivityReport, width: int = NARROW) -> Rend
     """One row per option: a bar of its first-rank share, its share of each rank (the first
     ``RANK_COLUMNS``, with the rest together), its confidence factor.
 
-    Option ids are shown whole; in a narrow terminal the bar is left out and fewer ranks
-    get a column of their own."""
+    Option ids are shown whole: where the table would not fit, the bar is left out, then
+    fewer ranks get a column of their own."""
     from rich.table import Table
     from rich.text import Text
 
     smaa = report.smaa
     id_width = max(len(o) for o in smaa.options)
-    bar = width >= NARROW
-    room = width - id_width - 13 - 4 - (24 if bar else 0)  # id, confidence, edges, bar
-    fit = max(1, room // 9 - 1)  # 9 columns a rank; one kept for the rest together
-    shown = min(len(smaa.options), RANK_COLUMNS, fit if len(smaa.options) > fit + 1 else fit + 1)
-    rest = len(smaa.options) > shown
+    count = len(smaa.options)
+
+    def needed(ranks: int, bar: bool) -> int:  # edges and padding: 3 a column, 1 more
+        rest = 12 if ranks < count else 0  # "Ranks 11-14"
+        wider = max(0, ranks - 9)  # "Rank 10"
+        return 1 + id_width + 3 + (23 if bar else 0) + 9 * ranks + wider + rest + 13
+
+    shown = min(count, RANK_COLUMNS)
+    bar = needed(shown, True) <= width
+    while shown > 1 and needed(shown, bar) > width:
+        shown -= 1
+    rest = count > shown
     table = Table(
         title=rich_text(
             f"Rank acceptability over {smaa.samples:,} weight samples (seed {smaa.seed};"
@@ -192,7 +199,7 @@ def _acceptability_table(report: SensitivityReport, width: int = NARROW) -> Rend
         table.add_column(f"Rank {rank + 1}", justify="right")
     if rest:
         table.add_column(f"Ranks {shown + 1}-{len(smaa.options)}", justify="right")
-    table.add_column("Confidence", justify="right")
+    table.add_column("Confidence", justify="right", no_wrap=True, min_width=10)
     for option in smaa.options:
         shares = smaa.rank_acceptability[option]
         style = "bold green" if option == report.recommended else ""
