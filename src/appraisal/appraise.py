@@ -30,7 +30,7 @@ from .engine import (
     evaluate,
     verdict_metrics,
 )
-from .errors import AppraisalError
+from .errors import AppraisalError, UnknownReferenceError
 from .loader import LoadedScenario, load_scenario
 from .models import EvidenceItem, RuleBase, Scenario, Value
 from .rules import RuleFiring
@@ -109,8 +109,6 @@ class Appraisal(_Result):
         for result in self.options:
             if result.id == option_id:
                 return result
-        from .errors import UnknownReferenceError
-
         raise UnknownReferenceError("option", option_id, [o.id for o in self.options])
 
     @property
