@@ -103,20 +103,23 @@ def encode(
     rows: Sequence[Mapping[str, Value | None]],
     *,
     findings: bool = False,
+    only: Sequence[int] | None = None,
 ) -> Columns:
     """Fact values (one mapping per row; absent or None: unknown) as columns.
 
     Findings start unknown, since rules derive them, unless ``findings`` is
-    true (to test verdicts on facts and findings already known). Ids that
-    are no fact of the rule base are ignored; values are expected checked
-    (``appraise`` checks them), and one not of its fact's type is refused.
+    true (to test verdicts on facts and findings already known); with
+    ``only``, just those columns are encoded. Ids that are no fact of the
+    rule base are ignored; values are expected checked (``appraise`` checks
+    them), and one not of its fact's type is refused.
     """
     width = len(model.columns) + 1
     known = np.zeros((width, len(rows)), dtype=bool)
     values = np.zeros((width, len(rows)))
     texts = dict(model.texts)
-    encoded = model.columns if findings else model.columns[: model.fact_count]
-    for column, name in enumerate(encoded):
+    encoded = range(len(model.columns) if findings else model.fact_count)
+    for column in encoded if only is None else only:
+        name = model.columns[column]
         for row, facts in enumerate(rows):
             value = facts.get(name)
             if value is not None:
@@ -184,7 +187,7 @@ def _compare(
         right = values[node.right] if node.times == 1.0 else values[node.right] * node.times
         both = left_known & known[node.right]
     holds = _OPERATORS[node.op](left, right)
-    return both & holds, both & ~holds
+    return both & holds, np.greater(both, holds)  # known, and does not hold
 
 
 def evaluate(model: CompiledModel, columns: Columns) -> Outcome:
@@ -197,13 +200,11 @@ def evaluate(model: CompiledModel, columns: Columns) -> Outcome:
     values = columns.values.copy()
     rows = columns.rows
     fired = np.empty((len(model.order), rows), dtype=bool)
-    unknown = np.empty((len(model.order), rows), dtype=bool)
+    failed = np.empty((len(model.order), rows), dtype=bool)
     first_deriver: dict[int, np.ndarray] = {}
     with np.errstate(over="ignore", invalid="ignore"):
         for position, node in enumerate(model.conditions):
-            is_true, is_false = truth(node, known, values)
-            fired[position] = is_true
-            np.logical_not(is_true | is_false, out=unknown[position])
+            fired[position], failed[position] = truth(node, known, values)
             derivations = model.derivations[position]
             if not derivations or not fired[position].any():
                 continue
@@ -224,6 +225,7 @@ def evaluate(model: CompiledModel, columns: Columns) -> Outcome:
                 before[new] = position
                 known[column] |= hit
                 values[column][hit] = encoded
+    unknown = ~(fired | failed)
     return Outcome(Columns(known, values, columns.texts), fired, unknown)
 
 
