@@ -24,6 +24,7 @@ from .errors import Location, ScoringError
 from .loader import leaf_criteria
 from .models import MAX_WEIGHT, AdjustEffect, Criterion, FailGateEffect, RuleBase, SetEffect
 from .rules import RuleFiring, option_effects
+from .tables import Displayable, Summary, signed
 
 __all__ = [
     "Adjustment",
@@ -39,7 +40,7 @@ __all__ = [
 TIE_TOLERANCE = 1e-9
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -59,6 +60,16 @@ class CriterionValue(_Result):
     value: float
     utility: float
     clamped: bool = False
+
+    def _summary(self) -> Summary:
+        moves = [f"set to {self.set_to:g} by {self.set_by}"] if self.set_by else []
+        moves += [f"{signed(a.by, 0)} by {a.rule}" for a in self.adjustments]
+        clamped = " (clamped)" if self.clamped else ""
+        return Summary(
+            kind="CriterionValue",
+            headline=f"{self.criterion}: {self.baseline:g} -> {self.value:g}{clamped}"
+            + (f"; {', '.join(moves)}" if moves else ""),
+        )
 
 
 class GateFailure(_Result):
