@@ -61,13 +61,12 @@ def attribution_frame(options: Mapping[str, Mapping[str, float]]) -> DataFrame:
     import pandas
 
     items = list(dict.fromkeys(item for points in options.values() for item in points))
-    frame = pandas.DataFrame(
+    return pandas.DataFrame(
         [[points.get(item, 0.0) for item in items] for points in options.values()],
         index=pandas.Index(list(options), name="option"),
         columns=pandas.Index(items, name="evidence"),
         dtype=float,
     )
-    return frame
 
 
 class EvidenceCitation(_Result):
@@ -270,8 +269,7 @@ def outcome_text(counterfactual: EvidenceCounterfactual) -> str:
     first = counterfactual.new_winner or "a tie"
     if counterfactual.changes_winner:
         return f"{first} becomes first"
-    verdicts = len(counterfactual.verdict_changes)
-    return f"{first} stays first; {verdicts} verdict(s) change"
+    return f"{first} stays first; {counted(len(counterfactual.verdict_changes), 'verdict')} change"
 
 
 class CounterfactualSearch(_Result):
@@ -515,6 +513,14 @@ class InformationReport(_Result):
     def _summary(self) -> Summary:
         found = (*self.facts, *self.pairs)
         state = f"recommended {self.recommended}" if self.recommended else "no option recommended"
+        if self.recommended:
+            sentence = f"Recommended: {self.recommended}"
+        else:
+            sentence = "No option is recommended" + (
+                f": {self.reason.rstrip('.')}" if self.reason else ""
+            )
+        if self.leader:
+            sentence += f"; {self.leader} leads by {fixed(self.margin)} points"
         rows = tuple(
             (
                 ", ".join(f.fact for f in item.facts),
@@ -530,13 +536,7 @@ class InformationReport(_Result):
             f" and {counted(len(self.pairs), 'pair')} could change it"
             f" ({self.considered} considered)",
             title=self.scenario,
-            lines=(
-                f"{state[0].upper()}{state[1:]}"
-                + (f": {self.reason}" if self.reason else "")
-                + (
-                    f"; {self.leader} leads by {fixed(self.margin)} points." if self.leader else "."
-                ),
-            ),
+            lines=(sentence + ".",),
             tables=(
                 Table(
                     ("Facts", "Decisive", "Answers that change it", "Margin shift"),
