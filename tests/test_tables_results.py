@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import appraisal
+from appraisal.comparison import compare_scenarios
 from appraisal.fingerprint import scenario_fingerprint
 from appraisal.reachability import reachability
 from appraisal.sensitivity import sensitivity
@@ -29,6 +30,10 @@ def results() -> dict[str, Any]:
     report = sensitivity(loaded, samples=400, evidence=True)
     compiled = appraisal.compile_rule_base(loaded.rule_base)
     assert report.evidence is not None and explanation.switching_values
+    what_if = appraisal.load_scenario(
+        BIRMINGHAM.with_name("birmingham-2014-sustained-improvement.yaml")
+    )
+    difference = compare_scenarios(loaded, what_if)
 
     return {
         "Appraisal": result,
@@ -57,6 +62,9 @@ def results() -> dict[str, Any]:
         "Reachability": reachability(compiled),
         "OptionReach": reachability(compiled).options[0],
         "Fingerprint": scenario_fingerprint(loaded),
+        "ScenarioDifference": difference,
+        "OptionShift": difference.options[0],
+        "Difference": difference.differences[0],
     }
 
 
@@ -87,6 +95,9 @@ KINDS = [
     "Reachability",
     "OptionReach",
     "Fingerprint",
+    "ScenarioDifference",
+    "OptionShift",
+    "Difference",
 ]
 
 
