@@ -181,6 +181,7 @@ def test_any_text_gives_a_one_line_bounded_repr_and_well_formed_html(title: str,
         ("x" * 100, repr("x" * 39 + "…")),
         ({"a": 1, "b": 2}, "{2 items}"),
         ((1, 2, 3), "[3 items]"),
+        ([1], "[1 item]"),
         (object(), "<object>"),
     ],
 )
@@ -213,7 +214,7 @@ def test_a_record_without_a_summary_shows_its_fields_in_brief() -> None:
     assert repr(record) == "<Record name='n', points=0.3333, items=[1000 items]>"
     assert field_summary(record).tables[0].rows[0] == ("name", "'n'")
     plain = Plain("p", {str(i): i for i in range(10_000)})
-    assert repr(plain) == "<Plain name='p', big={10000 items}>"
+    assert repr(plain) == "<Plain name='p', big={10,000 items}>"
     parse(plain._repr_html_())
     assert "big" in str(plain)
 

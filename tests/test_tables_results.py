@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import pydoc
 import subprocess
 import sys
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 import appraisal
 from appraisal.comparison import compare_scenarios
@@ -203,3 +206,23 @@ def test_completion_still_offers_every_public_function() -> None:
     functions = {name for name in appraisal.__all__ if name[0].islower()}
     assert functions <= set(dir(appraisal))
     assert appraisal.Appraisal.__name__ == "Appraisal"  # classes still import as usual
+
+
+def test_every_public_result_model_shows_itself_briefly() -> None:
+    """A guard for results added later: every exported pydantic model outside the YAML
+    vocabulary (``models``) inherits the short displays."""
+    plain = []
+    for info in pkgutil.walk_packages(appraisal.__path__, "appraisal."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            value = getattr(module, name, None)
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel)
+                and value.__module__ != "appraisal.models"
+                and not issubclass(value, Displayable)
+            ):
+                plain.append(f"{value.__module__}.{name}")
+    assert plain == []

@@ -37,6 +37,7 @@ from .models import (
     SetEffect,
     Value,
 )
+from .tables import Displayable
 
 __all__ = [
     "METRICS",
@@ -71,7 +72,7 @@ METRICS: dict[str, FactSpec] = {
 _ORDERING = ("lt", "le", "gt", "ge")
 
 
-class RuleFiring(BaseModel):
+class RuleFiring(Displayable, BaseModel):
     """One rule's evaluation: whether it fired, and every fact it read, with its value."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)

@@ -149,9 +149,9 @@ def brief(value: object, limit: int = 40) -> str:
     if isinstance(value, str):
         return quoted(value, limit)
     if isinstance(value, Mapping):
-        return f"{{{len(value)} items}}"
+        return f"{{{counted(len(value), 'item')}}}"
     if isinstance(value, tuple | list | set | frozenset):
-        return f"[{len(value)} items]"
+        return f"[{counted(len(value), 'item')}]"
     return f"<{type(value).__name__}>"
 
 
