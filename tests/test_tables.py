@@ -211,7 +211,7 @@ class Plain(Displayable):
 
 def test_a_record_without_a_summary_shows_its_fields_in_brief() -> None:
     record = Record(name="n", points=1 / 3, items=tuple(range(1000)))
-    assert repr(record) == "<Record name='n', points=0.3333, items=[1000 items]>"
+    assert repr(record) == "<Record name='n', points=0.3333, items=[1,000 items]>"
     assert field_summary(record).tables[0].rows[0] == ("name", "'n'")
     plain = Plain("p", {str(i): i for i in range(10_000)})
     assert repr(plain) == "<Plain name='p', big={10,000 items}>"
