@@ -93,10 +93,13 @@ class SensitivityReport(_Result):
         smaa = self.smaa
         leader = self.recommended or max(smaa.options, key=smaa.first_rank, default=None)
         lines = [f"Recommended: {self.recommended}." if self.recommended else "None recommended."]
-        headline = f"{quoted(self.scenario)}: recommended {self.recommended or 'none'}"
+        headline = f"{quoted(self.scenario, 30)}: " + (
+            f"recommended {self.recommended}" if self.recommended else "none recommended"
+        )
         if leader in smaa.rank_acceptability:
             first = percent(smaa.first_rank(leader))
-            headline += f", first in {first} of {smaa.samples:,} weight samples"
+            who = "" if leader == self.recommended else f" {leader}"
+            headline += f";{who} first in {first} of weight samples"
             lines.append(f"{leader} is first in {first} of {smaa.samples:,} weight samples.")
         if self.evidence is not None and leader in self.evidence.recommended_probability:
             chance = percent(self.evidence.recommended_probability[leader])
