@@ -416,7 +416,7 @@ rules:
   q_true: {when: {fact: q, eq: true}, then: [{derive: f, value: false}]}
   uses_f: {when: {fact: f, eq: true}, then: [{option: a, adjust: c, by: -30}]}
 verdicts:
-  - {verdict: recommended, when: {metric: rank, eq: 1}}
+  - {verdict: recommended, recommends: true, when: {metric: rank, eq: 1}}
   - {verdict: not_recommended, otherwise: true}
 """
 SCENARIO = """\

@@ -182,7 +182,10 @@ FEATURES: dict[str, Callable[[RuleBase], bool]] = {
         for c in walk(v.when)
         if not isinstance(c, AllOf | AnyOf | NotOf)
     ),
-    "no verdict 'recommended'": lambda rb: all(v.verdict != "recommended" for v in rb.verdicts),
+    "a recommending verdict named otherwise": lambda rb: rb.recommending_verdict == "preferred",
+    "a verdict recommending only with a fact": lambda rb: all(
+        isinstance(v.when, AllOf) for v in rb.verdicts if v.recommends
+    ),
 }
 
 

@@ -10,7 +10,7 @@ appraisal on inputs nobody tried. These strategies draw the inputs:
   as both true and false under partial evidence; ``not known`` conditions;
   ``adjust``, ``set`` and gate effects; ``minimise`` criteria; criteria trees of
   one to three levels; a horizon with no weight; verdict rules on metrics and
-  facts);
+  facts, one verdict declared as the one that recommends);
 - ``evidence_for(rule_base)``: a value (or ``None``, unknown) for every fact
   of any rule base, drawn near the thresholds its rules test;
 - ``weights_for(rule_base)``: raw weight overrides, zero included, never
@@ -287,11 +287,6 @@ def _metric(metric: str, operator: str, value: Value) -> Comparison:
 
 VERDICT_POOL: tuple[VerdictRule, ...] = (
     VerdictRule(verdict="excluded", when=_metric("excluded", "eq", True)),
-    VerdictRule(verdict="recommended", when=_metric("rank", "eq", 1.0)),
-    VerdictRule(
-        verdict="recommended",
-        when=AllOf(all=[_metric("rank", "eq", 1.0), Comparison(fact="p", eq=True)]),
-    ),
     VerdictRule(verdict="insufficient_evidence", when=NotOf(not_=Known(known="q"))),
     VerdictRule(verdict="longer_term_potential", when=_metric("long_term_rank", "eq", 1.0)),
     VerdictRule(verdict="quick_win", when=_metric("short_term_rank", "le", 1.0)),
@@ -303,8 +298,30 @@ VERDICT_POOL: tuple[VerdictRule, ...] = (
         when=AllOf(all=[_metric("rank", "le", 2.0), _metric("short_term_score", "gt", 40.0)]),
     ),
 )
-"""Verdict rules on ranks, scores, exclusion, facts and findings; a draw picks some, in
-some order, then ``otherwise``."""
+"""Verdict rules on ranks, scores, exclusion, facts and findings, besides the one that
+recommends: a draw picks some, in some order, then ``otherwise``."""
+
+
+def _verdicts(draw: st.DrawFn) -> list[VerdictRule]:
+    """Verdict rules, one verdict of which recommends an option (``recommends: true``).
+
+    The recommending verdict is named ``recommended`` or, since the vocabulary is the
+    rule base's own, ``preferred``; it goes to the first-ranked option, sometimes only
+    when a fact holds too, and sometimes by two rules; where it falls among the
+    others decides how often it is given.
+    """
+    name = draw(st.sampled_from(["recommended", "recommended", "preferred"]))
+    first = _metric("rank", "eq", 1.0)
+    recommending = [
+        VerdictRule(verdict=name, when=first, recommends=True),
+        VerdictRule(
+            verdict=name, when=AllOf(all=[first, Comparison(fact="p", eq=True)]), recommends=True
+        ),
+    ]
+    verdicts = draw(st.permutations(VERDICT_POOL))[: draw(st.integers(0, 4))]
+    for rule in draw(st.sampled_from([recommending[:1], recommending[1:], recommending])):
+        verdicts.insert(draw(st.integers(0, len(verdicts))), rule)
+    return [*verdicts, VerdictRule(verdict="not_recommended", otherwise=True)]
 
 
 # --------------------------------------------------------------------------- rule bases
@@ -327,9 +344,6 @@ def _rule_bases(draw: st.DrawFn, conflicts: bool) -> RuleBase:
             when=_condition(draw, _readable(readable)),
             then=_effects(draw, leaves, options, set_cells),
         )
-    picked = draw(st.permutations(VERDICT_POOL))[: draw(st.integers(0, 4))]
-    if draw(st.integers(0, 3)) > 0 and not any(v.verdict == "recommended" for v in picked):
-        picked.insert(draw(st.integers(0, len(picked))), VERDICT_POOL[1])  # usually one is
     return RuleBase(
         id="generated",
         title="A generated rule base",
@@ -347,7 +361,7 @@ def _rule_bases(draw: st.DrawFn, conflicts: bool) -> RuleBase:
             for option in options
         },
         rules=rules,
-        verdicts=[*picked, VerdictRule(verdict="not_recommended", otherwise=True)],
+        verdicts=_verdicts(draw),
     )
 
 
