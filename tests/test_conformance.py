@@ -15,7 +15,9 @@ entry point must stop with the same one.
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +72,7 @@ from appraisal.testing import (
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PENDING = pytest.mark.xfail(strict=True, reason="one conflict policy: pending the engine rework")
 ROOT = Path(tempfile.mkdtemp(prefix="appraisal-conformance-"))
+atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
 FOLDERS = itertools.count()
 T = TypeVar("T")
 
@@ -242,7 +245,7 @@ def test_smaa_with_fixed_weights_gives_appraise_ranking(
 def test_sampled_attribution_converges_to_exact(case: tuple[RuleBase, Scenario], seed: int) -> None:
     result = appraise(load(*case))
     exact = attribute(result)
-    sampled = attribute(result, max_exact=0, samples=1000, seed=seed)
+    sampled = attribute(result, max_exact=0, samples=600, seed=seed)
     assert exact.method == "exact"
     for option in result.options:
         one, other = exact.options[option.id], sampled.options[option.id]

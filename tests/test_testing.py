@@ -3,8 +3,10 @@ tells equal appraisals from different ones."""
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import itertools
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -57,6 +59,7 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 SEARCH = settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate])
 FOLDERS = itertools.count()
 ROOT = Path(tempfile.mkdtemp(prefix="appraisal-testing-"))
+atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
 
 
 def write(rule_base: RuleBase, scenario: Scenario) -> Path:
