@@ -173,7 +173,7 @@ def _derivations(
     ``pair``: a condition derives one value and its negation another; under
     three-valued logic at most one fires, whatever is known. ``clash`` (with
     ``conflicts``): two unrelated conditions, often one that holds while some
-    fact is *not known*, derive different values, so the rules contradict each
+    fact is *not known*, derive different values, so the rules can contradict each
     other on some evidence, full or partial.
     """
     values = _finding_values(FINDINGS[finding])
