@@ -84,7 +84,7 @@ SMALL_RULE_BASE: dict[str, Any] = {
     },
     "verdicts": [
         {"verdict": "not_considered_further", "when": {"metric": "excluded", "eq": True}},
-        {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+        {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
         {"verdict": "not_recommended", "otherwise": True},
     ],
 }

@@ -197,7 +197,7 @@ def test_unknown_ids_in_expect_exit_2_with_the_location(
     assert "scenario.yaml:" in err and "expect.recommended: unknown option 'akt'" in err
 
 
-def test_a_verdict_the_rule_base_lacks_cannot_be_expected_recommended(
+def test_a_rule_base_must_declare_which_verdict_recommends(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     make_rule_base: Callable[..., Path],
@@ -205,13 +205,49 @@ def test_a_verdict_the_rule_base_lacks_cannot_be_expected_recommended(
     monkeypatch.chdir(tmp_path)
     rule_base = make_rule_base(
         verdicts=[
-            {"verdict": "preferred", "when": {"metric": "rank", "eq": 1}},
+            {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
             {"verdict": "other", "otherwise": True},
         ]
     )
     scenario = {"title": "T", "rule_base": rule_base.name, "expect": {"recommended": "act"}}
-    with pytest.raises(ScenarioLoadError, match="no verdict 'recommended'"):
+    with pytest.raises(ScenarioLoadError, match=r"verdicts: no verdict recommends an option"):
         load_scenario(write_yaml(tmp_path / "s.yaml", scenario))
+
+
+def test_any_vocabulary_recommends_once_declared(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_rule_base: Callable[..., Path],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    rule_base = make_rule_base(
+        verdicts=[
+            {"verdict": "preferred", "recommends": True, "when": {"metric": "rank", "eq": 1}},
+            {"verdict": "other", "otherwise": True},
+        ]
+    )
+    path = write_yaml(tmp_path / "s.yaml", {"title": "T", "rule_base": rule_base.name})
+    result = appraisal.appraise(path)
+    preferred = [o.id for o in result.options if o.verdict == "preferred"]
+    assert len(preferred) == 1 and result.recommended == preferred[0]
+
+
+def test_two_recommending_verdicts_are_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_rule_base: Callable[..., Path],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    rule_base = make_rule_base(
+        verdicts=[
+            {"verdict": "preferred", "recommends": True, "when": {"metric": "rank", "eq": 1}},
+            {"verdict": "also", "recommends": True, "when": {"metric": "rank", "eq": 2}},
+            {"verdict": "other", "otherwise": True},
+        ]
+    )
+    path = write_yaml(tmp_path / "s.yaml", {"title": "T", "rule_base": rule_base.name})
+    with pytest.raises(ScenarioLoadError, match=r"verdicts\[1\]\.recommends: .*both declared"):
+        load_scenario(path)
 
 
 # --------------------------------------------------------------------------- checking

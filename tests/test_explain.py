@@ -344,7 +344,7 @@ def test_a_switch_where_three_options_meet_names_the_one_ahead_past_it() -> None
             },
             "options": {"x": option(100, 89, 22), "y": option(35, 34, 7), "z": option(75, 18, 19)},
             "verdicts": [
-                {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+                {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
                 {"verdict": "other", "otherwise": True},
             ],
         }

@@ -141,7 +141,9 @@ def rule_bases(draw: Any) -> RuleBase:
         rules=rules,
         verdicts=[
             VerdictRule(verdict="excluded", when=Comparison(metric="excluded", eq=True)),
-            VerdictRule(verdict="recommended", when=Comparison(metric="rank", eq=1.0)),
+            VerdictRule(
+                verdict="recommended", recommends=True, when=Comparison(metric="rank", eq=1.0)
+            ),
             VerdictRule(verdict="other", otherwise=True),
         ],
     )

@@ -884,7 +884,7 @@ def test_g1_a_verdict_test_of_an_impossible_rank_is_a_warning(
     tmp_path: Path, chdir: Path, make_rule_base: Callable[..., Path]
 ) -> None:
     verdicts = [
-        {"verdict": "recommended", "when": {"metric": "rank", "eq": 99}},
+        {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 99}},
         {"verdict": "early", "when": {"all": [{"metric": "short_term_rank", "lt": 1}]}},
         {"verdict": "not_recommended", "otherwise": True},
     ]

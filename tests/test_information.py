@@ -131,7 +131,7 @@ TINY: dict[str, Any] = {
             "when": {"fact": "dispute", "eq": True},
             "rationale": "The findings are disputed.",
         },
-        {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+        {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
         {"verdict": "not_recommended", "otherwise": True},
     ],
 }

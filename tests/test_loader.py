@@ -147,7 +147,7 @@ def test_missing_baseline_value(make_rule_base: Callable[..., Path]) -> None:
 
 
 def test_verdicts_end_in_otherwise(make_rule_base: Callable[..., Path]) -> None:
-    verdicts = [{"verdict": "recommended", "when": {"metric": "rank", "eq": 1}}]
+    verdicts = [{"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}}]
     with pytest.raises(ScenarioLoadError, match="otherwise"):
         load_rule_base(make_rule_base(verdicts=verdicts))
 

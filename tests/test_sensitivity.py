@@ -19,6 +19,7 @@ from appraisal.explain import (
 )
 from appraisal.scoring import competition_ranks
 from appraisal.sensitivity import (
+    CHUNK,
     CriteriaTree,
     DecisionModel,
     WeightPrior,
@@ -358,3 +359,14 @@ def test_ranks_agree_with_the_scorer(model: DecisionModel) -> None:
     result = smaa(model, samples=1, seed=11)
     for option, rank in ranks.items():
         assert result.rank_acceptability[option][rank - 1] == 1.0
+
+
+def test_longer_runs_repeat_shorter_ones_in_whole_chunks_only(model: DecisionModel) -> None:
+    """What docs/sensitivity.md says of prefixes, and no more."""
+    tree = model.tree
+    whole = weight_samples(tree, None, 2 * CHUNK + 10, seed=5)
+    assert np.array_equal(whole[:CHUNK], weight_samples(tree, None, CHUNK, seed=5))
+    assert np.array_equal(whole[: 2 * CHUNK], weight_samples(tree, None, 2 * CHUNK, seed=5))
+    partial = weight_samples(tree, None, 100, seed=5)
+    assert not np.array_equal(whole[:100], partial)
+    assert np.array_equal(partial, weight_samples(tree, None, 100, seed=5))

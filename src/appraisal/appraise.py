@@ -258,7 +258,8 @@ def appraise_facts(
             )
         )
     results.sort(key=lambda r: (r.excluded, r.rank or 0, -r.score))
-    recommended = [r.id for r in results if r.verdict == "recommended"]
+    recommending = rule_base.recommending_verdict
+    recommended = [r.id for r in results if r.verdict == recommending]
     first = tuple(r.id for r in results if r.rank == 1)
     return Appraisal(
         scenario=scenario,

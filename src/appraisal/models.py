@@ -474,6 +474,8 @@ class VerdictRule(_Judgement):
     verdict: Identifier
     when: Condition | None = None
     otherwise: bool = False
+    recommends: bool = False
+    """This verdict is the one that recommends an option (declared, so any vocabulary works)."""
 
     @model_validator(mode="after")
     def _when_xor_otherwise(self) -> VerdictRule:
@@ -499,6 +501,11 @@ class RuleBase(_Base):
     options: dict[Identifier, Option] = Field(min_length=1)
     rules: dict[Identifier, Rule] = Field(default_factory=dict)
     verdicts: list[VerdictRule] = Field(min_length=1)
+
+    @property
+    def recommending_verdict(self) -> str | None:
+        """The verdict declared ``recommends: true``: an option given it is the recommendation."""
+        return next((v.verdict for v in self.verdicts if v.recommends), None)
 
 
 # --------------------------------------------------------------------------- scenario

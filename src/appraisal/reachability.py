@@ -74,9 +74,6 @@ __all__ = [
     "unread_facts",
 ]
 
-RECOMMENDED = "recommended"
-"""The verdict ``Appraisal.recommended`` looks for."""
-
 MARGIN = Fraction(1, 10**6)
 """Distance kept from every numeric threshold and tie when seeking a witness."""
 
@@ -528,12 +525,13 @@ class _Encoder:
                     self._keep_margin(both, self.scores[a][metric] - self.scores[b][metric], True)
 
     def recommended(self, option_id: str) -> Any:
-        """The option, and no other, gets the verdict ``recommended``."""
+        """The option, and no other, gets the verdict the rule base declares recommending."""
         z3 = self.z3
-        if RECOMMENDED not in self.verdict[option_id]:
+        recommending = self.rule_base.recommending_verdict
+        if recommending is None or recommending not in self.verdict[option_id]:
             return z3.BoolVal(False)
-        others = [z3.Not(self.verdict[p][RECOMMENDED]) for p in self.verdict if p != option_id]
-        return z3.And(self.verdict[option_id][RECOMMENDED], *others)
+        others = [z3.Not(self.verdict[p][recommending]) for p in self.verdict if p != option_id]
+        return z3.And(self.verdict[option_id][recommending], *others)
 
     # ------------------------------------------------------------------ models
 

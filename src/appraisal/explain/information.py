@@ -55,8 +55,6 @@ PAIR_FACTS = 12
 PAIR_BUDGET = 5_000
 """Most pairs of answers evaluated; beyond it the pair search stops and says so."""
 
-_RECOMMENDED = "recommended"
-
 
 @dataclass(frozen=True)
 class _Region:
@@ -121,7 +119,8 @@ class _Evaluator:
         outcome = self.what_if.evaluate(changes)
         if outcome is None:
             return None
-        chosen = [o for o, verdict in outcome.verdicts.items() if verdict == _RECOMMENDED]
+        recommending = self.what_if.appraisal.rule_base_model.recommending_verdict
+        chosen = [o for o, verdict in outcome.verdicts.items() if verdict == recommending]
         return _Tried(
             recommended=chosen[0] if len(chosen) == 1 else None,
             shift=abs(_margin(outcome.totals, outcome.excluded, self.leader) - self.margin),
@@ -233,12 +232,13 @@ def no_recommendation_reason(appraisal: Appraisal) -> str | None:
     if all(o.excluded for o in options):
         return "no option passes every gate"
     eligible = [o for o in options if not o.excluded]
-    if len({o.verdict for o in eligible}) == 1 and eligible[0].verdict != _RECOMMENDED:
+    recommending = appraisal.rule_base_model.recommending_verdict
+    if len({o.verdict for o in eligible}) == 1 and eligible[0].verdict != recommending:
         rule = verdicts[eligible[0].verdict_rule]
         return rule.rationale or f"every option is {_words(rule.verdict)}"
     if appraisal.tied_first:
         return f"{' and '.join(appraisal.tied_first)} tie for first place"
-    several = [o.id for o in options if o.verdict == _RECOMMENDED]
+    several = [o.id for o in options if o.verdict == recommending]
     if several:
         return f"{' and '.join(several)} are each recommended, so none is singled out"
     first = eligible[0]

@@ -100,6 +100,20 @@ def _check_citations_and_verdicts(rule_base: RuleBase, marks: Marks) -> list[App
             " gets a verdict"
         )
         problems.append(ScenarioLoadError(message, marks.locate(("verdicts",))))
+    recommending = list(dict.fromkeys(v.verdict for v in verdicts if v.recommends))
+    if not recommending:
+        message = (
+            "no verdict recommends an option: add 'recommends: true' to the verdict rule whose"
+            " verdict means the option is recommended"
+        )
+        problems.append(ScenarioLoadError(message, marks.locate(("verdicts",))))
+    elif len(recommending) > 1:
+        index = next(i for i, v in enumerate(verdicts) if v.verdict == recommending[1])
+        message = (
+            f"verdicts {recommending[0]!r} and {recommending[1]!r} are both declared"
+            " 'recommends: true'; one verdict recommends an option"
+        )
+        problems.append(ScenarioLoadError(message, marks.locate(("verdicts", index, "recommends"))))
     return problems
 
 
@@ -177,8 +191,8 @@ def _check_expectation(
         where = marks.locate(("expect", "recommended"))
         if expect.recommended not in options:
             problems.append(unknown("option", expect.recommended, options, where))
-        elif "recommended" not in verdicts:
-            message = "the rule base has no verdict 'recommended', so no option can be recommended"
+        elif rule_base.recommending_verdict is None:
+            message = "the rule base declares no verdict 'recommends: true', so none is recommended"
             problems.append(ScenarioLoadError(message, where))
     for option_id, verdict in expect.verdicts.items():
         where = marks.locate(("expect", "verdicts", option_id))
@@ -186,12 +200,13 @@ def _check_expectation(
             problems.append(unknown("option", option_id, options, where))
         if verdict not in verdicts:
             problems.append(unknown("verdict", verdict, verdicts, where))
-        elif expect.recommended is not None and (verdict == "recommended") != (
+        elif expect.recommended is not None and (verdict == rule_base.recommending_verdict) != (
             option_id == expect.recommended
         ):
             message = (
                 f"verdict {verdict!r} contradicts 'recommended: {expect.recommended}'"
-                " (the recommended option is the one option whose verdict is 'recommended')"
+                " (the recommended option is the one option whose verdict is"
+                f" {rule_base.recommending_verdict!r})"
             )
             problems.append(ScenarioLoadError(message, where))
     for option_id, fact_ids in expect.drivers.items():

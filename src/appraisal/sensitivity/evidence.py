@@ -277,7 +277,8 @@ def evidence_uncertainty(
     first_weight_sums = np.zeros((m, len(tree.ids)))
     first_counts = np.zeros(m)
     key_counts: dict[int, int] = {}
-    recommended = names.index("recommended") if "recommended" in names else -1
+    recommending = rule_base.recommending_verdict
+    recommended = names.index(recommending) if recommending in names else -1
     for index, size in _chunks(samples):
         draw = _draw_evidence(items, size, _generator(seed, _EVIDENCE_STREAM, index))
         keys = cache.lookup(draw)

@@ -1,0 +1,205 @@
+"""The performance targets, each measured as a ratio or exponent within one run.
+
+The machine is shared and noisy, so nothing here is compared with a number
+measured elsewhere: every figure is either a ratio of two timings taken side
+by side in this run, or an exponent fitted to timings at several sizes.
+
+1. Birmingham in process: ``appraise``, ``explain`` (target: 5 ms or less),
+   and the evidence Monte Carlo's samples per second (target: 1,000,000 or
+   more), with SMAA's for comparison.
+2. Whole process: ``appraisal run`` against the import floor of its
+   dependencies (``python -c "import pydantic, yaml, rich, numpy"``); target
+   1.5 times or less.
+3. Scaling in options (100 to 10,000; 200 rules) and in rules (1,000 to
+   20,000; 10 options): loading, appraising and 1,000 SMAA samples, with the
+   exponent of a least-squares fit of log time on log size (1 is linear).
+
+Run: ``python benchmarks/bench_targets.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+from timing import median_seconds
+
+from appraisal import appraise, explain, load_scenario
+from appraisal.loader import bundled_scenarios
+from appraisal.sensitivity import decision_model, evidence_uncertainty, smaa
+
+LEAVES = ("c1", "c2", "c3a", "c3b")
+
+
+def synthetic_files(folder: Path, options: int, rules: int, seed: int = 0) -> Path:
+    """A rule base of ``options`` options and ``rules`` rules over 20 facts; its scenario."""
+    rng = random.Random(seed)
+    facts = [f"x{i}" for i in range(20)]
+    rule_table: dict[str, object] = {}
+    for i in range(rules):
+        fact = facts[i % len(facts)]
+        if i % 10 == 9:  # a finding derived by one rule and read by the next
+            rule_table[f"r{i}"] = {
+                "when": {"fact": fact, "gt": rng.uniform(0, 100)},
+                "then": [{"derive": f"f{i}", "value": True}],
+            }
+            continue
+        condition: dict[str, object] = {"fact": fact, "gt": round(rng.uniform(0, 100), 2)}
+        if i % 10 == 0 and i > 0:
+            condition = {"all": [condition, {"fact": f"f{i - 1}", "eq": True}]}
+        rule_table[f"r{i}"] = {
+            "when": condition,
+            "then": [
+                {
+                    "option": f"o{rng.randrange(options)}",
+                    "adjust": LEAVES[i % len(LEAVES)],
+                    "by": round(rng.uniform(-5, 5), 2),
+                }
+            ],
+        }
+    rule_base = {
+        "id": "scaling",
+        "title": "Synthetic rule base for scaling measurements",
+        "documents": {"synthetic": {"title": "Synthetic evidence"}},
+        "facts": {fact: {"type": "number"} for fact in facts},
+        "findings": {f"f{i}": {"type": "boolean"} for i in range(9, rules, 10)},
+        "criteria": {
+            "c1": {"weight": 3, "horizon": "short"},
+            "c2": {"weight": 2, "horizon": "long"},
+            "c3": {
+                "weight": 1,
+                "children": {
+                    "c3a": {"weight": 1, "horizon": "short"},
+                    "c3b": {"weight": 2, "horizon": "long"},
+                },
+            },
+        },
+        "options": {
+            f"o{i}": {
+                "name": f"Option {i}",
+                "values": {c: {"value": round(rng.uniform(0, 100), 3)} for c in LEAVES},
+            }
+            for i in range(options)
+        },
+        "rules": rule_table,
+        "verdicts": [
+            {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
+            {"verdict": "not_recommended", "otherwise": True},
+        ],
+    }
+    scenario = {
+        "title": f"{options} options, {rules} rules",
+        "rule_base": "rules.yaml",
+        "evidence": {
+            fact: {
+                "statement": f"{fact} measured",
+                "value": round(rng.uniform(0, 100), 2),
+                "source": "synthetic",
+                "confidence": 0.9,
+            }
+            for fact in facts
+        },
+    }
+    (folder / "rules.yaml").write_text(yaml.safe_dump(rule_base, sort_keys=False))
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return path
+
+
+def exponent(sizes: Sequence[int], seconds: Sequence[float]) -> float:
+    """Slope of log(seconds) on log(size): 1 is linear, 2 quadratic."""
+    xs = [math.log(s) for s in sizes]
+    ys = [math.log(max(t, 1e-9)) for t in seconds]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return covariance / sum((x - mean_x) ** 2 for x in xs)
+
+
+def process_seconds(arguments: list[str], repeats: int) -> float:
+    def run() -> None:
+        subprocess.run([sys.executable, *arguments], check=True, stdout=subprocess.DEVNULL)
+
+    return median_seconds(run, repeats)
+
+
+def birmingham(repeats: int) -> None:
+    loaded = load_scenario(bundled_scenarios()["birmingham-2014"])
+    result = appraise(loaded)
+    appraise_s = median_seconds(lambda: appraise(loaded), repeats)
+    explain(result)  # warm
+    explain_s = median_seconds(lambda: explain(result), repeats)
+    samples = 200_000
+    evidence_uncertainty(loaded, samples=1_000, seed=0)  # warm
+    monte_carlo_s = median_seconds(
+        lambda: evidence_uncertainty(loaded, samples=samples, seed=0), 3
+    )
+    model = decision_model(result)
+    smaa_s = median_seconds(lambda: smaa(model, samples=samples, seed=0), 3)
+    print("Birmingham, in process (median)")
+    print(f"  appraise                 {appraise_s * 1e3:9.2f} ms")
+    print(
+        f"  explain                  {explain_s * 1e3:9.2f} ms"
+        f"   ({explain_s / appraise_s:.1f} x appraise; target <= 5 ms)"
+    )
+    print(
+        f"  evidence Monte Carlo     {samples / monte_carlo_s:12,.0f} samples/s"
+        "   (target >= 1,000,000)"
+    )
+    print(f"  SMAA over weights        {samples / smaa_s:12,.0f} samples/s")
+
+
+def whole_process(repeats: int) -> None:
+    floor = process_seconds(["-c", "import pydantic, yaml, rich, numpy"], repeats)
+    run = process_seconds(["-m", "appraisal", "run"], repeats)
+    print("Whole process (median)")
+    print(f"  dependency import floor  {floor:9.3f} s")
+    print(f"  appraisal run            {run:9.3f} s   ({run / floor:.2f} x floor; target <= 1.5)")
+
+
+def scaling(
+    label: str, sizes: Sequence[int], files: Callable[[Path, int], Path], repeats: int
+) -> None:
+    print(f"Scaling in {label}")
+    print(f"  {label:>8}  {'load':>9}  {'appraise':>9}  {'smaa 1000':>9}")
+    columns: dict[str, list[float]] = {"load": [], "appraise": [], "smaa": []}
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = files(Path(folder), size)
+            start = time.perf_counter()
+            loaded = load_scenario(path)
+            load_s = time.perf_counter() - start
+            result = appraise(loaded)
+            appraise_s = median_seconds(lambda ld=loaded: appraise(ld), repeats)
+            smaa_s = median_seconds(lambda m=decision_model(result): smaa(m, samples=1_000, seed=0), repeats)
+        columns["load"].append(load_s)
+        columns["appraise"].append(appraise_s)
+        columns["smaa"].append(smaa_s)
+        print(f"  {size:>8}  {load_s:8.3f}s  {appraise_s:8.3f}s  {smaa_s:8.3f}s")
+    fitted = "  ".join(f"{name} {exponent(sizes, times):.2f}" for name, times in columns.items())
+    print(f"  exponents: {fitted}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 7
+    birmingham(repeats * 3)
+    whole_process(repeats)
+    option_sizes = [100, 300, 1_000] if args.quick else [100, 300, 1_000, 3_000, 10_000]
+    rule_sizes = [1_000, 2_000, 5_000] if args.quick else [1_000, 2_000, 5_000, 10_000, 20_000]
+    scaling("options", option_sizes, lambda f, n: synthetic_files(f, n, 200), 3)
+    scaling("rules", rule_sizes, lambda f, n: synthetic_files(f, 10, n), 3)
+
+
+if __name__ == "__main__":
+    main()
