@@ -37,7 +37,7 @@ from .svg import (
     value_tree_chart,
 )
 
-__all__ = ["SECTIONS", "briefing_html", "briefing_markdown", "state_mermaid"]
+__all__ = ["SECTIONS", "briefing_html", "briefing_markdown", "state_graph", "state_mermaid"]
 
 SECTIONS = (
     ("recommendation", "Recommendation"),
@@ -196,14 +196,21 @@ def briefing_html(briefing: Briefing) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def state_mermaid(state: GraphState) -> str:
-    """The graph of causes, problems, options, criteria and gates as Mermaid, by the package's
-    Mermaid writer, with a ``classDef`` per state and ``class`` lines marking each node's."""
+def state_graph(state: GraphState) -> nx.DiGraph:
+    """The briefing's graph as networkx, typed as the rule base graph is (``kind``, ``id``),
+    so the package's graph writers draw it."""
     graph = nx.DiGraph()
     for node in state.nodes:
         graph.add_node(node.key, kind=node.kind, id=node.id)
     for edge in state.edges:
         graph.add_edge(edge.source, edge.target, kind=edge.kind)
+    return graph
+
+
+def state_mermaid(state: GraphState) -> str:
+    """The graph of causes, problems, options, criteria and gates as Mermaid, by the package's
+    Mermaid writer, with a ``classDef`` per state and ``class`` lines marking each node's."""
+    graph = state_graph(state)
     text = graph_mermaid(graph)
     ids = _mermaid_ids(text, list(graph.nodes))
     states: dict[str, list[str]] = {}
