@@ -113,6 +113,5 @@ def test_report_in_chromium(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         kept = [Path(shutil.copy(path, build / path.name)) for path in kept]
     with capsys.disabled():
         print(
-            f"\nreport screenshot: {kept[0]} ({len(png):,} bytes); PDF: {kept[1]},"
-            f" {pages} A4 pages"
+            f"\nreport screenshot: {kept[0]} ({len(png):,} bytes); PDF: {kept[1]}, {pages} A4 pages"
         )

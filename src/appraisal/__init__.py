@@ -6,8 +6,9 @@ that explains them. Explanation is in ``appraisal.explain`` (its main names
 are re-exported here); sensitivity analysis, which needs numpy, is imported
 from ``appraisal.sensitivity`` so that ``import appraisal`` stays light.
 ``check_expectations`` compares an appraisal with the answer its scenario
-says it should reach (an ``expect:`` block). Rendering lives in
-``appraisal.render``.
+says it should reach (an ``expect:`` block). ``brief`` gathers everything a
+written briefing shows; rendering, the briefing's HTML and Markdown included
+(``appraisal.render.report``), lives in ``appraisal.render``.
 
 Names are imported when first used (module ``__getattr__``), so importing the
 package, or starting the ``appraisal`` command, loads none of the pipeline
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         appraise_facts,
         compile_rule_base,
     )
+    from .briefing import Briefing, brief
     from .errors import (
         AppraisalError,
         GraphCycleError,
@@ -86,6 +88,8 @@ _EXPORTS: dict[str, str] = {
     "appraise": ".appraise",
     "appraise_facts": ".appraise",
     "compile_rule_base": ".appraise",
+    "Briefing": ".briefing",
+    "brief": ".briefing",
     "AppraisalError": ".errors",
     "GraphCycleError": ".errors",
     "RuleEvaluationError": ".errors",
@@ -126,6 +130,7 @@ __all__ = [
     "Appraisal",
     "AppraisalError",
     "Attribution",
+    "Briefing",
     "CompiledRuleBase",
     "EvidenceCounterfactual",
     "EvidenceItem",
@@ -151,6 +156,7 @@ __all__ = [
     "appraise",
     "appraise_facts",
     "attribute",
+    "brief",
     "bundled_scenarios",
     "check_expectations",
     "compile_rule_base",
