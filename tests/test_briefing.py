@@ -161,9 +161,10 @@ def test_fingerprint_and_from_an_appraisal(birmingham: Briefing) -> None:
 def test_nothing_recommended() -> None:
     briefing = brief(SCENARIOS / "no-evidence.yaml", samples=SAMPLES)
     rec = briefing.recommendation
-    assert rec.recommended is None and rec.standing is None
-    assert rec.headline.startswith("No option is recommended: ")
-    assert rec.reason is not None and rec.reason.rstrip(".") in rec.headline
+    assert rec.recommended is None
+    assert rec.headline == "No option is recommended."
+    assert rec.reason is not None and rec.standing is not None
+    assert rec.reason[1:].rstrip(".") in rec.standing and rec.standing[0].isupper()
     assert briefing.what_would_change.find_out_next  # the facts that would decide it
     assert briefing.evidence == ()
     assert not any(o.recommended for o in rec.options)

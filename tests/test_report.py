@@ -225,10 +225,10 @@ def test_report_when_nothing_is_recommended() -> None:
     html = briefing_html(briefing)
     html5lib.HTMLParser(strict=True).parse(html)
     assert '<div class="headline none">' in html
-    assert "No option is recommended:" in html
+    assert '<p class="sentence">No option is recommended.</p>' in html
     assert "✓" not in html  # no option is marked recommended
     markdown = briefing_markdown(briefing)
-    assert "**No option is recommended:" in markdown
+    assert "**No option is recommended.** The evidence does not yet say" in markdown
     assert "### What to find out next\n" in markdown
     assert re.search(r"^1\. \*\*", markdown, flags=re.MULTILINE)  # the first fact to find out
     assert not re.search(r"^  class .* recommended$", markdown, flags=re.MULTILINE)

@@ -140,7 +140,8 @@ class Recommendation(_Record):
     headline: str
     """The recommendation in one sentence."""
     standing: str | None
-    """Where the recommended option stands against the rest, in a sentence or two."""
+    """Where the recommended option stands against the rest, in a sentence or two; or, when
+    none is recommended, why."""
     recommended: str | None
     recommended_name: str | None
     reason: str | None
@@ -615,24 +616,25 @@ class _Builder:
             )
         reason = no_recommendation_reason(appraisal)
         return Recommendation(
-            headline=self.headline(reason),
-            standing=self.standing(),
+            headline=self.headline(),
+            standing=self.standing(reason),
             recommended=appraisal.recommended,
             recommended_name=self.option_name(appraisal.recommended),
             reason=reason,
             options=tuple(rows),
         )
 
-    def headline(self, reason: str | None) -> str:
+    def headline(self) -> str:
         if self.appraisal.recommended is None:
-            return f"No option is recommended: {_sentence(reason or 'no option qualifies')}"
+            return "No option is recommended."
         return f"Recommended: {_sentence(self.appraisal.option(self.appraisal.recommended).name)}"
 
-    def standing(self) -> str | None:
-        """The recommended option's score and lead, and the options gates exclude."""
+    def standing(self, reason: str | None) -> str | None:
+        """The recommended option's score and lead, and the options gates exclude; or why
+        nothing is recommended."""
         appraisal = self.appraisal
         if appraisal.recommended is None:
-            return None
+            return _sentence(reason[:1].upper() + reason[1:]) if reason else None
         chosen = appraisal.option(appraisal.recommended)
         runner = next((o for o in appraisal.options if not o.excluded and o.id != chosen.id), None)
         text = f"It scores {chosen.score:.1f} out of 100"
