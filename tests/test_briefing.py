@@ -41,6 +41,13 @@ def test_recommendation_is_the_appraisals(birmingham: Briefing) -> None:
     assert birmingham.problems == ()
 
 
+def test_repr_is_one_short_line(birmingham: Briefing) -> None:
+    assert repr(birmingham) == (
+        "Briefing(title=\"Birmingham children's social care, February 2014\","
+        " recommended='commissioner', options=4, problems=0)"
+    )
+
+
 def test_what_would_change_it(birmingham: Briefing) -> None:
     change = birmingham.what_would_change
     assert not change.stable_to_weights

@@ -461,6 +461,13 @@ class Briefing(_Record):
         """The message of a part that could not be worked out, or None."""
         return next((p.message for p in self.problems if p.part == part), None)
 
+    def __repr__(self) -> str:
+        """One line: the whole record runs to tens of kilobytes (``model_dump`` has it all)."""
+        return (
+            f"Briefing(title={self.title!r}, recommended={self.recommendation.recommended!r},"
+            f" options={len(self.recommendation.options)}, problems={len(self.problems)})"
+        )
+
 
 def brief(
     scenario: Appraisal | LoadedScenario | str | os.PathLike[str],
