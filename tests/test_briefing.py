@@ -43,7 +43,7 @@ def test_recommendation_is_the_appraisals(birmingham: Briefing) -> None:
 
 def test_repr_is_one_short_line(birmingham: Briefing) -> None:
     assert repr(birmingham) == (
-        "Briefing(title=\"Birmingham children's social care, February 2014\","
+        'Briefing(title="Birmingham children\'s social care, February 2014",'
         " recommended='commissioner', options=4, problems=0)"
     )
 
