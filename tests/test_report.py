@@ -12,6 +12,7 @@ from typing import Any
 import html5lib
 import pytest
 
+from appraisal import bundled_scenarios
 from appraisal.briefing import Briefing, brief
 from appraisal.cli import main
 from appraisal.render import graph_mermaid
@@ -265,6 +266,14 @@ def test_report_says_what_could_not_be_worked_out(tmp_path: Path) -> None:
     assert '<p class="problem" role="note"><strong>Not available:</strong>' in html
     assert "different values" in html
     assert "> **Not available:**" in briefing_markdown(briefing)
+
+
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
+def test_every_bundled_scenario_makes_a_valid_report(name: str) -> None:
+    briefing = brief(bundled_scenarios()[name], samples=100)
+    assert briefing.problems == ()
+    html5lib.HTMLParser(strict=True).parse(briefing_html(briefing))
+    assert "```mermaid" in briefing_markdown(briefing)
 
 
 def test_contribution_chart_segments_add_up(birmingham: Briefing) -> None:
