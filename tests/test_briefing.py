@@ -226,6 +226,22 @@ def test_an_explanation_that_cannot_be_worked_out_is_recorded(tmp_path: Path) ->
     assert briefing.scores.rows and briefing.robustness is not None
 
 
+def test_every_option_excluded(tmp_path: Path) -> None:
+    rule_base = copy.deepcopy(SMALL_RULE_BASE)
+    rule_base["rules"]["wait_fails"] = {
+        "when": {"fact": "plan", "eq": False},
+        "then": [{"option": "wait", "fail_gate": "feasible"}],
+    }
+    scenario = _write(tmp_path, rule_base, {"plan": False, "support": "weak"})
+    briefing = brief(scenario, samples=SAMPLES)
+    assert briefing.problems == ()
+    assert briefing.recommendation.standing == "No option passes every gate."
+    assert briefing.robustness is not None
+    assert briefing.robustness.acceptability == () and briefing.robustness.tornado == ()
+    assert set(briefing.robustness.excluded) == {"Wait", "Act"}
+    assert {n.state for n in briefing.graph.nodes if n.kind == "option"} == {"excluded"}
+
+
 def test_refuses_what_it_cannot_brief() -> None:
     with pytest.raises(TypeError, match="brief takes an Appraisal"):
         brief(42)  # type: ignore[arg-type]
