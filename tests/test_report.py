@@ -165,6 +165,12 @@ def test_hostile_names_are_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*\\*x\\*\\* \\[a\\](b)" in markdown
 
 
+def test_values_read_as_written(html: str) -> None:
+    assert "312,000 children and young people" in html  # child_population
+    assert "<td>37.4%" in html  # idaci_pct, unit % without a space
+    assert "<td>11 months</td>" in html
+
+
 def test_same_briefing_same_bytes(birmingham: Briefing, html: str, markdown: str) -> None:
     assert briefing_html(birmingham) == html
     assert briefing_markdown(birmingham) == markdown

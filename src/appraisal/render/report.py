@@ -82,7 +82,9 @@ def _weight(value: float) -> str:
 
 
 def _value(value: object, unit: str | None = None) -> str:
-    text = show(value)
+    """A fact's value with its unit; a whole number of five digits or more with separators."""
+    large = isinstance(value, float) and value.is_integer() and abs(value) >= 10_000
+    text = f"{value:,.0f}" if large else show(value)
     if not unit or value is None:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
