@@ -7,7 +7,7 @@ The command line decides where output goes.
 - ``explanation``: explanations and pairwise comparisons
 - ``sensitivity``: sensitivity reports
 - ``expectations``: expectation checks (``appraisal test``)
-- ``graphs``: the rule base graph as Mermaid or DOT
+- ``graphs``: the rule base graph as Mermaid, Markdown, DOT, GraphML or JSON
 - ``report``: the briefing (``appraisal.brief``) as one HTML file or as Markdown, from the
   Jinja2 templates in ``templates/``; imported on its own (``appraisal.render.report``), so
   the other commands do not load Jinja2
@@ -39,7 +39,7 @@ from .explanation import (
     versus_markdown,
     versus_renderable,
 )
-from .graphs import graph_dot, graph_mermaid
+from .graphs import graph_dot, graph_graphml, graph_json, graph_markdown, graph_mermaid
 from .ranking import (
     appraisal_data,
     appraisal_html,
@@ -68,6 +68,9 @@ __all__ = [
     "explanation_renderable",
     "fingerprint_data",
     "graph_dot",
+    "graph_graphml",
+    "graph_json",
+    "graph_markdown",
     "graph_mermaid",
     "no_expectations_warning",
     "sensitivity_data",
