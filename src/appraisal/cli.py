@@ -614,9 +614,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = _report_format(args)
     text = briefing_html(briefing) if fmt == "html" else briefing_markdown(briefing)
     _emit(text, args.output, inputs)
-    if args.output is not None:
-        size = len(text.encode("utf-8"))
-        sys.stderr.write(f"wrote {args.output} ({fmt}, {size:,} bytes)\n")
     return EXIT_OK
 
 

@@ -213,6 +213,7 @@ class _Builder:
             graph=self.graph(),
             fingerprint=fingerprint,
             problems=tuple(self.problems),
+            appraisal=appraisal,
         )
 
     # ---- the recommendation

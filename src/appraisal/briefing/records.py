@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from ..appraise import Appraisal
 from ..explain import Answer, CounterfactualSearch, InformationFact
 from ..fingerprint import Fingerprint
 from ..models import Value
@@ -406,6 +407,9 @@ class Briefing(_Record):
     graph: GraphState
     fingerprint: Fingerprint | None
     problems: tuple[Problem, ...] = ()
+    appraisal: Appraisal = Field(exclude=True, repr=False)
+    """The appraisal briefed, for renderers that draw from it directly (the Mermaid graph);
+    left out of dumps, which hold everything else."""
 
     def problem(self, part: Part) -> str | None:
         """The message of a part that could not be worked out, or None."""

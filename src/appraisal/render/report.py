@@ -2,8 +2,8 @@
 
 Both are Jinja2 templates (``templates/report.html.j2`` and
 ``templates/report.md.j2``) over a ``Briefing``; this module only prepares
-what the templates cannot: the charts (``svg``), the Mermaid graph (through
-``graphs.graph_mermaid``, with the scenario's state added as classes), and the
+what the templates cannot: the charts (``svg``), the Mermaid graph (by
+``graphs.graph_mermaid``, which marks the scenario's state itself), and the
 filters that format numbers and values.
 
 Text from the files is made safe in both. The HTML environment autoescapes,
@@ -16,16 +16,15 @@ link or table cell.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..briefing import Briefing, GraphState
+from ..briefing import Briefing
 from ..explain import Answer
+from ..graph import build_graph
 from ._common import FOOTER_LABEL, clean, html_text, md, md_block, show
 from .graphs import graph_mermaid
 from .information import answer_text
@@ -37,7 +36,7 @@ from .svg import (
     value_tree_chart,
 )
 
-__all__ = ["SECTIONS", "briefing_html", "briefing_markdown", "state_graph", "state_mermaid"]
+__all__ = ["SECTIONS", "briefing_html", "briefing_markdown", "briefing_mermaid"]
 
 SECTIONS = (
     ("recommendation", "Recommendation"),
@@ -51,16 +50,6 @@ SECTIONS = (
     ("inputs", "Inputs and fingerprint"),
 )
 """The report's sections, in the order a briefing is read: (anchor, heading)."""
-
-STATE_CLASSES = {
-    "recommended": "fill:#e6f4ea,stroke:#005a30,stroke-width:3px",
-    "excluded": "fill:#f3f2f1,stroke:#a4000f,stroke-width:2px,stroke-dasharray:5 3",
-    "failed": "fill:#fde8e8,stroke:#a4000f,stroke-width:2px",
-    "passed": "stroke:#505a5f",
-}
-"""Mermaid ``classDef`` per node state; every state is also written into its node's label
-by nothing here, so the Markdown lists them in words beside the graph."""
-
 
 # --------------------------------------------------------------------------- filters
 
@@ -198,54 +187,14 @@ def briefing_html(briefing: Briefing) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def state_graph(state: GraphState) -> nx.DiGraph:
-    """The briefing's graph as networkx, typed as the rule base graph is (``kind``, ``id``),
-    so the package's graph writers draw it."""
-    graph = nx.DiGraph()
-    for node in state.nodes:
-        graph.add_node(node.key, kind=node.kind, id=node.id)
-    for edge in state.edges:
-        graph.add_edge(edge.source, edge.target, kind=edge.kind)
-    return graph
-
-
-def state_mermaid(state: GraphState) -> str:
-    """The graph of causes, problems, options, criteria and gates as Mermaid, by the package's
-    Mermaid writer, with a ``classDef`` per state and ``class`` lines marking each node's."""
-    graph = state_graph(state)
-    text = graph_mermaid(graph)
-    ids = _mermaid_ids(text, list(graph.nodes))
-    states: dict[str, list[str]] = {}
-    for node in state.nodes:
-        if node.state in STATE_CLASSES and node.key in ids:
-            states.setdefault(node.state, []).append(ids[node.key])
-    lines = text.rstrip("\n").split("\n")
-    for name, style in STATE_CLASSES.items():
-        if name in states:
-            lines.append(f"  classDef {name} {style}")
-            lines.append(f"  class {','.join(states[name])} {name}")
-    return "\n".join(lines) + "\n"
-
-
-_NODE_LINE = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*(?:\[|\(|\{|>)")
-_KEYWORDS = {"flowchart", "graph", "subgraph", "end", "classDef", "class", "style", "linkStyle"}
-
-
-def _mermaid_ids(text: str, nodes: list[str]) -> dict[str, str]:
-    """The Mermaid id the writer gave each node: its node statements, in the graph's order."""
-    found: list[str] = []
-    for line in text.split("\n"):
-        if "--" in line or line.lstrip().startswith("%%"):
-            continue
-        match = _NODE_LINE.match(line)
-        if match and match.group(1) not in _KEYWORDS and match.group(1) not in found:
-            found.append(match.group(1))
-    if len(found) != len(nodes):
-        return {}
-    return dict(zip(nodes, found, strict=True))
+def briefing_mermaid(briefing: Briefing) -> str:
+    """The overview graph of the appraisal briefed, with its state marked, as the package's
+    Mermaid writer draws it for ``appraisal graph`` (so the two never differ)."""
+    graph = build_graph(briefing.appraisal.rule_base_model)
+    return graph_mermaid(graph, appraisal=briefing.appraisal, detail="overview")
 
 
 def briefing_markdown(briefing: Briefing) -> str:
     """The briefing in Markdown: the same sections, tables, and a Mermaid graph."""
     template = _template_environment(markdown=True).get_template("report.md.j2")
-    return template.render(**_context(briefing), mermaid=Markup(state_mermaid(briefing.graph)))
+    return template.render(**_context(briefing), mermaid=Markup(briefing_mermaid(briefing)))
