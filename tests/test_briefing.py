@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisal import appraise, load_scenario
+from appraisal import AppraisalError, appraise, load_scenario
 from appraisal.briefing import Briefing, brief, paragraphs
 
 from .conftest import BIRMINGHAM, SCENARIOS, SMALL_RULE_BASE, write_yaml
@@ -245,6 +245,20 @@ def test_every_option_excluded(tmp_path: Path) -> None:
 def test_refuses_what_it_cannot_brief() -> None:
     with pytest.raises(TypeError, match="brief takes an Appraisal"):
         brief(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("settings_", "message"),
+    [
+        ({"samples": 0}, r"^samples: must be 1 or more, not 0$"),
+        ({"seed": -1}, r"^seed: must be 0 or more, not -1$"),
+        ({"max_changes": 4}, r"^max_changes: must be from 1 to 3, not 4$"),
+        ({"samples": 2.5}, r"^samples: must be a whole number, not 2.5$"),
+    ],
+)
+def test_refuses_settings_no_analysis_can_use(settings_: dict[str, Any], message: str) -> None:
+    with pytest.raises(AppraisalError, match=message):
+        brief(BIRMINGHAM, **settings_)
 
 
 @pytest.mark.parametrize(

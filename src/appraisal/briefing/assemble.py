@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from .. import __version__
 from ..appraise import Appraisal, OptionResult, appraise, compile_rule_base
-from ..errors import AppraisalError
+from ..errors import AppraisalError, Location
 from ..explain import (
     Attribution,
     CounterfactualReport,
@@ -108,6 +108,7 @@ def brief(
     needs a scenario, not an appraisal). The fingerprint is computed for a
     scenario; for an appraisal, pass it if it is to be shown.
     """
+    _check_settings(samples=samples, seed=seed, max_changes=max_changes)
     loaded: LoadedScenario | None = None
     if isinstance(scenario, Appraisal):
         result = scenario
@@ -134,6 +135,20 @@ def brief(
         evidence_samples=evidence_samples,
         fingerprint=fingerprint,
     )
+
+
+def _check_settings(*, samples: int, seed: int, max_changes: int) -> None:
+    """Refuse settings no analysis can use, as bad input rather than a missing section."""
+    for name, value, low, high in (
+        ("samples", samples, 1, None),
+        ("seed", seed, 0, None),
+        ("max_changes", max_changes, 1, 3),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AppraisalError(f"must be a whole number, not {value!r}", Location(field=name))
+        if value < low or (high is not None and value > high):
+            wanted = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise AppraisalError(f"must be {wanted}, not {value}", Location(field=name))
 
 
 class _Builder:
