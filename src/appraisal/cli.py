@@ -617,6 +617,43 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a small, valid, commented rule base and scenario to start from."""
+    from .output import write_stdout
+    from .starter import write_starter
+
+    written = write_starter(args.folder, args.name, force=args.force)
+    write_stdout("".join(f"wrote {path}\n" for path in (written.rule_base, written.scenario)))
+    write_stdout(_next_steps(written.folder, written.scenario))
+    return EXIT_OK
+
+
+def _next_steps(folder: Path, scenario: Path) -> str:
+    """The commands to run next, with paths that work from where the user is."""
+    import shlex
+
+    try:
+        inside = folder.resolve().is_relative_to(Path.cwd().resolve())
+    except OSError:
+        inside = False
+    lines = ["", "Next:"]
+    if inside:
+        base, shown = folder, scenario
+    else:
+        lines.append(f"  cd {shlex.quote(str(folder))}")
+        base, shown = Path("."), scenario.relative_to(folder)
+    quoted = shlex.quote(str(shown))
+    lines += [
+        f"  appraisal validate {shlex.quote(str(base))}",
+        f"  appraisal run {quoted}",
+        f"  appraisal explain {quoted}",
+        "",
+        "Then edit both files into your own appraisal (docs/tutorial.md shows how),",
+        f"and keep `appraisal test {shlex.quote(str(base / 'scenarios'))}` passing.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -865,6 +902,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add("list", cmd_list, "list the bundled scenarios")
+
+    init = add(
+        "init",
+        cmd_init,
+        "write a small, commented rule base and scenario to start your own appraisal from",
+    )
+    init.add_argument("folder", metavar="DIR", help="the folder to write into (created if need be)")
+    init.add_argument(
+        "--name",
+        metavar="NAME",
+        help="the rule base's id and the files' name (default: the folder's name)",
+    )
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that is not empty, replacing the two files if they exist",
+    )
     # Listed in --help in the order a new user meets them, whatever order they were added in.
     listed = commands._choices_actions
     listed.sort(key=lambda a: COMMAND_ORDER.index(a.dest) if a.dest in COMMAND_ORDER else 99)

@@ -345,6 +345,17 @@ class DeriveEffect(_Base):
     value: InputValue = Field(default=True, description="The value it is set to (default true).")
 
 
+def _effect_amount(raw: Any, *, given: str, wanted: str) -> Any:
+    """One message for the amount of the other effect (``adjust`` with ``to:``, ``set`` with
+    ``by:``), rather than a missing field and an unknown one."""
+    if isinstance(raw, dict) and given in raw and wanted not in raw:
+        raise ValueError(
+            "use 'by:' with adjust (points to move the value), or 'set:' with 'to:'"
+            " (the value that replaces it)"
+        )
+    return raw
+
+
 class AdjustEffect(_Base):
     """Move an option's value on a criterion by some points."""
 
@@ -358,6 +369,11 @@ class AdjustEffect(_Base):
     )
     """Points on the 0..100 scale; a larger move would be clamped away anyway."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_to(cls, raw: Any) -> Any:
+        return _effect_amount(raw, given="to", wanted="by")
+
 
 class SetEffect(_Base):
     """Fix an option's value on a criterion, whatever its baseline."""
@@ -367,6 +383,11 @@ class SetEffect(_Base):
     to: float = Field(
         ge=0, le=100, allow_inf_nan=False, description="The value, 0..100, replacing the baseline."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_by(cls, raw: Any) -> Any:
+        return _effect_amount(raw, given="by", wanted="to")
 
 
 class FailGateEffect(_Base):
@@ -529,6 +550,11 @@ class Option(_Base):
     values: dict[Identifier, OptionValue] = Field(
         default_factory=dict,
         description="Its baseline on every leaf criterion, by criterion id, before rules move it.",
+    )
+    status_quo: bool = Field(
+        default=False,
+        description="Carrying on as now (do nothing, business as usual): the option the others"
+        " are compared with, which need not address any cause or problem. At most one.",
     )
 
 
