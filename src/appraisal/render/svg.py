@@ -310,37 +310,41 @@ def _legend(
     chart_id: str,
     y: float,
 ) -> tuple[list[str], float]:
-    """Swatches, grouped under each top-level criterion, in two columns."""
+    """Swatches, grouped under each top-level criterion, two to a row; a long name wraps."""
     body: list[str] = []
     column_width = (WIDTH - 24) / 2
     for group_id, group_name in scores.groups:
         members = [c for c in scores.criteria if c.group == group_id]
         body.append(_text(12, y + 12, group_name, size=12, weight="bold"))
         y += 18
-        for index, column in enumerate(members):
-            x = 12 + (index % 2) * column_width
-            row_y = y + (index // 2) * 18
-            body.append(
-                _rect(
-                    x,
-                    row_y + 2,
-                    14,
-                    12,
-                    colours[column.id],
-                    stroke=INK,
-                    extra=' stroke-width="0.5"',
-                )
-            )
-            kind = patterns[column.id]
-            if kind:
+        for start in range(0, len(members), 2):
+            pair = members[start : start + 2]
+            tallest = 1
+            for offset, column in enumerate(pair):
+                x = 12 + offset * column_width
                 body.append(
-                    _rect(x, row_y + 2, 14, 12, f"url(#{chart_id}-p{PATTERNS.index(kind)})")
+                    _rect(
+                        x,
+                        y + 2,
+                        14,
+                        12,
+                        colours[column.id],
+                        stroke=INK,
+                        extra=' stroke-width="0.5"',
+                    )
                 )
-            name = column.name + (" (lower is better)" if column.direction == "minimise" else "")
-            body.append(
-                _text(x + 20, row_y + 12, _wrap(name, column_width - 28, 11, 1)[0], size=11)
-            )
-        y += 18 * math.ceil(len(members) / 2) + 4
+                kind = patterns[column.id]
+                if kind:
+                    pattern = f"url(#{chart_id}-p{PATTERNS.index(kind)})"
+                    body.append(_rect(x, y + 2, 14, 12, pattern))
+                name = column.name + (
+                    " (lower is better)" if column.direction == "minimise" else ""
+                )
+                lines = _wrap(name, column_width - 28, 11, 2)
+                body.append(_lines(x + 20, y + 12, lines, size=11, leading=1.2))
+                tallest = max(tallest, len(lines))
+            y += 18 + (tallest - 1) * 13.2
+        y += 4
     return body, y
 
 
