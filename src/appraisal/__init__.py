@@ -15,7 +15,9 @@ True
 
 - ``appraisal.sensitivity.sensitivity(path)``: weight sweeps and SMAA,
   ``evidence=True`` for evidence uncertainty;
-- ``appraisal.validate_file(path)``: every problem of a file, with its line.
+- ``appraisal.validate_file(path)``: every problem of a file, with its line;
+- ``appraisal.brief(path)``: everything a written briefing shows, for
+  ``appraisal.render.report`` to turn into HTML or Markdown.
 
 Results show themselves: a one-line ``repr``, a summary with ``print``, an
 HTML table in Jupyter; ``result.to_frame()`` gives a pandas DataFrame
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         appraise_facts,
         compile_rule_base,
     )
+    from .briefing import Briefing, brief
     from .errors import (
         AppraisalError,
         GraphCycleError,
@@ -95,6 +98,8 @@ _EXPORTS: dict[str, str] = {
     "appraise": ".appraise",
     "appraise_facts": ".appraise",
     "compile_rule_base": ".appraise",
+    "Briefing": ".briefing",
+    "brief": ".briefing",
     "AppraisalError": ".errors",
     "GraphCycleError": ".errors",
     "MissingExtraError": ".errors",
@@ -136,6 +141,7 @@ __all__ = [
     "Appraisal",
     "AppraisalError",
     "Attribution",
+    "Briefing",
     "CompiledRuleBase",
     "EvidenceCounterfactual",
     "EvidenceItem",
@@ -162,6 +168,7 @@ __all__ = [
     "appraise",
     "appraise_facts",
     "attribute",
+    "brief",
     "bundled_scenarios",
     "check_expectations",
     "compile_rule_base",
