@@ -179,7 +179,8 @@ def scaling(
             load_s = time.perf_counter() - start
             result = appraise(loaded)
             appraise_s = median_seconds(lambda ld=loaded: appraise(ld), repeats)
-            smaa_s = median_seconds(lambda m=decision_model(result): smaa(m, samples=1_000, seed=0), repeats)
+            model = decision_model(result)
+            smaa_s = median_seconds(lambda m=model: smaa(m, samples=1_000, seed=0), repeats)
         columns["load"].append(load_s)
         columns["appraise"].append(appraise_s)
         columns["smaa"].append(smaa_s)
