@@ -15,6 +15,7 @@ from ..appraise import Appraisal
 from ..explain import Answer, CounterfactualSearch, InformationFact
 from ..fingerprint import Fingerprint
 from ..models import Value
+from ..tables import Displayable
 
 __all__ = [
     "AcceptabilityRow",
@@ -54,7 +55,7 @@ Part = Literal["explanation", "narrative", "counterfactuals", "find_out_next", "
 """The parts of a briefing that can fail to be worked out, each recorded as a ``Problem``."""
 
 
-class _Record(BaseModel):
+class _Record(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
