@@ -30,6 +30,7 @@ from ..models import (
     Condition,
     Criterion,
     DeriveEffect,
+    Effect,
     FactRef,
     FactSpec,
     FailGateEffect,
@@ -422,7 +423,7 @@ def compile_model(
 
 
 def _derivations(
-    compiler: _Compiler, effects: Sequence[Any]
+    compiler: _Compiler, effects: Sequence[Effect]
 ) -> tuple[tuple[int, float, Value], ...]:
     found = []
     for effect in effects:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .._guards import require_count
 from ..appraise import Appraisal, CompiledRuleBase
+from ..engine import encode, evaluate
 from ..errors import RuleEvaluationError
 from ..models import (
     AllOf,
@@ -205,10 +206,8 @@ def _all_unknown_totals(
 ) -> dict[str, float]:
     """Each option's total with every evidence item unknown."""
     compiled = compiled_for(appraisal)
-    from ..rules import evaluate_rules
-
-    outcome = evaluate_rules(compiled.rule_base, {}, compiled.order, compiled.scales)
-    fired = {f.rule for f in outcome.firings if f.status == "fired"}
+    outcome = evaluate(compiled, encode(compiled, [{}]))
+    fired = {rule for p, rule in enumerate(compiled.order) if outcome.fired[p, 0]}
     totals: dict[str, float] = {}
     for (option_id, _), cell in cells.items():
         totals[option_id] = totals.get(option_id, 0.0) + cell.points(fired)
