@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import appraisal
 from appraisal.errors import (
     GraphCycleError,
     RuleSyntaxError,
@@ -315,3 +316,14 @@ def test_rule_base_is_read_afresh_when_the_file_changes(
     make_rule_base(title="A changed title")
     changed, _ = load_rule_base(path)
     assert changed.title == "A changed title"
+
+
+def test_the_library_takes_a_bundled_scenario_name_wherever_a_path_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no file of that name here
+    loaded = load_scenario("birmingham-2014")
+    assert loaded.path is not None and loaded.path.endswith("birmingham-2014.yaml")
+    assert appraisal.appraise("birmingham-2014").recommended == "commissioner"
+    with pytest.raises(UnknownReferenceError, match="did you mean 'birmingham-2014'"):
+        load_scenario("birmingam-2014")

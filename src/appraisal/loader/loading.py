@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..models import Document, EvidenceItem, RuleBase, Scenario
 from ..tables import Displayable, Summary, counted, quoted
-from .bundled import bundled_root
+from .bundled import bundled_root, resolve_scenario
 from .checks import check_rule_base, check_scenario, raise_all
 from .reading import Marks, display_path, file_problem, read_yaml, validate_model
 from .rule_checks import check_rules
@@ -215,13 +215,16 @@ def _referenced_file(
 def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedScenario:
     """Read a scenario, resolve ``extends``, load its rule base, check the evidence.
 
+    ``path`` is a file, or the name of a bundled scenario (``bundled_scenarios``)
+    when no file is at it, as on the command line.
+
     ``extends:`` and ``rule_base:`` may name only files in the folders
     ``allowed_folders`` gives, unless ``allow_outside`` is true (or the call is
     inside ``outside_paths_allowed()``).
     """
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"load_scenario takes a path, not {type(path).__name__}")
-    top = Path(path)
+    top = resolve_scenario(os.fspath(path))  # a bundled scenario's name will do
     allowed = allow_outside or _OUTSIDE_ALLOWED.get()
     folders = None if allowed else allowed_folders(top)
     layers: list[tuple[Path, Scenario, Marks]] = []
