@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appraisal.appraise import Appraisal, appraise_facts, compile_rule_base
+from appraisal.engine import facts_read
 from appraisal.explain import (
+    WhatIf,
     attribute,
     candidate_changes,
     evidence_counterfactuals,
@@ -23,7 +25,6 @@ from appraisal.explain import (
     switching_values,
     winner,
 )
-from appraisal.explain.counterfactuals import _WhatIf
 from appraisal.models import (
     AdjustEffect,
     AllOf,
@@ -227,8 +228,6 @@ def test_symmetric_evidence_gets_equal_shares(rule_base: RuleBase, value: bool, 
 
 
 def _reads(rule: Rule, names: set[str]) -> bool:
-    from appraisal.rules import facts_read
-
     return bool(names & set(facts_read(rule.when)))
 
 
@@ -289,16 +288,20 @@ def test_evidence_counterfactuals_really_change_what_they_say(case: Any) -> None
 @given(cases())
 def test_bound_on_sets_of_changes_never_skips_a_set_that_moves_first_place(case: Any) -> None:
     _, _, appraisal = case
-    what_if = _WhatIf(appraisal)
+    what_if = WhatIf(appraisal)
     if what_if.winner is None:
         return
     changes = candidate_changes(appraisal)
-    effects = [what_if.effect(c.evidence, c.to) for c in changes]
+    effects = what_if.single_effects(changes)
     for size in (2, 3):
-        for combo in itertools.combinations(range(len(changes)), size):
-            facts = [changes[i].evidence for i in combo]
-            if len(set(facts)) < size:
-                continue
-            outcome = what_if.evaluate({changes[i].evidence: changes[i].to for i in combo})
+        combos = [
+            combo
+            for combo in itertools.combinations(range(len(changes)), size)
+            if len({changes[i].evidence for i in combo}) == size
+        ]
+        outcomes = what_if.appraise(
+            [{changes[i].evidence: changes[i].to for i in combo} for combo in combos]
+        )
+        for combo, outcome in zip(combos, outcomes, strict=True):
             if outcome is not None and outcome.winner != what_if.winner:
-                assert what_if.may_flip_together([effects[i] for i in combo], facts)
+                assert what_if.may_flip_together([effects[i] for i in combo])

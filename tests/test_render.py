@@ -10,6 +10,7 @@ from rich.console import Console
 
 import appraisal
 from appraisal import render
+from appraisal.explain import summarise
 from appraisal.graph import build_graph
 
 from .conftest import BIRMINGHAM
@@ -27,14 +28,14 @@ def text_of(renderable: object) -> str:
 
 
 def test_terminal_output_cites_paragraphs(result: appraisal.Appraisal) -> None:
-    text = text_of(render.appraisal_renderable(result))
+    text = text_of(render.appraisal_renderable(summarise(result)))
     assert "Recommended: IV. Commissioner, expert panel and directions" in text
     assert "fails gate capable_partner" in text
     assert "le-grand-2014, para 9.5" in text
 
 
 def test_json_round_trips(result: appraisal.Appraisal) -> None:
-    data = json.loads(render.appraisal_json(result))
+    data = json.loads(render.appraisal_json(summarise(result)))
     assert data["recommended"] == "commissioner"
     assert [o["id"] for o in data["options"]][0] == "commissioner"
     split = next(o for o in data["options"] if o["id"] == "commissioning_split")
@@ -42,7 +43,7 @@ def test_json_round_trips(result: appraisal.Appraisal) -> None:
 
 
 def test_markdown_and_html(result: appraisal.Appraisal) -> None:
-    markdown = render.appraisal_markdown(result)
+    markdown = render.appraisal_markdown(summarise(result))
     assert "| Rank | Option | Score | Short term | Long term | Verdict |" in markdown
     assert "## II. Transfer to a partner council: not considered further" in markdown
     assert "<table>" in render.appraisal_html(result)

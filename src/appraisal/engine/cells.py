@@ -101,7 +101,7 @@ def utility(model: CompiledModel, raw: np.ndarray) -> np.ndarray:
     """Raw cell values (any leading axes, then options x leaves) as utilities: clamped to
     0..100, and counted as ``100 - value`` on a ``minimise`` criterion."""
     value = np.minimum(100.0, np.maximum(0.0, raw))
-    return np.where(model.maximise, value, 100.0 - value)
+    return np.asarray(np.where(model.maximise, value, 100.0 - value))
 
 
 def cell_bounds(

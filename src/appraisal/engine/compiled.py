@@ -215,11 +215,11 @@ class CompiledModel:
 
     def upstream_facts(self, rule_id: str) -> set[str]:
         """The facts (evidence) a rule depends on, directly or through findings."""
-        return {n for n in self._upstream(rule_id) if n in self.rule_base.facts}
+        return {n for n in self._upstream(rule_id)[1] if n in self.rule_base.facts}
 
     def upstream_rules(self, rule_id: str) -> set[str]:
         """The rules that must run before this one can settle (those deriving what it reads)."""
-        return {n for n in self._upstream(rule_id) if n in self.rule_base.rules} - {rule_id}
+        return self._upstream(rule_id)[0] - {rule_id}
 
     def downstream_rules(self, fact_id: str) -> set[str]:
         """The rules whose firing may change when this fact or finding does."""
@@ -237,20 +237,23 @@ class CompiledModel:
         for column, encoded, _ in self.derivations[position]:
             yield self.columns[column], column, encoded
 
-    def _upstream(self, rule_id: str) -> set[str]:
-        found: set[str] = set()
+    def _upstream(self, rule_id: str) -> tuple[set[str], set[str]]:
+        """The rules and the facts or findings upstream of a rule (a rule and a finding
+        may share an id, so the two are kept apart)."""
+        rules: set[str] = set()
+        names: set[str] = set()
         pending = [rule_id]
         while pending:
             current = pending.pop()
             for name in self.reads.get(current, ()):
-                if name in found:
+                if name in names:
                     continue
-                found.add(name)
+                names.add(name)
                 for deriver in self.derivers.get(name, ()):
-                    if deriver not in found:
-                        found.add(deriver)
+                    if deriver not in rules:
+                        rules.add(deriver)
                         pending.append(deriver)
-        return found
+        return rules, names
 
 
 # --------------------------------------------------------------------------- compiling

@@ -263,7 +263,6 @@ class CriteriaTree:
                 result[..., start:stop] *= result[..., parent : parent + 1]
         return result
 
-
     # ------------------------------------------------------------------ the line of a weight
 
     def unit_values(

@@ -2,10 +2,10 @@
 change the recommendation (or, when nothing is recommended, produce one), each with the answers
 that would do it and what would then be recommended.
 
-Every answer is re-appraised by the what-if evaluator of ``counterfactuals``, which reruns the
-rules downstream of a change with the engine's own condition evaluation, scoring and verdict
-assignment. This module only chooses which values to try and ranks what they do, so the answers
-it reports are what ``appraise`` itself gives for them.
+Every answer is re-appraised by the engine, as a row of a batch (``counterfactuals.WhatIf``):
+the single answers in one batch, the pairs in another. This module only chooses which values
+to try and ranks what they do, so the answers it reports are what ``appraise`` itself gives
+for them.
 
 Answers tried per fact: every level of a level fact; true and false; for text, each constant the
 rules compare it with and any other text; for a number, the thresholds that conditions test (a
@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from ..appraise import Appraisal, appraise
-from ..graph import node
+from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
-from ..rules import facts_read
-from ._shared import compiled_for, winner
-from .counterfactuals import _WhatIf, tests_by_fact
+from ._shared import model_of, winner
+from .counterfactuals import WhatIf, tests_by_fact
 from .records import (
     Answer,
     InformationFact,
@@ -102,10 +103,11 @@ class _Candidate:
 
 
 class _Evaluator:
-    """Re-appraises answers and measures them against the appraisal as it stands."""
+    """Re-appraises answers, a batch at a time, and measures them against the appraisal."""
 
-    def __init__(self, appraisal: Appraisal) -> None:
-        self.what_if = _WhatIf(appraisal)
+    def __init__(self, what_if: WhatIf) -> None:
+        appraisal = what_if.appraisal
+        self.what_if = what_if
         self.recommended = appraisal.recommended
         self.leader = _leader(appraisal)
         self.margin = _margin(
@@ -114,18 +116,25 @@ class _Evaluator:
             self.leader,
         )
 
-    def attempt(self, changes: Mapping[str, Value]) -> _Tried | None:
-        """The outcome of the changes; None when the rules then contradict each other."""
-        outcome = self.what_if.evaluate(changes)
-        if outcome is None:
-            return None
-        recommending = self.what_if.appraisal.rule_base_model.recommending_verdict
-        chosen = [o for o, verdict in outcome.verdicts.items() if verdict == recommending]
-        return _Tried(
-            recommended=chosen[0] if len(chosen) == 1 else None,
-            shift=abs(_margin(outcome.totals, outcome.excluded, self.leader) - self.margin),
-            stirs=outcome.verdicts != self.what_if.verdicts,
-        )
+    def attempt(self, changes: Sequence[Mapping[str, Value]]) -> list[_Tried | None]:
+        """The outcome of each set of changes; None where the rules then contradict each other."""
+        if not changes:
+            return []
+        recommending = self.what_if.model.rule_base.recommending_verdict
+        found: list[_Tried | None] = []
+        for outcome in self.what_if.appraise(changes):
+            if outcome is None:
+                found.append(None)
+                continue
+            chosen = [o for o, verdict in outcome.verdicts.items() if verdict == recommending]
+            found.append(
+                _Tried(
+                    recommended=chosen[0] if len(chosen) == 1 else None,
+                    shift=abs(_margin(outcome.totals, outcome.excluded, self.leader) - self.margin),
+                    stirs=outcome.verdicts != self.what_if.verdicts,
+                )
+            )
+        return found
 
 
 def value_of_information(
@@ -152,8 +161,27 @@ def value_of_information(
     """
     if not isinstance(appraisal, Appraisal):
         appraisal = appraise(appraisal)
-    rule_base = appraisal.rule_base_model
-    evaluator = _Evaluator(appraisal)
+    return information_report(
+        WhatIf(appraisal),
+        confidence_below=confidence_below,
+        pairs=pairs,
+        pair_facts=pair_facts,
+        pair_budget=pair_budget,
+    )
+
+
+def information_report(
+    what_if: WhatIf,
+    *,
+    confidence_below: float = CONFIDENCE_BELOW,
+    pairs: bool = True,
+    pair_facts: int = PAIR_FACTS,
+    pair_budget: int = PAIR_BUDGET,
+) -> InformationReport:
+    """``value_of_information`` with a ``WhatIf`` already made."""
+    appraisal = what_if.appraisal
+    rule_base = what_if.model.rule_base
+    evaluator = _Evaluator(what_if)
     tests_of = tests_by_fact(rule_base)
     known: dict[str, Value | None] = {**appraisal.evidence, **appraisal.findings}
     verdict_depths = _verdict_depths(appraisal)
@@ -161,13 +189,22 @@ def value_of_information(
     singles: list[InformationItem] = []
     candidates: list[_Candidate] = []
     states = _states(appraisal, confidence_below, verdict_depths)
-    for state in states:
+    asked = [
+        (state, _regions(state.fact, rule_base.facts[state.fact], rule_base,
+                         tests_of.get(state.fact, []), known))
+        for state in states
+    ]  # fmt: skip
+    answers = iter(
+        evaluator.attempt(
+            [{state.fact: region.value} for state, regions in asked for region in regions]
+        )
+    )
+    for state, regions in asked:
         spec = rule_base.facts[state.fact]
-        regions = _regions(state.fact, spec, rule_base, tests_of.get(state.fact, []), known)
         tried = []
         for region in regions:
             evaluated += 1
-            tried.append((region, evaluator.attempt({state.fact: region.value})))
+            tried.append((region, next(answers)))
         consistent = [(r, t) for r, t in tried if t is not None]
         skipped += len(tried) - len(consistent)
         item = _item(
@@ -254,12 +291,12 @@ def _states(
     appraisal: Appraisal, confidence_below: float, verdict_facts: Mapping[str, int]
 ) -> list[InformationFact]:
     """The facts worth finding out: read by something, and unknown or doubtful."""
-    rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    model = model_of(appraisal)
+    rule_base = model.rule_base
     items = appraisal.scenario_model.evidence if appraisal.scenario_model is not None else {}
     found = []
     for fact_id, spec in rule_base.facts.items():
-        if graph.out_degree(node("fact", fact_id)) == 0 and fact_id not in verdict_facts:
+        if not model.readers.get(fact_id) and fact_id not in verdict_facts:
             continue
         value = appraisal.evidence.get(fact_id)
         item = items.get(fact_id)
@@ -474,13 +511,22 @@ def _pairs(
     rules downstream of it could move.
     """
     what_if = evaluator.what_if
+    rules = len(what_if.model.order)
+    free = np.zeros((rules, len(candidates)), dtype=bool)
+    for row, c in enumerate(candidates):
+        free[list(what_if.downstream(c.state.fact)), row] = True
+    fired = np.repeat(what_if.base_fired[:, None], len(candidates), axis=1)
+    low, high = what_if.points_range(free, fired)
+    widths = {}
+    for row, c in enumerate(candidates):
+        width = 0.0
+        for cell in sorted(what_if.cells_reached(c.state.fact)):
+            width += float(high[row][cell]) - float(low[row][cell])
+        widths[c.state.fact] = width
 
     def promise(c: _Candidate) -> tuple[float, bool, float, bool, float, str]:
         reach = what_if.downstream(c.state.fact)
-        width = 0.0
-        for key in what_if.cells_reached(c.state.fact):
-            low, high = what_if._cell_range(what_if.cells[key], reach)
-            width += high - low
+        width = widths[c.state.fact]
         return (
             verdict_depths.get(c.state.fact, math.inf),
             not c.stirs,
@@ -494,26 +540,39 @@ def _pairs(
     found: list[InformationItem] = []
     evaluated = skipped = 0
     exhaustive = True
+    asked: list[tuple[_Candidate, _Candidate, list[tuple[_Region, _Region]]]] = []
     for a, b in itertools.combinations(chosen, 2):
+        answers = _combinations(a, b, rule_base, tests_of, known)
+        if evaluated + len(answers) > budget:
+            answers = answers[: budget - evaluated]
+            exhaustive = False
+        evaluated += len(answers)
+        asked.append((a, b, answers))
+        if not exhaustive:
+            break
+    results = iter(
+        evaluator.attempt(
+            [
+                {a.state.fact: region_a.value, b.state.fact: region_b.value}
+                for a, b, answers in asked
+                for region_a, region_b in answers
+            ]
+        )
+    )
+    for a, b, answers in asked:
         outcomes = []
         pair_skipped = 0
-        for region_a, region_b in _combinations(a, b, rule_base, tests_of, known):
-            if evaluated >= budget:
-                exhaustive = False
-                break
-            evaluated += 1
-            result = evaluator.attempt({a.state.fact: region_a.value, b.state.fact: region_b.value})
+        for region_a, region_b in answers:
+            result = next(results)
             if result is None:
                 pair_skipped += 1
                 continue
-            answers = (region_a.answer(a.state.fact), region_b.answer(b.state.fact))
-            outcomes.append(_outcome(answers, [result], evaluator.recommended))
+            pair = (region_a.answer(a.state.fact), region_b.answer(b.state.fact))
+            outcomes.append(_outcome(pair, [result], evaluator.recommended))
         skipped += pair_skipped
         item = _item((a.state, b.state), outcomes, pair_skipped)
         if item.changing:
             found.append(item)
-        if not exhaustive:
-            break
     search = PairSearch(
         facts=tuple(c.state.fact for c in chosen),
         evaluated=evaluated,
@@ -561,22 +620,21 @@ def _combinations(
 def _verdict_depths(appraisal: Appraisal) -> dict[str, int]:
     """The facts verdict rules read, directly (0) or through findings: how many rules lie
     between each and a verdict rule, at the fewest."""
-    rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    model = model_of(appraisal)
+    rule_base = model.rule_base
     read = {f for v in rule_base.verdicts if v.when is not None for f in facts_read(v.when)}
     depths = {f: 0 for f in read if f in rule_base.facts}
-    frontier = [node("finding", f) for f in read if f in rule_base.findings]
+    frontier = [f for f in read if f in rule_base.findings]
     seen = set(frontier)
     depth = 0
     while frontier:
         depth += 1
         following = []
         for finding in frontier:
-            for rule in graph.predecessors(finding):
-                for source in graph.predecessors(rule):
-                    item = graph.nodes[source]
-                    if item["kind"] == "fact":
-                        depths.setdefault(item["id"], depth)
+            for rule in model.derivers.get(finding, ()):
+                for source in model.reads.get(rule, ()):
+                    if source in rule_base.facts:
+                        depths.setdefault(source, depth)
                     elif source not in seen:
                         seen.add(source)
                         following.append(source)

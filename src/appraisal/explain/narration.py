@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import networkx as nx
-
 from ..appraise import Appraisal, OptionResult
-from ..graph import node
-from ._shared import compiled_for, winner
+from ._shared import model_of, winner
 from .attribution import attribute
-from .deltas import _source, cite_evidence, evidence_behind, rule_baseline, rule_deltas
+from .deltas import cite_evidence, evidence_behind, rule_baseline, rule_deltas, rule_source
 from .records import (
     Attribution,
     CounterfactualReport,
@@ -25,7 +22,6 @@ from .records import (
     Versus,
     WeightSwitch,
 )
-from .switching import _criterion_tree
 
 # --------------------------------------------------------------------------- pairwise
 
@@ -35,16 +31,16 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
     option_a, option_b = appraisal.option(a), appraisal.option(b)
     attribution = attribution or attribute(appraisal)
     deltas_a, deltas_b = rule_deltas(appraisal, option_a), rule_deltas(appraisal, option_b)
-    rule_base = appraisal.rule_base_model
-    leaves = compiled_for(appraisal).leaves
-    tree = _criterion_tree(rule_base)
+    model = model_of(appraisal)
+    leaves = model.leaves
+    tree = model.tree
 
     def subtree(criterion_id: str) -> list[str]:
         if criterion_id in leaves:
             return [criterion_id]
         return [
             leaf
-            for child in tree[criterion_id][1][criterion_id].children
+            for child in tree.nodes[tree.index(criterion_id)].children
             for leaf in subtree(child)
         ]
 
@@ -58,7 +54,7 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
                     evidence[item] = evidence.get(item, 0.0) + sign * points
         points_a = option_a.contributions[criterion_id]
         points_b = option_b.contributions[criterion_id]
-        name = tree[criterion_id][1][criterion_id].name or criterion_id
+        name = tree.nodes[tree.index(criterion_id)].name or criterion_id
         return CriterionDifference(
             criterion=criterion_id,
             name=name,
@@ -75,7 +71,7 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
             ),
         )
 
-    found = [difference(c) for c in tree]
+    found = [difference(tree.ids[i]) for i in tree.declared]
     by_size = sorted(found, key=lambda d: -abs(d.difference))
     return Versus(
         a=a,
@@ -99,25 +95,23 @@ def evidence_drivers(
     attribution = attribution or attribute(appraisal)
     points = attribution.options[result.id].attribution
     rule_base = appraisal.rule_base_model
-    graph = compiled_for(appraisal).graph
+    model = model_of(appraisal)
     moved = {d.rule for d in rule_deltas(appraisal, result)}
     moved |= {f.rule for f in result.gate_failures}
     found = []
     for item in sorted(points, key=lambda i: -abs(points[i])):
         if points[item] == 0.0:
             continue
-        reached = {
-            graph.nodes[n]["id"]
-            for n in nx.descendants(graph, node("fact", item))
-            if graph.nodes[n]["kind"] == "rule"
-        }
+        reached = model.downstream_rules(item)
         rules = tuple(r for r in rule_base.rules if r in reached and r in moved)
         found.append(
             EvidenceDriver(
                 evidence=cite_evidence(appraisal, item),
                 points=points[item],
                 rules=rules,
-                rule_sources=tuple(dict.fromkeys(s for r in rules if (s := _source(appraisal, r)))),
+                rule_sources=tuple(
+                    dict.fromkeys(s for r in rules if (s := rule_source(appraisal, r)))
+                ),
             )
         )
     return found
@@ -210,7 +204,7 @@ def narrative(
             because = f" The gate exists because {_cited(gate.rationale, gate.source)}."
         parts.append(
             f"It fails the gate '{gate.name}':"
-            f" {_cited(rule.rationale or failure.rule, _source(appraisal, failure.rule))}"
+            f" {_cited(rule.rationale or failure.rule, rule_source(appraisal, failure.rule))}"
             f" (evidence: {cited}).{because}"
         )
     other = _compared_with(appraisal, result)
@@ -273,7 +267,7 @@ def _before_evidence(appraisal: Appraisal, result: OptionResult, other_id: str) 
     rationale and source) put this option ahead of or behind another before any
     evidence is read, and the judgements behind the largest differences."""
     rule_base = appraisal.rule_base_model
-    leaves = compiled_for(appraisal).leaves
+    leaves = model_of(appraisal).leaves
     other = appraisal.option(other_id)
     gap = rule_baseline(appraisal, result) - rule_baseline(appraisal, other)
     if abs(gap) < 0.05:
@@ -328,7 +322,7 @@ def _rules_moving(appraisal: Appraisal, result: OptionResult, named: set[str]) -
         items = [r for r in chosen if (points[r] > 0) == (side == "for")]
         if items:
             text = "; ".join(
-                _cited(rule_base.rules[r].rationale or r, _source(appraisal, r), points[r])
+                _cited(rule_base.rules[r].rationale or r, rule_source(appraisal, r), points[r])
                 for r in items
             )
             groups.append((sum(abs(points[r]) for r in items), side, text))
@@ -370,7 +364,9 @@ def _against_winner(
         named.update(d.rule for d in fresh)
         behind = "; ".join(
             _cited(
-                rule_base.rules[d.rule].rationale or d.rule, _source(appraisal, d.rule), d.points
+                rule_base.rules[d.rule].rationale or d.rule,
+                rule_source(appraisal, d.rule),
+                d.points,
             )
             for d in fresh
         )
