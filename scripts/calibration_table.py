@@ -6,7 +6,8 @@ recommendation, the lead of the first-ranked option over the second, and the
 evidence items that add most to the recommended option's score (its Shapley
 attribution, largest first).
 
-Run: ``python scripts/calibration_table.py [FOLDER...]`` (default: scenarios/).
+Run: ``python scripts/calibration_table.py [FOLDER...]`` (default: scenarios/), for the
+scenarios of one rule base (``--rule-base``, default the children's social care one).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from appraisal.loader import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def row(path: Path, top: int) -> str | None:
+def row(path: Path, top: int, rule_base: str) -> str | None:
     loaded = load_scenario(path)
     expect = loaded.scenario.expect
-    if expect is None:
+    if expect is None or loaded.rule_base.id != rule_base:
         return None
     result = appraise(loaded)
     ranked = [o for o in result.options if o.rank is not None]
@@ -47,6 +48,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", default=[str(ROOT / "scenarios")])
     parser.add_argument("--top", type=int, default=3, help="drivers to list per scenario")
+    parser.add_argument(
+        "--rule-base", default="childrens-social-care", help="the id of the rule base calibrated"
+    )
     args = parser.parse_args()
     print("| scenario | stage | expected | engine | match | lead | top drivers (points) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -54,7 +58,7 @@ def main() -> None:
         for path in sorted(Path(folder).resolve().rglob("*.yaml")):
             text = path.read_text(encoding="utf-8")
             if "expect:" in text:
-                line = row(path, args.top)
+                line = row(path, args.top, args.rule_base)
                 if line:
                     print(line)
 

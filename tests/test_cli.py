@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.cli import main
+from appraisal.cli import COMMAND_ORDER, build_parser, main
 
 from .conftest import BIRMINGHAM, RULES
 
@@ -182,16 +183,59 @@ def test_compare(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [d["recommended"] for d in data] == ["commissioner", "watchful_waiting"]
+    assert "versus_base" not in data[0]
+    why = data[1]["versus_base"]
+    assert why["method"] == "shapley"
+    assert {d["id"] for d in why["differences"]} >= {"improvement_sustained"}
+    moved = why["options"]["watchful_waiting"]
+    assert sum(e["points"] for e in moved["effects"]) == pytest.approx(moved["change"], abs=1e-5)
+    assert (moved["base_verdict"], moved["verdict"]) == ("not_recommended", "recommended")
+
+
+def test_compare_says_why_in_text_and_markdown(tmp_path: Path) -> None:
+    names = ("birmingham-2014", "birmingham-2014-capable-partner")
+    text = run("compare", *names, cwd=tmp_path).stdout
+    assert "Why What if: a capable partner council is in view differs from" in text
+    assert "evidence partner_identified" in text
+    assert "moved by +4.8 partner_identified" in text
+    markdown = run("compare", *names, "--format", "md", cwd=tmp_path).stdout
+    assert markdown.startswith("# Scenarios compared\n")
+    assert "| evidence partner_identified | false | true |" in markdown
+    assert "| II. Transfer to a partner council | 47.4 not considered further |" in markdown
 
 
 def test_graph_and_schema_and_list(tmp_path: Path) -> None:
     mermaid = run("graph", cwd=tmp_path)
-    assert mermaid.stdout.startswith("flowchart LR")
-    assert "|fails|" in mermaid.stdout
+    assert mermaid.stdout.startswith("%% scenario: Birmingham")
+    assert '==>|"fails"|' in mermaid.stdout
+    assert " recommended" in mermaid.stdout  # the scenario's state is marked
+    plain = run("graph", str(RULES), cwd=tmp_path).stdout
+    assert plain.startswith("flowchart LR")
+    assert '-.->|"can fail"|' in plain and "==>" not in plain
     dot = run("graph", str(RULES), "--format", "dot", cwd=tmp_path)
     assert dot.stdout.startswith("digraph appraisal {")
+    graphml = run("graph", "--format", "graphml", cwd=tmp_path).stdout
+    assert graphml.startswith("<?xml") and "<graphml" in graphml
+    data = json.loads(run("graph", "--format", "json", "--detail", "overview", cwd=tmp_path).stdout)
+    assert {node["kind"] for node in data["nodes"]} == {
+        "option",
+        "cause",
+        "problem",
+        "criterion",
+        "gate",
+    }
+    assert {f["role"] for f in data["fingerprint"]["files"]} == {"rule_base", "scenario"}
+    markdown = run("graph", "--format", "md", cwd=tmp_path).stdout
+    assert "```mermaid\n%% scenario: Birmingham" in markdown and "\nflowchart LR\n" in markdown
     schema = json.loads(run("schema", "scenario", cwd=tmp_path).stdout)
     assert "evidence" in schema["properties"]
+    assert schema["$id"] == "urn:appraisal:schema:scenario:v1"
+    facts = run("schema", "scenario", "--rule-base", str(RULES), cwd=tmp_path)
+    evidence = json.loads(facts.stdout)["properties"]["evidence"]
+    assert "external_challenge" in evidence["properties"]
+    refused = run("schema", "rule-base", "--rule-base", str(RULES), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: --rule-base: lists a rule base's facts")
     listing = run("list", cwd=tmp_path).stdout
     assert "birmingham-2014\t" in listing
 
@@ -276,3 +320,106 @@ def test_calibration_cases_are_bundled_by_name(capsys: pytest.CaptureFixture[str
     assert len(names) == len(set(names))
     assert main(["run", "rotherham-2017-review", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["recommended"] == "watchful_waiting"
+
+
+def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
+    """The top-level parser and every command's, by name."""
+    parser = build_parser()
+    found = [("appraisal", parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found += [(f"appraisal {name}", sub) for name, sub in action.choices.items()]
+    return found
+
+
+def test_every_option_and_argument_has_help() -> None:
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, parser in _parsers()
+        for action in parser._actions
+        if not action.help or action.help == argparse.SUPPRESS
+    ]
+    assert missing == []
+    assert len(_parsers()) >= 11
+
+
+def test_commands_are_listed_in_reading_order_with_one_line_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listing = capsys.readouterr().out
+    names = [name.split()[1] for name, _ in _parsers()[1:]]
+    listed = sorted(names, key=lambda n: listing.index(f"\n    {n} "))
+    assert listed[:2] == ["run", "explain"]
+    assert listed.index("sensitivity") < listed.index("validate") < listed.index("list")
+    assert listed == [n for n in COMMAND_ORDER if n in names] + [
+        n for n in listed if n not in COMMAND_ORDER
+    ]
+
+
+@pytest.mark.parametrize("module", ["appraisal", "appraisal.cli"])
+def test_version(module: str, tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        f"appraisal {version('appraisal')}\n",
+        "",
+    )
+
+
+def test_python_m_appraisal_runs_the_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "appraisal", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "birmingham-2014\t" in done.stdout
+
+
+def test_output_files_are_named_on_stderr(tmp_path: Path) -> None:
+    for command in (["run"], ["graph"], ["schema", "scenario"], ["explain", "--format", "md"]):
+        target = tmp_path / "out.txt"
+        done = run(*command, "-o", str(target), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == f"wrote {target}\n"
+        assert done.stdout == ""
+        assert target.stat().st_size > 0
+
+
+def test_a_rule_base_given_as_a_scenario_is_one_line(tmp_path: Path) -> None:
+    done = run("run", str(RULES), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "a rule base, not a scenario" in done.stderr
+
+
+def test_validate_takes_bundled_names(tmp_path: Path) -> None:
+    done = run("validate", "birmingham-2014", "no-such-file.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("birmingham-2014.yaml: scenario valid (0 error(s), 0 warning(s))")
+    assert "no-such-file.yaml: invalid (1 error(s), 0 warning(s))" in lines
+    assert "unknown" not in done.stdout
+
+
+def test_piped_validate_keeps_one_line_per_file(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "appraisal", "validate", str(RULES), "birmingham-2014"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"COLUMNS": "40", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(line.endswith("valid (0 error(s), 0 warning(s))") for line in lines)

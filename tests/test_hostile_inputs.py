@@ -504,7 +504,7 @@ def test_d13_wrong_python_types_raise_type_errors(
         explain(loaded)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"rule_base must be RuleBase, not NoneType"):
         compile_rule_base(None)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"compiled must be CompiledRuleBase, not int"):
+    with pytest.raises(TypeError, match=r"compiled must be CompiledModel, not int"):
         appraise(loaded, compiled=42)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"build_graph takes a RuleBase, not NoneType"):
         build_graph(None)  # type: ignore[arg-type]

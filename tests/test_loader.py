@@ -152,6 +152,84 @@ def test_verdicts_end_in_otherwise(make_rule_base: Callable[..., Path]) -> None:
         load_rule_base(make_rule_base(verdicts=verdicts))
 
 
+@pytest.mark.parametrize(
+    ("flow", "hint"),
+    [
+        (
+            "{value: 50, rationale: Current rotas, with gaps., source: doc p1}",
+            r"\['with gaps\.'\]: unknown field \(not part of the format\); inside \{\.\.\.\} a"
+            r" comma ends a value, so quote the value that holds it:"
+            r' rationale: "Current rotas, with gaps\."$',
+        ),
+        (
+            "{value: 50, source: {document: doc, locator: paras 5.2, 5.4}}",
+            r'source\[\'5\.4\'\]: .* quote the value that holds it: locator: "paras 5\.2, 5\.4"$',
+        ),
+        (
+            "{value: 50, source: {document: doc}, in part}",
+            r"\['in part'\]: .* a comma ends a value, so quote a value that holds one$",
+        ),
+    ],
+)
+def test_comma_in_a_flow_mapping_gets_a_hint(
+    make_rule_base: Callable[..., Path], flow: str, hint: str
+) -> None:
+    """A comma ends a value inside {...}; the unknown field it makes says to quote the value."""
+    path = make_rule_base()
+    text = path.read_text(encoding="utf-8").replace("now:\n        value: 60", f"now: {flow}", 1)
+    assert text != path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioLoadError, match=hint):
+        load_rule_base(path)
+
+
+def test_unknown_field_in_block_style_gets_no_comma_hint(tmp_path: Path) -> None:
+    from appraisal.loader import validate_model
+    from appraisal.models import Document
+
+    data, marks = read_yaml(write(tmp_path, "title: Rotas\nwith gaps.:\n"))
+    with pytest.raises(ScenarioLoadError, match=r"unknown field \(not part of the format\)$"):
+        validate_model(Document, data, marks)
+
+
+@pytest.mark.parametrize(
+    "effect",
+    [
+        {"option": "wait", "adjust": "now", "to": 10},
+        {"option": "wait", "set": "now", "by": 10},
+    ],
+)
+def test_adjust_and_set_amounts_are_one_message(
+    make_rule_base: Callable[..., Path], effect: dict[str, object]
+) -> None:
+    rules = dict(SMALL_RULE_BASE["rules"])
+    rules["mixed"] = {"when": {"fact": "plan", "eq": True}, "then": [effect]}
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_rule_base(make_rule_base(rules=rules))
+    assert not isinstance(caught.value, ValidationReport)
+    assert caught.value.message == (
+        "use 'by:' with adjust (points to move the value), or 'set:' with 'to:'"
+        " (the value that replaces it)"
+    )
+    assert str(caught.value.field).startswith("rules.mixed.then[0]")
+
+
+def test_status_quo_option_need_address_nothing(make_rule_base: Callable[..., Path]) -> None:
+    """Carrying on as now is compared with, not expected to fix a cause (the Green Book's
+    do-nothing option), so only another option that addresses nothing is warned about."""
+    options = {k: {**v, "addresses": []} for k, v in SMALL_RULE_BASE["options"].items()}
+    options["wait"]["status_quo"] = True
+    warnings = validate_file(make_rule_base(options=options)).warnings
+    assert any("options.act: the option addresses no cause or problem" in w for w in warnings)
+    assert not any("options.wait: the option addresses" in w for w in warnings)
+
+
+def test_one_status_quo_option(make_rule_base: Callable[..., Path]) -> None:
+    options = {k: {**v, "status_quo": True} for k, v in SMALL_RULE_BASE["options"].items()}
+    with pytest.raises(ScenarioLoadError, match=r"options\.act\.status_quo: options 'wait' and"):
+        load_rule_base(make_rule_base(options=options))
+
+
 def test_scenario_evidence_types(make_scenario: Callable[..., Path]) -> None:
     with pytest.raises(ScenarioLoadError, match=r"evidence\.rate\.value: expected a number"):
         load_scenario(make_scenario(rate="high"))
@@ -207,7 +285,9 @@ def test_resolve_bundled_names() -> None:
 
 
 def test_validate_bundled_files_cleanly() -> None:
-    for path in [RULES, *sorted(BIRMINGHAM.parent.glob("*.yaml"))]:
+    rule_bases = sorted(RULES.parent.glob("*.yaml"))
+    assert len(rule_bases) >= 2
+    for path in [*rule_bases, *sorted(BIRMINGHAM.parent.glob("*.yaml"))]:
         result = validate_file(path)
         assert result.errors == ()
         assert result.warnings == ()

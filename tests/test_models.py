@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from appraisal.models import Comparison, Condition, Criterion, Source, VerdictRule
+from appraisal.models import (
+    Comparison,
+    Condition,
+    Criterion,
+    RuleBase,
+    Scenario,
+    Source,
+    VerdictRule,
+)
 
 
 def test_source_one_line_shorthand() -> None:
@@ -60,17 +68,54 @@ def test_models_are_frozen() -> None:
         source.document = "e"  # type: ignore[misc]
 
 
+def _undescribed(schema: Any, path: str = "") -> list[str]:
+    """The properties, anywhere in a JSON Schema, that have no description."""
+    missing: list[str] = []
+    if isinstance(schema, dict):
+        for name, value in schema.get("properties", {}).items():
+            if "description" not in value:
+                missing.append(f"{path}.{name}")
+        for key, value in schema.items():
+            missing += _undescribed(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            missing += _undescribed(value, f"{path}[{index}]")
+    return missing
+
+
+def _properties(schema: Any) -> int:
+    if isinstance(schema, dict):
+        own = len(schema.get("properties", {}))
+        return own + sum(_properties(value) for value in schema.values())
+    if isinstance(schema, list):
+        return sum(_properties(value) for value in schema)
+    return 0
+
+
+@pytest.mark.parametrize(("model", "at_least"), [(RuleBase, 90), (Scenario, 20)])
+def test_every_field_has_a_description(
+    model: type[RuleBase] | type[Scenario], at_least: int
+) -> None:
+    """Editors show a field's description on hover; none may be missing."""
+    schema = model.model_json_schema()
+    assert _undescribed(schema) == []
+    assert _properties(schema) >= at_least
+
+
 def test_bundled_files_satisfy_the_published_json_schema() -> None:
     """What `appraisal schema` prints must accept every bundled file, as an editor would."""
     import json
 
     jsonschema = pytest.importorskip("jsonschema")
     from appraisal.loader import read_yaml
-    from appraisal.models import RuleBase, Scenario
 
     from .conftest import RULES, SCENARIOS
 
-    cases = [(RuleBase, RULES), *((Scenario, p) for p in sorted(SCENARIOS.glob("*.yaml")))]
+    rule_bases = sorted(RULES.parent.glob("*.yaml"))
+    cases = [
+        *((RuleBase, p) for p in rule_bases),
+        *((Scenario, p) for p in sorted(SCENARIOS.glob("*.yaml"))),
+    ]
     for model, path in cases:
         data, _ = read_yaml(path)
         as_json = json.loads(json.dumps(data))  # keys become strings, as in an editor

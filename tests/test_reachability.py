@@ -311,6 +311,24 @@ def test_the_bundled_rule_base_every_witness_rechecks() -> None:
     assert result.contradictions == ()  # a proof: no evidence makes its rules disagree
 
 
+def test_the_waste_collection_rule_base_is_clean() -> None:
+    """BUNDLED: the tutorial's rule base can recommend each option, on evidence alone.
+
+    Every option is reachable with a witness the engine confirms, every rule can
+    fire and no evidence makes two rules disagree; and with no evidence at all,
+    nothing is recommended (so the witnesses are evidence, not baselines).
+    """
+    rule_base, _ = load_rule_base(RULES.with_name("waste-collection.yaml"))
+    compiled = compile_rule_base(rule_base)
+    result = reachability(compiled)
+    assert result.ok
+    for option in result.options:
+        assert option.reachable and option.verified and option.witness
+        assert recommends(compiled, option.witness, option.option)
+    assert appraise_facts(compiled, {}).recommended is None
+    assert result.unreachable_rules == () and result.contradictions == ()
+
+
 # --------------------------------------------------------------------------- command line
 
 

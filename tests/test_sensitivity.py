@@ -60,9 +60,13 @@ def test_model_reproduces_the_appraisal_totals(loaded: Any, model: DecisionModel
     assert "isle_of_wight" not in model.options
 
 
-def test_model_refuses_weights_that_do_not_match(loaded: Any) -> None:
-    with pytest.raises(AppraisalError, match="do not reproduce"):
-        decision_model(appraise(loaded), {"effectiveness": 1})
+def test_model_takes_the_weights_the_appraisal_used(loaded: Any) -> None:
+    result = appraise(loaded, weights={"effectiveness": 1})
+    model = decision_model(result)
+    tree = model.tree
+    assert tree.weights[tree.index("effectiveness")] == 1.0
+    assert result.raw_weights["effectiveness"] == 1.0
+    assert np.array_equal(tree.global_weights(), [result.weights[c] for c in tree.ids])
 
 
 # --------------------------------------------------------------------------- SMAA

@@ -11,26 +11,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
 from ._guards import checked_facts, checked_weights, require
-from .errors import AppraisalError, RuleEvaluationError, ScoringError
-from .graph import build_graph, rule_order
-from .loader import LoadedScenario, criteria_paths, leaf_criteria, load_scenario
-from .models import Criterion, EvidenceItem, RuleBase, Scenario, Value
-from .rules import RuleFiring, evaluate_condition, evaluate_rules, level_orders
-from .scoring import (
-    CriterionValue,
-    GateFailure,
+from .engine import (
+    CompiledModel,
+    Outcome,
+    aggregate,
+    assign_verdicts,
+    cell_values,
     competition_ranks,
-    criterion_weights,
-    option_values,
-    score_options,
+    compile_model,
+    encode,
+    evaluate,
+    verdict_metrics,
 )
+from .errors import AppraisalError, UnknownReferenceError
+from .loader import LoadedScenario, load_scenario
+from .models import EvidenceItem, RuleBase, Scenario, Value
+from .rules import RuleFiring
+from .scoring import CriterionValue, GateFailure, option_records
 
 __all__ = [
     "Appraisal",
@@ -41,44 +45,18 @@ __all__ = [
     "compile_rule_base",
 ]
 
-
-@dataclass(frozen=True)
-class CompiledRuleBase:
-    """A rule base with what evaluation needs worked out once: graph and rule order."""
-
-    rule_base: RuleBase
-    graph: nx.DiGraph
-    order: tuple[str, ...]
-    scales: Mapping[str, Mapping[str, int]]
-    leaves: Mapping[str, Criterion]
+CompiledRuleBase = CompiledModel
+"""The compiled rule base an appraisal evaluates (``engine.CompiledModel``)."""
 
 
-_COMPILED: dict[int, tuple[RuleBase, CompiledRuleBase]] = {}
-"""Recently compiled rule bases, by object; the entry holds the object, so its id stays valid."""
+def compile_rule_base(rule_base: RuleBase) -> CompiledModel:
+    """Compile a rule base for ``appraise_facts``: rule order, indices, conditions.
 
-
-def compile_rule_base(rule_base: RuleBase, graph: nx.DiGraph | None = None) -> CompiledRuleBase:
-    """Work out the graph (unless given, already built) and the rule order once.
-
-    Compiled once per rule base object: appraising, explaining and analysing
-    the same rule base share the work (rule bases are frozen).
+    ``load_scenario`` compiles the rule base it loads (``LoadedScenario.model``),
+    with each rule's file and line; compile here a rule base made in code.
     """
     require(rule_base, RuleBase, "rule_base")
-    hit = _COMPILED.get(id(rule_base))
-    if hit is not None and hit[0] is rule_base:
-        return hit[1]
-    graph = build_graph(rule_base) if graph is None else graph
-    compiled = CompiledRuleBase(
-        rule_base=rule_base,
-        graph=graph,
-        order=tuple(rule_order(graph, rule_base)),
-        scales=level_orders(rule_base),
-        leaves=leaf_criteria(rule_base),
-    )
-    if len(_COMPILED) >= 8:
-        _COMPILED.pop(next(iter(_COMPILED)))
-    _COMPILED[id(rule_base)] = (rule_base, compiled)
-    return compiled
+    return compile_model(rule_base)
 
 
 class _Result(BaseModel):
@@ -120,6 +98,10 @@ class Appraisal(_Result):
     firings: tuple[RuleFiring, ...]
     rule_base_model: RuleBase = Field(exclude=True, repr=False)
     """The rule base appraised against, for citations; left out of JSON dumps."""
+    model: InstanceOf[CompiledModel] = Field(exclude=True, repr=False)
+    """The compiled rule base evaluated, for explanation and sensitivity analysis."""
+    raw_weights: dict[str, float] = Field(exclude=True, repr=False)
+    """Every criterion's raw weight as used: the rule base's, with the overrides applied."""
     scenario_model: Scenario | None = Field(default=None, exclude=True, repr=False)
     """The scenario's evidence with sources, when appraised from a scenario."""
 
@@ -127,8 +109,6 @@ class Appraisal(_Result):
         for result in self.options:
             if result.id == option_id:
                 return result
-        from .errors import UnknownReferenceError
-
         raise UnknownReferenceError("option", option_id, [o.id for o in self.options])
 
     @property
@@ -150,7 +130,7 @@ def appraise(
     *,
     weights: Mapping[str, float] | None = None,
     evidence: Mapping[str, Value | None] | None = None,
-    compiled: CompiledRuleBase | None = None,
+    compiled: CompiledModel | None = None,
 ) -> Appraisal:
     """Appraise a scenario (a loaded one, or a path to load).
 
@@ -167,8 +147,8 @@ def appraise(
     else:
         raise TypeError(f"appraise takes a LoadedScenario or a path, not {type(scenario).__name__}")
     if compiled is None:
-        compiled = compile_rule_base(loaded.rule_base, loaded.graph)
-    require(compiled, CompiledRuleBase, "compiled")
+        compiled = loaded.model
+    require(compiled, CompiledModel, "compiled")
     if compiled.rule_base is not loaded.rule_base and compiled.rule_base != loaded.rule_base:
         raise AppraisalError(
             f"compiled is rule base {compiled.rule_base.id!r} (or another version of it),"
@@ -176,32 +156,20 @@ def appraise(
         )
     facts: dict[str, Value | None] = evidence_values(loaded.scenario.evidence)
     facts.update(checked_facts(loaded.rule_base, evidence or {}))
-    known = criteria_paths(loaded.rule_base)
+    known = compiled.tree.paths()
     all_weights = {**loaded.scenario.weights, **checked_weights(loaded.rule_base, weights, known)}
-    try:
-        return appraise_facts(
-            compiled,
-            facts,
-            all_weights,
-            scenario=loaded.scenario.title,
-            scenario_path=loaded.path,
-            scenario_model=loaded.scenario,
-        )
-    except (RuleEvaluationError, ScoringError) as error:
-        _locate_in_rule_base(error, loaded)
-        raise
-
-
-def _locate_in_rule_base(error: AppraisalError, loaded: LoadedScenario) -> None:
-    """Point an error about a rule (``rules.<id>``) at its line in the rule base file."""
-    field_name = error.location.field or ""
-    if error.location.path is None and loaded.rule_base_marks and field_name.startswith("rules."):
-        rule_id = field_name.removeprefix("rules.")
-        error.location = loaded.rule_base_marks.locate(("rules", rule_id))
+    return appraise_facts(
+        compiled,
+        facts,
+        all_weights,
+        scenario=loaded.scenario.title,
+        scenario_path=loaded.path,
+        scenario_model=loaded.scenario,
+    )
 
 
 def appraise_facts(
-    compiled: CompiledRuleBase,
+    compiled: CompiledModel,
     facts: Mapping[str, Value | None],
     weights: Mapping[str, float] | None = None,
     *,
@@ -211,50 +179,52 @@ def appraise_facts(
 ) -> Appraisal:
     """The pipeline proper, on fact values rather than a loaded scenario.
 
-    ``facts`` and ``weights`` are checked as ``appraise`` checks its overrides.
+    ``facts`` and ``weights`` (raw weight overrides) are checked as
+    ``appraise`` checks its overrides. The engine evaluates them as a batch
+    of one; this builds the records from what it computed.
     """
-    require(compiled, CompiledRuleBase, "compiled")
+    require(compiled, CompiledModel, "compiled")
     rule_base = compiled.rule_base
+    tree = compiled.tree
     facts = checked_facts(rule_base, facts)
-    weights = checked_weights(rule_base, weights, criteria_paths(rule_base))
-    outcome = evaluate_rules(rule_base, facts, compiled.order, compiled.scales)
-    values, failures = option_values(rule_base, outcome.firings)
-    global_weights = criterion_weights(rule_base, weights)
-    scores = score_options(rule_base, values, failures, global_weights)
-
-    eligible = [o for o, s in scores.items() if not s.excluded]
-    ranks = competition_ranks({o: scores[o].score for o in eligible})
-    short_ranks = competition_ranks({o: scores[o].short_term_score for o in eligible})
-    long_ranks = competition_ranks({o: scores[o].long_term_score for o in eligible})
-
+    weights = checked_weights(rule_base, weights, tree.paths())
+    raw = tree.raw_weights(weights)
+    global_weights = tree.global_weights(raw)
+    outcome = evaluate(compiled, encode(compiled, [facts]))
+    cells = cell_values(compiled, outcome.fired)
+    totals = aggregate(tree, global_weights, cells.utility)
+    valid = ~cells.excluded
+    ranks = {
+        "rank": competition_ranks(totals.score, valid)[0] + 1,
+        "short_term_rank": competition_ranks(totals.short_term, valid)[0] + 1,
+        "long_term_rank": competition_ranks(totals.long_term, valid)[0] + 1,
+    }
+    verdicts = assign_verdicts(
+        compiled, outcome.columns, verdict_metrics(totals, cells.excluded, ranks)
+    )
+    values, failures = option_records(compiled, cells, outcome.fired)
     results = []
-    for option_id, score in scores.items():
-        metrics = verdict_metrics(
-            rank=ranks.get(option_id),
-            short_term_rank=short_ranks.get(option_id),
-            long_term_rank=long_ranks.get(option_id),
-            score=score.score,
-            short_term_score=score.short_term_score,
-            long_term_score=score.long_term_score,
-            excluded=score.excluded,
-        )
-        verdict_index = verdict_rule(compiled, outcome.facts, metrics)
+    for i, option_id in enumerate(compiled.options):
+        ranked = bool(valid[0, i])
+        index = int(verdicts[0, i])
         results.append(
             OptionResult(
                 id=option_id,
                 name=rule_base.options[option_id].name,
-                score=score.score,
-                short_term_score=score.short_term_score,
-                long_term_score=score.long_term_score,
-                rank=ranks.get(option_id),
-                short_term_rank=short_ranks.get(option_id),
-                long_term_rank=long_ranks.get(option_id),
-                excluded=score.excluded,
-                gate_failures=score.gate_failures,
-                verdict=rule_base.verdicts[verdict_index].verdict,
-                verdict_rule=verdict_index,
-                values=score.values,
-                contributions=score.contributions,
+                score=float(totals.score[0, i]),
+                short_term_score=float(totals.short_term[0, i]),
+                long_term_score=float(totals.long_term[0, i]),
+                rank=int(ranks["rank"][0, i]) if ranked else None,
+                short_term_rank=int(ranks["short_term_rank"][0, i]) if ranked else None,
+                long_term_rank=int(ranks["long_term_rank"][0, i]) if ranked else None,
+                excluded=not ranked,
+                gate_failures=tuple(failures[option_id]),
+                verdict=rule_base.verdicts[index].verdict,
+                verdict_rule=index,
+                values=values[option_id],
+                contributions={
+                    tree.ids[c]: float(totals.contributions[c, 0, i]) for c in tree.postorder()
+                },
             )
         )
     results.sort(key=lambda r: (r.excluded, r.rank or 0, -r.score))
@@ -268,16 +238,38 @@ def appraise_facts(
         options=tuple(results),
         recommended=recommended[0] if len(recommended) == 1 else None,
         tied_first=first if len(first) > 1 else (),
-        weights=global_weights,
+        weights={tree.ids[c]: float(global_weights[c]) for c in tree.declared},
         evidence={f: facts.get(f) for f in rule_base.facts},
-        findings=dict(outcome.findings),
-        firings=tuple(outcome.firings),
+        findings={f: outcome.columns.value(compiled, f) for f in rule_base.findings},
+        firings=_firings(compiled, outcome),
         rule_base_model=rule_base,
+        model=compiled,
+        raw_weights={tree.ids[c]: raw[c] for c in tree.declared},
         scenario_model=scenario_model,
     )
 
 
-def verdict_metrics(
+def _firings(compiled: CompiledModel, outcome: Outcome) -> tuple[RuleFiring, ...]:
+    """Every rule's evaluation (first row), with each fact it read and that fact's value."""
+    columns = outcome.columns
+    firings = []
+    for position, rule_id in enumerate(compiled.order):
+        reads = {
+            name: columns.value(compiled, name) if name in compiled.column_of else None
+            for name in compiled.reads[rule_id]
+        }
+        if outcome.fired[position, 0]:
+            effects = tuple(compiled.rule_base.rules[rule_id].then)
+            firings.append(RuleFiring(rule=rule_id, status="fired", reads=reads, effects=effects))
+        else:
+            status: Literal["not_fired", "unknown"] = (
+                "unknown" if outcome.unknown[position, 0] else "not_fired"
+            )
+            firings.append(RuleFiring(rule=rule_id, status=status, reads=reads))
+    return tuple(firings)
+
+
+def option_metrics(
     *,
     rank: int | None,
     short_term_rank: int | None,
@@ -287,7 +279,7 @@ def verdict_metrics(
     long_term_score: float,
     excluded: bool,
 ) -> dict[str, Value | None]:
-    """What verdict rules may test about one option (``rules.METRICS``); no rank = unknown."""
+    """What verdict rules may test about one option (``engine.METRICS``); no rank = unknown."""
     return {
         "rank": None if rank is None else float(rank),
         "short_term_rank": None if short_term_rank is None else float(short_term_rank),
@@ -300,15 +292,16 @@ def verdict_metrics(
 
 
 def verdict_rule(
-    compiled: CompiledRuleBase,
+    compiled: CompiledModel,
     facts: Mapping[str, Value | None],
     metrics: Mapping[str, Value | None],
 ) -> int:
-    """The index of the first verdict rule that holds for an option (the last always does)."""
-    for index, rule in enumerate(compiled.rule_base.verdicts):
-        if rule.otherwise or (
-            rule.when is not None
-            and evaluate_condition(rule.when, facts, compiled.scales, metrics) is True
-        ):
-            return index
-    raise ScoringError("no verdict rule applies (the last must be 'otherwise: true')")
+    """The index of the first verdict rule that holds for one option, given every fact and
+    finding and the option's metrics (``option_metrics``): the engine's, for one row."""
+    columns = encode(compiled, [facts], findings=True)
+    arrays = {}
+    for name, value in metrics.items():
+        number = float(value) if isinstance(value, bool | float | int) else 0.0
+        known = value is not None
+        arrays[name] = (np.full((1, 1), known), np.full((1, 1), number))
+    return int(assign_verdicts(compiled, columns, arrays)[0, 0])

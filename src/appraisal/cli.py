@@ -38,10 +38,19 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _emit(text: str, output: str | None, inputs: Sequence[str] = ()) -> None:
-    """Text to standard output, or as the whole new content of ``output``."""
+    """Text to standard output, or as the whole new content of ``output`` (said on stderr)."""
     from .output import write_output
 
     write_output(text, output, inputs)
+    if output is not None:
+        _wrote(output)
+
+
+def _wrote(path: str | Path) -> None:
+    """``wrote PATH`` on standard error: every file a command writes is named, once."""
+    from .render._common import one_line
+
+    sys.stderr.write(f"wrote {one_line(path)}\n")
 
 
 def _check_output(output: str | None, inputs: Sequence[str] = ()) -> None:
@@ -175,7 +184,7 @@ def _yaml_files(paths: Sequence[str]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if not path.is_dir():
-            found.append(path)
+            found.append(_given_or_bundled(path))
             continue
         inside: list[Path] = []
         for folder, folders, files in os.walk(path, onerror=unreadable):
@@ -183,6 +192,17 @@ def _yaml_files(paths: Sequence[str]) -> list[Path]:
             inside += [Path(folder, f) for f in files if f.endswith((".yaml", ".yml"))]
         found += sorted(inside)
     return found
+
+
+def _given_or_bundled(path: Path) -> Path:
+    """The path as given when anything is there; else the bundled scenario of that name, if any
+    (so ``validate birmingham-2014`` works as ``run birmingham-2014`` does)."""
+    from .loader import bundled_scenarios
+
+    if os.path.lexists(path) or path.parent != Path("."):
+        return path
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    return bundled_scenarios().get(stem, path)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -212,10 +232,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if result.warnings and args.strict:
             status = EXIT_BAD_INPUT
         verdict = "invalid" if result.errors else "valid"
+        kind = "" if result.kind == "unknown" else f"{result.kind} "  # not read: kind unknown
         lines.append(
             Text(
                 clean(
-                    f"{result.path}: {result.kind} {verdict} ({len(result.errors)} error(s),"
+                    f"{result.path}: {kind}{verdict} ({len(result.errors)} error(s),"
                     f" {len(result.warnings)} warning(s))"
                 )
             )
@@ -226,14 +247,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Appraise several scenarios and show them side by side."""
+    """Appraise several scenarios, show them side by side, and say why each differs from the
+    first: the evidence and weights that differ, and how far each moved every option."""
     from . import render
+    from .comparison import compare_scenarios
     from .fingerprint import combined_fingerprint
+    from .render.comparison import comparison_markdown, difference_data, difference_renderables
 
     runs = [_appraise(name) for name in args.scenarios]
     appraisals = [a for a, _, _ in runs]
     inputs = [path for _, _, loaded in runs for path in _inputs(loaded)]
     _check_output(args.output, inputs)
+    base, base_loaded = appraisals[0], runs[0][2]
+    differences = [
+        compare_scenarios(base_loaded, loaded, base_result=base, other_result=appraisal)
+        for appraisal, _, loaded in runs[1:]
+    ]
     if args.format == "json":
         data = [
             {
@@ -248,15 +277,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     }
                     for o in a.options
                 },
+                **({"versus_base": difference_data(differences[i - 1])} if i else {}),
                 "fingerprint": render.fingerprint_data(fingerprint),
             }
-            for a, fingerprint, _ in runs
+            for i, (a, fingerprint, _) in enumerate(runs)
         ]
         _emit(render.to_json(data, ensure_ascii=True), args.output, inputs)
+        return EXIT_OK
+    fingerprint = combined_fingerprint([f for _, f, _ in runs])
+    if args.format == "md":
+        _emit(comparison_markdown(appraisals, differences, fingerprint), args.output, inputs)
     else:
-        fingerprint = combined_fingerprint([f for _, f, _ in runs])
-        renderable = render.comparison_renderable(appraisals, fingerprint=fingerprint)
-        _show(renderable, args.output, inputs)
+        from rich.console import Group
+
+        from .render._common import footer_renderables
+
+        why = [part for difference in differences for part in difference_renderables(difference)]
+        table = render.comparison_renderable(appraisals)
+        _show(Group(table, *why, *footer_renderables(fingerprint)), args.output, inputs)
     return EXIT_OK
 
 
@@ -274,31 +312,58 @@ def _rule_base_of(name: str | None) -> tuple[Any, str, list[str]]:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    """Export the rule base graph of a scenario (or of a rule base file)."""
+    """Export the graph of a rule base, or of a scenario with its state marked."""
     from . import render
+    from .diagram import Detail
     from .fingerprint import rule_base_fingerprint
     from .graph import build_graph
 
-    rule_base, rule_base_path, inputs = _rule_base_of(args.path)
-    _check_output(args.output, inputs)
-    graph = build_graph(rule_base)
-    fingerprint = rule_base_fingerprint(rule_base_path)
-    if args.format == "dot":
-        text = render.graph_dot(graph, fingerprint=fingerprint)
+    writers = {
+        "mermaid": render.graph_mermaid,
+        "md": render.graph_markdown,
+        "dot": render.graph_dot,
+        "graphml": render.graph_graphml,
+        "json": render.graph_json,
+    }
+    detail: Detail = args.detail or ("full" if args.format in ("graphml", "json") else "overview")
+    if _is_rule_base_file(args.path):
+        rule_base, rule_base_path, inputs = _rule_base_of(args.path)
+        _check_output(args.output, inputs)
+        fingerprint = rule_base_fingerprint(rule_base_path)
+        text = writers[args.format](build_graph(rule_base), fingerprint, detail=detail)
     else:
-        text = render.graph_mermaid(graph, fingerprint=fingerprint)
+        appraisal, fingerprint, loaded = _appraise(args.path)
+        inputs = _inputs(loaded)
+        _check_output(args.output, inputs)
+        graph = build_graph(loaded.rule_base)
+        text = writers[args.format](graph, fingerprint, appraisal=appraisal, detail=detail)
     _emit(text, args.output, inputs)
     return EXIT_OK
 
 
+def _is_rule_base_file(name: str | None) -> bool:
+    """Whether a path (or bundled name) is a rule base rather than a scenario, by its content."""
+    from .loader import read_yaml, resolve_scenario
+
+    data, _ = read_yaml(resolve_scenario(name))
+    return isinstance(data, dict) and "criteria" in data
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a rule base or scenario file, for editors."""
-    from .models import RuleBase, Scenario
+    from .errors import AppraisalError, Location
     from .render import to_json
+    from .schema import json_schema
 
-    _check_output(args.output)
-    model = RuleBase if args.kind == "rule-base" else Scenario
-    _emit(to_json(model.model_json_schema(), ensure_ascii=True), args.output)
+    rule_base, inputs = None, list[str]()
+    if args.rule_base is not None:
+        if args.kind != "scenario":
+            raise AppraisalError(
+                "lists a rule base's facts in the scenario schema only", Location("--rule-base")
+            )
+        rule_base, _, inputs = _rule_base_of(args.rule_base)
+    _check_output(args.output, inputs)
+    _emit(to_json(json_schema(args.kind, rule_base), ensure_ascii=True), args.output, inputs)
     return EXIT_OK
 
 
@@ -446,7 +511,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         from .plots import write_plots
 
         for path in write_plots(report, args.plots, args.plot_format, inputs):
-            sys.stderr.write(f"wrote {path}\n")
+            _wrote(path)
     _emit(text, args.output, inputs)
     return EXIT_OK
 
@@ -522,6 +587,43 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_TEST_FAILED if any(r.status == "fail" for r in results) else EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a small, valid, commented rule base and scenario to start from."""
+    from .output import write_stdout
+    from .starter import write_starter
+
+    written = write_starter(args.folder, args.name, force=args.force)
+    write_stdout("".join(f"wrote {path}\n" for path in (written.rule_base, written.scenario)))
+    write_stdout(_next_steps(written.folder, written.scenario))
+    return EXIT_OK
+
+
+def _next_steps(folder: Path, scenario: Path) -> str:
+    """The commands to run next, with paths that work from where the user is."""
+    import shlex
+
+    try:
+        inside = folder.resolve().is_relative_to(Path.cwd().resolve())
+    except OSError:
+        inside = False
+    lines = ["", "Next:"]
+    if inside:
+        base, shown = folder, scenario
+    else:
+        lines.append(f"  cd {shlex.quote(str(folder))}")
+        base, shown = Path("."), scenario.relative_to(folder)
+    quoted = shlex.quote(str(shown))
+    lines += [
+        f"  appraisal validate {shlex.quote(str(base))}",
+        f"  appraisal run {quoted}",
+        f"  appraisal explain {quoted}",
+        "",
+        "Then edit both files into your own appraisal (docs/tutorial.md shows how),",
+        f"and keep `appraisal test {shlex.quote(str(base / 'scenarios'))}` passing.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -542,6 +644,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rules-based options appraisal: evidence and rules in, ranked and explained"
         " verdicts out. With no command, appraises the bundled Birmingham 2014 scenario.",
     )
+    parser.add_argument(
+        "--version", action=_VersionAction, help="print appraisal's version and exit"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument(
         "--allow-outside-paths",
@@ -549,7 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="let scenarios name files (extends:, rule_base:) outside their folder,"
         " the working folder and the bundled rules",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do (default: run)"
+    )
 
     def add(
         name: str,
@@ -570,8 +677,19 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="CRITERION=W",
                 help="override a criterion's weight (repeatable)",
             )
-            sub.add_argument("-o", "--output", help="write to this file instead of standard output")
+            sub.add_argument("-o", "--output", metavar="FILE", help=output_help)
         return sub
+
+    def formats(sub: Any, choices: Sequence[str], what: str) -> None:
+        """``--format``, with the formats named in its help."""
+        sub.add_argument(
+            "--format",
+            choices=choices,
+            default=choices[0],
+            help=f"{what} (default {choices[0]})",
+        )
+
+    output_help = "write to FILE instead of standard output (and say so on standard error)"
 
     scenario_help = "scenario file, or the name of a bundled one (default: birmingham-2014)"
     run = add(
@@ -580,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
         "appraise a scenario: ranking, scores, verdicts and their drivers",
         scenario=True,
     )
-    run.add_argument("--format", choices=FORMATS, default="text")
+    formats(run, FORMATS, "terminal tables, JSON, Markdown or an HTML table")
     run.add_argument("--top", type=_count, default=3, help="drivers shown per option (default 3)")
 
     validate = add(
@@ -588,7 +706,13 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_validate,
         "check rule bases or scenarios (files or folders) for every problem",
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="rule base or scenario files, folders (every .yaml file in them), or bundled"
+        " scenario names",
+    )
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
     check = add(
@@ -599,7 +723,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "path", nargs="?", help="rule base or scenario (default: birmingham-2014's rule base)"
     )
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    formats(check, ("text", "json"), "the report or JSON")
     check.add_argument(
         "--weight",
         action="append",
@@ -610,21 +734,61 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-verdicts", action="store_true", help="leave out the verdicts each option can get"
     )
-    check.add_argument("-o", "--output")
+    check.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
-    compare = add("compare", cmd_compare, "appraise several scenarios side by side")
-    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    compare.add_argument("--format", choices=("text", "json"), default="text")
-    compare.add_argument("-o", "--output")
+    compare = add(
+        "compare",
+        cmd_compare,
+        "appraise scenarios side by side, and say which evidence and weights moved each option",
+    )
+    compare.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario files or bundled names; the first is the base the others are compared with",
+    )
+    formats(compare, ("text", "json", "md"), "terminal tables, JSON or Markdown")
+    compare.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
-    graph = add("graph", cmd_graph, "export the graph of causes, rules, findings and options")
-    graph.add_argument("path", nargs="?", help="scenario or rule base (default: birmingham-2014)")
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
-    graph.add_argument("-o", "--output")
+    graph = add(
+        "graph",
+        cmd_graph,
+        "export the graph of options, causes, criteria, gates and rules (a scenario's marked)",
+    )
+    graph.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="scenario (its state is marked) or rule base, a file or a bundled scenario's name"
+        " (default: birmingham-2014)",
+    )
+    graph.add_argument(
+        "--format",
+        choices=("mermaid", "md", "dot", "graphml", "json"),
+        default="mermaid",
+        help="mermaid (default), md (Mermaid in a fenced block, with a key), dot (Graphviz),"
+        " graphml, or json (networkx node-link)",
+    )
+    graph.add_argument(
+        "--detail",
+        choices=("overview", "full"),
+        help="overview: rules folded into option-criterion and option-gate edges; full: every"
+        " fact, finding and rule (default: overview for mermaid, md and dot; full for graphml"
+        " and json)",
+    )
+    graph.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
-    schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files")
-    schema.add_argument("kind", choices=("rule-base", "scenario"))
-    schema.add_argument("-o", "--output")
+    schema = add("schema", cmd_schema, "print the JSON Schema of the YAML files, for editors")
+    schema.add_argument(
+        "kind", choices=("rule-base", "scenario"), help="which file the schema describes"
+    )
+    schema.add_argument(
+        "--rule-base",
+        metavar="PATH",
+        help="scenario schema only: list this rule base's fact and criterion ids (a rule base,"
+        " or a scenario or bundled name for its rule base), so an editor completes them",
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
     sens = add(
         "sensitivity",
@@ -641,8 +805,10 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument(
         "--plots", metavar="DIR", help="write tornado, spider and acceptability charts there"
     )
-    sens.add_argument("--plot-format", choices=("svg", "png"), default="svg")
-    sens.add_argument("--format", choices=("text", "json"), default="text")
+    sens.add_argument(
+        "--plot-format", choices=("svg", "png"), default="svg", help="chart format (default svg)"
+    )
+    formats(sens, ("text", "json"), "terminal tables or JSON")
 
     explain_ = add(
         "explain",
@@ -657,7 +823,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("A", "B"),
         help="why A over B: the criteria, rules and evidence that separate them",
     )
-    explain_.add_argument("--format", choices=("text", "json", "md"), default="text")
+    formats(explain_, ("text", "json", "md"), "terminal, JSON or Markdown")
     explain_.add_argument(
         "--max-changes",
         type=int,
@@ -678,11 +844,74 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="scenario files, bundled scenario names or folders (default: the bundled scenarios)",
     )
-    test.add_argument("--format", choices=("text", "json"), default="text")
-    test.add_argument("-o", "--output")
+    formats(test, ("text", "json"), "the report or JSON")
+    test.add_argument("-o", "--output", metavar="FILE", help=output_help)
 
     add("list", cmd_list, "list the bundled scenarios")
+
+    init = add(
+        "init",
+        cmd_init,
+        "write a small, commented rule base and scenario to start your own appraisal from",
+    )
+    init.add_argument("folder", metavar="DIR", help="the folder to write into (created if need be)")
+    init.add_argument(
+        "--name",
+        metavar="NAME",
+        help="the rule base's id and the files' name (default: the folder's name)",
+    )
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that is not empty, replacing the two files if they exist",
+    )
+    # Listed in --help in the order a new user meets them, whatever order they were added in.
+    listed = commands._choices_actions
+    listed.sort(key=lambda a: COMMAND_ORDER.index(a.dest) if a.dest in COMMAND_ORDER else 99)
     return parser
+
+
+COMMAND_ORDER = (
+    "run",
+    "explain",
+    "report",
+    "sensitivity",
+    "compare",
+    "graph",
+    "init",
+    "validate",
+    "test",
+    "check",
+    "schema",
+    "list",
+)
+"""The order of the commands in ``appraisal --help``: reading results first, then
+authoring and checking a rule base, then the tools around them."""
+
+
+def version() -> str:
+    """The installed package's version, from its metadata (the source's own, when not
+    installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("appraisal")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: reads the version only when asked, so other commands start no slower."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(f"appraisal {version()}\n")
+        parser.exit()
 
 
 EXIT_INTERRUPTED = 130

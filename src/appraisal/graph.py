@@ -1,7 +1,9 @@
 """The rule base as a typed networkx graph.
 
 Nodes are ``"kind:id"`` strings with a ``kind`` attribute (fact, finding, rule,
-cause, problem, option, criterion, gate). Edges carry a ``kind`` too:
+cause, problem, option, criterion, gate), the item's ``id``, and a ``name`` for
+readers (the item's name where it has one, else its id). Edges carry a
+``kind`` too:
 
 - ``reads``: fact or finding -> rule whose condition reads it
 - ``derives``: rule -> finding it sets
@@ -48,15 +50,17 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
         raise TypeError(f"build_graph takes a RuleBase, not {type(rule_base).__name__}")
     graph = nx.DiGraph()
     for fact_id in rule_base.facts:
-        graph.add_node(node("fact", fact_id), kind="fact", id=fact_id)
+        graph.add_node(node("fact", fact_id), kind="fact", id=fact_id, name=fact_id)
     for finding_id in rule_base.findings:
-        graph.add_node(node("finding", finding_id), kind="finding", id=finding_id)
-    for gate_id in rule_base.gates:
-        graph.add_node(node("gate", gate_id), kind="gate", id=gate_id)
-    for problem_id in rule_base.problems:
-        graph.add_node(node("problem", problem_id), kind="problem", id=problem_id)
-    for cause_id in rule_base.causes:
-        graph.add_node(node("cause", cause_id), kind="cause", id=cause_id)
+        graph.add_node(node("finding", finding_id), kind="finding", id=finding_id, name=finding_id)
+    for gate_id, gate in rule_base.gates.items():
+        graph.add_node(node("gate", gate_id), kind="gate", id=gate_id, name=gate.name)
+    for problem_id, problem in rule_base.problems.items():
+        graph.add_node(
+            node("problem", problem_id), kind="problem", id=problem_id, name=problem.name
+        )
+    for cause_id, cause in rule_base.causes.items():
+        graph.add_node(node("cause", cause_id), kind="cause", id=cause_id, name=cause.name)
     causal = {
         **{p: "problem" for p in rule_base.problems},
         **{c: "cause" for c in rule_base.causes},
@@ -66,14 +70,14 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
             graph.add_edge(node("cause", cause_id), node(causal[target], target), kind="drives")
     _add_criteria(graph, CriteriaTree.from_rule_base(rule_base))
     for option_id, option in rule_base.options.items():
-        graph.add_node(node("option", option_id), kind="option", id=option_id)
+        graph.add_node(node("option", option_id), kind="option", id=option_id, name=option.name)
         for target in option.addresses:
             graph.add_edge(
                 node("option", option_id), node(causal[target], target), kind="addresses"
             )
     for rule_id, rule in rule_base.rules.items():
         rule_node = node("rule", rule_id)
-        graph.add_node(rule_node, kind="rule", id=rule_id)
+        graph.add_node(rule_node, kind="rule", id=rule_id, name=rule_id)
         for fact_id in facts_read(rule.when):
             kind = "finding" if fact_id in rule_base.findings else "fact"
             graph.add_edge(node(kind, fact_id), rule_node, kind="reads")
@@ -86,7 +90,13 @@ def build_graph(rule_base: RuleBase) -> nx.DiGraph:
 def _add_criteria(graph: nx.DiGraph, tree: CriteriaTree) -> None:
     for index in tree.declared:
         criterion_id, parent = tree.ids[index], tree.parents[index]
-        graph.add_node(node("criterion", criterion_id), kind="criterion", id=criterion_id)
+        criterion = tree.nodes[index]
+        graph.add_node(
+            node("criterion", criterion_id),
+            kind="criterion",
+            id=criterion_id,
+            name=criterion.name or criterion_id,
+        )
         if parent >= 0:
             graph.add_edge(
                 node("criterion", tree.ids[parent]),

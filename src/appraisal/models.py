@@ -155,10 +155,10 @@ class _Base(BaseModel):
 class Document(_Base):
     """A source document that evidence and judgements cite."""
 
-    title: str
-    date: str | None = None
-    publisher: str | None = None
-    url: str | None = None
+    title: str = Field(description="The document's title, as it is cited.")
+    date: str | None = Field(default=None, description="When it was published: '2014-02'.")
+    publisher: str | None = Field(default=None, description="Who published it.")
+    url: str | None = Field(default=None, description="Where to read it.")
 
 
 class Source(_Base):
@@ -168,8 +168,10 @@ class Source(_Base):
     the document id then the locator: ``report para 9.5``.
     """
 
-    document: Identifier
-    locator: str | None = None
+    document: Identifier = Field(description="The id of a document declared under 'documents'.")
+    locator: str | None = Field(
+        default=None, description="Where in the document: 'para 9.5', 'Annex 5 Table 2'."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -199,8 +201,12 @@ class Source(_Base):
 class _Judgement(_Base):
     """Anything an analyst asserts: it should say why, and on what authority."""
 
-    rationale: str | None = None
-    source: Source | None = None
+    rationale: str | None = Field(
+        default=None, description="Why: the reasoning behind this judgement, for readers."
+    )
+    source: Source | None = Field(
+        default=None, description="The citation it rests on: 'document-id para 9.5'."
+    )
 
 
 # --------------------------------------------------------------------------- conditions
@@ -209,8 +215,10 @@ class _Judgement(_Base):
 class FactRef(_Base):
     """The right-hand side of a comparison that names another fact."""
 
-    fact: Identifier
-    times: Finite = 1.0
+    fact: Identifier = Field(description="The other fact (or finding) compared with.")
+    times: Finite = Field(
+        default=1.0, description="A factor the other fact is multiplied by (numbers only)."
+    )
 
 
 def _operand_tag(raw: Any) -> str:
@@ -227,14 +235,32 @@ Operand = Annotated[
 class Comparison(_Base):
     """``{fact: X, lt: 10}``: one fact (or, in verdicts, one metric) against an operand."""
 
-    fact: Identifier | None = None
-    metric: Identifier | None = None
-    eq: Operand | None = None
-    ne: Operand | None = None
-    lt: Operand | None = None
-    le: Operand | None = None
-    gt: Operand | None = None
-    ge: Operand | None = None
+    fact: Identifier | None = Field(
+        default=None, description="The fact or finding tested (or 'metric', never both)."
+    )
+    metric: Identifier | None = Field(
+        default=None,
+        description="Verdict rules only: a property of the option's result (rank,"
+        " short_term_rank, long_term_rank, score, short_term_score, long_term_score, excluded).",
+    )
+    eq: Operand | None = Field(
+        default=None, description="True when the subject is equal to this value or {fact: X}."
+    )
+    ne: Operand | None = Field(
+        default=None, description="True when the subject is not equal to this value or {fact: X}."
+    )
+    lt: Operand | None = Field(
+        default=None, description="True when the subject is less than this value or {fact: X}."
+    )
+    le: Operand | None = Field(
+        default=None, description="True when the subject is at most this value or {fact: X}."
+    )
+    gt: Operand | None = Field(
+        default=None, description="True when the subject is greater than this value or {fact: X}."
+    )
+    ge: Operand | None = Field(
+        default=None, description="True when the subject is at least this value or {fact: X}."
+    )
 
     @model_validator(mode="after")
     def _one_subject_one_operator(self) -> Comparison:
@@ -265,19 +291,19 @@ class Comparison(_Base):
 class Known(_Base):
     """``{known: X}`` is true when the fact has a value, false when it is unknown."""
 
-    known: Identifier
+    known: Identifier = Field(description="The fact or finding that must have a value.")
 
 
 class AllOf(_Base):
-    all: list[Condition] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1, description="True when every condition is.")
 
 
 class AnyOf(_Base):
-    any: list[Condition] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1, description="True when any condition is.")
 
 
 class NotOf(_Base):
-    not_: Condition = Field(alias="not")
+    not_: Condition = Field(alias="not", description="True when the condition is false.")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -315,32 +341,60 @@ Condition = Annotated[
 class DeriveEffect(_Base):
     """Set a finding: ``{derive: undetected_risk_high, value: true}``."""
 
-    derive: Identifier
-    value: InputValue = True
+    derive: Identifier = Field(description="The finding set.")
+    value: InputValue = Field(default=True, description="The value it is set to (default true).")
+
+
+def _effect_amount(raw: Any, *, given: str, wanted: str) -> Any:
+    """One message for the amount of the other effect (``adjust`` with ``to:``, ``set`` with
+    ``by:``), rather than a missing field and an unknown one."""
+    if isinstance(raw, dict) and given in raw and wanted not in raw:
+        raise ValueError(
+            "use 'by:' with adjust (points to move the value), or 'set:' with 'to:'"
+            " (the value that replaces it)"
+        )
+    return raw
 
 
 class AdjustEffect(_Base):
     """Move an option's value on a criterion by some points."""
 
-    option: Identifier
-    adjust: Identifier
-    by: float = Field(ge=-100, le=100, allow_inf_nan=False)
+    option: Identifier = Field(description="The option moved.")
+    adjust: Identifier = Field(description="The leaf criterion its value is moved on.")
+    by: float = Field(
+        ge=-100,
+        le=100,
+        allow_inf_nan=False,
+        description="Points added on the 0..100 scale (negative to lower it).",
+    )
     """Points on the 0..100 scale; a larger move would be clamped away anyway."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_to(cls, raw: Any) -> Any:
+        return _effect_amount(raw, given="to", wanted="by")
 
 
 class SetEffect(_Base):
     """Fix an option's value on a criterion, whatever its baseline."""
 
-    option: Identifier
-    set: Identifier
-    to: float = Field(ge=0, le=100, allow_inf_nan=False)
+    option: Identifier = Field(description="The option whose value is fixed.")
+    set: Identifier = Field(description="The leaf criterion its value is fixed on.")
+    to: float = Field(
+        ge=0, le=100, allow_inf_nan=False, description="The value, 0..100, replacing the baseline."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_by(cls, raw: Any) -> Any:
+        return _effect_amount(raw, given="by", wanted="to")
 
 
 class FailGateEffect(_Base):
     """Fail an option on a gate (a critical success factor), excluding it."""
 
-    option: Identifier
-    fail_gate: Identifier
+    option: Identifier = Field(description="The option failed, and so excluded.")
+    fail_gate: Identifier = Field(description="The gate it fails.")
 
 
 def _effect_tag(raw: Any) -> str | None:
@@ -379,11 +433,18 @@ Effect = Annotated[
 class FactSpec(_Base):
     """A fact the rules may read, which a scenario's evidence supplies."""
 
-    type: Literal["number", "boolean", "level", "text"]
-    scale: Identifier | None = None
-    unit: str | None = None
-    description: str | None = None
-    context: bool = False
+    type: Literal["number", "boolean", "level", "text"] = Field(
+        description="What its value is: a number, true/false, a level of a scale, or text."
+    )
+    scale: Identifier | None = Field(
+        default=None, description="Level facts only: the scale (under 'scales') of its levels."
+    )
+    unit: str | None = Field(default=None, description="The unit of a number: 'per 10,000'.")
+    description: str | None = Field(default=None, description="What it means, for readers.")
+    context: bool = Field(
+        default=False,
+        description="Recorded for readers, read by no rule on purpose (no 'unread' warning).",
+    )
     """Recorded for the reader, deliberately read by no rule."""
 
     @model_validator(mode="after")
@@ -400,14 +461,33 @@ class FindingSpec(FactSpec):
 class Criterion(_Judgement):
     """A node of the criteria tree; leaves carry values, parents aggregate them."""
 
-    name: str | None = None
-    description: str | None = None
-    weight: float = Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)
-    horizon: Literal["short", "long"] | None = None
-    direction: Literal["maximise", "minimise"] = "maximise"
-    anchors: dict[int, str] = Field(default_factory=dict)
-    children: dict[Identifier, Criterion] = Field(default_factory=dict)
-    weight_range: WeightRange | None = None
+    name: str | None = Field(default=None, description="The name readers see.")
+    description: str | None = Field(default=None, description="What it measures.")
+    weight: float = Field(
+        gt=0,
+        le=MAX_WEIGHT,
+        allow_inf_nan=False,
+        description="Raw weight, > 0, relative to its siblings (normalised among them).",
+    )
+    horizon: Literal["short", "long"] | None = Field(
+        default=None,
+        description="Leaves only, required: whether it counts to the short or long-term score.",
+    )
+    direction: Literal["maximise", "minimise"] = Field(
+        default="maximise",
+        description="Leaves: 'minimise' for a risk or a cost, which counts as 100 - value.",
+    )
+    anchors: dict[int, str] = Field(
+        default_factory=dict,
+        description="What points on the absolute 0..100 scale mean: {0: ..., 50: ..., 100: ...}.",
+    )
+    children: dict[Identifier, Criterion] = Field(
+        default_factory=dict, description="Sub-criteria by id; a criterion without is a leaf."
+    )
+    weight_range: WeightRange | None = Field(
+        default=None,
+        description="Plausible raw weights [low, high], sampled by sensitivity analysis.",
+    )
     """Plausible raw weights ``[low, high]``, sampled by weight sensitivity analysis."""
 
     @model_validator(mode="after")
@@ -430,52 +510,78 @@ class Criterion(_Judgement):
 class Gate(_Judgement):
     """A critical success factor: an option that fails it is excluded."""
 
-    name: str
-    description: str | None = None
+    name: str = Field(description="The condition an option must meet, as readers see it.")
+    description: str | None = Field(default=None, description="What it means, for readers.")
 
 
 class Problem(_Judgement):
-    name: str
-    description: str | None = None
+    """A problem the service has, which causes drive and options address."""
+
+    name: str = Field(description="The problem, as readers see it.")
+    description: str | None = Field(default=None, description="What it means, for readers.")
 
 
 class Cause(_Judgement):
     """A cause, which drives problems (or other causes)."""
 
-    name: str
-    description: str | None = None
-    drives: list[Identifier] = Field(default_factory=list)
+    name: str = Field(description="The cause, as readers see it.")
+    description: str | None = Field(default=None, description="What it means, for readers.")
+    drives: list[Identifier] = Field(
+        default_factory=list, description="The problems (or other causes) it drives; no cycles."
+    )
 
 
 class OptionValue(_Judgement):
     """An option's baseline value on a leaf criterion, before rules move it."""
 
-    value: float = Field(ge=0, le=100, allow_inf_nan=False)
+    value: float = Field(
+        ge=0, le=100, allow_inf_nan=False, description="The baseline on the 0..100 scale."
+    )
 
 
 class Option(_Base):
-    name: str
-    description: str | None = None
-    addresses: list[Identifier] = Field(default_factory=list)
-    values: dict[Identifier, OptionValue] = Field(default_factory=dict)
+    """One of the choices appraised."""
+
+    name: str = Field(description="The option's name, as readers see it.")
+    description: str | None = Field(default=None, description="What it involves.")
+    addresses: list[Identifier] = Field(
+        default_factory=list, description="The causes and problems it addresses."
+    )
+    values: dict[Identifier, OptionValue] = Field(
+        default_factory=dict,
+        description="Its baseline on every leaf criterion, by criterion id, before rules move it.",
+    )
+    status_quo: bool = Field(
+        default=False,
+        description="Carrying on as now (do nothing, business as usual): the option the others"
+        " are compared with, which need not address any cause or problem. At most one.",
+    )
 
 
 class Rule(_Judgement):
     """When the condition holds (is known to be true), apply every effect."""
 
-    description: str | None = None
-    when: Condition
-    then: list[Effect] = Field(min_length=1)
+    description: str | None = Field(default=None, description="A longer account, for readers.")
+    when: Condition = Field(description="The condition over facts and findings.")
+    then: list[Effect] = Field(
+        min_length=1, description="The effects: derive, adjust, set or fail_gate."
+    )
 
 
 class VerdictRule(_Judgement):
     """The first verdict rule (in order) whose condition holds gives the verdict."""
 
-    verdict: Identifier
-    when: Condition | None = None
-    otherwise: bool = False
-    recommends: bool = False
-    """This verdict is the one that recommends an option (declared, so any vocabulary works)."""
+    verdict: Identifier = Field(description="The verdict given: 'recommended', ...")
+    when: Condition | None = Field(
+        default=None, description="The condition over facts, findings and metrics."
+    )
+    otherwise: bool = Field(
+        default=False, description="true on the last rule: the verdict when no other holds."
+    )
+    recommends: bool = Field(
+        default=False,
+        description="true on the verdict that recommends an option (so any vocabulary works).",
+    )
 
     @model_validator(mode="after")
     def _when_xor_otherwise(self) -> VerdictRule:
@@ -487,20 +593,43 @@ class VerdictRule(_Judgement):
 class RuleBase(_Base):
     """General knowledge about a class of decisions, independent of any one case."""
 
-    id: Identifier
-    title: str
-    description: str | None = None
-    documents: dict[Identifier, Document] = Field(default_factory=dict)
-    scales: dict[Identifier, list[Identifier]] = Field(default_factory=dict)
-    facts: dict[Identifier, FactSpec] = Field(default_factory=dict)
-    findings: dict[Identifier, FindingSpec] = Field(default_factory=dict)
-    criteria: dict[Identifier, Criterion] = Field(min_length=1)
-    gates: dict[Identifier, Gate] = Field(default_factory=dict)
-    causes: dict[Identifier, Cause] = Field(default_factory=dict)
-    problems: dict[Identifier, Problem] = Field(default_factory=dict)
-    options: dict[Identifier, Option] = Field(min_length=1)
-    rules: dict[Identifier, Rule] = Field(default_factory=dict)
-    verdicts: list[VerdictRule] = Field(min_length=1)
+    id: Identifier = Field(description="The rule base's id.")
+    title: str = Field(description="What decisions it is for.")
+    description: str | None = Field(default=None, description="A longer account, for readers.")
+    documents: dict[Identifier, Document] = Field(
+        default_factory=dict, description="The documents judgements cite, by id."
+    )
+    scales: dict[Identifier, list[Identifier]] = Field(
+        default_factory=dict, description="Ordered levels, lowest first, by scale id."
+    )
+    facts: dict[Identifier, FactSpec] = Field(
+        default_factory=dict, description="What a scenario's evidence may state, by fact id."
+    )
+    findings: dict[Identifier, FindingSpec] = Field(
+        default_factory=dict, description="What rules conclude from evidence, by finding id."
+    )
+    criteria: dict[Identifier, Criterion] = Field(
+        min_length=1, description="The weighted criteria tree; leaves carry the values."
+    )
+    gates: dict[Identifier, Gate] = Field(
+        default_factory=dict, description="Critical success factors; failing one excludes."
+    )
+    causes: dict[Identifier, Cause] = Field(
+        default_factory=dict, description="Causes of the problems, by id."
+    )
+    problems: dict[Identifier, Problem] = Field(
+        default_factory=dict, description="The service's problems, by id."
+    )
+    options: dict[Identifier, Option] = Field(
+        min_length=1, description="The options appraised, by id."
+    )
+    rules: dict[Identifier, Rule] = Field(
+        default_factory=dict, description="Rules that turn evidence into findings and values."
+    )
+    verdicts: list[VerdictRule] = Field(
+        min_length=1,
+        description="Ordered verdict rules: the first that holds gives an option its verdict.",
+    )
 
     @property
     def recommending_verdict(self) -> str | None:
@@ -514,12 +643,25 @@ class RuleBase(_Base):
 class EvidenceItem(_Base):
     """One fact about the case, with its source and how far it can be trusted."""
 
-    statement: str
-    value: InputValue | None = None
-    unit: str | None = None
-    source: Source
-    confidence: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
-    range: Range | None = None
+    statement: str = Field(description="What the source says, in words.")
+    value: InputValue | None = Field(
+        default=None,
+        description="A number, true/false, a level name or text, of the fact's type; null is"
+        " unknown.",
+    )
+    unit: str | None = Field(default=None, description="The unit of a number.")
+    source: Source = Field(description="The citation: 'document-id para 5.7'.")
+    confidence: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="How far it can be trusted, 0..1 (default 1); sampled by sensitivity.",
+    )
+    range: Range | None = Field(
+        default=None,
+        description="Numbers only: plausible values [low, high], for sensitivity analysis.",
+    )
 
 
 class Expectation(_Base):
@@ -553,21 +695,44 @@ class Expectation(_Base):
 class Scenario(_Base):
     """The facts of one case at one time, appraised against a named rule base."""
 
-    title: str
-    description: str | None = None
-    authority: str | None = None
-    as_of: str | None = None
-    rule_base: FileReference | None = None
-    extends: FileReference | None = None
-    documents: dict[Identifier, Document] = Field(default_factory=dict)
-    evidence: dict[Identifier, EvidenceItem] = Field(default_factory=dict)
-    weights: dict[Identifier, Weight] = Field(default_factory=dict)
-    weight_ranges: dict[Identifier, WeightRange] = Field(default_factory=dict)
-    """Plausible raw weights ``[low, high]`` per criterion, for weight sensitivity analysis."""
-    weight_spread: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
-    """Relative spread around every weight without a declared range (0.2: +/- 20%)."""
-    expect: Expectation | None = None
-    """What the appraisal should conclude; never inherited through ``extends``."""
+    title: str = Field(description="The case and when: 'Birmingham, February 2014'.")
+    description: str | None = Field(default=None, description="A longer account, for readers.")
+    authority: str | None = Field(default=None, description="The authority appraised.")
+    as_of: str | None = Field(default=None, description="When the evidence stood: '2014-02'.")
+    rule_base: FileReference | None = Field(
+        default=None, description="The rule base file, relative to this one."
+    )
+    extends: FileReference | None = Field(
+        default=None,
+        description="A scenario file this one starts from, stating only what changes.",
+    )
+    documents: dict[Identifier, Document] = Field(
+        default_factory=dict, description="Documents the evidence cites, by id."
+    )
+    evidence: dict[Identifier, EvidenceItem] = Field(
+        default_factory=dict,
+        description="Evidence by fact id (a fact the rule base declares); a fact left out is"
+        " unknown.",
+    )
+    weights: dict[Identifier, Weight] = Field(
+        default_factory=dict,
+        description="Raw weight overrides by criterion id, replacing the rule base's.",
+    )
+    weight_ranges: dict[Identifier, WeightRange] = Field(
+        default_factory=dict,
+        description="Plausible raw weights [low, high] per criterion, for sensitivity analysis.",
+    )
+    weight_spread: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Spread around every weight without a range, 0..1 (0.2: +/- 20%).",
+    )
+    expect: Expectation | None = Field(
+        default=None,
+        description="What the appraisal should conclude, for 'appraisal test'; never inherited.",
+    )
 
     @model_validator(mode="after")
     def _names_a_rule_base(self) -> Scenario:

@@ -1,42 +1,37 @@
-"""Values, weights, scores and ranks: pure arithmetic over the rule outcome.
+"""The records of scoring: how each value came to be, and each option's scores.
 
-An option's value on a leaf criterion starts at its declared baseline (0..100
-on the criterion's absolute anchors). A fired ``set`` replaces the baseline; every
-fired ``adjust`` then adds its points; the result is clamped to 0..100. A
-``minimise`` criterion counts ``100 - value`` (its *utility*).
-
-Weights are normalised among siblings, so a leaf's global weight is the product
-of the normalised weights on its path from the root. The total is the weighted
-sum of utilities; the short- and long-horizon scores are the same sum over the
-leaves of that horizon, renormalised. Options failing a gate are excluded and
-take no part in ranking. Equal scores share a rank.
+The arithmetic is the engine's (``engine.cells`` for values, ``engine.aggregate``
+for weights, totals and ranks); this module turns what it computed into
+records an explanation can read, and keeps two scalar entry points (the
+global weights of one set of raw weights, the ranks of one set of scores)
+on top of the engine.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from .engine.criteria import leaf_criteria
-from .errors import Location, ScoringError
-from .models import MAX_WEIGHT, AdjustEffect, Criterion, FailGateEffect, RuleBase, SetEffect
-from .rules import RuleFiring, option_effects
+from .engine import (
+    TIE_TOLERANCE,
+    Cells,
+    CompiledModel,
+    CriteriaTree,
+)
+from .engine import competition_ranks as ranks_of
+from .models import RuleBase
 
 __all__ = [
+    "TIE_TOLERANCE",
     "Adjustment",
     "CriterionValue",
     "GateFailure",
-    "OptionScore",
     "competition_ranks",
     "criterion_weights",
-    "option_values",
-    "score_options",
+    "option_records",
 ]
-
-TIE_TOLERANCE = 1e-9
 
 
 class _Result(BaseModel):
@@ -66,20 +61,40 @@ class GateFailure(_Result):
     rule: str
 
 
-class OptionScore(_Result):
-    """Everything the scorer computed for one option, kept for explanation."""
-
-    option: str
-    values: dict[str, CriterionValue]
-    contributions: dict[str, float]
-    score: float
-    short_term_score: float
-    long_term_score: float
-    gate_failures: tuple[GateFailure, ...] = ()
-
-    @property
-    def excluded(self) -> bool:
-        return bool(self.gate_failures)
+def option_records(
+    model: CompiledModel, cells: Cells, fired: np.ndarray, row: int = 0
+) -> tuple[dict[str, dict[str, CriterionValue]], dict[str, list[GateFailure]]]:
+    """Each option's value records on each leaf, and its gate failures, in one row."""
+    values: dict[str, dict[str, CriterionValue]] = {}
+    for i, option_id in enumerate(model.options):
+        values[option_id] = {}
+        for k, criterion_id in enumerate(model.leaf_ids):
+            set_by = int(cells.set_by[row, i, k])
+            set_to = dict(model.cell_sets[(i, k)])[set_by] if set_by >= 0 else None
+            moves = tuple(
+                Adjustment(rule=model.order[position], by=by)
+                for position, by in model.cell_adjusts.get((i, k), ())
+                if fired[position, row]
+            )
+            value = float(cells.value[row, i, k])
+            values[option_id][criterion_id] = CriterionValue(
+                criterion=criterion_id,
+                baseline=float(model.baselines[i, k]),
+                set_to=set_to,
+                set_by=model.order[set_by] if set_by >= 0 else None,
+                adjustments=moves,
+                value=value,
+                utility=float(cells.utility[row, i, k]),
+                clamped=value != cells.raw[row, i, k],
+            )
+    failures: dict[str, list[GateFailure]] = {option_id: [] for option_id in model.options}
+    for position, gates in enumerate(model.rule_gates):
+        if fired[position, row]:
+            for i, gate in gates:
+                failures[model.options[i]].append(
+                    GateFailure(gate=gate, rule=model.order[position])
+                )
+    return values, failures
 
 
 def criterion_weights(
@@ -88,144 +103,25 @@ def criterion_weights(
     """The global weight of every criterion (parents included), summing to 1 per level.
 
     Raw weights must be finite numbers from 0 to ``MAX_WEIGHT``, not all zero
-    among siblings, so their sum cannot overflow (1e308 + 1e308 is infinite,
-    and would make every share zero).
+    among siblings (``CriteriaTree.raw_weights``).
     """
-    overrides = overrides or {}
-    weights: dict[str, float] = {}
-
-    def walk(criteria: Mapping[str, Criterion], share: float, parent: str) -> None:
-        raw = {cid: overrides.get(cid, c.weight) for cid, c in criteria.items()}
-        for criterion_id, weight in raw.items():
-            if not (math.isfinite(weight) and 0 <= weight <= MAX_WEIGHT):
-                raise ScoringError(
-                    f"a weight is a finite number from 0 to {MAX_WEIGHT:,.0f}, not {weight}",
-                    Location(field=f"weights.{criterion_id}"),
-                )
-        total = sum(raw.values())
-        if total <= 0:
-            names = ", ".join(criteria)
-            raise ScoringError(
-                f"the weights of {names} (under {parent}) are all zero; nothing can be scored",
-                Location(field=f"weights.{next(iter(criteria))}"),
-            )
-        for criterion_id, criterion in criteria.items():
-            weights[criterion_id] = share * raw[criterion_id] / total
-            if criterion.children:
-                walk(criterion.children, weights[criterion_id], repr(criterion_id))
-
-    walk(rule_base.criteria, 1.0, "the root of the criteria tree")
-    return weights
-
-
-def option_values(
-    rule_base: RuleBase, firings: Sequence[RuleFiring]
-) -> tuple[dict[str, dict[str, CriterionValue]], dict[str, list[GateFailure]]]:
-    """Each option's value on each leaf, and its gate failures, from the fired rules."""
-    sets: dict[tuple[str, str], tuple[float, str]] = {}
-    adjustments: dict[tuple[str, str], list[Adjustment]] = {}
-    failures: dict[str, list[GateFailure]] = {option_id: [] for option_id in rule_base.options}
-    for rule_id, effect in option_effects(firings):
-        if isinstance(effect, FailGateEffect):
-            failures[effect.option].append(GateFailure(gate=effect.fail_gate, rule=rule_id))
-        elif isinstance(effect, SetEffect):
-            key = (effect.option, effect.set)
-            if key in sets and sets[key][0] != effect.to:
-                raise ScoringError(
-                    f"rules {sets[key][1]!r} and {rule_id!r} set option {effect.option!r} on"
-                    f" {effect.set!r} to different values ({sets[key][0]:g} and {effect.to:g})",
-                    Location(field=f"rules.{rule_id}"),
-                )
-            sets.setdefault(key, (effect.to, rule_id))
-        elif isinstance(effect, AdjustEffect):
-            adjustments.setdefault((effect.option, effect.adjust), []).append(
-                Adjustment(rule=rule_id, by=effect.by)
-            )
-    leaves = leaf_criteria(rule_base)
-    values: dict[str, dict[str, CriterionValue]] = {}
-    for option_id, option in rule_base.options.items():
-        values[option_id] = {}
-        for criterion_id, criterion in leaves.items():
-            baseline = option.values[criterion_id].value
-            set_to, set_by = sets.get((option_id, criterion_id), (None, None))
-            moves = tuple(adjustments.get((option_id, criterion_id), ()))
-            raw = (baseline if set_to is None else set_to) + sum(m.by for m in moves)
-            value = min(100.0, max(0.0, raw))
-            utility = value if criterion.direction == "maximise" else 100.0 - value
-            values[option_id][criterion_id] = CriterionValue(
-                criterion=criterion_id,
-                baseline=baseline,
-                set_to=set_to,
-                set_by=set_by,
-                adjustments=moves,
-                value=value,
-                utility=utility,
-                clamped=value != raw,
-            )
-    return values, failures
-
-
-def score_options(
-    rule_base: RuleBase,
-    values: Mapping[str, Mapping[str, CriterionValue]],
-    failures: Mapping[str, Sequence[GateFailure]],
-    weights: Mapping[str, float],
-) -> dict[str, OptionScore]:
-    """Weighted sums over the criteria tree, overall and per horizon."""
-    leaves = leaf_criteria(rule_base)
-    horizon_weight = {
-        horizon: sum(weights[c] for c, spec in leaves.items() if spec.horizon == horizon)
-        for horizon in ("short", "long")
-    }
-    scores: dict[str, OptionScore] = {}
-    for option_id, option_values_ in values.items():
-        contributions = _contributions(rule_base.criteria, option_values_, weights)
-        by_horizon = {}
-        for horizon, total_weight in horizon_weight.items():
-            part = sum(contributions[c] for c, spec in leaves.items() if spec.horizon == horizon)
-            by_horizon[horizon] = part / total_weight if total_weight > 0 else 0.0
-        scores[option_id] = OptionScore(
-            option=option_id,
-            values=dict(option_values_),
-            contributions=contributions,
-            score=sum(contributions[c] for c in rule_base.criteria),
-            short_term_score=by_horizon["short"],
-            long_term_score=by_horizon["long"],
-            gate_failures=tuple(failures.get(option_id, ())),
-        )
-    return scores
-
-
-def _contributions(
-    criteria: Mapping[str, Criterion],
-    values: Mapping[str, CriterionValue],
-    weights: Mapping[str, float],
-) -> dict[str, float]:
-    """Each criterion's points (global weight x utility); a parent's is its children's sum."""
-    result: dict[str, float] = {}
-    for criterion_id, criterion in criteria.items():
-        if criterion.children:
-            below = _contributions(criterion.children, values, weights)
-            result.update(below)
-            result[criterion_id] = sum(below[c] for c in criterion.children)
-        else:
-            result[criterion_id] = weights[criterion_id] * values[criterion_id].utility
-    return result
+    tree = CriteriaTree.from_rule_base(rule_base)
+    weights = tree.global_weights(tree.raw_weights(overrides))
+    return {tree.ids[c]: float(weights[c]) for c in tree.declared}
 
 
 def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
-    """1 for the best; equal scores (within a tolerance) share a rank ("1, 1, 3").
+    """1 for the best; equal scores (within ``TIE_TOLERANCE``) share a rank ("1, 1, 3").
 
     An option's rank is 1 + the number of scores above its own by more than
-    ``TIE_TOLERANCE``. That count is read off the sorted scores by bisection,
-    so ranking n options takes O(n log n), not O(n^2). Near-ties chain as the
-    definition says, not transitively: with scores 1, 1 - 0.6e-9 and
-    1 - 1.2e-9, the first two share rank 1, and so do the last two, but the
-    third is beaten by the first (rank 2). A NaN score is beaten by nothing,
-    and beats nothing, as the comparison says.
+    the tolerance (``engine.competition_ranks``, on one row): O(n log n).
+    Near-ties chain as the definition says, not transitively: with scores
+    1, 1 - 0.6e-9 and 1 - 1.2e-9, the first two share rank 1, and so do the
+    last two, but the third is beaten by the first (rank 2). A NaN score is
+    beaten by nothing, and beats nothing.
     """
-    ordered = sorted(value for value in scores.values() if value == value)  # NaN left out
-    return {
-        key: 1 + len(ordered) - bisect.bisect_right(ordered, value + TIE_TOLERANCE)
-        for key, value in scores.items()
-    }
+    keys = list(scores)
+    if not keys:
+        return {}
+    better, _ = ranks_of(np.array([[float(scores[k]) for k in keys]]))
+    return {key: 1 + int(better[0, i]) for i, key in enumerate(keys)}

@@ -17,6 +17,7 @@ condition holds, given the facts, findings and the option's metrics.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,56 +48,72 @@ class Totals:
     """Per row and option: every criterion's contribution, the total and the horizon scores."""
 
     contributions: np.ndarray
-    """Criteria (the tree's breadth-first order) x rows x options."""
+    """Criteria (the tree's breadth-first order) x rows x options (empty unless asked for)."""
     score: np.ndarray
     short_term: np.ndarray
     long_term: np.ndarray
 
 
-def aggregate(tree: CriteriaTree, weights: np.ndarray, utility: np.ndarray) -> Totals:
+def aggregate(
+    tree: CriteriaTree,
+    weights: np.ndarray,
+    utility: np.ndarray,
+    *,
+    contributions: bool = True,
+    horizons: bool = True,
+) -> Totals:
     """Totals from global ``weights`` (one vector, or one row per row of ``utility``).
 
     ``utility`` is rows x options x leaves, the leaves in declaration order.
+    Without ``contributions`` (or ``horizons``), those are left empty (or
+    zero): samplers that need only totals save the memory and the time.
     """
     weights = np.asarray(weights, dtype=float)
     rows, options, _ = utility.shape
     per_row = weights.ndim == 2
-    contributions = np.empty((len(tree.ids), rows, options))
+    position = {leaf: k for k, leaf in enumerate(tree.declared_leaves)}
+    kept = np.empty((len(tree.ids) if contributions else 0, rows, options))
 
-    def weight(index: int) -> np.ndarray | float:
-        return weights[:, index, None] if per_row else float(weights[index])
+    def leaf(index: int) -> np.ndarray:
+        weight = weights[:, index, None] if per_row else float(weights[index])
+        return np.asarray(weight * utility[:, :, position[index]])
 
-    for k, leaf in enumerate(tree.declared_leaves):
-        contributions[leaf] = weight(leaf) * utility[:, :, k]
-    for index in tree.postorder():
+    def subtree(index: int) -> np.ndarray:
         if index in tree.children:
-            start, stop = tree.children[index]
-            contributions[index] = _sum(contributions, range(start, stop))
-    start, stop = tree.groups[0]
-    score = _sum(contributions, range(start, stop))
-    horizons = []
+            found = _sum(subtree(j) for j in range(*tree.children[index]))
+        else:
+            found = leaf(index)
+        if contributions:
+            kept[index] = found
+        return found
+
+    score = _sum(subtree(j) for j in range(*tree.groups[0]))
+    if not horizons:
+        zero = np.zeros((rows, options))
+        return Totals(kept, score, zero, zero)
+    by_horizon = []
     for horizon in ("short", "long"):
         leaves = [tree.declared_leaves[k] for k in tree.horizon_leaves(horizon)]
-        part = _sum(contributions, leaves) if leaves else np.zeros((rows, options))
-        total = np.zeros(rows) if per_row else np.zeros(())
-        for leaf in leaves:
-            total = total + (weights[:, leaf] if per_row else weights[leaf])
+        part = _sum(kept[j] if contributions else leaf(j) for j in leaves)
+        total: np.ndarray = np.zeros(rows) if per_row else np.zeros(())
+        for j in leaves:
+            total = total + (weights[:, j] if per_row else weights[j])
         total = total[:, None] if per_row else total
         with np.errstate(divide="ignore", invalid="ignore"):
-            horizons.append(np.where(total > 0, part / total, 0.0))
-    return Totals(contributions, score, horizons[0], horizons[1])
+            by_horizon.append(np.where(total > 0, part / total, 0.0) + np.zeros((rows, options)))
+    return Totals(kept, score, by_horizon[0], by_horizon[1])
 
 
-def _sum(contributions: np.ndarray, indices: range | list[int]) -> np.ndarray:
-    """The contributions at ``indices`` added one at a time, in that order."""
-    found = np.zeros(contributions.shape[1:])
-    for index in indices:
-        found = found + contributions[index]
-    return found
+def _sum(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The parts added one at a time, in order, starting from zero (as Python's ``sum``)."""
+    found: np.ndarray | float = 0.0
+    for part in parts:
+        found = found + part
+    return np.asarray(found)
 
 
 def competition_ranks(
-    scores: np.ndarray, valid: np.ndarray | None = None
+    scores: np.ndarray, valid: np.ndarray | None = None, *, ties: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row and option: how many options beat it, and how many tie it (itself included).
 
@@ -105,14 +122,16 @@ def competition_ranks(
     ``better + 1``. Near-ties chain as the definition says, not
     transitively. With ``valid``, only options valid in that row beat or
     tie (an invalid option still counts itself as tied). A NaN score is
-    beaten by nothing, and beats nothing.
+    beaten by nothing, and beats nothing. Without ``ties``, the tie counts
+    are not computed (all one).
     """
     scores = np.asarray(scores, dtype=float)
     rows, options = scores.shape
-    present = ~np.isnan(scores) if valid is None else np.asarray(valid, dtype=bool)
-    present = present & ~np.isnan(scores)
+    present = ~np.isnan(scores)
+    if valid is not None:
+        present &= np.asarray(valid, dtype=bool)
     better = np.empty((rows, options), dtype=np.int64)
-    tied = np.empty((rows, options), dtype=np.int64)
+    tied = np.ones((rows, options), dtype=np.int64)
     block = max(1, _BLOCK // max(options, 1))
     for start in range(0, rows, block):
         stop = min(rows, start + block)
@@ -120,28 +139,33 @@ def competition_ranks(
         ordered = np.sort(np.where(present[start:stop], x, -np.inf), axis=1)
         with np.errstate(invalid="ignore"):
             above = _first(ordered, x + TIE_TOLERANCE, strict=True)
-            below = _first(ordered, x - TIE_TOLERANCE, strict=False)
-        better[start:stop] = options - above
-        tied[start:stop] = above - below + ~present[start:stop]
+            better[start:stop] = options - above
+            if ties:
+                below = _first(ordered, x - TIE_TOLERANCE, strict=False)
+                tied[start:stop] = above - below + ~present[start:stop]
     return better, tied
 
 
 def _first(ordered: np.ndarray, bound: np.ndarray, *, strict: bool) -> np.ndarray:
     """For each cell of ``bound``: the first index of its row of ``ordered`` (sorted)
-    holding a value above it (``strict``) or at least it; the row's length if none."""
+    holding a value above it (``strict``) or at least it; the row's length if none.
+
+    A binary search run on every cell at once: ``ceil(log2(m + 1))`` steps for
+    rows of m options."""
     rows, options = bound.shape
+    flat = ordered.reshape(-1)
+    start = (np.arange(rows, dtype=np.int64) * options)[:, None]
     low = np.zeros((rows, options), dtype=np.int64)
     high = np.full((rows, options), options, dtype=np.int64)
     last = max(options - 1, 0)
-    while True:
-        open_ = low < high
-        if not open_.any():
-            return low
-        middle = (low + high) // 2
-        value = np.take_along_axis(ordered, np.minimum(middle, last), axis=1)
+    for _ in range(options.bit_length()):
+        middle = (low + high) >> 1
+        value = flat[start + np.minimum(middle, last)]
         past = value > bound if strict else value >= bound
+        open_ = low < high
         high = np.where(open_ & past, middle, high)
         low = np.where(open_ & ~past, middle + 1, low)
+    return low
 
 
 def verdict_metrics(

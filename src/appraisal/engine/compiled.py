@@ -15,7 +15,7 @@ text), a number itself; every comparison is then a comparison of floats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +157,8 @@ class CompiledModel:
     verdicts: tuple[Node | None, ...]
     """Each verdict rule's condition (None: ``otherwise``), in order."""
     metrics_read: frozenset[str]
+    verdict_columns: tuple[int, ...]
+    """The columns (facts and findings) verdict rules read."""
     reads: Mapping[str, tuple[str, ...]]
     """Per rule: the facts and findings its condition reads."""
     readers: Mapping[str, tuple[str, ...]]
@@ -215,37 +217,37 @@ class CompiledModel:
 
     def upstream_facts(self, rule_id: str) -> set[str]:
         """The facts (evidence) a rule depends on, directly or through findings."""
-        return {n for n in self._upstream(rule_id)[1] if n in self.rule_base.facts}
+        return {n for n in self._upstream(rule_id)[0] if n in self.rule_base.facts}
 
     def upstream_rules(self, rule_id: str) -> set[str]:
         """The rules that must run before this one can settle (those deriving what it reads)."""
-        return self._upstream(rule_id)[0] - {rule_id}
+        return self._upstream(rule_id)[1] - {rule_id}
 
     def downstream_rules(self, fact_id: str) -> set[str]:
         """The rules whose firing may change when this fact or finding does."""
-        found: set[str] = set()
+        rules: set[str] = set()
+        names = {fact_id}
         pending = [fact_id]
         while pending:
             for rule_id in self.readers.get(pending.pop(), ()):
-                if rule_id not in found:
-                    found.add(rule_id)
-                    pending += [f for f, _, _ in self._derived(rule_id)]
-        return found
-
-    def _derived(self, rule_id: str) -> Iterator[tuple[str, int, float]]:
-        position = self.position[rule_id]
-        for column, encoded, _ in self.derivations[position]:
-            yield self.columns[column], column, encoded
+                if rule_id in rules:
+                    continue
+                rules.add(rule_id)
+                for column, _, _ in self.derivations[self.position[rule_id]]:
+                    name = self.columns[column]
+                    if name not in names:
+                        names.add(name)
+                        pending.append(name)
+        return rules
 
     def _upstream(self, rule_id: str) -> tuple[set[str], set[str]]:
-        """The rules and the facts or findings upstream of a rule (a rule and a finding
-        may share an id, so the two are kept apart)."""
-        rules: set[str] = set()
+        """The facts and findings, and the rules, upstream of a rule (names and rule ids
+        apart: a rule may share its id with the finding it derives)."""
         names: set[str] = set()
+        rules = {rule_id}
         pending = [rule_id]
         while pending:
-            current = pending.pop()
-            for name in self.reads.get(current, ()):
+            for name in self.reads.get(pending.pop(), ()):
                 if name in names:
                     continue
                 names.add(name)
@@ -253,7 +255,7 @@ class CompiledModel:
                     if deriver not in rules:
                         rules.add(deriver)
                         pending.append(deriver)
-        return rules, names
+        return names, rules
 
 
 # --------------------------------------------------------------------------- compiling
@@ -389,6 +391,17 @@ def compile_model(
             if v.when is not None
             for c in comparisons(v.when)
             if c.metric is not None
+        ),
+        verdict_columns=tuple(
+            sorted(
+                {
+                    compiler.column_of[name]
+                    for v in rule_base.verdicts
+                    if v.when is not None
+                    for name in facts_read(v.when)
+                    if name in compiler.column_of
+                }
+            )
         ),
         reads={r: facts_read(rule.when) for r, rule in rule_base.rules.items()},
         readers=_readers(rule_base),

@@ -79,6 +79,18 @@ class Columns:
             self.texts,
         )
 
+    def take(self, rows: np.ndarray, columns: Sequence[int] | None = None) -> Columns:
+        """The batch of these rows (by index, repeats allowed); with ``columns``, only
+        those are copied and every other column is unknown."""
+        if columns is None:
+            return Columns(self.known[:, rows], self.values[:, rows], self.texts)
+        known = np.zeros((self.known.shape[0], len(rows)), dtype=bool)
+        values = np.zeros(known.shape)
+        for column in columns:
+            known[column] = self.known[column, rows]
+            values[column] = self.values[column, rows]
+        return Columns(known, values, self.texts)
+
     def value(self, model: CompiledModel, name: str, row: int = 0) -> Value | None:
         """One fact's or finding's value in one row, as the rule base writes it (None: unknown)."""
         column = model.column_of[name]
@@ -87,18 +99,25 @@ class Columns:
         return model.decode(column, float(self.values[column, row]), self.texts)
 
 
-def encode(model: CompiledModel, rows: Sequence[Mapping[str, Value | None]]) -> Columns:
+def encode(
+    model: CompiledModel,
+    rows: Sequence[Mapping[str, Value | None]],
+    *,
+    findings: bool = False,
+) -> Columns:
     """Fact values (one mapping per row; absent or None: unknown) as columns.
 
-    Findings start unknown: rules derive them. Ids that are no fact of the
-    rule base are ignored; values are expected checked (``appraise`` checks
-    them), and one not of its fact's type is refused.
+    Findings start unknown, since rules derive them, unless ``findings`` is
+    true (to test verdicts on facts and findings already known). Ids that
+    are no fact of the rule base are ignored; values are expected checked
+    (``appraise`` checks them), and one not of its fact's type is refused.
     """
     width = len(model.columns) + 1
     known = np.zeros((width, len(rows)), dtype=bool)
     values = np.zeros((width, len(rows)))
     texts = dict(model.texts)
-    for column, name in enumerate(model.columns[: model.fact_count]):
+    encoded = model.columns if findings else model.columns[: model.fact_count]
+    for column, name in enumerate(encoded):
         for row, facts in enumerate(rows):
             value = facts.get(name)
             if value is not None:

@@ -25,7 +25,6 @@ from ..engine import (
     assign_verdicts,
     cell_values,
     competition_ranks,
-    compile_model,
     encode,
     evaluate,
     verdict_metrics,
@@ -44,7 +43,7 @@ def model_of(appraisal: Appraisal) -> CompiledModel:
             f"expected an Appraisal (what appraisal.appraise returns), not"
             f" {type(appraisal).__name__}; appraise the scenario first"
         )
-    return compile_model(appraisal.rule_base_model)
+    return appraisal.model
 
 
 def winner(appraisal: Appraisal) -> str | None:

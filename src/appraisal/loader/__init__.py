@@ -20,6 +20,7 @@ from .checks import (
 from .loading import (
     LoadedScenario,
     allowed_folders,
+    load_model,
     load_rule_base,
     load_scenario,
     outside_paths_allowed,
@@ -60,6 +61,7 @@ __all__ = [
     "iter_sources",
     "judgement_warnings",
     "leaf_criteria",
+    "load_model",
     "load_rule_base",
     "load_scenario",
     "outside_paths_allowed",

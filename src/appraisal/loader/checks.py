@@ -86,6 +86,14 @@ def _check_options_and_causes(rule_base: RuleBase, marks: Marks) -> list[Apprais
             message = f"no baseline value for criteria {', '.join(missing)}"
             where = marks.locate(("options", option_id, "values"))
             problems.append(ScenarioLoadError(message, where))
+    status_quo = [option_id for option_id, o in rule_base.options.items() if o.status_quo]
+    if len(status_quo) > 1:
+        message = (
+            f"options {status_quo[0]!r} and {status_quo[1]!r} are both marked 'status_quo: true';"
+            " one option is carrying on as now"
+        )
+        where = marks.locate(("options", status_quo[1], "status_quo"))
+        problems.append(ScenarioLoadError(message, where))
     return problems
 
 

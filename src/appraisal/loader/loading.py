@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..engine.compiled import CompiledModel, compile_model
 from ..engine.criteria import CriteriaTree
-from ..engine.order import refuse_cycles
 from ..errors import (
     AppraisalError,
     GraphCycleError,
@@ -47,24 +47,24 @@ class LoadedScenario:
     rule_base_path: str
     evidence_locations: Mapping[str, Location]
     chain: tuple[str, ...]
-    graph: Any = None
-    """The rule base's graph, built while checking it (see ``graph.build_graph``)."""
+    model: CompiledModel
+    """The rule base compiled for evaluation, once per rule base file."""
     rule_base_marks: Marks | None = None
     """Where each part of the rule base sits, to locate problems found when appraising."""
 
 
 def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:
     """Read a rule base file and check every internal reference, reporting all problems."""
-    rule_base, marks, _ = _load_rule_base_with_graph(path)
+    rule_base, marks, _ = load_model(path)
     return rule_base, marks
 
 
-def _load_rule_base_with_graph(path: str | Path) -> tuple[RuleBase, Marks, Any]:
-    """The checked rule base, its marks and its graph, parsed once per file version.
+def load_model(path: str | Path) -> tuple[RuleBase, Marks, CompiledModel]:
+    """The checked rule base, its marks and its compiled model, parsed once per file version.
 
     Several scenarios usually share one rule base (a comparison, a notebook
     re-running what-ifs), and parsing it dominates loading. The models are
-    frozen, so the cached result is shared safely; the graph is only read. A
+    frozen, so the cached result is shared safely. A
     change to the file (its modification time or size) or to the working
     directory (which the reported paths are relative to) reads it afresh.
     """
@@ -80,12 +80,12 @@ def _load_rule_base_with_graph(path: str | Path) -> tuple[RuleBase, Marks, Any]:
 @functools.lru_cache(maxsize=8)
 def _cached_rule_base(
     resolved: str, mtime_ns: int, size: int, cwd: str
-) -> tuple[RuleBase, Marks, Any]:
+) -> tuple[RuleBase, Marks, CompiledModel]:
     del mtime_ns, size, cwd  # part of the cache key only
     return _parse_rule_base(Path(resolved))
 
 
-def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
+def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, CompiledModel]:
     data, marks = read_yaml(file_path)
     if isinstance(data, dict) and not _is_rule_base(data) and {"rule_base", "extends"} & set(data):
         raise ScenarioLoadError(
@@ -95,15 +95,15 @@ def _parse_rule_base(file_path: Path) -> tuple[RuleBase, Marks, Any]:
     with suggestion_budget():
         problems = check_rule_base(rule_base, marks) + check_rules(rule_base, marks)
     raise_all(problems)
-    graph = None
+    locations = {rule_id: marks.locate(("rules", rule_id)) for rule_id in rule_base.rules}
     try:
-        refuse_cycles(rule_base)
+        model = compile_model(rule_base, locations)  # refuses cycles among findings or causes
     except GraphCycleError as error:
         kind, _, item_id = error.nodes[0].partition(":")
         section = {"rule": "rules", "finding": "findings", "cause": "causes"}.get(kind, kind)
         error.location = marks.locate((section, item_id))
         raise
-    return rule_base, marks, graph
+    return rule_base, marks, model
 
 
 _OUTSIDE_ALLOWED: ContextVar[bool] = ContextVar("appraisal_outside_paths", default=False)
@@ -257,7 +257,7 @@ def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedSce
         raise ScenarioLoadError("no scenario in the chain names a rule base", Location(str(path)))
     referrer, reference, rule_base_at = rule_base_file
     rule_base_ref = _referenced_file(referrer, reference, "rule base", rule_base_at, folders)
-    rule_base, rule_base_marks, graph = _load_rule_base_with_graph(rule_base_ref)
+    rule_base, rule_base_marks, model = load_model(rule_base_ref)
 
     problems: list[AppraisalError] = []
     with suggestion_budget():
@@ -292,7 +292,7 @@ def load_scenario(path: str | Path, *, allow_outside: bool = False) -> LoadedSce
         rule_base_path=display_path(rule_base_ref),
         evidence_locations=evidence_locations,
         chain=tuple(display_path(p) for p in seen),
-        graph=graph,
+        model=model,
         rule_base_marks=rule_base_marks,
     )
 

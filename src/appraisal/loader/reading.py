@@ -77,6 +77,8 @@ class Marks:
 
     path: str
     positions: Mapping[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    flow_mappings: frozenset[KeyPath] = frozenset()
+    """The mappings written in flow style (``{a: 1, b: 2}``), where a comma ends a value."""
 
     def locate(self, key_path: KeyPath, field_name: str | None = None) -> Location:
         """The location of the deepest prefix of ``key_path`` that the file has."""
@@ -344,6 +346,7 @@ class _Builder:
         self.loader = loader
         self.shown = shown
         self.positions: dict[KeyPath, tuple[int, int]] = {}
+        self.flow_mappings: set[KeyPath] = set()
         self.nodes = 0
         self.anchors: dict[str, _Anchored] = {}
 
@@ -409,6 +412,8 @@ class _Builder:
                     self.count(1, event, key_path)
                     self.check_collection(event, key_path, len(stack))
                     mapping = isinstance(event, yaml.MappingStartEvent)
+                    if mapping and event.flow_style:
+                        self.flow_mappings.add(key_path)
                     start = self.nodes - 1
                     stack.append(_Frame({} if mapping else [], key_path, event.anchor, start))
                     continue
@@ -576,7 +581,7 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, Marks]:
         raise ScenarioLoadError(f"YAML error: {error}", Location(shown)) from None
     finally:
         loader.dispose()
-    return data, Marks(shown, builder.positions)
+    return data, Marks(shown, builder.positions, frozenset(builder.flow_mappings))
 
 
 def validate_model(model: type[ModelT], data: Any, marks: Marks) -> ModelT:
@@ -595,6 +600,7 @@ def validate_model(model: type[ModelT], data: Any, marks: Marks) -> ModelT:
             message = detail["msg"].removeprefix("Value error, ")
             if detail["type"] == "extra_forbidden":
                 message = "unknown field (not part of the format)"
+                message += _comma_hint(key_path, detail["input"], data, marks)
             elif detail["type"] == "missing":
                 message = "required field is missing"
             elif detail["type"] == "string_pattern_mismatch" or (
@@ -608,6 +614,31 @@ def validate_model(model: type[ModelT], data: Any, marks: Marks) -> ModelT:
         if len(problems) == 1:
             raise problems[0] from error
         raise ValidationReport(problems) from error
+
+
+def _comma_hint(key_path: KeyPath, value: Any, data: Any, marks: Marks) -> str:
+    """Advice when an unknown field is the tail of a value cut at a comma in ``{...}``.
+
+    In a flow mapping a comma ends a value, so ``{rationale: Rotas, with gaps.}``
+    reads as a ``rationale`` of ``Rotas`` and a field ``with gaps.`` with no
+    value; the fix is to quote the value before it.
+    """
+    parent = key_path[:-1]
+    if value is not None or not key_path or parent not in marks.flow_mappings:
+        return ""
+    mapping: Any = data
+    for part in parent:
+        mapping = mapping[part]
+    keys = list(mapping)
+    if key_path[-1] not in keys:
+        return ""
+    index = keys.index(key_path[-1])
+    hint = "; inside {...} a comma ends a value"
+    previous = keys[index - 1] if index > 0 else None
+    if previous is not None and isinstance(mapping[previous], str | int | float):
+        joined = f"{mapping[previous]}, {key_path[-1]}".replace('"', '\\"')
+        return f'{hint}, so quote the value that holds it: {previous}: "{joined}"'
+    return f"{hint}, so quote a value that holds one"
 
 
 def _as_int(text: str) -> int | None:

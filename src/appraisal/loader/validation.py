@@ -118,7 +118,7 @@ def structural_warnings(rule_base: RuleBase) -> list[str]:
     """Things that load fine but are probably mistakes; ``validate`` lists them."""
     warnings: list[str] = []
     for option_id, option in rule_base.options.items():
-        if not option.addresses:
+        if not option.addresses and not option.status_quo:
             warnings.append(f"options.{option_id}: the option addresses no cause or problem")
     addressed = {t for o in rule_base.options.values() for t in o.addresses}
     drives = {cause_id: list(cause.drives) for cause_id, cause in rule_base.causes.items()}

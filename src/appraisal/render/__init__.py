@@ -7,7 +7,7 @@ The command line decides where output goes.
 - ``explanation``: explanations and pairwise comparisons
 - ``sensitivity``: sensitivity reports
 - ``expectations``: expectation checks (``appraisal test``)
-- ``graphs``: the rule base graph as Mermaid or DOT
+- ``graphs``: the rule base graph as Mermaid, Markdown, DOT, GraphML or JSON
 - ``_common``: what they share, including the one place text from the files is
   made safe to show (``clean``, ``md``, ``html_text``, ``rich_text``) and
   valid JSON is written (``to_json``)
@@ -35,7 +35,7 @@ from .explanation import (
     versus_markdown,
     versus_renderable,
 )
-from .graphs import graph_dot, graph_mermaid
+from .graphs import graph_dot, graph_graphml, graph_json, graph_markdown, graph_mermaid
 from .ranking import (
     appraisal_data,
     appraisal_html,
@@ -64,6 +64,9 @@ __all__ = [
     "explanation_renderable",
     "fingerprint_data",
     "graph_dot",
+    "graph_graphml",
+    "graph_json",
+    "graph_markdown",
     "graph_mermaid",
     "no_expectations_warning",
     "sensitivity_data",

@@ -29,19 +29,23 @@ import html
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AppraisalError, Location
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType
     from rich.text import Text
 
     from ..fingerprint import Fingerprint
 
 __all__ = [
+    "NARROW",
     "VERDICT_STYLES",
+    "AtWidth",
     "clean",
+    "hanging",
     "fingerprint_data",
     "footer_html",
     "footer_lines",
@@ -84,6 +88,41 @@ def show(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+# --------------------------------------------------------------------------- layout
+
+NARROW = 120
+"""Below this many columns, wide tables of ids and lists give way to stacked layouts: at 80
+or 100 columns a five-column table cuts ids to a few letters, and an id cut short is
+useless to a reader who must look it up."""
+
+
+class AtWidth:
+    """A renderable laid out for the width it is given: ``build(width)`` decides.
+
+    Rich measures the space when it renders, not when the renderable is made, so
+    a report built once reads well in an 80-column terminal and in a
+    120-column file alike.
+    """
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        yield self.build(options.max_width)
+
+
+def hanging(head: str, text: str | Text, indent: int = 4) -> RenderableType:
+    """``head`` then ``text``, with any wrapped lines of ``text`` indented under its start (a
+    hanging indent), so a wrapped citation never runs back to the left margin."""
+    from rich.table import Table
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True, min_width=indent)
+    grid.add_column(overflow="fold")
+    grid.add_row(head, rich_text(text) if isinstance(text, str) else text)
+    return grid
 
 
 # --------------------------------------------------------------------------- safe text

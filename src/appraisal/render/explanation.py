@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 from ..explain import Explanation, TraceNode, Versus
 from ._common import (
     VERDICT_STYLES,
+    AtWidth,
     fingerprint_data,
     footer_renderables,
+    hanging,
     markdown_footer,
     md,
     md_block,
@@ -311,7 +313,6 @@ def versus_renderable(
 ) -> RenderableType:
     """A table of the criteria that separate two options, with rules and evidence."""
     from rich.console import Group
-    from rich.table import Table
 
     verb = "over" if pair.difference >= 0 else "behind"
     head = rich_text(
@@ -319,18 +320,47 @@ def versus_renderable(
         f" ({pair.difference:+.2f} pts)",
         style="bold",
     )
-    table = Table(title_justify="left")
-    for name in (
+    footer = footer_renderables(fingerprint)
+    return Group(head, AtWidth(lambda width: _versus_layout(pair, top, width)), *footer)
+
+
+def _versus_layout(pair: Versus, top: int, width: int) -> RenderableType:
+    """A table, one rule or evidence item to a line, when the terminal is wide enough for
+    every id whole; otherwise each criterion stacked over its rules and evidence."""
+    from rich.console import Group
+    from rich.table import Table
+
+    rows = _versus_rows(pair, top)
+    headers = (
         "Criterion",
         f"{pair.a} - {pair.b}",
         f"Rules for {pair.a}",
         f"Rules for {pair.b}",
         "Evidence (points, A - B)",
-    ):
-        table.add_column(rich_text(name))
-    for row in _versus_rows(pair, top):
-        table.add_row(*(rich_text(cell) for cell in row))
-    return Group(head, table, *footer_renderables(fingerprint))
+    )
+    cells = [(row[0], row[1], *(cell.replace(", ", "\n") for cell in row[2:])) for row in rows]
+    widths = [
+        max(len(line) for text in (header, *column) for line in text.split("\n"))
+        for header, *column in zip(headers, *cells, strict=True)
+    ]
+    if sum(widths) + 3 * len(widths) + 1 <= width:
+        table = Table(title_justify="left")
+        for header in headers:
+            table.add_column(rich_text(header), no_wrap=True)
+        for row in cells:
+            table.add_row(*(rich_text(cell) for cell in row))
+        return table
+    lines: list[RenderableType] = []
+    for name, difference, rules_a, rules_b, evidence in rows:
+        lines.append(rich_text(f"{one_line(name)}: {difference}", style="bold"))
+        for label, text in (
+            (f"rules for {pair.a}", rules_a),
+            (f"rules for {pair.b}", rules_b),
+            ("evidence (points, A - B)", evidence),
+        ):
+            if text:
+                lines.append(hanging("  - ", f"{label}: {text}"))
+    return Group(*lines)
 
 
 def versus_markdown(pair: Versus, top: int = 8, fingerprint: Fingerprint | None = None) -> str:

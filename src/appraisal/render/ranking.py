@@ -11,6 +11,7 @@ from ._common import (
     fingerprint_data,
     footer_html,
     footer_renderables,
+    hanging,
     html_text,
     markdown_footer,
     md,
@@ -185,7 +186,7 @@ def appraisal_renderable(
         heading = f"{one_line(result.name)} ({result.id}): {verdict_label(result.verdict)}"
         parts.append(rich_text("\n" + heading, style="bold"))
         for line in _option_lines(summary, result.id):
-            parts.append(rich_text("  - " + line))
+            parts.append(hanging("  - ", line))  # wrapped citations stay indented
     return Group(*parts, *footer_renderables(fingerprint))
 
 
@@ -198,12 +199,12 @@ def comparison_renderable(
     from rich.text import Text
 
     table = Table(title="Scenarios compared", title_justify="left")
-    table.add_column("Option")
-    for appraisal in appraisals:
-        table.add_column(rich_text(appraisal.scenario), justify="center")
     option_ids = [o.id for o in appraisals[0].options]
     for appraisal in appraisals[1:]:
         option_ids += [o.id for o in appraisal.options if o.id not in option_ids]
+    table.add_column("Option", no_wrap=True, min_width=max(map(len, option_ids)))  # whole ids
+    for appraisal in appraisals:
+        table.add_column(rich_text(appraisal.scenario), justify="center")
     for option_id in option_ids:
         cells: list[Text | str] = [rich_text(option_id)]
         for appraisal in appraisals:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._common import (
+    NARROW,
+    AtWidth,
     fingerprint_data,
     footer_renderables,
+    hanging,
     one_line,
     rich_text,
     to_json,
@@ -140,14 +143,14 @@ def sensitivity_renderable(
     title = f"Sensitivity: {one_line(report.scenario)}"
     parts: list[RenderableType] = [rich_text(title, style="bold")]
     if smaa.options:
-        parts.append(_acceptability_table(report))
+        parts.append(AtWidth(lambda width: _acceptability_table(report, width)))
         if smaa.excluded:
             parts.append(rich_text(f"Excluded by a gate (not ranked): {', '.join(smaa.excluded)}"))
         if smaa.tie_share:
             parts.append(
                 Text(f"Ties in {smaa.tie_share:.2%} of samples (tied ranks shared evenly)")
             )
-        parts.append(_switching_table(report))
+        parts.append(AtWidth(lambda width: _switching_table(report, width)))
     else:
         parts.append(rich_text(NOTHING_RANKED.format(excluded=", ".join(smaa.excluded))))
     if report.evidence is not None:
@@ -159,15 +162,29 @@ RANK_COLUMNS = 10
 """Ranks shown as columns in the terminal; the JSON has every rank of every option."""
 
 
-def _acceptability_table(report: SensitivityReport) -> RenderableType:
+def _acceptability_table(report: SensitivityReport, width: int = NARROW) -> RenderableType:
     """One row per option: a bar of its first-rank share, its share of each rank (the first
-    ``RANK_COLUMNS``, with the rest together), its confidence factor."""
+    ``RANK_COLUMNS``, with the rest together), its confidence factor.
+
+    Option ids are shown whole: where the table would not fit, the bar is left out, then
+    fewer ranks get a column of their own."""
     from rich.table import Table
     from rich.text import Text
 
     smaa = report.smaa
-    shown = min(len(smaa.options), RANK_COLUMNS)
-    rest = len(smaa.options) > shown
+    id_width = max(len(o) for o in smaa.options)
+    count = len(smaa.options)
+
+    def needed(ranks: int, bar: bool) -> int:  # edges and padding: 3 a column, 1 more
+        rest = 12 if ranks < count else 0  # "Ranks 11-14"
+        wider = max(0, ranks - 9)  # "Rank 10"
+        return 1 + id_width + 3 + (23 if bar else 0) + 9 * ranks + wider + rest + 13
+
+    shown = min(count, RANK_COLUMNS)
+    bar = needed(shown, True) <= width
+    while shown > 1 and needed(shown, bar) > width:
+        shown -= 1
+    rest = count > shown
     table = Table(
         title=rich_text(
             f"Rank acceptability over {smaa.samples:,} weight samples (seed {smaa.seed};"
@@ -175,37 +192,34 @@ def _acceptability_table(report: SensitivityReport) -> RenderableType:
         ),
         title_justify="left",
     )
-    table.add_column("Option")
-    table.add_column("First", no_wrap=True)
+    table.add_column("Option", no_wrap=True, min_width=id_width)
+    if bar:
+        table.add_column("First", no_wrap=True)
     for rank in range(shown):
         table.add_column(f"Rank {rank + 1}", justify="right")
     if rest:
         table.add_column(f"Ranks {shown + 1}-{len(smaa.options)}", justify="right")
-    table.add_column("Confidence", justify="right")
+    table.add_column("Confidence", justify="right", no_wrap=True, min_width=10)
     for option in smaa.options:
         shares = smaa.rank_acceptability[option]
         style = "bold green" if option == report.recommended else ""
         cells = [_percent(x) for x in shares[:shown]]
         if rest:
             cells.append(_percent(sum(shares[shown:])))
+        bars = [Text(_bar(shares[0]), style="green")] if bar else []
         table.add_row(
-            rich_text(option, style=style),
-            Text(_bar(shares[0]), style="green"),
-            *cells,
-            _percent(smaa.confidence[option]),
+            rich_text(option, style=style), *bars, *cells, _percent(smaa.confidence[option])
         )
     return table
 
 
-def _switching_table(report: SensitivityReport) -> RenderableType:
-    from rich.table import Table
+SWITCHING_TITLE = "Switching values: share among siblings over which the leader stays first"
 
-    switching = Table(
-        title="Switching values: share among siblings over which the leader stays first",
-        title_justify="left",
-    )
-    for name in ("Criterion", "Now", "Leader stays first", "0 ── share ── 1", "Raw weight"):
-        switching.add_column(name, no_wrap=name != "Criterion")
+
+def _switching_rows(report: SensitivityReport) -> list[tuple[str, str, str, str, str]]:
+    """Criterion (with its parent), share now, the span the leader stays first over, the span
+    drawn on 0..1, and the raw weights of that span."""
+    rows = []
     for sweep in report.sweeps:
         low = sweep.switch_below if sweep.switch_below is not None else 0.0
         high = sweep.switch_above if sweep.switch_above is not None else 1.0
@@ -214,15 +228,42 @@ def _switching_table(report: SensitivityReport) -> RenderableType:
         raw = f"{sweep.raw_weight:g}: {raw_low:.3g} to " + (
             "any" if raw_high is None else f"{raw_high:.3g}"
         )
-        switching.add_row(
-            rich_text(
-                sweep.criterion if sweep.parent is None else f"{sweep.parent} / {sweep.criterion}"
-            ),
-            f"{sweep.share:.3f}",
-            f"{low:.3f} to {high:.3f}",
-            _span(low, sweep.share, high),
-            raw,
+        name = sweep.criterion if sweep.parent is None else f"{sweep.parent} / {sweep.criterion}"
+        rows.append(
+            (
+                name,
+                f"{sweep.share:.3f}",
+                f"{low:.3f} to {high:.3f}",
+                _span(low, sweep.share, high),
+                raw,
+            )
         )
+    return rows
+
+
+def _switching_table(report: SensitivityReport, width: int = NARROW) -> RenderableType:
+    """A table in a wide terminal; stacked, one criterion to two lines, in a narrow one."""
+    from rich.console import Group
+    from rich.table import Table
+
+    rows = _switching_rows(report)
+    if width < NARROW:
+        from rich.text import Text
+
+        lines: list[RenderableType] = [rich_text(SWITCHING_TITLE)]
+        longest = max(len(row[0]) for row in rows)
+        pad = longest if longest + 2 + len(rows[0][3]) <= width else 0
+        for name, now, stays, span, raw in rows:
+            lines.append(Text.assemble((one_line(name).ljust(pad), "bold"), "  ", span))
+            lines.append(hanging("    ", f"now {now}, leader first from {stays}; raw weight {raw}"))
+        return Group(*lines)
+    switching = Table(title=SWITCHING_TITLE, title_justify="left")
+    longest = max((len(row[0]) for row in rows), default=9)
+    switching.add_column("Criterion", no_wrap=True, min_width=longest)
+    for name in ("Now", "Leader stays first", "0 ── share ── 1", "Raw weight"):
+        switching.add_column(name, no_wrap=True)
+    for name, *cells in rows:
+        switching.add_row(rich_text(name), *cells)
     return switching
 
 
@@ -235,7 +276,7 @@ def _evidence_parts(evidence: EvidenceResult) -> list[RenderableType]:
         f" weights: {evidence.weights}; items sampled: {', '.join(evidence.items) or 'none'})"
     )
     table = Table(title=rich_text(title), title_justify="left")
-    table.add_column("Option")
+    table.add_column("Option", no_wrap=True, min_width=max(map(len, evidence.options), default=6))
     table.add_column("Recommended", no_wrap=True)
     table.add_column("P", justify="right")
     table.add_column("Verdicts")

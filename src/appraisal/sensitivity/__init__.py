@@ -44,11 +44,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..appraise import appraise, compile_rule_base
+from ..appraise import appraise
 from ..engine.criteria import CriteriaTree
 from ..explain import switching_values
 from ..loader import LoadedScenario, load_scenario
-from ._common import CHUNK, Progress, _check_samples, _Result
+from ._common import CHUNK, Progress, Result, check_samples
 from .evidence import EvidenceResult, evidence_uncertainty, sampled_evidence
 from .model import DecisionModel, decision_model
 from .sweeps import Crossing, WeightSweep, sweep_lines, weight_sweeps
@@ -77,7 +77,7 @@ __all__ = [
 ]
 
 
-class SensitivityReport(_Result):
+class SensitivityReport(Result):
     """Weight sweeps, SMAA and (optionally) evidence uncertainty for one scenario."""
 
     scenario: str
@@ -108,12 +108,10 @@ def sensitivity(
     they declare nothing); ``evidence`` adds evidence uncertainty at the
     scenario's weights, ``joint`` samples the weights with it.
     """
-    _check_samples(samples, seed)
+    check_samples(samples, seed)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    compiled = compile_rule_base(loaded.rule_base)
-    overrides = {**loaded.scenario.weights, **(weights or {})}
-    appraisal = appraise(loaded, weights=weights, compiled=compiled)
-    model = decision_model(appraisal, overrides)
+    appraisal = appraise(loaded, weights=weights)
+    model = decision_model(appraisal)
     prior = prior if prior is not None else weight_prior(loaded.rule_base, loaded.scenario)
     result = smaa(model, prior, samples=samples, seed=seed, progress=progress)
     evidence_result = None
@@ -124,7 +122,6 @@ def sensitivity(
             seed=seed,
             weights=weights,
             prior=prior if joint else None,
-            compiled=compiled,
             progress=progress,
         )
     return SensitivityReport(

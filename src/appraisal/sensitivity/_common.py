@@ -19,22 +19,22 @@ CHUNK = 16_384
 Progress = Callable[[int], None]
 """Called with the number of samples just processed, after each chunk."""
 
-_WEIGHT_STREAM, _EVIDENCE_STREAM = 0, 1
+WEIGHT_STREAM, EVIDENCE_STREAM = 0, 1
 
 
-def _generator(seed: int, stream: int, chunk: int) -> np.random.Generator:
+def generator(seed: int, stream: int, chunk: int) -> np.random.Generator:
     """The generator of one chunk of one stream: independent of chunking elsewhere."""
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, chunk)))
     )
 
 
-def _chunks(samples: int) -> Iterator[tuple[int, int]]:
+def chunks(samples: int) -> Iterator[tuple[int, int]]:
     for index, start in enumerate(range(0, samples, CHUNK)):
         yield index, min(CHUNK, samples - start)
 
 
-def _check_samples(samples: int, seed: int) -> None:
+def check_samples(samples: int, seed: int) -> None:
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise AppraisalError(
             f"the number of samples must be a positive integer, not {samples!r}",
@@ -46,5 +46,5 @@ def _check_samples(samples: int, seed: int) -> None:
         )
 
 
-class _Result(BaseModel):
+class Result(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -1,43 +1,49 @@
 """Evidence uncertainty: which evidence holds, and what that does to verdicts.
 
 The only analysis that re-evaluates the rules (the others stay on the linear
-model), so the evidence sampler, its cache of rule outcomes and the verdict
-replay are kept together.
+model). Every chunk of samples is one batch through the engine: the sampled
+evidence is written into the fact columns, then the rules, cells, totals,
+ranks and verdicts of every sample are computed at once, by the functions an
+appraisal uses for its batch of one.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..appraise import (
-    CompiledRuleBase,
-    compile_rule_base,
-    evidence_values,
+from ..appraise import evidence_values
+from ..engine import (
+    Cells,
+    Columns,
+    CompiledModel,
+    CriteriaTree,
+    aggregate,
+    assign_verdicts,
+    cell_values,
+    comparisons,
+    competition_ranks,
+    encode,
+    evaluate,
     verdict_metrics,
-    verdict_rule,
 )
-from ..engine.criteria import CriteriaTree
 from ..loader import LoadedScenario, load_scenario
 from ..models import Comparison, FactRef, RuleBase, Scenario, Value
-from ..rules import comparisons, evaluate_rules
-from ..scoring import option_values
 from ._common import (
-    _EVIDENCE_STREAM,
-    _WEIGHT_STREAM,
+    EVIDENCE_STREAM,
+    WEIGHT_STREAM,
     Progress,
-    _check_samples,
-    _chunks,
-    _generator,
-    _Result,
+    Result,
+    check_samples,
+    chunks,
+    generator,
 )
-from .model import _better_and_tied, _first_shares, _rank_shares
-from .weights import WeightPrior, _central_weights, _globalise, _sample_shares, as_weights
-
-_DISCRETE_METRICS = frozenset({"rank", "short_term_rank", "long_term_rank", "excluded"})
+from .model import first_shares, rank_shares
+from .weights import WeightPrior, as_weights, central_weights, sampled_weights
 
 
 @dataclass(frozen=True)
@@ -150,18 +156,18 @@ def sampled_evidence(
     scenario: LoadedScenario | str | Path, *, samples: int = 1, seed: int = 0
 ) -> list[dict[str, Value | None]]:
     """The bodies of evidence ``evidence_uncertainty`` draws for this seed, one per sample."""
-    _check_samples(samples, seed)
+    check_samples(samples, seed)
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     items = _uncertain_items(loaded.rule_base, loaded.scenario)
     base = evidence_values(loaded.scenario.evidence)
     found = []
-    for index, size in _chunks(samples):
-        draw = _draw_evidence(items, size, _generator(seed, _EVIDENCE_STREAM, index))
+    for index, size in chunks(samples):
+        draw = _draw_evidence(items, size, generator(seed, EVIDENCE_STREAM, index))
         found += [_facts_of(base, items, draw, row) for row in range(size)]
     return found
 
 
-class EvidenceResult(_Result):
+class EvidenceResult(Result):
     """How often each option is recommended, and gets each verdict, as evidence varies."""
 
     samples: int
@@ -186,54 +192,6 @@ class EvidenceResult(_Result):
     central weights (the SMAA-2 confidence factor)."""
 
 
-@dataclass
-class _EvidenceCache:
-    """Rule outcomes per distinct body of evidence, filled as samples reveal them."""
-
-    compiled: CompiledRuleBase
-    base: Mapping[str, Value | None]
-    items: Sequence[_Uncertain]
-    leaf_ids: Sequence[str]
-    index: dict[tuple[float, ...], int] = field(default_factory=dict)
-    utilities: list[np.ndarray] = field(default_factory=list)
-    excluded: list[np.ndarray] = field(default_factory=list)
-    facts: list[Mapping[str, Value | None]] = field(default_factory=list)
-
-    def lookup(self, draw: _EvidenceDraw) -> np.ndarray:
-        """The cache index of every sample's body of evidence, evaluating new ones."""
-        unique, first, inverse = np.unique(
-            draw.keys, axis=0, return_index=True, return_inverse=True
-        )
-        mapped = np.empty(len(unique), dtype=np.int64)
-        for u, row in enumerate(first):
-            key = tuple(float(x) for x in unique[u])
-            if key not in self.index:
-                self.index[key] = len(self.utilities)
-                self._evaluate(_facts_of(self.base, self.items, draw, int(row)))
-            mapped[u] = self.index[key]
-        return mapped[np.asarray(inverse).reshape(-1)]
-
-    def _evaluate(self, facts: Mapping[str, Value | None]) -> None:
-        rule_base = self.compiled.rule_base
-        outcome = evaluate_rules(rule_base, facts, self.compiled.order, self.compiled.scales)
-        values, failures = option_values(rule_base, outcome.firings)
-        self.utilities.append(
-            np.array([[values[o][c].utility for c in self.leaf_ids] for o in rule_base.options])
-        )
-        self.excluded.append(np.array([bool(failures[o]) for o in rule_base.options]))
-        self.facts.append(outcome.facts)
-
-
-def _metrics_read(rule_base: RuleBase) -> set[str]:
-    return {
-        c.metric
-        for v in rule_base.verdicts
-        if v.when is not None
-        for c in comparisons(v.when)
-        if c.metric is not None
-    }
-
-
 def evidence_uncertainty(
     scenario: LoadedScenario | str | Path,
     *,
@@ -241,7 +199,7 @@ def evidence_uncertainty(
     seed: int = 0,
     weights: Mapping[str, float] | None = None,
     prior: WeightPrior | None = None,
-    compiled: CompiledRuleBase | None = None,
+    compiled: CompiledModel | None = None,
     progress: Progress | None = None,
 ) -> EvidenceResult:
     """Monte Carlo over which evidence holds (and ranged values); weights too with ``prior``.
@@ -249,86 +207,58 @@ def evidence_uncertainty(
     With ``prior`` None the weights are the scenario's (with ``weights``
     overrides); otherwise each sample also draws weights from the prior, with
     the same draws ``smaa`` makes for the same seed.
-    """
-    _check_samples(samples, seed)
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    rule_base = loaded.rule_base
-    compiled = compiled or compile_rule_base(rule_base)
-    tree = CriteriaTree.from_rule_base(rule_base, {**loaded.scenario.weights, **(weights or {})})
-    leaves = list(tree.leaves)
-    leaf_ids = [tree.ids[i] for i in leaves]
-    items = _uncertain_items(rule_base, loaded.scenario)
-    cache = _EvidenceCache(compiled, evidence_values(loaded.scenario.evidence), items, leaf_ids)
-    options = tuple(rule_base.options)
-    m = len(options)
-    names = list(dict.fromkeys(v.verdict for v in rule_base.verdicts))
-    name_of_rule = np.array([names.index(v.verdict) for v in rule_base.verdicts])
-    discrete = _metrics_read(rule_base) <= _DISCRETE_METRICS
-    verdict_memo: dict[tuple[int, ...], int] = {}
-    bounds = None if prior is None or prior.uniform else prior.bounds(tree)
-    fixed = tree.globalise(tree.local_shares())[None, :]
-    horizon_masks = {
-        h: np.array([tree.horizons[i] == h for i in leaves]) for h in ("short", "long")
-    }
 
-    rank_counts = np.zeros((m, m))
-    excluded_counts = np.zeros(m)
-    verdict_counts = np.zeros((m, len(names)))
-    recommended_counts = np.zeros(m)
-    first_weight_sums = np.zeros((m, len(tree.ids)))
-    first_counts = np.zeros(m)
-    key_counts: dict[int, int] = {}
-    recommending = rule_base.recommending_verdict
-    recommended = names.index(recommending) if recommending in names else -1
-    for index, size in _chunks(samples):
-        draw = _draw_evidence(items, size, _generator(seed, _EVIDENCE_STREAM, index))
-        keys = cache.lookup(draw)
-        for key, count in zip(*np.unique(keys, return_counts=True), strict=True):
-            key_counts[int(key)] = key_counts.get(int(key), 0) + int(count)
+    Each chunk's distinct bodies of evidence (a numeric value matters only
+    through the thresholds the rules compare it with) go through the engine
+    as one batch. At the scenario's weights everything then depends on the
+    body of evidence alone, so each is scored once and counted as often as
+    it was drawn; with sampled weights, every sample is scored.
+    """
+    check_samples(samples, seed)
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    model = compiled or loaded.model
+    rule_base = model.rule_base
+    raw = model.tree.raw_weights({**loaded.scenario.weights, **(weights or {})})
+    tree = model.tree.with_weights(raw)
+    items = _uncertain_items(rule_base, loaded.scenario)
+    base = encode(model, [evidence_values(loaded.scenario.evidence)])
+    names = list(dict.fromkeys(v.verdict for v in rule_base.verdicts))
+    bounds = None if prior is None or prior.uniform else prior.bounds(tree)
+    distinct = _Distinct(items, keep=prior is not None)
+    tally = _Tally(model, names)
+    for index, size in chunks(samples):
+        draw = _draw_evidence(items, size, generator(seed, EVIDENCE_STREAM, index))
+        first, inverse, counts = distinct.add(draw.keys)
+        columns = _sampled_columns(model, base.repeat(len(first)), items, draw, first)
+        outcome = evaluate(model, columns)
+        cells = cell_values(model, outcome.fired)
+        distinct.keep_cells(cells)
         if prior is None:
-            weights_now = np.broadcast_to(fixed, (size, fixed.shape[1]))
+            better, tied, valid, verdicts = _standing(
+                model, tree, tree.global_weights(), cells.utility, cells.excluded, outcome.columns
+            )
+            tally.add(better, tied, valid, verdicts, counts, inverse)
         else:
-            rng = _generator(seed, _WEIGHT_STREAM, index)
-            weights_now = _globalise(tree, _sample_shares(tree, bounds, size, rng))
-        utilities = np.stack(cache.utilities)[keys]
-        valid = ~np.stack(cache.excluded)[keys]
-        leaf_weights = weights_now[:, leaves]
-        totals = np.einsum("nml,nl->nm", utilities, leaf_weights)
-        horizon_scores = {}
-        for horizon, mask in horizon_masks.items():
-            part = np.einsum("nml,nl->nm", utilities[:, :, mask], leaf_weights[:, mask])
-            weight = leaf_weights[:, mask].sum(axis=1, keepdims=True)
-            horizon_scores[horizon] = np.divide(
-                part, weight, out=np.zeros_like(part), where=weight > 0
+            drawn = sampled_weights(tree, bounds, size, generator(seed, WEIGHT_STREAM, index))
+            better, tied, valid, verdicts = _standing(
+                model,
+                tree,
+                drawn,
+                cells.utility[inverse],
+                cells.excluded[inverse],
+                outcome.columns.take(inverse, model.verdict_columns),
             )
-        better, tied = _better_and_tied(totals, valid)
-        ranks = {"rank": better + 1}
-        for horizon, scores in horizon_scores.items():
-            ranks[f"{horizon}_term_rank"] = _better_and_tied(scores, valid)[0] + 1
-        rank_counts += _rank_shares(better, tied, valid)
-        excluded_counts += (~valid).sum(axis=0)
-        if prior is not None:
-            first = _first_shares(better, tied, valid)
-            first_weight_sums += first.T @ weights_now
-            first_counts += first.sum(axis=0)
-        verdicts = name_of_rule[
-            _verdicts(
-                compiled, cache, keys, valid, ranks, totals, horizon_scores, discrete, verdict_memo
-            )
-        ]
-        for option in range(m):
-            verdict_counts[option] += np.bincount(verdicts[:, option], minlength=len(names))
-        is_recommended = verdicts == recommended
-        single = is_recommended.sum(axis=1) == 1
-        recommended_counts += is_recommended[single].sum(axis=0)
+            tally.add(better, tied, valid, verdicts)
+            tally.add_first(first_shares(better, tied, valid), drawn)
         if progress is not None:
             progress(size)
 
+    options = model.options
     central = confidence = None
     if prior is not None:
-        centres = _central_weights(first_weight_sums, first_counts)
+        centres = central_weights(tally.first_weight_sums, tally.first_counts)
         central = {o: as_weights(tree.ids, centres[i]) for i, o in enumerate(options)}
-        confidence = _confidence(cache, key_counts, centres, leaves, options, samples)
+        confidence = _confidence(model, distinct, centres, samples)
     return EvidenceResult(
         samples=samples,
         seed=seed,
@@ -336,116 +266,177 @@ def evidence_uncertainty(
         weights="scenario weights" if prior is None else prior.describe(),
         options=options,
         recommended_probability={
-            o: float(recommended_counts[i] / samples) for i, o in enumerate(options)
+            o: float(tally.recommended[i] / samples) for i, o in enumerate(options)
         },
-        no_recommendation=float(1 - recommended_counts.sum() / samples),
+        no_recommendation=float(1 - tally.recommended.sum() / samples),
         verdict_probability={
-            o: {name: float(verdict_counts[i, k] / samples) for k, name in enumerate(names)}
+            o: {name: float(tally.verdicts[i, k] / samples) for k, name in enumerate(names)}
             for i, o in enumerate(options)
         },
         rank_probability={
-            o: tuple(float(x) for x in rank_counts[i] / samples) for i, o in enumerate(options)
+            o: tuple(float(x) for x in tally.ranks[i] / samples) for i, o in enumerate(options)
         },
-        excluded_probability={
-            o: float(excluded_counts[i] / samples) for i, o in enumerate(options)
-        },
-        distinct_evidence=len(cache.utilities),
+        excluded_probability={o: float(tally.excluded[i] / samples) for i, o in enumerate(options)},
+        distinct_evidence=len(distinct.counts),
         central_weights=central,
         confidence=confidence,
     )
 
 
+def _standing(
+    model: CompiledModel,
+    tree: CriteriaTree,
+    weights: np.ndarray,
+    utility: np.ndarray,
+    excluded: np.ndarray,
+    columns: Columns,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks (better, tied), who is ranked, and the verdict rule of every row and option."""
+    totals = aggregate(tree, weights, utility, contributions=False)
+    valid = ~excluded
+    better, tied = competition_ranks(totals.score, valid)
+    ranks = {"rank": better + 1}
+    for name, scores in (
+        ("short_term_rank", totals.short_term),
+        ("long_term_rank", totals.long_term),
+    ):
+        if name in model.metrics_read:
+            ranks[name] = competition_ranks(scores, valid, ties=False)[0] + 1
+    metrics = verdict_metrics(totals, excluded, ranks)
+    return better, tied, valid, assign_verdicts(model, columns, metrics)
+
+
+class _Tally:
+    """The counts an evidence analysis reports, summed over samples."""
+
+    def __init__(self, model: CompiledModel, names: Sequence[str]) -> None:
+        m = len(model.options)
+        verdicts = model.rule_base.verdicts
+        self.name_of_rule = np.array([names.index(v.verdict) for v in verdicts])
+        recommending = model.rule_base.recommending_verdict
+        self.recommending = names.index(recommending) if recommending in names else -1
+        self.ranks = np.zeros((m, m))
+        self.excluded = np.zeros(m)
+        self.verdicts = np.zeros((m, len(names)))
+        self.recommended = np.zeros(m)
+        self.first_weight_sums = np.zeros((m, len(model.tree.ids)))
+        self.first_counts = np.zeros(m)
+
+    def add(
+        self,
+        better: np.ndarray,
+        tied: np.ndarray,
+        valid: np.ndarray,
+        rules: np.ndarray,
+        counts: np.ndarray | None = None,
+        inverse: np.ndarray | None = None,
+    ) -> None:
+        """Rows of samples, or (with ``counts``) distinct rows each drawn ``counts`` times."""
+        verdicts = self.name_of_rule[rules]
+        weight = np.ones(len(verdicts)) if counts is None else counts.astype(float)
+        if counts is None or bool((tied == 1).all()):
+            self.ranks += rank_shares(better, tied, valid, None if counts is None else weight)
+        else:  # shares of tied ranks, summed sample by sample as they were drawn
+            assert inverse is not None
+            self.ranks += rank_shares(better[inverse], tied[inverse], valid[inverse])
+        self.excluded += (~valid * weight[:, None]).sum(axis=0)
+        for option in range(verdicts.shape[1]):
+            self.verdicts[option] += np.bincount(
+                verdicts[:, option], weights=weight, minlength=self.verdicts.shape[1]
+            )
+        recommended = verdicts == self.recommending
+        single = recommended.sum(axis=1) == 1
+        self.recommended += (recommended[single] * weight[single, None]).sum(axis=0)
+
+    def add_first(self, first: np.ndarray, weights: np.ndarray) -> None:
+        self.first_weight_sums += first.T @ weights
+        self.first_counts += first.sum(axis=0)
+
+
+def _sampled_columns(
+    model: CompiledModel,
+    columns: Columns,
+    items: Sequence[_Uncertain],
+    draw: _EvidenceDraw,
+    rows: np.ndarray,
+) -> Columns:
+    """The base evidence of the drawn ``rows``, with their sampled items written over it."""
+    ranged = 0
+    for k, item in enumerate(items):
+        column = model.column_of[item.fact]
+        if item.range is not None:
+            columns.values[column] = draw.values[rows, ranged]
+            ranged += 1
+        columns.known[column] = draw.holds[rows, k]
+    return columns
+
+
+class _Distinct:
+    """The distinct bodies of evidence drawn, how often each, and (when kept) their cells."""
+
+    def __init__(self, items: Sequence[_Uncertain], *, keep: bool) -> None:
+        self.keep = keep
+        self.counts: dict[object, int] = {}
+        self.utility: dict[object, np.ndarray] = {}
+        self.excluded: dict[object, np.ndarray] = {}
+        self.chunk: list[object] = []
+        radix = [2] * len(items)
+        for item in items:
+            if item.range is not None:
+                edges = item.thresholds
+                radix.append(0 if edges is None else 2 * len(edges) + 3)
+        self.radix = None if 0 in radix or math.prod(radix) >= 2**62 else radix
+
+    def _codes(self, keys: np.ndarray) -> np.ndarray:
+        """One comparable code per row: a whole number when every column is a small code,
+        else the row's bytes."""
+        if self.radix is not None:
+            codes = np.zeros(len(keys), dtype=np.int64)
+            for column, radix in enumerate(self.radix):
+                codes = codes * radix + keys[:, column].astype(np.int64)
+            return codes
+        rows = np.ascontiguousarray(keys + 0.0)  # -0.0 and 0.0 are one key
+        return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+
+    def add(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This chunk's distinct rows: the first row of each, each row's, and their counts."""
+        unique, first, inverse, counts = np.unique(
+            self._codes(keys), return_index=True, return_inverse=True, return_counts=True
+        )
+        self.chunk = unique.tolist()
+        for key, count in zip(self.chunk, counts.tolist(), strict=True):
+            self.counts[key] = self.counts.get(key, 0) + count
+        return first, np.asarray(inverse).reshape(-1), counts
+
+    def keep_cells(self, cells: Cells) -> None:
+        """Remember the cells of this chunk's distinct rows (when kept), in ``add``'s order."""
+        if not self.keep:
+            return
+        for row, key in enumerate(self.chunk):
+            if key not in self.utility:
+                self.utility[key] = cells.utility[row]
+                self.excluded[key] = cells.excluded[row]
+
+
 def _confidence(
-    cache: _EvidenceCache,
-    key_counts: Mapping[int, int],
+    model: CompiledModel,
+    distinct: _Distinct,
     centres: Sequence[np.ndarray | None],
-    leaves: Sequence[int],
-    options: Sequence[str],
     samples: int,
 ) -> dict[str, float | None]:
     """Share of evidence samples in which each option is first at its own central weights."""
     found: dict[str, float | None] = {}
-    keys = sorted(key_counts)
-    utilities = np.stack([cache.utilities[k] for k in keys])
-    valid = ~np.stack([cache.excluded[k] for k in keys])
-    counts = np.array([key_counts[k] for k in keys], dtype=float)
-    for i, option in enumerate(options):
+    keys = list(distinct.counts)
+    utility = np.stack([distinct.utility[k] for k in keys])
+    valid = ~np.stack([distinct.excluded[k] for k in keys])
+    counts = np.array([distinct.counts[k] for k in keys], dtype=float)
+    for i, option in enumerate(model.options):
         centre = centres[i]
         if centre is None:
             found[option] = None
             continue
-        totals = utilities @ centre[list(leaves)]
-        better, _ = _better_and_tied(totals, valid)
+        totals = aggregate(model.tree, centre, utility, contributions=False, horizons=False)
+        better, _ = competition_ranks(totals.score, valid)
         first = valid[:, i] & (better[:, i] == 0)
         found[option] = float(counts[first].sum() / samples)
     return found
-
-
-def _verdicts(
-    compiled: CompiledRuleBase,
-    cache: _EvidenceCache,
-    keys: np.ndarray,
-    valid: np.ndarray,
-    ranks: Mapping[str, np.ndarray],
-    totals: np.ndarray,
-    horizon_scores: Mapping[str, np.ndarray],
-    discrete: bool,
-    memo: dict[tuple[int, ...], int],
-) -> np.ndarray:
-    """The verdict rule each option meets in each sample, as ``appraise_facts`` picks it.
-
-    When verdict rules read only ranks and exclusion, each distinct combination
-    is evaluated once; otherwise every (sample, option) pair is.
-    """
-    size, m = valid.shape
-    option_index = np.broadcast_to(np.arange(m), (size, m))
-    columns = [
-        keys[:, None].repeat(m, axis=1),
-        option_index,
-        valid,
-        ranks["rank"],
-        ranks["short_term_rank"],
-        ranks["long_term_rank"],
-    ]
-    codes = np.stack([np.asarray(c, dtype=np.int64).ravel() for c in columns], axis=1)
-    if discrete:
-        unique, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
-        picked = np.empty(len(unique), dtype=np.int64)
-        for u, row in enumerate(first):
-            code = tuple(int(x) for x in unique[u])
-            if code not in memo:
-                memo[code] = _verdict_of(
-                    compiled, cache, codes[row], totals, horizon_scores, row, m
-                )
-            picked[u] = memo[code]
-        return picked[np.asarray(inverse).reshape(-1)].reshape(size, m)
-    picked = np.array(
-        [
-            _verdict_of(compiled, cache, codes[row], totals, horizon_scores, row, m)
-            for row in range(len(codes))
-        ]
-    )
-    return picked.reshape(size, m)
-
-
-def _verdict_of(
-    compiled: CompiledRuleBase,
-    cache: _EvidenceCache,
-    code: np.ndarray,
-    totals: np.ndarray,
-    horizon_scores: Mapping[str, np.ndarray],
-    row: int,
-    m: int,
-) -> int:
-    key, option, valid, rank, short_rank, long_rank = (int(x) for x in code)
-    sample = row // m
-    metrics = verdict_metrics(
-        rank=rank if valid else None,
-        short_term_rank=short_rank if valid else None,
-        long_term_rank=long_rank if valid else None,
-        score=float(totals[sample, option]),
-        short_term_score=float(horizon_scores["short"][sample, option]),
-        long_term_score=float(horizon_scores["long"][sample, option]),
-        excluded=not valid,
-    )
-    return verdict_rule(compiled, cache.facts[key], metrics)

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import AppraisalError, Location, ScoringError
 from ..explain import WeightSwitch
 from ..scoring import TIE_TOLERANCE
-from ._common import _Result
+from ._common import Result
 from .model import DecisionModel
 
 PLACES = 10
@@ -35,7 +35,7 @@ _CLEAR = 1e-9
 """How much higher an option must be at both ends of a sweep to count as beating another."""
 
 
-class Crossing(_Result):
+class Crossing(Result):
     """A point of a sweep where two options' totals cross and the ranking changes.
 
     ``ranking_before`` and ``ranking_after`` are the full rankings either side
@@ -51,7 +51,7 @@ class Crossing(_Result):
     ranking_after: tuple[str, ...]
 
 
-class WeightSweep(_Result):
+class WeightSweep(Result):
     """One criterion's share among its siblings swept from 0 to 1, siblings in proportion.
 
     Totals are linear in the share: ``total = intercept + slope * share``.

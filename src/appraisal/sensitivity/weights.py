@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.criteria import CriteriaTree
+from ..engine import CriteriaTree, aggregate, competition_ranks
 from ..errors import Location, ScoringError, UnknownReferenceError
-from ..loader import criteria_paths
-from ..models import Criterion, RuleBase, Scenario
-from ._common import _WEIGHT_STREAM, Progress, _check_samples, _chunks, _generator, _Result
-from .model import DecisionModel, _better_and_tied, _first_shares, _rank_shares
+from ..models import RuleBase, Scenario
+from ._common import WEIGHT_STREAM, Progress, Result, check_samples, chunks, generator
+from .model import DecisionModel, first_shares, rank_shares
+
+_CELLS = 1 << 22
+"""Sample x option x criterion cells aggregated at once."""
 
 
 @dataclass(frozen=True)
@@ -66,18 +68,15 @@ class WeightPrior:
 
 def weight_prior(rule_base: RuleBase, scenario: Scenario | None = None) -> WeightPrior:
     """The prior the rule base and scenario declare: ``weight_range``, ``weight_ranges``, spread."""
-    ranges: dict[str, tuple[float, float]] = {}
-
-    def walk(criteria: Mapping[str, Criterion]) -> None:
-        for criterion_id, criterion in criteria.items():
-            if criterion.weight_range is not None:
-                ranges[criterion_id] = criterion.weight_range
-            walk(criterion.children)
-
-    walk(rule_base.criteria)
+    tree = CriteriaTree.from_rule_base(rule_base)
+    ranges: dict[str, tuple[float, float]] = {
+        tree.ids[i]: weight_range
+        for i in tree.declared
+        if (weight_range := tree.nodes[i].weight_range) is not None
+    }
     spread = None
     if scenario is not None:
-        known = criteria_paths(rule_base)
+        known = tree.paths()
         for criterion_id in scenario.weight_ranges:
             if criterion_id not in known:
                 raise UnknownReferenceError(
@@ -91,7 +90,7 @@ def weight_prior(rule_base: RuleBase, scenario: Scenario | None = None) -> Weigh
     return WeightPrior(ranges=ranges, spread=spread)
 
 
-def _sample_shares(
+def sample_shares(
     tree: CriteriaTree,
     bounds: tuple[np.ndarray, np.ndarray] | None,
     size: int,
@@ -125,22 +124,49 @@ def _sample_shares(
     return columns.T
 
 
-def _globalise(tree: CriteriaTree, shares: np.ndarray) -> np.ndarray:
-    """``CriteriaTree.globalise`` in place, on a fresh array of sampled shares."""
-    return tree.globalise(shares, in_place=True)
+def sampled_weights(
+    tree: CriteriaTree,
+    bounds: tuple[np.ndarray, np.ndarray] | None,
+    size: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``size`` rows of global weights: sampled local shares, multiplied down the tree."""
+    return tree.globalise(sample_shares(tree, bounds, size, rng), in_place=True)
+
+
+def sample_totals(model: DecisionModel, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every option's total for each row of global weights, with the engine's ranks of them
+    (better, tied), in blocks of rows so memory stays bounded for many options."""
+    utilities = model.declared_utilities()[None]
+    rows = weights.shape[0]
+    block = max(1, _CELLS // max(1, utilities.shape[1] * len(model.tree.ids)))
+    totals = np.empty((rows, len(model.options)))
+    for start in range(0, rows, block):
+        part = weights[start : start + block]
+        shape = (len(part), *utilities.shape[1:])
+        found = aggregate(
+            model.tree,
+            part,
+            np.broadcast_to(utilities, shape),
+            contributions=False,
+            horizons=False,
+        )
+        totals[start : start + block] = found.score
+    better, tied = competition_ranks(totals)
+    return better, tied
 
 
 def weight_samples(
     tree: CriteriaTree, prior: WeightPrior | None = None, samples: int = 1, seed: int = 0
 ) -> np.ndarray:
     """The local shares ``smaa`` draws for this seed (rows), for checking and plotting."""
-    _check_samples(samples, seed)
+    check_samples(samples, seed)
     prior = prior or WeightPrior()
     bounds = None if prior.uniform else prior.bounds(tree)
     return np.concatenate(
         [
-            _sample_shares(tree, bounds, size, _generator(seed, _WEIGHT_STREAM, index))
-            for index, size in _chunks(samples)
+            sample_shares(tree, bounds, size, generator(seed, WEIGHT_STREAM, index))
+            for index, size in chunks(samples)
         ]
     )
 
@@ -148,7 +174,7 @@ def weight_samples(
 # --------------------------------------------------------------------------- SMAA
 
 
-class SMAAResult(_Result):
+class SMAAResult(Result):
     """Rank acceptability, central weights and confidence factors over sampled weights."""
 
     samples: int
@@ -180,7 +206,7 @@ def smaa(
     progress: Progress | None = None,
 ) -> SMAAResult:
     """Stochastic multicriteria acceptability analysis over sampled weights."""
-    _check_samples(samples, seed)
+    check_samples(samples, seed)
     prior = prior or WeightPrior()
     tree = model.tree
     bounds = None if prior.uniform else prior.bounds(tree)
@@ -189,29 +215,25 @@ def smaa(
     first_weight_sums = np.zeros((m, c))
     first_counts = np.zeros(m)
     tie_samples = 0
-    utilities = np.zeros((c, m))
-    utilities[list(tree.leaves)] = model.utilities.T
-    for index, size in _chunks(samples):
-        rng = _generator(seed, _WEIGHT_STREAM, index)
-        weights = _globalise(tree, _sample_shares(tree, bounds, size, rng))
-        totals = weights @ utilities
-        better, tied = _better_and_tied(totals)
-        counts += _rank_shares(better, tied)
-        first = _first_shares(better, tied, None)
+    for index, size in chunks(samples):
+        rng = generator(seed, WEIGHT_STREAM, index)
+        weights = sampled_weights(tree, bounds, size, rng)
+        better, tied = sample_totals(model, weights)
+        counts += rank_shares(better, tied)
+        first = first_shares(better, tied, None)
         first_weight_sums += first.T @ weights
         first_counts += first.sum(axis=0)
         tie_samples += int((tied > 1).any(axis=1).sum())
         if progress is not None:
             progress(size)
-    central = _central_weights(first_weight_sums, first_counts)
+    central = central_weights(first_weight_sums, first_counts)
     confidence: dict[str, float | None] = {}
     for i, option in enumerate(model.options):
         centre = central[i]
         if centre is None:
             confidence[option] = None
             continue
-        totals = model.totals(centre[None, :])
-        better, tied = _better_and_tied(totals)
+        better, _ = sample_totals(model, centre[None, :])
         confidence[option] = float(better[0, i] == 0)
     return SMAAResult(
         samples=samples,
@@ -234,5 +256,5 @@ def as_weights(ids: Sequence[str], centre: np.ndarray | None) -> dict[str, float
     return None if centre is None else dict(zip(ids, map(float, centre), strict=True))
 
 
-def _central_weights(sums: np.ndarray, counts: np.ndarray) -> list[np.ndarray | None]:
+def central_weights(sums: np.ndarray, counts: np.ndarray) -> list[np.ndarray | None]:
     return [sums[i] / counts[i] if counts[i] > 0 else None for i in range(len(counts))]
