@@ -297,7 +297,7 @@ def test_bound_on_pairs_of_changes_never_skips_a_pair_that_moves_first_place(
         (changes[i], changes[j])
         for i, j in itertools.combinations(range(len(changes)), 2)
         if changes[i].evidence != changes[j].evidence
-        and not what_if.may_flip_together([effects[i], effects[j]])
+        and not what_if.may_flip_together(effects, [i, j])
     ]
     assert pairs
     outcomes = what_if.appraise([{a.evidence: a.to, b.evidence: b.to} for a, b in pairs])

@@ -304,4 +304,4 @@ def test_bound_on_sets_of_changes_never_skips_a_set_that_moves_first_place(case:
         )
         for combo, outcome in zip(combos, outcomes, strict=True):
             if outcome is not None and outcome.winner != what_if.winner:
-                assert what_if.may_flip_together([effects[i] for i in combo])
+                assert what_if.may_flip_together(effects, combo)

@@ -116,12 +116,18 @@ def cell_bounds(
     or not, and every other rule fires as ``fired`` says; a set rule that so
     fires fixes the start (a free one setting another value could only clash).
     """
-    options, leaves = model.baselines.shape
     if free is None or fired is None:
-        free = np.ones((len(model.order), 1), dtype=bool)
-        fired = np.zeros((len(model.order), 1), dtype=bool)
-        low, high = cell_bounds(model, free, fired)
-        return low[0], high[0]
+        low = model.baselines.copy()
+        high = model.baselines.copy()
+        for (option, leaf), sets in model.cell_sets.items():
+            values = [to for _, to in sets]
+            low[option, leaf] = min(low[option, leaf], *values)
+            high[option, leaf] = max(high[option, leaf], *values)
+        for (option, leaf), adjusts in model.cell_adjusts.items():
+            low[option, leaf] += sum(by for _, by in adjusts if by < 0)
+            high[option, leaf] += sum(by for _, by in adjusts if by > 0)
+        return low, high
+    options, leaves = model.baselines.shape
     rows = free.shape[1]
     fixed = fired & ~free
     low = np.repeat(model.baselines.reshape(1, -1), rows, axis=0)
@@ -137,15 +143,24 @@ def cell_bounds(
         settled = ~np.isnan(start)
         low[:, cell] = np.where(settled, start, bottom)
         high[:, cell] = np.where(settled, start, top)
-    moved = np.zeros(low.shape)
-    lower = np.zeros(low.shape)
-    raise_ = np.zeros(low.shape)
-    for position, (cells, points, _) in enumerate(model.rule_adjusts):
-        for cell, by in zip(cells.tolist(), points.tolist(), strict=True):
-            moved[:, cell] += fixed[position] * by
-            if by < 0:
-                lower[:, cell] += free[position] * by
-            elif by > 0:
-                raise_[:, cell] += free[position] * by
+    lowering, raising = _adjustments(model)
+    moved = fixed.T @ (lowering + raising)
     shape = (rows, options, leaves)
-    return (low + moved + lower).reshape(shape), (high + moved + raise_).reshape(shape)
+    return (
+        (low + moved + free.T @ lowering).reshape(shape),
+        (high + moved + free.T @ raising).reshape(shape),
+    )
+
+
+def _adjustments(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
+    """Rules x cells: the points each rule takes off each cell, and adds to it."""
+    lowering = np.zeros((len(model.order), model.baselines.size))
+    raising = np.zeros(lowering.shape)
+    rules = [np.full(len(cells), p) for p, (cells, _, _) in enumerate(model.rule_adjusts)]
+    if rules:
+        rule = np.concatenate(rules)
+        cell = np.concatenate([cells for cells, _, _ in model.rule_adjusts])
+        points = np.concatenate([points for _, points, _ in model.rule_adjusts])
+        np.add.at(lowering, (rule, cell), np.minimum(points, 0.0))
+        np.add.at(raising, (rule, cell), np.maximum(points, 0.0))
+    return lowering, raising

@@ -101,10 +101,16 @@ class Standings:
     """The index of each option's verdict rule; None when not asked for."""
     void: np.ndarray
 
+    @property
+    def winners(self) -> np.ndarray:
+        """Per row: the index of the single first-ranked option, or -1 (a tie, or none)."""
+        single = self.first.sum(axis=1) == 1
+        return np.where(single, np.argmax(self.first, axis=1), -1)
+
     def winner(self, model: CompiledModel, row: int) -> str | None:
         """The single first-ranked option of a row, or None."""
-        first = np.flatnonzero(self.first[row])
-        return model.options[int(first[0])] if len(first) == 1 else None
+        index = int(self.winners[row])
+        return model.options[index] if index >= 0 else None
 
 
 def appraise_rows(

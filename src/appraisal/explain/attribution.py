@@ -100,19 +100,40 @@ class _Game:
     """Each cell with its linear coefficient (None: the whole cell is this game)."""
 
 
+@dataclass(frozen=True)
+class _Upstream:
+    """Per rule: itself and every rule upstream of it, and the facts upstream of it."""
+
+    rules: Mapping[str, frozenset[str]]
+    facts: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, model: CompiledModel) -> _Upstream:
+        """Worked out in one pass, derivers coming before the rules that read them."""
+        rules: dict[str, frozenset[str]] = {}
+        facts: dict[str, frozenset[str]] = {}
+        declared = model.rule_base.facts
+        for rule_id in model.order:
+            above = {rule_id}
+            read = set()
+            for name in model.reads[rule_id]:
+                if name in declared:
+                    read.add(name)
+                for deriver in model.derivers.get(name, ()):
+                    above |= rules[deriver]
+                    read |= facts[deriver]
+            rules[rule_id] = frozenset(above)
+            facts[rule_id] = frozenset(read)
+        return cls(rules, facts)
+
+
 def _games(
-    model: CompiledModel, cells: Sequence[CellMoves], known: Sequence[str]
+    model: CompiledModel, cells: Sequence[CellMoves], known: Sequence[str], upstream: _Upstream
 ) -> dict[tuple[str | int, ...], _Game]:
     """Split the total into games: one per rule of unclampable cells, one per clampable cell."""
-    known_set = set(known)
-    upstream: dict[int, set[str]] = {}
 
     def players_of(rules: Iterable[int]) -> tuple[str, ...]:
-        found: set[str] = set()
-        for position in rules:
-            if position not in upstream:
-                upstream[position] = model.upstream_facts(model.order[position]) & known_set
-            found |= upstream[position]
+        found = frozenset().union(*(upstream.facts[model.order[p]] for p in rules))
         return tuple(f for f in known if f in found)
 
     games: dict[tuple[str | int, ...], _Game] = {}
@@ -146,17 +167,15 @@ class _Module:
 class _Modules:
     """Finds, for each game, the items that reach it only through one finding."""
 
-    def __init__(self, model: CompiledModel, known: Sequence[str]) -> None:
+    def __init__(self, model: CompiledModel, known: Sequence[str], upstream: _Upstream) -> None:
         self.model = model
         self.known = frozenset(known)
-        self._upstream: dict[str, frozenset[str]] = {}
+        self.upstream_of = upstream
         self._shapes: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]] | None] = {}
 
     def upstream(self, rule_id: str) -> frozenset[str]:
         """The rule and every rule upstream of it."""
-        if rule_id not in self._upstream:
-            self._upstream[rule_id] = frozenset({rule_id, *self.model.upstream_rules(rule_id)})
-        return self._upstream[rule_id]
+        return self.upstream_of.rules[rule_id]
 
     def shape(self, finding: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]] | None:
         """The rules upstream of a finding, the known facts they read, and the rules outside
@@ -427,8 +446,10 @@ def attribute(
     max_exact = require_count(max_exact, "max_exact", 0)
     samples = require_count(samples, "samples", 1)
     known = [f for f in model.rule_base.facts if appraisal.evidence.get(f) is not None]
-    games = _games(model, cell_moves(model, appraisal.weights), known)
-    batches = _Batches(model, evidence_columns(model, appraisal), _Modules(model, known))
+    upstream = _Upstream.of(model)
+    games = _games(model, cell_moves(model, appraisal.weights), known, upstream)
+    modules = _Modules(model, known, upstream)
+    batches = _Batches(model, evidence_columns(model, appraisal), modules)
     rng = random.Random(seed)
     for game in games.values():
         if len(game.players) > max_exact:
@@ -550,12 +571,16 @@ class _Batches:
         """Evaluate the first batch, count the modules, then evaluate the second."""
         self.outcome, self.utility = self.first.run()
         second = _Batch(self.model, self.evidence)
+        counted: dict[tuple[str, tuple[str, ...]], _Counted] = {}
         for plan in self.plans.values():
             if plan.modules:
-                plan.counted = tuple(
-                    _count_module(m, self.outcome, self.module_rows[m.players], self.model)
-                    for m in plan.modules
-                )
+                for m in plan.modules:
+                    if (m.finding, m.players) not in counted:
+                        rows = self.module_rows[m.players]
+                        counted[m.finding, m.players] = _count_module(
+                            m, self.outcome, rows, self.model
+                        )
+                plan.counted = tuple(counted[m.finding, m.players] for m in plan.modules)
                 plan.rows = second.add(*_representatives(plan), cells=plan.cells)
             else:
                 self.results[id(plan)] = (self.outcome, self.utility)
@@ -647,11 +672,7 @@ def _exact_terms(
                     asked.append(inside)
                     blocks.append((points, len(asked) - 1))
             found.append((cell, None, blocks))
-    values = {
-        id(plan_of[id(g)]): _shapley_values(plan_of[id(g)], np.array(wanted[id(plan_of[id(g)])]))
-        for g in games
-        if wanted[id(plan_of[id(g)])]
-    }
+    values = _values_by_plan(plan_of.values(), wanted)
     exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
     for game in games:
         plan_values = values.get(id(plan_of[id(game)]))
@@ -669,6 +690,29 @@ def _exact_terms(
             shares_of.append((cell, total))
         exact[id(game)] = shares_of
     return exact
+
+
+def _values_by_plan(
+    plans: Iterable[_Plan], wanted: Mapping[int, Sequence[np.ndarray]]
+) -> dict[int, np.ndarray]:
+    """Each plan's Shapley values of the games asked of it (one flag per row each); plans
+    without modules are alike when they have as many players, and computed together."""
+    distinct = {id(plan): plan for plan in plans if wanted.get(id(plan))}
+    values: dict[int, np.ndarray] = {}
+    alike: dict[int, list[_Plan]] = {}
+    for key, plan in distinct.items():
+        if plan.modules:
+            values[key] = _shapley_values(plan, np.array(wanted[key]))
+        else:
+            alike.setdefault(len(plan.players), []).append(plan)
+    for group in alike.values():
+        stacked = _shapley_values(group[0], np.concatenate([wanted[id(p)] for p in group]))
+        start = 0
+        for plan in group:
+            stop = start + len(wanted[id(plan)])
+            values[id(plan)] = stacked[start:stop]
+            start = stop
+    return values
 
 
 def _sample_game(

@@ -39,7 +39,7 @@ from .records import (
 )
 
 __all__ = [
-    "Effect",
+    "Effects",
     "Reach",
     "Result",
     "WhatIf",
@@ -85,21 +85,26 @@ class Reach:
 
 
 @dataclass(frozen=True, eq=False)
-class Effect:
-    """What one change does on its own, for the bound on sets that contain it."""
+class Effects:
+    """What each of a list of single changes does on its own, for the bound on sets of them.
 
-    reach: frozenset[int]
-    """The rules (positions in the model's order) downstream of the changed item."""
+    Arrays over the changes (first axis), the rules in the model's order, and the
+    (option, leaf) cells.
+    """
+
+    valid: np.ndarray
+    """Changes x: whether the change can be appraised at all."""
+    reach: np.ndarray
+    """Changes x rules: the rules downstream of the changed item."""
     fired: np.ndarray
-    """Whether each rule fires under this change alone."""
-    cells: frozenset[tuple[int, int]]
-    """The (option, leaf) cells that any rule in ``reach`` moves."""
-    deltas: Mapping[tuple[int, int], float]
-    """Each of those cells' change of points under this change alone."""
-    by_option: tuple[float, ...]
-    """The same changes summed per option, in the model's order of options."""
-    gates: frozenset[int]
-    """The gate rules, of any option, in ``reach``."""
+    """Changes x rules: whether each rule fires under the change alone."""
+    cells: np.ndarray
+    """Changes x options x leaves: the cells a rule in ``reach`` moves."""
+    deltas: np.ndarray
+    """Changes x options x leaves: each cell's change of points under the change alone."""
+
+    def __len__(self) -> int:
+        return len(self.valid)
 
 
 class WhatIf:
@@ -130,6 +135,10 @@ class WhatIf:
             self.rules_of_cell[cell] = tuple(dict.fromkeys(moving))
             for position in self.rules_of_cell[cell]:
                 self.cells_of_rule[position].append(cell)
+        options, leaves = model.baselines.shape
+        self.moves = np.zeros((rules, options, leaves), dtype=bool)
+        for cell, movers in self.rules_of_cell.items():
+            self.moves[list(movers), cell[0], cell[1]] = True
         self.gate_rules: dict[int, frozenset[int]] = {
             i: frozenset(
                 p for p, gates in enumerate(model.rule_gates) if any(o == i for o, _ in gates)
@@ -137,8 +146,13 @@ class WhatIf:
             for i in range(len(model.options))
         }
         self.all_gate_rules = frozenset().union(*self.gate_rules.values())
+        self.gate_masks = np.zeros((options, rules), dtype=bool)
+        for i, gating in self.gate_rules.items():
+            self.gate_masks[i, list(gating)] = True
         self._downstream: dict[str, frozenset[int]] = {}
         self._cells_reached: dict[str, frozenset[tuple[int, int]]] = {}
+        self.tests = tests_by_fact(model.rule_base)
+        """Every comparison of the rules and verdict rules, under each fact it names."""
 
     # ------------------------------------------------------------------ evaluating
 
@@ -167,20 +181,25 @@ class WhatIf:
         """Each row's result (None where void), options in the appraisal's order."""
         found: list[Result | None] = []
         verdicts = self.model.rule_base.verdicts
-        index = {o: self.options.index(o) for o in self.results}
-        chosen = standings.verdicts
-        for row in range(len(standings.void)):
-            if standings.void[row]:
+        order = [self.options.index(o) for o in self.results]
+        winners = standings.winners.tolist()
+        void = standings.void.tolist()
+        scores = standings.score[:, order].tolist()
+        excluded = standings.excluded[:, order].tolist()
+        chosen = None if standings.verdicts is None else standings.verdicts[:, order].tolist()
+        names = list(self.results)
+        for row in range(len(void)):
+            if void[row]:
                 found.append(None)
                 continue
             found.append(
                 Result(
-                    winner=standings.winner(self.model, row),
+                    winner=self.options[winners[row]] if winners[row] >= 0 else None,
                     verdicts={}
                     if chosen is None
-                    else {o: verdicts[int(chosen[row, i])].verdict for o, i in index.items()},
-                    totals={o: float(standings.score[row, i]) for o, i in index.items()},
-                    excluded={o: bool(standings.excluded[row, i]) for o, i in index.items()},
+                    else {o: verdicts[v].verdict for o, v in zip(names, chosen[row], strict=True)},
+                    totals=dict(zip(names, scores[row], strict=True)),
+                    excluded=dict(zip(names, excluded[row], strict=True)),
                 )
             )
         return found
@@ -289,39 +308,28 @@ class WhatIf:
 
     def effects(
         self, changes: Sequence[EvidenceChange], standings: Standings, rows: Sequence[int]
-    ) -> list[Effect | None]:
-        """What each single change does on its own, from its row of ``standings``; None for a
-        change that cannot be appraised."""
-        found: list[Effect | None] = []
-        base_fired = self.base_fired
-        base_points = self.base_points
-        for change, row in zip(changes, rows, strict=True):
-            if standings.void[row]:
-                found.append(None)
-                continue
-            reach = self.downstream(change.evidence)
-            fired = standings.outcome.fired[:, row]
-            cells = self.cells_reached(change.evidence)
-            deltas: dict[tuple[int, int], float] = {}
-            by_option = [0.0] * len(self.options)
-            for cell in sorted(cells):
-                moved = any(
-                    fired[p] != base_fired[p] for p in self.rules_of_cell[cell] if p in reach
-                )
-                delta = float(standings.points[row][cell] - base_points[cell]) if moved else 0.0
-                deltas[cell] = delta
-                by_option[cell[0]] += delta
-            gates = reach & self.all_gate_rules
-            found.append(Effect(reach, fired, cells, deltas, tuple(by_option), gates))
-        return found
+    ) -> Effects:
+        """What each single change does on its own, from its row of ``standings``."""
+        rows = list(rows)
+        reach = np.zeros((len(changes), len(self.model.order)), dtype=bool)
+        for k, change in enumerate(changes):
+            reach[k, list(self.downstream(change.evidence))] = True
+        fired = standings.outcome.fired[:, rows].T
+        flat = self.moves.reshape(len(self.model.order), -1).astype(np.int64)
+        cells = (reach.astype(np.int64) @ flat > 0).reshape(-1, *self.moves.shape[1:])
+        changed = reach & (fired != self.base_fired)
+        moved = (changed.astype(np.int64) @ flat > 0).reshape(cells.shape)
+        deltas = np.where(moved & cells, standings.points[rows] - self.base_points, 0.0)
+        return Effects(~standings.void[rows], reach, fired, cells, deltas)
 
-    def single_effects(self, changes: Sequence[EvidenceChange]) -> list[Effect | None]:
+    def single_effects(self, changes: Sequence[EvidenceChange]) -> Effects:
         """What each single change does on its own (one batch)."""
         standings = self.singles([{c.evidence: c.to} for c in changes])
         return self.effects(changes, standings, range(1, len(changes) + 1))
 
-    def may_flip_together(self, effects: Sequence[Effect | None]) -> bool:
-        """False only when the changes together certainly keep the winner first.
+    def may_flip_together(self, effects: Effects, changes: Sequence[int]) -> bool:
+        """False only when the changes (indices into ``effects``) together certainly keep
+        the winner first.
 
         A rule downstream of one change only fires as under that change alone
         (every input it has is otherwise unchanged), so a cell moved only by
@@ -329,70 +337,44 @@ class WhatIf:
         of two or more changes may fire either way; a cell it moves is bounded
         by its lowest and highest points over those rules, the others fixed.
         """
-        return self.may_flip_all([effects])[0]
+        return bool(self.may_flip_all(effects, np.array([changes], dtype=np.intp))[0])
 
-    def may_flip_all(self, sets: Sequence[Sequence[Effect | None]]) -> list[bool]:
-        """``may_flip_together`` for many sets of changes, their cells bounded at once."""
-        if self.winner is None:
-            return [True] * len(sets)
+    def may_flip_all(self, effects: Effects, sets: np.ndarray) -> np.ndarray:
+        """``may_flip_together`` for every row of ``sets`` (sets x changes, indices), at once."""
+        count = len(sets)
+        if self.winner is None or not count:
+            return np.ones(count, dtype=bool)
         first = self.options.index(self.winner)
-        rules = len(self.model.order)
-        known_sets = [i for i, effects in enumerate(sets) if all(e is not None for e in effects)]
-        owners = np.zeros((rules, len(known_sets)), dtype=np.int64)
-        fired = np.repeat(self.base_fired[:, None], len(known_sets), axis=1)
-        for column, i in enumerate(known_sets):
-            for effect in sets[i]:
-                assert effect is not None
-                reach = list(effect.reach)
-                owners[reach, column] += 1
-                fired[reach, column] = effect.fired[reach]
-        bottom, top = self.points_range(owners > 1, fired)
-        answers = [True] * len(sets)
-        for column, i in enumerate(known_sets):
-            known = [e for e in sets[i] if e is not None]
-            answers[i] = self._may_flip(known, owners[:, column], fired[:, column],
-                                        bottom[column], top[column], first)  # fmt: skip
-        return answers
-
-    def _may_flip(
-        self,
-        known: Sequence[Effect],
-        owners: np.ndarray,
-        fired: np.ndarray,
-        bottom: np.ndarray,
-        top: np.ndarray,
-        first: int,
-    ) -> bool:
-        def now(position: int) -> bool | None:
-            """The rule's firing under the whole set; None when it may go either way."""
-            return None if owners[position] > 1 else bool(fired[position])
-
-        gates = frozenset().union(*(e.gates for e in known))
-        if gates & self.gate_rules[first]:
-            if any(now(p) is not False for p in self.gate_rules[first]):
-                return True
-        low = [sum(parts) for parts in zip(*(e.by_option for e in known), strict=True)]
-        high = list(low)
-        shared = frozenset().union(
-            *(a.cells & b.cells for a, b in itertools.combinations(known, 2))
-        )
-        for cell in shared:
-            counted = self.base_points[cell] + sum(e.deltas[cell] for e in known if cell in e.cells)
-            low[cell[0]] += float(bottom[cell]) - counted
-            high[cell[0]] += float(top[cell]) - counted
-        assert self.winner is not None
-        floor = self.results[self.winner].score + low[first] - TIE_TOLERANCE - _SLACK
+        reach = effects.reach[sets]  # sets x members x rules
+        owners = reach.sum(axis=1)
+        free = owners > 1
+        alone = (reach & effects.fired[sets]).any(axis=1)
+        now = np.where(owners == 0, self.base_fired, alone) & ~free  # fires, for certain
+        touched = owners > 0
+        answer = ~effects.valid[sets].all(axis=1)
+        winner_gates = self.gate_masks[first]
+        answer |= (touched & winner_gates).any(axis=1) & ((now | free) & winner_gates).any(axis=1)
+        low = effects.deltas[sets].sum(axis=(1, 3))  # sets x options
+        high = low.copy()
+        shared = effects.cells[sets].sum(axis=1) > 1
+        some = np.flatnonzero(shared.any(axis=(1, 2)))
+        if len(some):
+            bottom, top = self.points_range(free[some].T, now[some].T)
+            counted = self.base_points + effects.deltas[sets[some]].sum(axis=1)
+            inside = shared[some]
+            low[some] += np.where(inside, bottom - counted, 0.0).sum(axis=2)
+            high[some] += np.where(inside, top - counted, 0.0).sum(axis=2)
+        floor = self.results[self.winner].score + low[:, first] - TIE_TOLERANCE - _SLACK
         for k, option in enumerate(self.options):
             if k == first:
                 continue
             rival = self.results[option]
-            if rival.excluded and (
-                not gates & self.gate_rules[k] or any(now(p) is True for p in self.gate_rules[k])
-            ):
-                continue
-            if rival.score + high[k] >= floor:
-                return True
-        return False
+            mask = self.gate_masks[k]
+            open_ = np.ones(count, dtype=bool)
+            if rival.excluded:
+                open_ = (touched & mask).any(axis=1) & ~(now & mask).any(axis=1)
+            answer |= open_ & (rival.score + high[:, k] >= floor)
+        return np.asarray(answer)
 
 
 # --------------------------------------------------------------------------- candidates
@@ -430,7 +412,9 @@ def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
     return tests_of
 
 
-def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
+def candidate_changes(
+    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison]] | None = None
+) -> list[EvidenceChange]:
     """Every single change the search considers, for each known evidence item a rule reads.
 
     A boolean is flipped; a level moves one step up or down its scale; a number
@@ -441,7 +425,7 @@ def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
     model = model_of(appraisal)
     rule_base = model.rule_base
     evidence = appraisal.evidence
-    tests_of = tests_by_fact(rule_base)
+    tests_of = tests_by_fact(rule_base) if tests is None else tests
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)
@@ -528,7 +512,7 @@ def search_counterfactuals(
     what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
 ) -> CounterfactualReport:
     """``evidence_counterfactuals`` with a ``WhatIf`` already made."""
-    candidates = candidate_changes(what_if.appraisal)
+    candidates = candidate_changes(what_if.appraisal, what_if.tests)
     standings = what_if.singles([{c.evidence: c.to} for c in candidates])
     outcomes = what_if.results_of(standings)[1:]
     evaluated = 0
@@ -560,8 +544,8 @@ def search_counterfactuals(
                 combos = combos[:room]
                 exhaustive = False
             evaluated += len(combos)
-            kept = what_if.may_flip_all([[effects[i] for i in combo] for combo in combos])
-            tried = [combo for combo, keep in zip(combos, kept, strict=True) if keep]
+            kept = what_if.may_flip_all(effects, combos)
+            tried = combos[kept].tolist()
             changes = [tuple(ordered[i] for i in combo) for combo in tried]
             results = what_if.appraise([{c.evidence: c.to for c in s} for s in changes])
             for found_set, outcome in zip(changes, results, strict=True):
@@ -584,11 +568,12 @@ def search_counterfactuals(
 
 def _promising(
     what_if: WhatIf, facts: Sequence[str], reaches: Sequence[Reach], size: int
-) -> list[tuple[int, ...]]:
-    """The sets of ``size`` changes to distinct items, in order, that the reach bound keeps."""
+) -> np.ndarray:
+    """The sets of ``size`` changes to distinct items, in order, that the reach bound keeps
+    (sets x changes, indices)."""
     count = len(facts)
     if count < size:
-        return []
+        return np.zeros((0, size), dtype=np.intp)
     combos = np.array(list(itertools.combinations(range(count), size)), dtype=np.intp)
     codes = np.unique(np.array(facts), return_inverse=True)[1]
     picked = codes[combos]
@@ -607,7 +592,7 @@ def _promising(
         excluded = np.array([r.excluded for r in what_if.rivals], dtype=bool)
         closes = np.array(what_if.closes)
         keep |= ((~excluded | lifted) & (total >= closes)).any(axis=1)
-    return [tuple(c) for c in combos[distinct & keep].tolist()]
+    return combos[distinct & keep]
 
 
 def _lead(what_if: WhatIf, outcome: Result) -> float:

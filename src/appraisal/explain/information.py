@@ -30,7 +30,7 @@ from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
 from ._shared import model_of, winner
-from .counterfactuals import WhatIf, tests_by_fact
+from .counterfactuals import WhatIf
 from .records import (
     Answer,
     InformationFact,
@@ -117,24 +117,44 @@ class _Evaluator:
         )
 
     def attempt(self, changes: Sequence[Mapping[str, Value]]) -> list[_Tried | None]:
-        """The outcome of each set of changes; None where the rules then contradict each other."""
+        """The outcome of each set of changes (one batch); None where the rules then
+        contradict each other."""
         if not changes:
             return []
-        recommending = self.what_if.model.rule_base.recommending_verdict
-        found: list[_Tried | None] = []
-        for outcome in self.what_if.appraise(changes):
-            if outcome is None:
-                found.append(None)
-                continue
-            chosen = [o for o, verdict in outcome.verdicts.items() if verdict == recommending]
-            found.append(
-                _Tried(
-                    recommended=chosen[0] if len(chosen) == 1 else None,
-                    shift=abs(_margin(outcome.totals, outcome.excluded, self.leader) - self.margin),
-                    stirs=outcome.verdicts != self.what_if.verdicts,
-                )
+        what_if = self.what_if
+        model = what_if.model
+        standings = what_if.rows(changes)
+        assert standings.verdicts is not None
+        recommending = model.rule_base.recommending_verdict
+        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+        code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
+        base = np.array([names[what_if.verdicts[o]] for o in model.options])
+        chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
+        single = chosen.sum(axis=1) == 1
+        recommended = np.where(single, np.argmax(chosen, axis=1), -1).tolist()
+        stirs = (code != base).any(axis=1).tolist()
+        shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin).tolist()
+        return [
+            None
+            if void
+            else _Tried(
+                recommended=model.options[recommended[row]] if recommended[row] >= 0 else None,
+                shift=shifts[row],
+                stirs=stirs[row],
             )
-        return found
+            for row, void in enumerate(standings.void.tolist())
+        ]
+
+    def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+        """``_margin`` of every row (rows x options, the model's order)."""
+        if self.leader is None:
+            return np.zeros(len(totals))
+        leader = self.what_if.options.index(self.leader)
+        lead = totals[:, leader]
+        rivals = np.where(excluded, -np.inf, totals)
+        rivals[:, leader] = -np.inf
+        best = rivals.max(axis=1)
+        return np.where(np.isfinite(best), lead - best, 0.0)
 
 
 def value_of_information(
@@ -182,7 +202,7 @@ def information_report(
     appraisal = what_if.appraisal
     rule_base = what_if.model.rule_base
     evaluator = _Evaluator(what_if)
-    tests_of = tests_by_fact(rule_base)
+    tests_of = what_if.tests
     known: dict[str, Value | None] = {**appraisal.evidence, **appraisal.findings}
     verdict_depths = _verdict_depths(appraisal)
     evaluated = skipped = 0
