@@ -13,6 +13,7 @@ import pytest
 import appraisal
 from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evidence_values
 from appraisal.cli import main
+from appraisal.errors import RuleConflictError
 from appraisal.explain import (
     WhatIf,
     attribute,
@@ -22,12 +23,15 @@ from appraisal.explain import (
     explain,
     rule_baseline,
     rule_deltas,
+    summarise,
     versus,
     weight_switching_values,
     winner,
 )
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
+
+from .test_engine_batch import DRIFT_RULES, MESSAGE, Q_TRUE_LINE
 
 
 @pytest.fixture(scope="module")
@@ -343,3 +347,67 @@ def test_a_switch_where_three_options_meet_names_the_one_ahead_past_it() -> None
     assert switch.direction == "decrease" and switch.new_winner == "y"
     past = appraise_facts(compiled, {}, {"a": switch.weight * (1 - 1e-5)})
     assert past.options[0].id == "y"
+
+
+# --------------------------------------------------------------------------- the drift case
+
+
+@pytest.fixture
+def drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two rules that derive one finding differently when only part of the evidence is known
+    (valid, and consistent on the full evidence)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rb.yaml").write_text(DRIFT_RULES, encoding="utf-8")
+    (tmp_path / "sc.yaml").write_text(
+        "title: s\nrule_base: rb.yaml\nevidence:\n"
+        "  p: {statement: p, value: true, source: doc x}\n"
+        "  q: {statement: q, value: true, source: doc x}\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_drift_exact_and_sampled_attribution_and_explain_raise_one_located_error(
+    drift: Path,
+) -> None:
+    result = appraise("sc.yaml")
+    raised = []
+    for attempt in (
+        lambda: attribute(result),
+        lambda: attribute(result, max_exact=0, samples=20),
+        lambda: attribute(result, max_exact=1, samples=5, seed=3),
+        lambda: explain(result),
+    ):
+        with pytest.raises(RuleConflictError) as caught:
+            attempt()
+        assert (caught.value.path, caught.value.line) == ("rb.yaml", Q_TRUE_LINE)
+        raised.append(str(caught.value))
+    assert set(raised) == {MESSAGE}
+
+
+def test_drift_run_shows_the_ranking_and_says_the_drivers_are_undefined(
+    drift: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ranking and verdicts are defined (the full evidence is consistent), so ``run``
+    prints them and exits 0; the drivers are not, and the report and a warning say why."""
+    summary = summarise(appraise("sc.yaml"))
+    assert summary.drivers_undefined == MESSAGE
+    assert all(not o.evidence for o in summary.options)
+    assert main(["run", "sc.yaml"]) == 0
+    captured = capsys.readouterr()
+    assert "Recommended: A" in captured.out
+    assert f"Evidence drivers undefined: rb.yaml:{Q_TRUE_LINE}:3" in " ".join(captured.out.split())
+    assert captured.err.strip() == f"warning: evidence drivers undefined: {MESSAGE}"
+    assert main(["run", "sc.yaml", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["recommended"] == "a" and data["drivers_undefined"] == MESSAGE
+    assert all(o["drivers"] == [] for o in data["options"])
+
+
+def test_drift_explain_exits_2_with_one_located_line(
+    drift: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", "sc.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [f"error: {MESSAGE}"]

@@ -127,7 +127,7 @@ TOP_BASELINE_GAPS = 3
 """How many criteria the narrative names when options differ before any evidence."""
 
 
-def _inline(text: str) -> str:
+def inline(text: str) -> str:
     """A judgement's text for use inside a sentence: no final full stop, and a
     lower-case first letter when the first word is an ordinary capitalised word
     (not an acronym such as DfE, nor a quotation)."""
@@ -152,12 +152,12 @@ def _change_text(change: EvidenceChange) -> str:
     return f"{change.evidence} {_value_text(change.from_)} -> {_value_text(change.to)}"
 
 
-def _cited(text: str, source: object, points: float | None = None) -> str:
+def cited(text: str, source: object, points: float | None = None) -> str:
     """``text (source, +1.0)``, leaving out whatever is missing."""
     inside = [str(source)] if source else []
     if points is not None:
         inside.append(f"{points:+.1f}")
-    return f"{_inline(text)} ({', '.join(inside)})" if inside else _inline(text)
+    return f"{inline(text)} ({', '.join(inside)})" if inside else inline(text)
 
 
 def narrative(
@@ -195,17 +195,17 @@ def narrative(
     for failure in result.gate_failures:
         rule = rule_base.rules[failure.rule]
         gate = rule_base.gates[failure.gate]
-        cited = "; ".join(
+        evidence = "; ".join(
             f"{e.id} = {_value_text(e.value)}" + (f" ({e.source})" if e.source else "")
             for e in evidence_behind(appraisal, failure.rule)
         )
         because = ""
         if gate.rationale:
-            because = f" The gate exists because {_cited(gate.rationale, gate.source)}."
+            because = f" The gate exists because {cited(gate.rationale, gate.source)}."
         parts.append(
             f"It fails the gate '{gate.name}':"
-            f" {_cited(rule.rationale or failure.rule, rule_source(appraisal, failure.rule))}"
-            f" (evidence: {cited}).{because}"
+            f" {cited(rule.rationale or failure.rule, rule_source(appraisal, failure.rule))}"
+            f" (evidence: {evidence}).{because}"
         )
     other = _compared_with(appraisal, result)
     if appraisal.recommended == result.id:
@@ -292,7 +292,7 @@ def _before_evidence(appraisal: Appraisal, result: OptionResult, other_id: str) 
             (
                 points,
                 f"{leaf.name or criterion_id} ({points:+.1f}), {whose}"
-                f"{_cited(text, judgement.source)}",
+                f"{cited(text, judgement.source)}",
             )
         )
     if not found:
@@ -322,7 +322,7 @@ def _rules_moving(appraisal: Appraisal, result: OptionResult, named: set[str]) -
         items = [r for r in chosen if (points[r] > 0) == (side == "for")]
         if items:
             text = "; ".join(
-                _cited(rule_base.rules[r].rationale or r, rule_source(appraisal, r), points[r])
+                cited(rule_base.rules[r].rationale or r, rule_source(appraisal, r), points[r])
                 for r in items
             )
             groups.append((sum(abs(points[r]) for r in items), side, text))
@@ -363,7 +363,7 @@ def _against_winner(
         ]
         named.update(d.rule for d in fresh)
         behind = "; ".join(
-            _cited(
+            cited(
                 rule_base.rules[d.rule].rationale or d.rule,
                 rule_source(appraisal, d.rule),
                 d.points,
