@@ -227,13 +227,9 @@ def information_report(
             tried.append((region, next(answers)))
         consistent = [(r, t) for r, t in tried if t is not None]
         skipped += len(tried) - len(consistent)
-        item = _item(
-            (state,),
-            _merged(state.fact, spec, tried, evaluator.recommended),
-            skipped=len(tried) - len(consistent),
-        )
-        if item.changing:
-            singles.append(item)
+        if any(t.recommended != evaluator.recommended for _, t in consistent):
+            merged = _merged(state.fact, spec, tried, evaluator.recommended)
+            singles.append(_item((state,), merged, skipped=len(tried) - len(consistent)))
         if consistent:
             candidates.append(
                 _Candidate(
@@ -580,19 +576,21 @@ def _pairs(
         )
     )
     for a, b, answers in asked:
-        outcomes = []
-        pair_skipped = 0
-        for region_a, region_b in answers:
-            result = next(results)
-            if result is None:
-                pair_skipped += 1
-                continue
-            pair = (region_a.answer(a.state.fact), region_b.answer(b.state.fact))
-            outcomes.append(_outcome(pair, [result], evaluator.recommended))
+        tried = [(pair, next(results)) for pair in answers]
+        pair_skipped = sum(1 for _, result in tried if result is None)
         skipped += pair_skipped
-        item = _item((a.state, b.state), outcomes, pair_skipped)
-        if item.changing:
-            found.append(item)
+        if not any(r is not None and r.recommended != evaluator.recommended for _, r in tried):
+            continue  # nothing to report: the pair changes no recommendation
+        outcomes = [
+            _outcome(
+                (region_a.answer(a.state.fact), region_b.answer(b.state.fact)),
+                [result],
+                evaluator.recommended,
+            )
+            for (region_a, region_b), result in tried
+            if result is not None
+        ]
+        found.append(_item((a.state, b.state), outcomes, pair_skipped))
     search = PairSearch(
         facts=tuple(c.state.fact for c in chosen),
         evaluated=evaluated,
