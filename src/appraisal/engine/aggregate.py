@@ -64,52 +64,61 @@ def aggregate(
 ) -> Totals:
     """Totals from global ``weights`` (one vector, or one row per row of ``utility``).
 
-    ``utility`` is rows x options x leaves, the leaves in declaration order.
+    ``utility`` is rows x options x leaves, the leaves in declaration order
+    (one row of utilities serves every row of weights).
     Without ``contributions`` (or ``horizons``), those are left empty (or
     zero): samplers that need only totals save the memory and the time.
     """
     weights = np.asarray(weights, dtype=float)
-    rows, options, _ = utility.shape
     per_row = weights.ndim == 2
+    rows = weights.shape[0] if per_row and utility.shape[0] == 1 else utility.shape[0]
+    options = utility.shape[1]
     position = {leaf: k for k, leaf in enumerate(tree.declared_leaves)}
     kept = np.empty((len(tree.ids) if contributions else 0, rows, options))
-
-    def leaf(index: int) -> np.ndarray:
-        weight = weights[:, index, None] if per_row else float(weights[index])
-        return np.asarray(weight * utility[:, :, position[index]])
+    # leaves first, then options, then rows: the rows innermost, where the arithmetic runs
+    leaf_weights = (weights.T if per_row else weights)[list(tree.declared_leaves)]
+    by_leaf = utility.transpose(2, 1, 0)
+    if per_row:
+        leaves = leaf_weights[:, None, :] * by_leaf
+    else:
+        leaves = leaf_weights[:, None, None] * by_leaf
 
     def subtree(index: int) -> np.ndarray:
         if index in tree.children:
             found = _sum(subtree(j) for j in range(*tree.children[index]))
         else:
-            found = leaf(index)
+            found = leaves[position[index]]
         if contributions:
-            kept[index] = found
+            kept[index] = found.T
         return found
 
-    score = _sum(subtree(j) for j in range(*tree.groups[0]))
+    score = _sum(subtree(j) for j in range(*tree.groups[0])).T
     if not horizons:
         zero = np.zeros((rows, options))
         return Totals(kept, score, zero, zero)
     by_horizon = []
     for horizon in ("short", "long"):
-        leaves = [tree.declared_leaves[k] for k in tree.horizon_leaves(horizon)]
-        part = _sum(kept[j] if contributions else leaf(j) for j in leaves)
+        ks = tree.horizon_leaves(horizon)
+        part = _sum(leaves[k] for k in ks).T if ks else np.zeros((rows, options))
         total: np.ndarray = np.zeros(rows) if per_row else np.zeros(())
-        for j in leaves:
-            total = total + (weights[:, j] if per_row else weights[j])
+        for k in ks:
+            total = total + leaf_weights[k]
         total = total[:, None] if per_row else total
         with np.errstate(divide="ignore", invalid="ignore"):
-            by_horizon.append(np.where(total > 0, part / total, 0.0) + np.zeros((rows, options)))
+            share = np.where(total > 0, part / total, 0.0)
+        by_horizon.append(np.broadcast_to(share, (rows, options)))
     return Totals(kept, score, by_horizon[0], by_horizon[1])
 
 
 def _sum(parts: Iterable[np.ndarray]) -> np.ndarray:
-    """The parts added one at a time, in order, starting from zero (as Python's ``sum``)."""
-    found: np.ndarray | float = 0.0
+    """The parts added one at a time, in order (as Python's ``sum``: the first part, plus
+    the second, plus the third...)."""
+    found: np.ndarray | None = None
     for part in parts:
-        found = found + part
-    return np.asarray(found)
+        found = part if found is None else found + part
+    if found is None:
+        raise ValueError("nothing to add")
+    return found
 
 
 def competition_ranks(
@@ -124,26 +133,64 @@ def competition_ranks(
     tie (an invalid option still counts itself as tied). A NaN score is
     beaten by nothing, and beats nothing. Without ``ties``, the tie counts
     are not computed (all one).
+
+    Each row's scores are sorted and every count read off by a binary search,
+    O(m log m) for m options; up to ``COUNT_UP_TO`` options, the same
+    comparisons are simply counted, which for so few costs less.
     """
     scores = np.asarray(scores, dtype=float)
     rows, options = scores.shape
     present = ~np.isnan(scores)
     if valid is not None:
         present &= np.asarray(valid, dtype=bool)
-    better = np.empty((rows, options), dtype=np.int64)
-    tied = np.ones((rows, options), dtype=np.int64)
+    keyed = np.where(present, scores, -np.inf)
+    with np.errstate(invalid="ignore"):
+        if options <= COUNT_UP_TO:
+            above, below = _counted(scores, keyed, ties=ties)
+        else:
+            above, below = _searched(scores, keyed, ties=ties)
+    better = options - above
+    tied = above - below + ~present if ties else np.ones((rows, options), dtype=np.int64)
+    return better, tied
+
+
+COUNT_UP_TO = 8
+"""Up to this many options, ranks are counted comparison by comparison (m per score)."""
+
+
+def _counted(scores: np.ndarray, keyed: np.ndarray, *, ties: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per score: how many scores are at most it plus the tolerance, and (with ``ties``)
+    how many are below it minus the tolerance: the same comparisons as the search."""
+    rows, options = scores.shape
+    columns = np.ascontiguousarray(keyed.T)
+    above = np.zeros((options, rows), dtype=np.int64)
+    below = np.zeros((options, rows), dtype=np.int64)
+    for i in range(options):
+        upper = scores[:, i] + TIE_TOLERANCE
+        lower = scores[:, i] - TIE_TOLERANCE
+        for j in range(options):
+            above[i] += ~(columns[j] > upper)
+            if ties:
+                below[i] += ~(columns[j] >= lower)
+    return above.T, below.T
+
+
+def _searched(
+    scores: np.ndarray, keyed: np.ndarray, *, ties: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_counted`` by a binary search in each row's sorted scores, in blocks of rows."""
+    rows, options = scores.shape
+    above = np.empty((rows, options), dtype=np.int64)
+    below = np.zeros((rows, options), dtype=np.int64)
     block = max(1, _BLOCK // max(options, 1))
     for start in range(0, rows, block):
         stop = min(rows, start + block)
         x = scores[start:stop]
-        ordered = np.sort(np.where(present[start:stop], x, -np.inf), axis=1)
-        with np.errstate(invalid="ignore"):
-            above = _first(ordered, x + TIE_TOLERANCE, strict=True)
-            better[start:stop] = options - above
-            if ties:
-                below = _first(ordered, x - TIE_TOLERANCE, strict=False)
-                tied[start:stop] = above - below + ~present[start:stop]
-    return better, tied
+        ordered = np.sort(keyed[start:stop], axis=1)
+        above[start:stop] = _first(ordered, x + TIE_TOLERANCE, strict=True)
+        if ties:
+            below[start:stop] = _first(ordered, x - TIE_TOLERANCE, strict=False)
+    return above, below
 
 
 def _first(ordered: np.ndarray, bound: np.ndarray, *, strict: bool) -> np.ndarray:

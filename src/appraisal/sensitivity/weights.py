@@ -135,25 +135,22 @@ def sampled_weights(
 
 
 def sample_totals(model: DecisionModel, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every option's total for each row of global weights, with the engine's ranks of them
-    (better, tied), in blocks of rows so memory stays bounded for many options."""
+    """The engine's ranks (better, tied) of every option's total for each row of global
+    weights, in blocks of rows so memory stays bounded for many options."""
     utilities = model.declared_utilities()[None]
     rows = weights.shape[0]
     block = max(1, _CELLS // max(1, utilities.shape[1] * len(model.tree.ids)))
     totals = np.empty((rows, len(model.options)))
     for start in range(0, rows, block):
-        part = weights[start : start + block]
-        shape = (len(part), *utilities.shape[1:])
         found = aggregate(
             model.tree,
-            part,
-            np.broadcast_to(utilities, shape),
+            weights[start : start + block],
+            utilities,
             contributions=False,
             horizons=False,
         )
         totals[start : start + block] = found.score
-    better, tied = competition_ranks(totals)
-    return better, tied
+    return competition_ranks(totals)
 
 
 def weight_samples(
