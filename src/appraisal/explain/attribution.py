@@ -34,6 +34,10 @@ from .records import Attribution, OptionAttribution
 MAX_EXACT_PLAYERS = 20
 """Largest number of evidence items in one game computed exactly (2**20 coalitions)."""
 
+ENUMERATED_UP_TO = 5
+"""Games (and modules) of this many items or fewer have every coalition evaluated: fewer
+rows through modules would not repay counting them apart."""
+
 
 # --------------------------------------------------------------------------- games
 
@@ -195,22 +199,22 @@ class _Modules:
                 self._shapes[finding] = (inside, facts, frozenset(readers - inside))
         return self._shapes[finding]
 
-    def of(self, game: _Game) -> tuple[_Module, ...]:
-        """The game's modules: the largest first, disjoint, each of two items or more."""
+    def of(self, own: frozenset[str], players: tuple[str, ...]) -> tuple[_Module, ...]:
+        """The modules of what the rules ``own`` do, over ``players``: the largest first,
+        disjoint, each of two items or more."""
         model = self.model
-        own = {model.order[p] for p in game.rules}
         needed = frozenset().union(*(self.upstream(r) for r in own))
         findings = sorted(
             {f for r in needed for f in model.reads[r] if f in model.rule_base.findings}
         )
-        players = set(game.players)
+        present = set(players)
         found = []
         for finding in findings:
             shape = self.shape(finding)
             if shape is None:
                 continue
             inside, facts, outside = shape
-            items = facts & players
+            items = facts & present
             if len(items) >= 2 and not inside & own and not outside & needed:
                 found.append((len(items), finding, items, inside))
         found.sort(key=lambda m: (-m[0], m[1]))
@@ -222,7 +226,7 @@ class _Modules:
                 continue
             taken |= items
             covered |= inside
-            chosen.append(_Module(finding, tuple(p for p in game.players if p in items), inside))
+            chosen.append(_Module(finding, tuple(p for p in players if p in items), inside))
         return tuple(chosen)
 
 
@@ -250,10 +254,6 @@ class _Batch:
         if cells:
             self.scored.append(taken)
         return taken
-
-    def score(self, rows: slice) -> None:
-        """Value the cells of rows already added too."""
-        self.scored.append(rows)
 
     def run(self) -> tuple[Outcome, _Utility]:
         """The engine's outcome of every row, and the cells' utilities of the rows asked for."""
@@ -302,42 +302,30 @@ class _Counted:
 
     states: int
     representative: np.ndarray
-    """Per state: players x 1, the first coalition giving it."""
+    """Players x states: a coalition giving each state (the first evaluated)."""
     sizes: np.ndarray
     """States x sizes: how many coalitions give each state."""
     holding: np.ndarray
     """Players x states x sizes: the same, counting only coalitions that hold the player."""
 
 
-def _count_module(module: _Module, outcome: Outcome, rows: slice, model: CompiledModel) -> _Counted:
-    """Count a module's coalitions (``rows`` of ``outcome``, in order) by the finding's state,
-    states numbered as they first appear."""
-    column = model.column_of[module.finding]
-    known = outcome.columns.known[column, rows]
-    values = np.where(known, outcome.columns.values[column, rows], np.inf)
-    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    state = np.argsort(order)[inverse.reshape(-1)]
-    n = len(module.players)
-    members = _bits(n, n)
-    states = len(first)
-    by_state_and_size = np.zeros((1 << n, states * (n + 1)))
-    by_state_and_size[np.arange(1 << n), state * (n + 1) + members.sum(axis=0)] = 1.0
-    sizes = by_state_and_size.sum(axis=0).reshape(states, n + 1)
-    holding = (members @ by_state_and_size).reshape(n, states, n + 1)
-    return _Counted(states, members[:, first[order]], sizes, holding)
-
-
 @dataclass
 class _Plan:
-    """How games over the same players are evaluated: their modules (counted in the first
-    batch) and the rest of the players, enumerated with one coalition standing for each
-    combination of module states."""
+    """How the coalitions of some players are evaluated: the players that reach what is
+    evaluated only through one finding (a module each, counted through its own plan first),
+    and the rest, enumerated with one coalition standing for each combination of module
+    states. Games over the same players share a plan; so do modules."""
 
     players: tuple[str, ...]
     modules: tuple[_Module, ...]
     rest: tuple[str, ...]
+    inner: tuple[_Plan, ...]
+    """The modules' own plans."""
+    depth: int
+    """The batch its rows go in: the one after its modules' (the first without)."""
     rows: slice = field(default_factory=lambda: slice(0, 0))
+    known: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """Players x rows: who is known in each of its rows."""
     counted: tuple[_Counted, ...] = ()
     cells: bool = False
     """Whether some game of the plan needs its cells valued (a clampable cell)."""
@@ -346,6 +334,39 @@ class _Plan:
 def _clamps(game: _Game) -> bool:
     """Whether the game is a clampable cell, whose worth needs the cell's value."""
     return any(coefficient is None for _, coefficient in game.cells)
+
+
+def _coalitions(plan: _Plan) -> np.ndarray:
+    """Players x rows: every combination of module states (one coalition standing for each,
+    the first module's states slowest) with every coalition of the rest (fastest). The
+    first row is the empty coalition."""
+    shape = tuple(c.states for c in plan.counted)
+    combos = int(np.prod(shape))
+    rest = len(plan.rest)
+    found = dict(zip(plan.rest, np.tile(_bits(rest, rest), (1, combos)), strict=True))
+    grid = np.indices(shape).reshape(len(shape), combos)
+    for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
+        states = np.repeat(grid[index], 1 << rest)
+        for j, player in enumerate(module.players):
+            found[player] = counted.representative[j, states]
+    known = np.zeros((len(plan.players), combos << rest), dtype=bool)
+    for j, player in enumerate(plan.players):
+        known[j] = found[player]
+    return known
+
+
+def _count(plan: _Plan, module: _Module, outcome: Outcome, model: CompiledModel) -> _Counted:
+    """Count a module's coalitions (its plan's rows of ``outcome``) by the finding's state,
+    numbered as they first appear: the first row, nothing known, gives state 0."""
+    column = model.column_of[module.finding]
+    known = outcome.columns.known[column, plan.rows]
+    keys = np.where(known, outcome.columns.values[column, plan.rows], np.inf)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    state = np.argsort(order)[inverse.reshape(-1)]
+    indicators = state[None, :] == np.arange(len(first))[:, None]
+    sizes, holding = _size_counts(plan, indicators)
+    return _Counted(len(first), plan.known[:, first[order]], sizes, np.moveaxis(holding, 0, 1))
 
 
 def _times(counts: np.ndarray, axis: int, polynomials: np.ndarray) -> np.ndarray:
@@ -359,23 +380,19 @@ def _times(counts: np.ndarray, axis: int, polynomials: np.ndarray) -> np.ndarray
     states, length = moved.shape[-2:]
     degree = polynomials.shape[-1]
     matrix = np.zeros((*polynomials.shape[:-1], length, length + degree - 1))
-    for a in range(length):
-        matrix[..., a, a : a + degree] = polynomials
+    steps = np.arange(length)[:, None] + np.arange(degree)[None, :]
+    matrix[..., np.arange(length)[:, None], steps] = polynomials[..., None, :]
     flat = moved.reshape(*moved.shape[:-2], states * length)
     if polynomials.ndim == 2:
-        return flat @ matrix.reshape(states * length, -1)
+        return np.asarray(flat @ matrix.reshape(states * length, -1))
     found = np.tensordot(flat, matrix.reshape(len(polynomials), states * length, -1), ([-1], [1]))
     return np.asarray(found)
 
 
-def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
-    """Shapley values (games x players, in ``plan.players`` order) of the games worth 1 on
-    the rows of the plan where ``indicators`` (games x rows) hold, and 0 elsewhere.
-
-    Counts, for every coalition size, the coalitions in each game's set, and those holding
-    each player; a player's value is the sum over sizes k of k! (n-1-k)! / n! times (the
-    coalitions of size k+1 holding it, less those of size k without it), added in order of k.
-    """
+def _size_counts(plan: _Plan, indicators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each set of the plan's rows flagged in ``indicators`` (sets x rows): how many of
+    the coalitions the rows stand for have each size (sets x sizes), and how many of those
+    hold each player (sets x players, in ``plan.players`` order, x sizes)."""
     games = indicators.shape[0]
     shape = tuple(c.states for c in plan.counted)
     rest = len(plan.rest)
@@ -384,6 +401,9 @@ def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
     by_size = np.zeros((1 << rest, rest + 1))
     by_size[np.arange(1 << rest), members.sum(axis=0)] = 1.0
     holding_rest = members[:, :, None] * by_size[None]  # players x coalitions x sizes
+    if not plan.modules:  # every coalition is a row: two products
+        held = flags @ np.moveaxis(holding_rest, 0, 1).reshape(1 << rest, -1)
+        return flags @ by_size, held.reshape(games, rest, rest + 1)
     base = flags @ by_size
     spread = np.moveaxis(np.tensordot(flags, holding_rest, ([-1], [1])), -2, 1)
     stacked = np.concatenate([base[:, None], spread], axis=1)
@@ -395,15 +415,24 @@ def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
         return counts
 
     combined = combine(stacked, 2)
-    total = combined[:, 0]
     holding: dict[str, np.ndarray] = {p: combined[:, 1 + j] for j, p in enumerate(plan.rest)}
     for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
         others = combine(base, 1, skip=index)  # games x states x sizes
         found = _times(others, 1, counted.holding)  # games x players x sizes
         for j, player in enumerate(module.players):
             holding[player] = found[:, j]
+    return combined[:, 0], np.stack([holding[p] for p in plan.players], axis=1)
+
+
+def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
+    """Shapley values (games x players, in ``plan.players`` order) of the games worth 1 on
+    the rows of the plan where ``indicators`` (games x rows) hold, and 0 elsewhere.
+
+    A player's value is the sum over sizes k of k! (n-1-k)! / n! times (the coalitions of
+    size k+1 holding it, less those of size k without it), added in order of k.
+    """
+    total, held = _size_counts(plan, indicators)
     n = len(plan.players)
-    held = np.stack([holding[p] for p in plan.players], axis=1)  # games x players x sizes
     gained = held[:, :, 1:]
     lost = total[:, None, :n] - held[:, :, :n]
     coefficient = np.array(
@@ -412,7 +441,7 @@ def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
     values = np.cumsum(coefficient * (gained - lost), axis=-1)[..., -1]
     trivial = np.isin(total.sum(axis=-1), (0, 1 << n))
     values[trivial] = 0.0
-    return values
+    return np.asarray(values)
 
 
 # --------------------------------------------------------------------------- attribution
@@ -516,11 +545,11 @@ def _option_attribution(
 
 
 class _Batches:
-    """The two batches every game's coalitions go into, and what the engine gives for them.
+    """The batches every game's coalitions go into, and what the engine gives for them.
 
-    The first holds the coalition with nothing known, every module's coalitions, the
-    permutations' prefixes, and the coalitions of games without modules; the second,
-    once the modules are counted, the coalitions of the games with modules.
+    The first holds the coalition with nothing known, the permutations' prefixes, and the
+    coalitions of every plan without modules; each next one, once the modules of the
+    batch before are counted, the coalitions of the plans that rest on them.
     """
 
     def __init__(self, model: CompiledModel, evidence: Columns, modules: _Modules) -> None:
@@ -532,7 +561,6 @@ class _Batches:
         self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
         self.plans: dict[tuple[object, ...], _Plan] = {}
         self.plan_of: dict[int, _Plan] = {}
-        self.module_rows: dict[tuple[str, ...], slice] = {}
         self.results: dict[int, tuple[Outcome, _Utility]] = {}
 
     def sample(self, game: _Game, samples: int, rng: random.Random) -> None:
@@ -546,49 +574,46 @@ class _Batches:
         self.sampled[id(game)] = (orders, rows)
 
     def enumerate(self, game: _Game) -> None:
-        """Rows for every coalition the game's exact values need (shared by games alike)."""
-        found = self.modules.of(game)
-        inside = {p for m in found for p in m.players}
-        rest = tuple(p for p in game.players if p not in inside)
-        key = (game.players, tuple((m.finding, m.players) for m in found))
-        plan = self.plans.get(key)
-        if plan is None:
-            plan = self.plans[key] = _Plan(game.players, found, rest)
-            for module in found:
-                if module.players not in self.module_rows:
-                    size = len(module.players)
-                    rows = self.first.add(module.players, _bits(size, size))
-                    self.module_rows[module.players] = rows
-            if not found:
-                plan.rows = self.first.add(rest, _bits(len(rest), len(rest)))
-        if _clamps(game) and not plan.cells:
-            plan.cells = True
-            if not found:
-                self.first.score(plan.rows)
+        """The plan of every coalition the game's exact values need (shared by games alike)."""
+        own = frozenset(self.model.order[p] for p in game.rules)
+        plan = self.plan(own, game.players)
+        plan.cells = plan.cells or _clamps(game)
         self.plan_of[id(game)] = plan
 
+    def plan(self, own: frozenset[str], players: tuple[str, ...]) -> _Plan:
+        """The plan for what the rules ``own`` do over ``players``, and its modules' plans."""
+        found = self.modules.of(own, players) if len(players) > ENUMERATED_UP_TO else ()
+        key = (players, tuple((m.finding, m.players) for m in found))
+        if key not in self.plans:
+            inner = tuple(
+                self.plan(frozenset(self.model.derivers.get(m.finding, ())), m.players)
+                for m in found
+            )
+            inside = {p for m in found for p in m.players}
+            rest = tuple(p for p in players if p not in inside)
+            depth = 1 + max((p.depth for p in inner), default=-1)
+            self.plans[key] = _Plan(players, found, rest, inner, depth)
+        return self.plans[key]
+
     def run(self) -> None:
-        """Evaluate the first batch, count the modules, then evaluate the second."""
-        self.outcome, self.utility = self.first.run()
-        second = _Batch(self.model, self.evidence)
-        counted: dict[tuple[str, tuple[str, ...]], _Counted] = {}
-        for plan in self.plans.values():
-            if plan.modules:
-                for m in plan.modules:
-                    if (m.finding, m.players) not in counted:
-                        rows = self.module_rows[m.players]
-                        counted[m.finding, m.players] = _count_module(
-                            m, self.outcome, rows, self.model
-                        )
-                plan.counted = tuple(counted[m.finding, m.players] for m in plan.modules)
-                plan.rows = second.add(*_representatives(plan), cells=plan.cells)
-            else:
-                self.results[id(plan)] = (self.outcome, self.utility)
-        if second.rows:
-            later = second.run()
-            for plan in self.plans.values():
-                if plan.modules:
-                    self.results[id(plan)] = later
+        """Evaluate batch after batch, counting each plan's modules from the one before."""
+        depths = max((plan.depth for plan in self.plans.values()), default=0)
+        batch = self.first
+        for depth in range(depths + 1):
+            level = [plan for plan in self.plans.values() if plan.depth == depth]
+            for plan in level:
+                plan.counted = tuple(
+                    _count(inner, module, self.results[id(inner)][0], self.model)
+                    for module, inner in zip(plan.modules, plan.inner, strict=True)
+                )
+                plan.known = _coalitions(plan)
+                plan.rows = batch.add(plan.players, plan.known, cells=plan.cells)
+            found = batch.run()
+            if depth == 0:
+                self.outcome, self.utility = found
+            for plan in level:
+                self.results[id(plan)] = found
+            batch = _Batch(self.model, self.evidence)
 
 
 def _prefixes(
@@ -604,22 +629,6 @@ def _prefixes(
         for step, player in enumerate(order):
             known[index[player], start : start + n + 1] = steps > step
     return players, known
-
-
-def _representatives(plan: _Plan) -> tuple[tuple[str, ...], np.ndarray]:
-    """Rows for a game with modules: every combination of module states (one coalition
-    standing for each) with every coalition of the other players."""
-    shape = tuple(c.states for c in plan.counted)
-    combos = int(np.prod(shape))
-    rest = len(plan.rest)
-    parts = [np.tile(_bits(rest, rest), (1, combos))]
-    players = list(plan.rest)
-    grid = np.indices(shape).reshape(len(shape), -1)
-    for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
-        states = np.repeat(grid[index], 1 << rest)
-        parts.append(counted.representative[:, states])
-        players += module.players
-    return tuple(players), np.concatenate(parts, axis=0)
 
 
 def _worths(game: _Game, outcome: Outcome, utility: _Utility, rows: slice) -> list[np.ndarray]:
