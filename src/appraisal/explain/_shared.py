@@ -10,7 +10,7 @@ counterfactual search and what to find out next can share it without importing e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +27,7 @@ from ..engine import (
     competition_ranks,
     encode,
     evaluate,
+    rerun,
     verdict_metrics,
 )
 from ..models import Value
@@ -113,14 +114,35 @@ class Standings:
         return model.options[index] if index >= 0 else None
 
 
+def first_row(outcome: Outcome) -> Outcome:
+    """The outcome of a batch's first row alone, a batch of one."""
+    columns = outcome.columns
+    return Outcome(
+        Columns(columns.known[:, :1], columns.values[:, :1], columns.texts),
+        outcome.fired[:, :1],
+        outcome.unknown[:, :1],
+    )
+
+
 def appraise_rows(
-    model: CompiledModel, weights: np.ndarray, columns: Columns, *, verdicts: bool = True
+    model: CompiledModel,
+    weights: np.ndarray,
+    columns: Columns,
+    *,
+    verdicts: bool = True,
+    base: Outcome | None = None,
+    changed: Collection[str] = (),
 ) -> Standings:
     """Appraise every row of a batch as ``appraise`` appraises one, marking the void rows.
 
-    ``weights`` are global weights in the criteria tree's order.
+    ``weights`` are global weights in the criteria tree's order. Given the ``base``
+    outcome the rows differ from only in the ``changed`` facts, only the rules downstream
+    of those rerun (``engine.rerun``), with the same result.
     """
-    outcome = evaluate(model, columns, refuse=False)
+    if base is None:
+        outcome = evaluate(model, columns, refuse=False)
+    else:
+        outcome = rerun(model, base, columns, changed, refuse=False)
     cells = cell_values(model, outcome.fired, refuse=False)
     void = np.asarray(outcome.contradicted) | np.asarray(cells.unscorable)
     totals = aggregate(model.tree, weights, cells.utility)

@@ -26,6 +26,7 @@ from ._shared import (
     appraise_rows,
     changed_rows,
     evidence_columns,
+    first_row,
     global_weights,
     model_of,
     winner,
@@ -157,9 +158,16 @@ class WhatIf:
     # ------------------------------------------------------------------ evaluating
 
     def rows(self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True) -> Standings:
-        """The standings of a batch: one row per set of changes."""
+        """The standings of a batch: one row per set of changes. Once the appraisal itself
+        has been evaluated, only the rules downstream of the changed facts rerun."""
         columns = changed_rows(self.model, self.evidence, changes)
-        return appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
+        if self._base is None:
+            return appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
+        changed = {fact for change in changes for fact in change}
+        base = first_row(self._base.outcome)
+        return appraise_rows(
+            self.model, self.weights, columns, verdicts=verdicts, base=base, changed=changed
+        )
 
     def singles(self, changes: Sequence[Mapping[str, Value]]) -> Standings:
         """The standings of a batch of changes, after a first row without any: the
