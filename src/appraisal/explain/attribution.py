@@ -374,12 +374,12 @@ def _times(counts: np.ndarray, axis: int, polynomials: np.ndarray) -> np.ndarray
     state's polynomial of sizes (``polynomials``: states x degrees, or players x states x
     degrees, giving a players axis after the others): sizes add, numbers multiply.
 
-    Counts are whole numbers below 2**53 held as floats, so every sum is exact.
+    Counts are whole numbers, counted exactly.
     """
     moved = np.moveaxis(counts, axis, -2)
     states, length = moved.shape[-2:]
     degree = polynomials.shape[-1]
-    matrix = np.zeros((*polynomials.shape[:-1], length, length + degree - 1))
+    matrix = np.zeros((*polynomials.shape[:-1], length, length + degree - 1), dtype=np.int64)
     steps = np.arange(length)[:, None] + np.arange(degree)[None, :]
     matrix[..., np.arange(length)[:, None], steps] = polynomials[..., None, :]
     flat = moved.reshape(*moved.shape[:-2], states * length)
@@ -396,10 +396,10 @@ def _size_counts(plan: _Plan, indicators: np.ndarray) -> tuple[np.ndarray, np.nd
     games = indicators.shape[0]
     shape = tuple(c.states for c in plan.counted)
     rest = len(plan.rest)
-    flags = indicators.astype(float).reshape(games, *shape, 1 << rest)
-    members = _bits(rest, rest)
-    by_size = np.zeros((1 << rest, rest + 1))
-    by_size[np.arange(1 << rest), members.sum(axis=0)] = 1.0
+    flags = indicators.astype(np.int64).reshape(games, *shape, 1 << rest)
+    members = _bits(rest, rest).astype(np.int64)
+    by_size = np.zeros((1 << rest, rest + 1), dtype=np.int64)
+    by_size[np.arange(1 << rest), members.sum(axis=0)] = 1
     holding_rest = members[:, :, None] * by_size[None]  # players x coalitions x sizes
     if not plan.modules:  # every coalition is a row: two products
         held = flags @ np.moveaxis(holding_rest, 0, 1).reshape(1 << rest, -1)
