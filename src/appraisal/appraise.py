@@ -195,9 +195,9 @@ def appraise_facts(
     totals = aggregate(tree, global_weights, cells.utility)
     valid = ~cells.excluded
     ranks = {
-        "rank": competition_ranks(totals.score, valid)[0] + 1,
-        "short_term_rank": competition_ranks(totals.short_term, valid)[0] + 1,
-        "long_term_rank": competition_ranks(totals.long_term, valid)[0] + 1,
+        "rank": competition_ranks(totals.score, valid, ties=False)[0] + 1,
+        "short_term_rank": competition_ranks(totals.short_term, valid, ties=False)[0] + 1,
+        "long_term_rank": competition_ranks(totals.long_term, valid, ties=False)[0] + 1,
     }
     verdicts = assign_verdicts(
         compiled, outcome.columns, verdict_metrics(totals, cells.excluded, ranks)
@@ -250,7 +250,11 @@ def appraise_facts(
 
 
 def _firings(compiled: CompiledModel, outcome: Outcome) -> tuple[RuleFiring, ...]:
-    """Every rule's evaluation (first row), with each fact it read and that fact's value."""
+    """Every rule's evaluation (first row), with each fact it read and that fact's value.
+
+    Built without validating again what the loader validated (the rules' effects
+    are the rule base's own models, the values decoded from the engine's columns).
+    """
     columns = outcome.columns
     firings = []
     for position, rule_id in enumerate(compiled.order):
@@ -260,12 +264,16 @@ def _firings(compiled: CompiledModel, outcome: Outcome) -> tuple[RuleFiring, ...
         }
         if outcome.fired[position, 0]:
             effects = tuple(compiled.rule_base.rules[rule_id].then)
-            firings.append(RuleFiring(rule=rule_id, status="fired", reads=reads, effects=effects))
+            firings.append(
+                RuleFiring.model_construct(
+                    rule=rule_id, status="fired", reads=reads, effects=effects
+                )
+            )
         else:
             status: Literal["not_fired", "unknown"] = (
                 "unknown" if outcome.unknown[position, 0] else "not_fired"
             )
-            firings.append(RuleFiring(rule=rule_id, status=status, reads=reads))
+            firings.append(RuleFiring.model_construct(rule=rule_id, status=status, reads=reads))
     return tuple(firings)
 
 
@@ -298,7 +306,7 @@ def verdict_rule(
 ) -> int:
     """The index of the first verdict rule that holds for one option, given every fact and
     finding and the option's metrics (``option_metrics``): the engine's, for one row."""
-    columns = encode(compiled, [facts], findings=True)
+    columns = encode(compiled, [facts], findings=True, only=compiled.verdict_columns)
     arrays = {}
     for name, value in metrics.items():
         number = float(value) if isinstance(value, bool | float | int) else 0.0

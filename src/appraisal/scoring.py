@@ -123,5 +123,5 @@ def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
     keys = list(scores)
     if not keys:
         return {}
-    better, _ = ranks_of(np.array([[float(scores[k]) for k in keys]]))
+    better, _ = ranks_of(np.array([[float(scores[k]) for k in keys]]), ties=False)
     return {key: 1 + int(better[0, i]) for i, key in enumerate(keys)}

@@ -83,16 +83,16 @@ def aggregate(
     else:
         leaves = leaf_weights[:, None, None] * by_leaf
 
-    def subtree(index: int) -> np.ndarray:
+    subtotals: dict[int, np.ndarray] = {}
+    for index in tree.postorder():  # children before their parent
         if index in tree.children:
-            found = _sum(subtree(j) for j in range(*tree.children[index]))
+            start, stop = tree.children[index]
+            subtotals[index] = _sum(subtotals[j] for j in range(start, stop))
         else:
-            found = leaves[position[index]]
+            subtotals[index] = leaves[position[index]]
         if contributions:
-            kept[index] = found.T
-        return found
-
-    score = _sum(subtree(j) for j in range(*tree.groups[0])).T
+            kept[index] = subtotals[index].T
+    score = _sum(subtotals[j] for j in range(*tree.groups[0])).T
     if not horizons:
         zero = np.zeros((rows, options))
         return Totals(kept, score, zero, zero)
@@ -135,8 +135,9 @@ def competition_ranks(
     are not computed (all one).
 
     Each row's scores are sorted and every count read off by a binary search,
-    O(m log m) for m options; up to ``COUNT_UP_TO`` options, the same
-    comparisons are simply counted, which for so few costs less.
+    O(m log m) for m options; up to ``COUNT_UP_TO`` options (and from
+    ``COUNT_FROM_ROWS`` rows), the same comparisons are simply counted, which
+    for so few options costs less.
     """
     scores = np.asarray(scores, dtype=float)
     rows, options = scores.shape
@@ -145,7 +146,7 @@ def competition_ranks(
         present &= np.asarray(valid, dtype=bool)
     keyed = np.where(present, scores, -np.inf)
     with np.errstate(invalid="ignore"):
-        if options <= COUNT_UP_TO:
+        if options <= COUNT_UP_TO and rows >= COUNT_FROM_ROWS:
             above, below = _counted(scores, keyed, ties=ties)
         else:
             above, below = _searched(scores, keyed, ties=ties)
@@ -155,7 +156,10 @@ def competition_ranks(
 
 
 COUNT_UP_TO = 8
-"""Up to this many options, ranks are counted comparison by comparison (m per score)."""
+"""Up to this many options, ranks are counted comparison by comparison (m per score)..."""
+
+COUNT_FROM_ROWS = 64
+"""... when there are this many rows or more: for fewer, the search takes fewer steps."""
 
 
 def _counted(scores: np.ndarray, keyed: np.ndarray, *, ties: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -56,24 +56,31 @@ class CriteriaTree:
     """The leaves, breadth first (the columns of a utility matrix)."""
     declared_leaves: tuple[int, ...] = field(init=False, repr=False)
     """The leaves in declaration order (the order of an option's values)."""
+    after_children: tuple[int, ...] = field(init=False, repr=False)
+    """Every criterion after its children, as declared (the order of contributions)."""
 
     def __post_init__(self) -> None:
         if not self.directions:
             object.__setattr__(self, "directions", ("maximise",) * len(self.ids))
         children = {self.parents[start]: (start, stop) for start, stop in self.groups}
         declared: list[int] = []
-
-        def walk(start: int, stop: int) -> None:
-            for index in range(start, stop):
-                declared.append(index)
-                if index in children:
-                    walk(*children[index])
-
+        after_children: list[int] = []
+        pending: list[tuple[int, bool]] = []
         if self.groups:
-            walk(*self.groups[0])
+            pending = [(i, False) for i in reversed(range(*self.groups[0]))]
+        while pending:  # depth first, without recursion
+            index, visited = pending.pop()
+            if visited:
+                after_children.append(index)
+                continue
+            declared.append(index)
+            pending.append((index, True))
+            if index in children:
+                pending += [(i, False) for i in reversed(range(*children[index]))]
         object.__setattr__(self, "position", {c: i for i, c in enumerate(self.ids)})
         object.__setattr__(self, "children", children)
         object.__setattr__(self, "declared", tuple(declared))
+        object.__setattr__(self, "after_children", tuple(after_children))
         object.__setattr__(
             self, "leaves", tuple(i for i in range(len(self.ids)) if i not in children)
         )
@@ -171,17 +178,7 @@ class CriteriaTree:
 
     def postorder(self) -> tuple[int, ...]:
         """Every criterion after its children (the order of an option's contributions)."""
-        found: list[int] = []
-
-        def walk(start: int, stop: int) -> None:
-            for index in range(start, stop):
-                if index in self.children:
-                    walk(*self.children[index])
-                found.append(index)
-
-        if self.groups:
-            walk(*self.groups[0])
-        return tuple(found)
+        return self.after_children
 
     def groups_declared(self) -> Iterator[tuple[int, tuple[int, int]]]:
         """Sibling groups with their parent (-1 at the root), depth first as declared."""

@@ -104,20 +104,23 @@ def encode(
     rows: Sequence[Mapping[str, Value | None]],
     *,
     findings: bool = False,
+    only: Sequence[int] | None = None,
 ) -> Columns:
     """Fact values (one mapping per row; absent or None: unknown) as columns.
 
     Findings start unknown, since rules derive them, unless ``findings`` is
-    true (to test verdicts on facts and findings already known). Ids that
-    are no fact of the rule base are ignored; values are expected checked
-    (``appraise`` checks them), and one not of its fact's type is refused.
+    true (to test verdicts on facts and findings already known); with
+    ``only``, just those columns are encoded. Ids that are no fact of the
+    rule base are ignored; values are expected checked (``appraise`` checks
+    them), and one not of its fact's type is refused.
     """
     width = len(model.columns) + 1
     known = np.zeros((width, len(rows)), dtype=bool)
     values = np.zeros((width, len(rows)))
     texts = dict(model.texts)
-    encoded = model.columns if findings else model.columns[: model.fact_count]
-    for column, name in enumerate(encoded):
+    encoded = range(len(model.columns) if findings else model.fact_count)
+    for column in encoded if only is None else only:
+        name = model.columns[column]
         for row, facts in enumerate(rows):
             value = facts.get(name)
             if value is not None:
@@ -188,7 +191,7 @@ def _compare(
         right = values[node.right] if node.times == 1.0 else values[node.right] * node.times
         both = left_known & known[node.right]
     holds = _OPERATORS[node.op](left, right)
-    return both & holds, both & ~holds
+    return both & holds, np.greater(both, holds)  # known, and does not hold
 
 
 def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> Outcome:
@@ -274,13 +277,13 @@ def _run(
     (in ``fired``) and only derives again the findings (columns) listed for it."""
     rows = known.shape[1]
     first_deriver: dict[int, np.ndarray] = {}
+    evaluated = [p for p in positions if p not in settled]
+    failed = np.empty((len(model.order), rows), dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
         for position in positions:
             only = settled.get(position)
             if only is None:
-                is_true, is_false = truth(model.conditions[position], known, values)
-                fired[position] = is_true
-                np.logical_not(is_true | is_false, out=unknown[position])
+                fired[position], failed[position] = truth(model.conditions[position], known, values)
             derivations = model.derivations[position]
             if not derivations or not fired[position].any():
                 continue
@@ -303,6 +306,10 @@ def _run(
                 before[new] = position
                 known[column] |= take
                 values[column][take] = encoded
+    if len(evaluated) == len(model.order):
+        np.logical_not(fired | failed, out=unknown)
+    elif evaluated:
+        unknown[evaluated] = ~(fired[evaluated] | failed[evaluated])
 
 
 def refuse_contradiction(
