@@ -411,3 +411,14 @@ def test_drift_explain_exits_2_with_one_located_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip().splitlines() == [f"error: {MESSAGE}"]
+
+
+def test_switching_values_read_the_weights_the_appraisal_used() -> None:
+    """Nothing passed twice: an appraisal made with other weights carries them."""
+    loaded = load_scenario(appraisal.bundled_scenarios()["birmingham-2014"])
+    heavier = appraise(loaded, weights={"acceptability": 2})
+    assert weight_switching_values(heavier, "acceptability") == weight_switching_values(
+        heavier, "acceptability", {"acceptability": 2}
+    )
+    (switch,) = weight_switching_values(heavier, "acceptability")
+    assert switch.current_weight == 2

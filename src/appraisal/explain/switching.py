@@ -19,9 +19,11 @@ from .records import WeightSwitch
 
 
 def _raw_weights(appraisal: Appraisal, weights: Mapping[str, float] | None) -> tuple[float, ...]:
-    """Every criterion's raw weight (the tree's order): the rule base's, the scenario's,
-    then ``weights`` (checked)."""
+    """Every criterion's raw weight (the tree's order): those the appraisal used, or,
+    given ``weights``, the rule base's, the scenario's, then ``weights`` (checked)."""
     model = model_of(appraisal)
+    if weights is None:
+        return tuple(appraisal.raw_weights[c] for c in model.tree.ids)
     overrides = dict(appraisal.scenario_model.weights) if appraisal.scenario_model else {}
     overrides.update(checked_weights(model.rule_base, weights, model.tree.paths()))
     return model.tree.raw_weights(overrides)
@@ -46,8 +48,9 @@ def weight_switching_values(
     crosses the winner's at one ``x``; the nearest crossing above and below the
     current share is reported, within 0 < x < 1 (at either end a rival could
     only tie; crossings within 1e-9 of an end are rounding), in shares and in
-    raw weight (the siblings' raw weights held). ``weights`` are the raw
-    overrides the appraisal used beyond the scenario's own. Pure, so ``sensitivity`` reuses it.
+    raw weight (the siblings' raw weights held). The raw weights are those the
+    appraisal used, unless ``weights`` (raw overrides beyond the scenario's own)
+    are given. Pure, so ``sensitivity`` reuses it.
     """
     model = model_of(appraisal)
     tree = model.tree
