@@ -18,9 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..appraise import Appraisal
-from ..engine import cell_bounds, comparisons, utility
+from ..engine import TIE_TOLERANCE, cell_bounds, comparisons, utility
 from ..models import Comparison, FactRef, RuleBase, Value
-from ..scoring import TIE_TOLERANCE
 from ._shared import (
     Standings,
     appraise_rows,
