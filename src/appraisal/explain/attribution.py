@@ -273,7 +273,10 @@ class _Batch:
             scored[rows] = True
         wanted = np.flatnonzero(scored)
         index[wanted] = np.arange(len(wanted))
-        utility = cell_values(model, outcome.fired[:, wanted]).utility
+        if len(wanted):
+            utility = cell_values(model, outcome.fired[:, wanted]).utility
+        else:
+            utility = np.zeros((0, *model.baselines.shape))
         return outcome, _Utility(index, utility)
 
 
