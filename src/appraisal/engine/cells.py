@@ -144,11 +144,12 @@ def cell_bounds(
         low[:, cell] = np.where(settled, start, bottom)
         high[:, cell] = np.where(settled, start, top)
     lowering, raising = _adjustments(model)
-    moved = fixed.T @ (lowering + raising)
+    # sums over the rules, by numpy's own loops: small products are not worth a thread pool
+    moved = np.einsum("rs,rc->sc", fixed, lowering + raising)
     shape = (rows, options, leaves)
     return (
-        (low + moved + free.T @ lowering).reshape(shape),
-        (high + moved + free.T @ raising).reshape(shape),
+        (low + moved + np.einsum("rs,rc->sc", free, lowering)).reshape(shape),
+        (high + moved + np.einsum("rs,rc->sc", free, raising)).reshape(shape),
     )
 
 
