@@ -139,9 +139,7 @@ def birmingham(repeats: int) -> None:
     explain_s = median_seconds(lambda: explain(result), repeats)
     samples = 200_000
     evidence_uncertainty(loaded, samples=1_000, seed=0)  # warm
-    monte_carlo_s = median_seconds(
-        lambda: evidence_uncertainty(loaded, samples=samples, seed=0), 3
-    )
+    monte_carlo_s = median_seconds(lambda: evidence_uncertainty(loaded, samples=samples, seed=0), 3)
     model = decision_model(result)
     smaa_s = median_seconds(lambda: smaa(model, samples=samples, seed=0), 3)
     print("Birmingham, in process (median)")
@@ -179,7 +177,8 @@ def scaling(
             load_s = time.perf_counter() - start
             result = appraise(loaded)
             appraise_s = median_seconds(lambda ld=loaded: appraise(ld), repeats)
-            smaa_s = median_seconds(lambda m=decision_model(result): smaa(m, samples=1_000, seed=0), repeats)
+            model = decision_model(result)
+            smaa_s = median_seconds(lambda m=model: smaa(m, samples=1_000, seed=0), repeats)
         columns["load"].append(load_s)
         columns["appraise"].append(appraise_s)
         columns["smaa"].append(smaa_s)

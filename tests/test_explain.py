@@ -389,16 +389,17 @@ def test_drift_run_shows_the_ranking_and_says_the_drivers_are_undefined(
     drift: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The ranking and verdicts are defined (the full evidence is consistent), so ``run``
-    prints them and exits 0; the drivers are not, and the report and a warning say why."""
+    shows them; the drivers are not, so the report says why, and the command exits 2 with
+    the one located line every command gives on this rule base."""
     summary = summarise(appraise("sc.yaml"))
     assert summary.drivers_undefined == MESSAGE
     assert all(not o.evidence for o in summary.options)
-    assert main(["run", "sc.yaml"]) == 0
+    assert main(["run", "sc.yaml"]) == 2
     captured = capsys.readouterr()
     assert "Recommended: A" in captured.out
     assert f"Evidence drivers undefined: rb.yaml:{Q_TRUE_LINE}:3" in " ".join(captured.out.split())
-    assert captured.err.strip() == f"warning: evidence drivers undefined: {MESSAGE}"
-    assert main(["run", "sc.yaml", "--format", "json"]) == 0
+    assert captured.err.splitlines() == [f"error: {MESSAGE}"]
+    assert main(["run", "sc.yaml", "--format", "json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert data["recommended"] == "a" and data["drivers_undefined"] == MESSAGE
     assert all(o["drivers"] == [] for o in data["options"])

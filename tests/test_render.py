@@ -57,7 +57,6 @@ def test_markdown_and_html(result: appraisal.Appraisal) -> None:
     assert "| Rank | Option | Score | Short term | Long term | Verdict |" in markdown
     assert "## II. Transfer to a partner council: not considered further" in markdown
     assert "<table>" in render.appraisal_html(result)
-    assert result._repr_html_() == render.appraisal_html(result)
 
 
 def test_comparison_table(result: appraisal.Appraisal) -> None:

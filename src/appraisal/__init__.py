@@ -1,23 +1,33 @@
 """appraisal: a rules-based options appraisal engine.
 
-Load a scenario (evidence for one case) and the rule base it names, appraise
-it, and get plain data back: ranking, scores, verdicts and every intermediate
-that explains them. Explanation is in ``appraisal.explain`` (its main names
-are re-exported here); sensitivity analysis, which needs numpy, is imported
-from ``appraisal.sensitivity`` so that ``import appraisal`` stays light.
-``check_expectations`` compares an appraisal with the answer its scenario
-says it should reach (an ``expect:`` block). Rendering lives in
-``appraisal.render``.
-
-Names are imported when first used (module ``__getattr__``), so importing the
-package, or starting the ``appraisal`` command, loads none of the pipeline
-until it is needed: the command line can stop quietly on Ctrl-C from its
-first instant, and ``--help`` starts fast.
+A rule base (options, weighted criteria, rules) and a scenario (evidence with
+sources) in YAML; scores, verdicts and the evidence behind each, as plain data.
+The calls most work needs:
 
 >>> import appraisal
->>> result = appraisal.appraise(appraisal.bundled_scenarios()["birmingham-2014"])
+>>> path = appraisal.bundled_scenarios()["birmingham-2014"]  # or a scenario file
+>>> result = appraisal.appraise(path)  # ranking, scores, verdicts
 >>> result.recommended
 'commissioner'
+>>> why = appraisal.explain(result)  # drivers, switching values, narrative per option
+>>> appraisal.check_expectations(path).passed  # the answer the scenario expects?
+True
+
+- ``appraisal.sensitivity.sensitivity(path)``: weight sweeps and SMAA,
+  ``evidence=True`` for evidence uncertainty;
+- ``appraisal.validate_file(path)``: every problem of a file, with its line;
+- ``appraisal.brief(path)``: everything a written briefing shows, for
+  ``appraisal.render.report`` to turn into HTML or Markdown.
+
+Results show themselves: a one-line ``repr``, a summary with ``print``, an
+HTML table in Jupyter; ``result.to_frame()`` gives a pandas DataFrame
+(``pip install 'appraisal[pandas]'``). Errors derive from ``AppraisalError``
+and name the file, line and field. Rendering lives in ``appraisal.render``.
+
+Documentation: ``docs/api.md`` (this library), ``docs/cli.md``,
+``docs/format.md`` and ``docs/explain.md`` in the source distribution, and its
+README. Every public name is in ``appraisal.__all__``; ``help(appraisal.Appraisal)``
+documents one of them.
 """
 
 from __future__ import annotations
@@ -41,9 +51,11 @@ if TYPE_CHECKING:
         appraise_facts,
         compile_rule_base,
     )
+    from .briefing import Briefing, brief
     from .errors import (
         AppraisalError,
         GraphCycleError,
+        MissingExtraError,
         RuleEvaluationError,
         RuleSyntaxError,
         ScenarioLoadError,
@@ -86,8 +98,11 @@ _EXPORTS: dict[str, str] = {
     "appraise": ".appraise",
     "appraise_facts": ".appraise",
     "compile_rule_base": ".appraise",
+    "Briefing": ".briefing",
+    "brief": ".briefing",
     "AppraisalError": ".errors",
     "GraphCycleError": ".errors",
+    "MissingExtraError": ".errors",
     "RuleEvaluationError": ".errors",
     "RuleSyntaxError": ".errors",
     "ScenarioLoadError": ".errors",
@@ -126,6 +141,7 @@ __all__ = [
     "Appraisal",
     "AppraisalError",
     "Attribution",
+    "Briefing",
     "CompiledRuleBase",
     "EvidenceCounterfactual",
     "EvidenceItem",
@@ -134,6 +150,7 @@ __all__ = [
     "Explanation",
     "GraphCycleError",
     "LoadedScenario",
+    "MissingExtraError",
     "OptionExplanation",
     "OptionResult",
     "RuleBase",
@@ -151,6 +168,7 @@ __all__ = [
     "appraise",
     "appraise_facts",
     "attribute",
+    "brief",
     "bundled_scenarios",
     "check_expectations",
     "compile_rule_base",
@@ -167,17 +185,29 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name from its module the first time it is asked for."""
+    """Import a public name from its module when asked for (PEP 562).
+
+    Names are imported when first used, so importing the package, or starting
+    the ``appraisal`` command, loads none of the pipeline until it is needed:
+    the command line can stop quietly on Ctrl-C from its first instant, and
+    ``--help`` starts fast. Nothing is bound in the package's namespace (see
+    ``__dir__``); the modules cache themselves in ``sys.modules``.
+    """
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return getattr(importlib.import_module(module, __name__), name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    """What the package holds, and every public function, for completion.
+
+    The public classes are left out: ``help(appraisal)`` documents every class
+    that ``dir`` lists with all it inherits from pydantic (thousands of lines),
+    which would bury the guide above. They are in ``__all__``, import as
+    usual, and each has its own ``help``.
+    """
+    return sorted({*globals(), *(name for name in _EXPORTS if name[0].islower())})
 
 
 class _Package(types.ModuleType):

@@ -4,7 +4,8 @@
 frozen data holding every intermediate (rule firings with the facts they read,
 each value's baseline and the rules that moved it, contributions, gate
 failures), so explanation reads records and never recomputes. Rendering is in
-``render``.
+``render``; a result shows itself (a short ``repr``, ``print`` and notebook HTML)
+through ``tables``, and ``Appraisal.to_frame`` gives a pandas DataFrame.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf
@@ -35,6 +36,20 @@ from .loader import LoadedScenario, load_scenario
 from .models import EvidenceItem, RuleBase, Scenario, Value
 from .rules import RuleFiring
 from .scoring import CriterionValue, GateFailure, option_records
+from .tables import (
+    Displayable,
+    Summary,
+    Table,
+    counted,
+    fixed,
+    quoted,
+    require_pandas,
+    signed,
+    words,
+)
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 __all__ = [
     "Appraisal",
@@ -59,7 +74,7 @@ def compile_rule_base(rule_base: RuleBase) -> CompiledModel:
     return compile_model(rule_base)
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -80,6 +95,51 @@ class OptionResult(_Result):
     verdict_rule: int
     values: dict[str, CriterionValue]
     contributions: dict[str, float]
+
+    def _summary(self) -> Summary:
+        standing = "excluded" if self.excluded else f"rank {self.rank}, score {fixed(self.score)}"
+        gates = [f"fails gate {f.gate} (rule {f.rule})" for f in self.gate_failures]
+        rows = tuple(
+            (
+                criterion,
+                fixed(value.baseline),
+                fixed(value.value),
+                signed(self.contributions.get(criterion, 0.0)),
+            )
+            for criterion, value in self.values.items()
+        )
+        return Summary(
+            kind="OptionResult",
+            headline=f"{self.id}: {standing}, {words(self.verdict)}",
+            title=f"{self.name} ({self.id}): {standing}, {words(self.verdict)}",
+            lines=(
+                f"Short term {fixed(self.short_term_score)} (rank {self.short_term_rank or '-'}),"
+                f" long term {fixed(self.long_term_score)} (rank {self.long_term_rank or '-'}).",
+                *(gate.capitalize() + "." for gate in gates),
+            ),
+            tables=(
+                Table(
+                    ("Criterion", "Baseline", "Value", "Points"),
+                    rows,
+                    align="lrrr",
+                    caption="Leaf criteria: value (0-100) and points in the score",
+                ),
+            ),
+        )
+
+
+FRAME_COLUMNS = (
+    "name",
+    "rank",
+    "score",
+    "short_term_rank",
+    "short_term_score",
+    "long_term_rank",
+    "long_term_score",
+    "verdict",
+    "excluded",
+)
+"""The columns of ``Appraisal.to_frame`` before the leaf criteria."""
 
 
 class Appraisal(_Result):
@@ -115,10 +175,97 @@ class Appraisal(_Result):
     def ranking(self) -> list[str]:
         return [o.id for o in self.options if not o.excluded]
 
-    def _repr_html_(self) -> str:
-        from .render import appraisal_html
+    def to_frame(self, criteria: Literal["value", "utility", "points"] = "value") -> DataFrame:
+        """The options as a pandas DataFrame, one row each in rank order (needs pandas).
 
-        return appraisal_html(self)
+        The index is the option id; the columns are ``FRAME_COLUMNS`` (ranks
+        are nullable integers, empty for an excluded option), then one column
+        per *leaf* criterion, in declaration order, holding the criterion's
+        ``value`` (0-100), its ``utility`` (the value, reversed when the
+        criterion is minimised) or its ``points`` in the score (global weight x
+        utility). Parent criteria are left out, so a row never counts a
+        criterion twice: with ``points``, the leaf columns sum to ``score``. A
+        leaf criterion whose id is one of ``FRAME_COLUMNS`` is named
+        ``criterion:<id>``.
+        """
+        if criteria not in ("value", "utility", "points"):
+            raise ValueError(f"criteria is 'value', 'utility' or 'points', not {criteria!r}")
+        require_pandas()
+        import pandas
+
+        leaves = list(self.options[0].values) if self.options else []
+        names = {leaf: f"criterion:{leaf}" if leaf in FRAME_COLUMNS else leaf for leaf in leaves}
+        rows = []
+        for option in self.options:
+            row: dict[str, object] = {column: getattr(option, column) for column in FRAME_COLUMNS}
+            for leaf in leaves:
+                cell = option.values[leaf]
+                row[names[leaf]] = (
+                    option.contributions[leaf]
+                    if criteria == "points"
+                    else cell.utility
+                    if criteria == "utility"
+                    else cell.value
+                )
+            rows.append(row)
+        frame = pandas.DataFrame(
+            rows,
+            index=pandas.Index([o.id for o in self.options], name="option"),
+            columns=[*FRAME_COLUMNS, *names.values()],
+        )
+        ranks = ["rank", "short_term_rank", "long_term_rank"]
+        return frame.astype({column: "Int64" for column in ranks})
+
+    def _summary(self) -> Summary:
+        if self.recommended is not None:
+            chosen = self.option(self.recommended)
+            outcome = f"recommended {self.recommended} ({fixed(chosen.score)})"
+            line = f"Recommended: {chosen.name} ({chosen.id}), score {fixed(chosen.score)}."
+        elif self.tied_first:
+            outcome = f"no recommendation; tied first: {', '.join(self.tied_first)}"
+            line = f"No option is recommended; tied first: {', '.join(self.tied_first)}."
+        else:
+            outcome = "no option recommended"
+            line = "No option is recommended."
+        lines = [line]
+        rows = []
+        for option in self.options:
+            if option.excluded:
+                gates = ", ".join(f.gate for f in option.gate_failures)
+                lines.append(f"Excluded: {option.id} fails gate {gates}.")
+            rows.append(
+                (
+                    str(option.rank or "-"),
+                    option.id,
+                    option.name,
+                    "excluded" if option.excluded else fixed(option.score),
+                    fixed(option.short_term_score),
+                    fixed(option.long_term_score),
+                    words(option.verdict),
+                )
+            )
+        return Summary(
+            kind="Appraisal",
+            headline=f"{quoted(self.scenario)}: {outcome}; {counted(len(self.options), 'option')}",
+            title=self.scenario,
+            lines=tuple(lines),
+            tables=(
+                Table(
+                    ("Rank", "Option", "Name", "Score", "Short term", "Long term", "Verdict"),
+                    tuple(rows),
+                    align="rllrrrl",
+                    strong=frozenset(
+                        i for i, o in enumerate(self.options) if o.id == self.recommended
+                    ),
+                    muted=frozenset(i for i, o in enumerate(self.options) if o.excluded),
+                ),
+            ),
+            notes=(
+                "Scores are weighted sums of criterion values on an absolute 0-100 scale"
+                " (not rescaled over the options compared).",
+                "explain(result) says why; result.to_frame() gives a pandas DataFrame.",
+            ),
+        )
 
 
 def evidence_values(evidence: Mapping[str, EvidenceItem]) -> dict[str, Value | None]:

@@ -154,7 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         _show(render.appraisal_renderable(summary, fingerprint=fingerprint), args.output, inputs)
     if summary is not None and summary.drivers_undefined is not None:
-        report_error(f"evidence drivers undefined: {summary.drivers_undefined}", "warning:")
+        # The ranking stands and is shown; the rule base still contradicts itself on part
+        # of the evidence, which is bad input, said on one located line as elsewhere.
+        report_error(summary.drivers_undefined)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -587,6 +590,38 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_TEST_FAILED if any(r.status == "fail" for r in results) else EXIT_OK
 
 
+def _report_format(args: argparse.Namespace) -> str:
+    """The report format asked for; by default HTML for a file (Markdown for a ``.md``
+    one) and Markdown on standard output."""
+    if args.format is not None:
+        return str(args.format)
+    if args.output is None:
+        return "md"
+    return "md" if Path(args.output).suffix.lower() in (".md", ".markdown") else "html"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the briefing: recommendation, what would change it, scores, tree, narrative,
+    evidence, robustness, graph and fingerprint, as one HTML file or as Markdown."""
+    from .briefing import brief
+    from .errors import AppraisalError, Location
+    from .render.report import briefing_html, briefing_markdown
+
+    for flag, value, least in (("--samples", args.samples, 1), ("--seed", args.seed, 0)):
+        if value < least:
+            wanted = "a positive" if least else "a non-negative"
+            raise AppraisalError(f"must be {wanted} integer, not {value}", Location(flag))
+    loaded = _load(args.scenario)
+    inputs = _inputs(loaded)
+    weights = _checked_weights(loaded, args.weight)
+    _check_output(args.output, inputs)
+    briefing = brief(loaded, weights=weights, samples=args.samples, seed=args.seed)
+    fmt = _report_format(args)
+    text = briefing_html(briefing) if fmt == "html" else briefing_markdown(briefing)
+    _emit(text, args.output, inputs)
+    return EXIT_OK
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a small, valid, commented rule base and scenario to start from."""
     from .output import write_stdout
@@ -846,6 +881,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     formats(test, ("text", "json"), "the report or JSON")
     test.add_argument("-o", "--output", metavar="FILE", help=output_help)
+
+    report = add(
+        "report",
+        cmd_report,
+        "write the briefing: recommendation, what would change it, scores, charts, evidence,"
+        " robustness and graph, as one HTML file or Markdown",
+        scenario=True,
+    )
+    report.add_argument(
+        "--format",
+        choices=("html", "md"),
+        help="html: one self-contained page to open, share or print to PDF; md: Markdown with"
+        " a Mermaid graph (default: html when -o names a file, md for a .md file or standard"
+        " output)",
+    )
+    report.add_argument(
+        "--samples",
+        type=int,
+        default=10_000,
+        help="weight and evidence samples for the robustness section (default 10000)",
+    )
+    report.add_argument(
+        "--seed", type=int, default=0, help="random seed of the samples (default 0)"
+    )
 
     add("list", cmd_list, "list the bundled scenarios")
 

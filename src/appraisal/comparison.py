@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from .appraise import Appraisal, CompiledRuleBase, appraise
 from .loader import LoadedScenario
 from .models import Criterion, Value
+from .tables import Displayable, Summary, Table, brief, counted, fixed, quoted, signed, words
 
 __all__ = [
     "EXACT_UP_TO",
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -85,6 +86,19 @@ class OptionShift(_Result):
     def change(self) -> float:
         return self.other_score - self.base_score
 
+    def _summary(self) -> Summary:
+        verdict = (
+            words(self.other_verdict)
+            if self.base_verdict == self.other_verdict
+            else f"{words(self.base_verdict)} -> {words(self.other_verdict)}"
+        )
+        return Summary(
+            kind="OptionShift",
+            headline=f"{self.option}: {fixed(self.base_score)} -> {fixed(self.other_score)}"
+            f" ({signed(self.change)}), {verdict};"
+            f" moved by {counted(len(self.effects), 'difference')}",
+        )
+
 
 class ScenarioDifference(_Result):
     """Why ``other`` appraises differently from ``base``."""
@@ -97,6 +111,47 @@ class ScenarioDifference(_Result):
     differences: tuple[Difference, ...]
     options: tuple[OptionShift, ...]
     """In the other scenario's rank order."""
+
+    def _summary(self) -> Summary:
+        def verdict(shift: OptionShift) -> str:
+            if shift.base_verdict == shift.other_verdict:
+                return words(shift.other_verdict)
+            return f"{words(shift.base_verdict)} -> {words(shift.other_verdict)}"
+
+        def moved_by(shift: OptionShift) -> str:
+            parts = [
+                f"{self.differences[e.difference].id} {signed(e.points)}" for e in shift.effects[:3]
+            ]
+            return "; ".join(parts) or "-"
+
+        return Summary(
+            kind="ScenarioDifference",
+            headline=f"{quoted(self.other, 50)} vs {quoted(self.base, 50)}:"
+            f" {counted(len(self.differences), 'difference')} ({self.method})",
+            title=f"{self.other} against {self.base}",
+            tables=(
+                Table(
+                    ("Kind", "Id", "Base", "Other"),
+                    tuple((d.kind, d.id, brief(d.base), brief(d.other)) for d in self.differences),
+                    caption="What differs",
+                ),
+                Table(
+                    ("Option", "Base", "Other", "Change", "Verdict", "Moved most by (points)"),
+                    tuple(
+                        (
+                            o.option,
+                            fixed(o.base_score),
+                            fixed(o.other_score),
+                            signed(o.change),
+                            verdict(o),
+                            moved_by(o),
+                        )
+                        for o in self.options
+                    ),
+                    align="lrrrll",
+                ),
+            ),
+        )
 
 
 def _raw_weights(rule_base_criteria: Mapping[str, Criterion]) -> Iterator[tuple[str, float]]:

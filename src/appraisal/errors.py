@@ -11,7 +11,9 @@ Every error the library raises on bad input derives from one root, so a caller
     ├── RuleEvaluationError      rules that cannot be evaluated on a scenario
     │   └── RuleConflictError      two fired rules derive one finding differently
     ├── ScoringError             weights or values that make scoring meaningless
-    └── ValidationReport         several problems found at once (``validate``)
+    ├── ValidationReport         several problems found at once (``validate``)
+    └── MissingExtraError        an optional extra (pandas, matplotlib) is not installed;
+                                 also an ``ImportError``
 
 Each error carries where it happened (``path``, ``line``, ``column``, ``field``)
 so that ``str(error)`` reads ``rules/base.yaml:14:5: options[2].id: ...``.
@@ -28,6 +30,7 @@ __all__ = [
     "GraphCycleError",
     "Location",
     "MAX_SHOWN",
+    "MissingExtraError",
     "RuleConflictError",
     "RuleEvaluationError",
     "RuleSyntaxError",
@@ -156,6 +159,14 @@ class RuleConflictError(RuleEvaluationError):
 
 class ScoringError(AppraisalError):
     """The criteria or values cannot be aggregated (for example all weights zero)."""
+
+
+class MissingExtraError(AppraisalError, ImportError):  # type: ignore[override]  # path: see below
+    """A feature needs an optional extra that is not installed; the message says which.
+
+    An ``ImportError`` too, so code that already guards an optional import catches it;
+    ``path`` is ``AppraisalError``'s (the file at fault, here none), not the module's.
+    """
 
 
 MAX_SHOWN = 50

@@ -38,6 +38,7 @@ from .explain import (
 )
 from .loader import LoadedScenario, load_scenario
 from .models import Expectation
+from .tables import Displayable, Summary, Table, counted, quoted
 
 __all__ = [
     "CriterionGap",
@@ -54,7 +55,7 @@ _NEGLIGIBLE = 1e-9
 """Points below this are rounding noise, not a difference worth naming."""
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -140,6 +141,22 @@ class ExpectationResult(_Result):
     @property
     def passed(self) -> bool:
         return self.status != "fail"
+
+    def _summary(self) -> Summary:
+        outcome = {"pass": "passes", "fail": "fails", "none": "expects nothing"}[self.status]
+        missed = f", {len(self.misses)} missed" if self.misses else ""
+        checks = counted(self.checks, "check")
+        rows = tuple(
+            (miss.kind, miss.option or "-", miss.expected or "-", miss.actual or "-")
+            for miss in self.misses
+        )
+        return Summary(
+            kind="ExpectationResult",
+            headline=f"{quoted(self.scenario)}: {outcome} ({checks}{missed})",
+            title=self.scenario,
+            lines=(f"{outcome.capitalize()}: {checks}; recommended {self.recommended or 'none'}.",),
+            tables=(Table(("Missed", "Option", "Expected", "Actual"), rows),) if rows else (),
+        )
 
 
 def check_expectations(

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from .errors import AppraisalError, Location
+from .tables import Displayable, Summary, Table, counted
 
 if TYPE_CHECKING:
     from .loader import LoadedScenario
@@ -55,7 +56,7 @@ FORMAT = 1
 JSONValue = Any
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -77,6 +78,20 @@ class Fingerprint(_Result):
     files: tuple[FileDigest, ...] = ()
     options: dict[str, JSONValue] = {}
     parts: tuple[Fingerprint, ...] = ()
+
+    def _summary(self) -> Summary:
+        return Summary(
+            kind="Fingerprint",
+            headline=f"sha256 {self.sha256[:16]}... over {counted(len(self.files), 'file')}"
+            f" (appraisal {self.version})",
+            lines=(f"SHA-256: {self.sha256}",),
+            tables=(
+                Table(
+                    ("Role", "File", "SHA-256"),
+                    tuple((f.role, f.path, f.sha256[:16] + "...") for f in self.files),
+                ),
+            ),
+        )
 
 
 def _version() -> str:

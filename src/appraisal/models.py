@@ -37,6 +37,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from .tables import Displayable, Summary, Table, counted, quoted
+
 __all__ = [
     "AdjustEffect",
     "AllOf",
@@ -590,7 +592,7 @@ class VerdictRule(_Judgement):
         raise ValueError("a verdict rule has either 'when' or 'otherwise: true'")
 
 
-class RuleBase(_Base):
+class RuleBase(Displayable, _Base):
     """General knowledge about a class of decisions, independent of any one case."""
 
     id: Identifier = Field(description="The rule base's id.")
@@ -635,6 +637,21 @@ class RuleBase(_Base):
     def recommending_verdict(self) -> str | None:
         """The verdict declared ``recommends: true``: an option given it is the recommendation."""
         return next((v.verdict for v in self.verdicts if v.recommends), None)
+
+    def _summary(self) -> Summary:
+        return Summary(
+            kind="RuleBase",
+            headline=f"{self.id!r}: {counted(len(self.options), 'option')},"
+            f" {counted(len(self.criteria), 'top-level criterion', 'top-level criteria')},"
+            f" {counted(len(self.facts), 'fact')}, {counted(len(self.rules), 'rule')}",
+            title=f"{self.title} ({self.id})",
+            tables=(
+                Table(
+                    ("Option", "Name"),
+                    tuple((option_id, o.name) for option_id, o in self.options.items()),
+                ),
+            ),
+        )
 
 
 # --------------------------------------------------------------------------- scenario
@@ -692,7 +709,7 @@ class Expectation(_Base):
     )
 
 
-class Scenario(_Base):
+class Scenario(Displayable, _Base):
     """The facts of one case at one time, appraised against a named rule base."""
 
     title: str = Field(description="The case and when: 'Birmingham, February 2014'.")
@@ -739,3 +756,12 @@ class Scenario(_Base):
         if self.rule_base is None and self.extends is None:
             raise ValueError("a scenario names its 'rule_base' (or 'extends' one that does)")
         return self
+
+    def _summary(self) -> Summary:
+        on = self.rule_base or f"extends {self.extends}"
+        return Summary(
+            kind="Scenario",
+            headline=f"{quoted(self.title)}: {counted(len(self.evidence), 'evidence item')},"
+            f" on {on}",
+            title=self.title,
+        )

@@ -144,7 +144,7 @@ def report_error(message: str, label: str = "error:") -> None:
     """
     from rich.text import Text
 
-    from .render._common import clean
+    from .tables import clean
 
     try:
         text = render_rich(

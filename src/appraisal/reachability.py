@@ -65,6 +65,7 @@ from .models import (
 )
 from .rules import METRICS, facts_read, iter_conditions
 from .scoring import TIE_TOLERANCE, criterion_weights
+from .tables import Displayable, Summary, Table, brief, counted
 
 __all__ = [
     "Contradiction",
@@ -85,7 +86,7 @@ _RANK_OF = {
 }
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -99,6 +100,20 @@ class OptionReach(_Result):
     """Evidence that makes it recommended (facts left unknown are omitted)."""
     verified: bool = False
     """The engine itself, run on the witness, recommends the option."""
+
+    def _summary(self) -> Summary:
+        if not self.reachable:
+            state = "never recommended, on any consistent evidence (proved)"
+        else:
+            checked = "verified by the engine" if self.verified else "not verified"
+            witness = counted(len(self.witness or {}), "fact")
+            state = f"recommended on a witness of {witness} ({checked})"
+        rows = tuple((fact, brief(value)) for fact, value in (self.witness or {}).items())
+        return Summary(
+            kind="OptionReach",
+            headline=f"{self.option}: {state}",
+            tables=(Table(("Fact", "Value"), rows, caption="Witness"),) if rows else (),
+        )
 
 
 class Contradiction(_Result):
@@ -141,6 +156,45 @@ class Reachability(_Result):
             not self.unreachable_options
             and not self.unreachable_rules
             and not (self.contradictions)
+        )
+
+    def _summary(self) -> Summary:
+        reachable = sum(o.reachable for o in self.options)
+        rows = tuple(
+            (
+                o.option,
+                "yes" if o.reachable else "never",
+                "-" if o.witness is None else str(len(o.witness)),
+                "yes" if o.verified else "-",
+            )
+            for o in self.options
+        )
+        lines = [
+            f"Rules never fired: {', '.join(self.unreachable_rules)}."
+            if self.unreachable_rules
+            else f"Every one of {self.rules_checked} rules can fire.",
+        ]
+        lines += [
+            f"Rules {c.rules[0]} and {c.rules[1]} contradict each other on {c.subject}."
+            for c in self.contradictions
+        ]
+        if self.unread_facts:
+            lines.append(f"Facts no rule reads: {', '.join(self.unread_facts)}.")
+        return Summary(
+            kind="Reachability",
+            headline=f"{self.rule_base!r}: {reachable} of {counted(len(self.options), 'option')}"
+            f" can be recommended, {len(self.unreachable_rules)} of"
+            f" {counted(self.rules_checked, 'rule')} never fire,"
+            f" {counted(len(self.contradictions), 'contradiction')}",
+            lines=tuple(lines),
+            tables=(
+                Table(
+                    ("Option", "Can be recommended", "Witness facts", "Verified"),
+                    rows,
+                    align="llrl",
+                    muted=frozenset(i for i, o in enumerate(self.options) if not o.reachable),
+                ),
+            ),
         )
 
 

@@ -40,6 +40,7 @@ from .models import (
     SetEffect,
     Value,
 )
+from .tables import Displayable
 
 __all__ = [
     "METRICS",
@@ -61,7 +62,7 @@ Facts = Mapping[str, Value | None]
 """Fact and finding values by id; ``None`` (or absence) means unknown."""
 
 
-class RuleFiring(BaseModel):
+class RuleFiring(Displayable, BaseModel):
     """One rule's evaluation: whether it fired, and every fact it read, with its value."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)

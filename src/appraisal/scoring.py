@@ -22,6 +22,7 @@ from .engine import (
 )
 from .engine import competition_ranks as ranks_of
 from .models import RuleBase
+from .tables import Displayable, Summary, signed
 
 __all__ = [
     "TIE_TOLERANCE",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
@@ -54,6 +55,16 @@ class CriterionValue(_Result):
     value: float
     utility: float
     clamped: bool = False
+
+    def _summary(self) -> Summary:
+        moves = [f"set to {self.set_to:g} by {self.set_by}"] if self.set_by else []
+        moves += [f"{signed(a.by, 0)} by {a.rule}" for a in self.adjustments]
+        clamped = " (clamped)" if self.clamped else ""
+        return Summary(
+            kind="CriterionValue",
+            headline=f"{self.criterion}: {self.baseline:g} -> {self.value:g}{clamped}"
+            + (f"; {', '.join(moves)}" if moves else ""),
+        )
 
 
 class GateFailure(_Result):

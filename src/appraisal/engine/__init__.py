@@ -12,8 +12,9 @@ caller drives the same functions, so the semantics live here once:
 - ``cells``: each cell's value (set, adjust, clamp, direction) and its bounds
 - ``aggregate``: totals, horizon scores, competition ranks and verdicts
 
-It imports only the models, the errors, the standard library and numpy: it
-knows no files, no graph library and no screens.
+It imports only the models, the errors (and ``tables``, beside them, for how
+a compiled model shows itself), the standard library and numpy: it knows no
+files, no graph library and no screens.
 """
 
 from .aggregate import (

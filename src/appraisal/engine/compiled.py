@@ -39,6 +39,7 @@ from ..models import (
     SetEffect,
     Value,
 )
+from ..tables import Displayable, Summary, counted
 from .conditions import METRICS, comparisons, facts_read
 from .criteria import CriteriaTree
 from .order import refuse_cycles, rule_order
@@ -109,8 +110,8 @@ Node = KnownNode | CompareNode | AllNode | AnyNode | NotNode
 # --------------------------------------------------------------------------- the model
 
 
-@dataclass(frozen=True, eq=False)
-class CompiledModel:
+@dataclass(frozen=True, eq=False, repr=False)
+class CompiledModel(Displayable):
     """A rule base with what evaluation needs worked out once.
 
     Two models are equal when they compile the same rule base written at the
@@ -180,6 +181,14 @@ class CompiledModel:
         return hash(self.rule_base.id)
 
     # ------------------------------------------------------------------ views
+
+    def _summary(self) -> Summary:
+        return Summary(
+            kind="CompiledModel",
+            headline=f"{self.rule_base.id!r}: {counted(len(self.options), 'option')},"
+            f" {counted(len(self.leaf_ids), 'leaf criterion', 'leaf criteria')},"
+            f" {counted(len(self.order), 'rule')}",
+        )
 
     def where(self, rule_id: str) -> Location:
         """Where a rule is written (its field at least, when no file is known)."""

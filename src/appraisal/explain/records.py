@@ -1,22 +1,73 @@
 """The frozen result models that every part of the explanation returns.
 
 They live apart from the code that computes them so that each stage module
-shares one set of types without importing another stage just for them.
+shares one set of types without importing another stage just for them. Each
+shows itself briefly (``repr``, ``print``, notebook HTML; see ``tables``), and
+the attribution converts to a pandas DataFrame (``to_frame``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..appraise import Appraisal
 from ..errors import UnknownReferenceError
 from ..models import Value
+from ..tables import (
+    Displayable,
+    Summary,
+    Table,
+    brief,
+    counted,
+    fixed,
+    quoted,
+    require_pandas,
+    signed,
+    words,
+)
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
+
+SHOWN = 10
+"""Rows a result's display lists before saying how many more there are."""
 
 
-class _Result(BaseModel):
+class _Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
+
+
+def largest(points: Mapping[str, float], top: int = SHOWN) -> list[tuple[str, float]]:
+    """The ``top`` entries with the most points either way, largest first."""
+    return sorted(points.items(), key=lambda item: (-abs(item[1]), item[0]))[:top]
+
+
+def drivers_text(points: Mapping[str, float], top: int = 3) -> str:
+    """``a +8.1; b -2.0``: the entries weighing most, for one table cell."""
+    return "; ".join(f"{name} {signed(value)}" for name, value in largest(points, top)) or "-"
+
+
+def points_table(points: Mapping[str, float], first: str, caption: str) -> Table:
+    """The entries weighing most, one a row, then how many more there are."""
+    rows = tuple((name, signed(value)) for name, value in largest(points))
+    return Table((first, "Points"), rows, align="lr", caption=caption, more=len(points) - len(rows))
+
+
+def attribution_frame(options: Mapping[str, Mapping[str, float]]) -> DataFrame:
+    """Options x evidence items, in points; an item that moves nothing for an option is 0."""
+    require_pandas()
+    import pandas
+
+    items = list(dict.fromkeys(item for points in options.values() for item in points))
+    return pandas.DataFrame(
+        [[points.get(item, 0.0) for item in items] for points in options.values()],
+        index=pandas.Index(list(options), name="option"),
+        columns=pandas.Index(items, name="evidence"),
+        dtype=float,
+    )
 
 
 class EvidenceCitation(_Result):
@@ -70,6 +121,16 @@ class OptionAttribution(_Result):
     error: float
     """Approximate 95% half-width on each item's points when sampled; 0 when exact."""
 
+    def _summary(self) -> Summary:
+        moved = self.total - self.baseline
+        return Summary(
+            kind="OptionAttribution",
+            headline=f"{self.option}: {fixed(self.total)} = {fixed(self.baseline)} baseline"
+            f" {signed(moved)} from {counted(len(self.attribution), 'evidence item')}"
+            f" ({self.method})",
+            tables=(points_table(self.attribution, "Evidence", "Points per evidence item"),),
+        )
+
 
 class Attribution(_Result):
     """Evidence attribution of every option."""
@@ -78,6 +139,34 @@ class Attribution(_Result):
     method: Literal["exact", "sampled"]
     sampled_games: int = 0
     """How many games (rules or criterion cells) were too large to compute exactly."""
+
+    def to_frame(self) -> DataFrame:
+        """Options x evidence items, in points (needs pandas).
+
+        A row sums to the option's total minus its baseline (its total with
+        every evidence item unknown), which ``options[id].baseline`` holds.
+        """
+        return attribution_frame({o: a.attribution for o, a in self.options.items()})
+
+    def _summary(self) -> Summary:
+        items = {item for a in self.options.values() for item in a.attribution}
+        rows = tuple(
+            (option, fixed(a.total), fixed(a.baseline), drivers_text(a.attribution))
+            for option, a in self.options.items()
+        )
+        return Summary(
+            kind="Attribution",
+            headline=f"{self.method}: {counted(len(self.options), 'option')}"
+            f" x {counted(len(items), 'evidence item')}",
+            tables=(
+                Table(
+                    ("Option", "Total", "Baseline", "Evidence weighing most (points)"),
+                    rows,
+                    align="lrrl",
+                ),
+            ),
+            notes=("to_frame() gives every option's points per evidence item.",),
+        )
 
 
 class TraceNode(_Result):
@@ -90,6 +179,22 @@ class TraceNode(_Result):
     points: float | None = None
     source: str | None = None
     children: tuple[TraceNode, ...] = ()
+
+    def _summary(self) -> Summary:
+        def measure(node: TraceNode) -> str:
+            if node.points is not None:
+                return f"{signed(node.points)} pts"
+            return "" if node.value is None else brief(node.value)
+
+        rows = tuple((child.kind, child.id, child.label, measure(child)) for child in self.children)
+        shown = measure(self)
+        return Summary(
+            kind="TraceNode",
+            headline=f"{self.kind} {self.id}{f' ({shown})' if shown else ''}:"
+            f" {quoted(self.label)}; {counted(len(self.children), 'child', 'children')}",
+            title=f"{self.kind} {self.id}: {self.label}",
+            tables=(Table(("Kind", "Id", "Label", "Value"), rows, align="lllr"),) if rows else (),
+        )
 
 
 class WeightSwitch(_Result):
@@ -106,6 +211,14 @@ class WeightSwitch(_Result):
     new_winner: str
     tied_with: tuple[str, ...] = ()
     """Options that cross together with ``new_winner`` and share first place with it."""
+
+    def _summary(self) -> Summary:
+        winners = ", ".join((self.new_winner, *self.tied_with))
+        return Summary(
+            kind="WeightSwitch",
+            headline=f"{self.criterion}: share {self.current_share:.3g} -> {self.share:.3g}"
+            f" (raw weight {self.current_weight:.4g} -> {self.weight:.4g}) puts {winners} first",
+        )
 
 
 class EvidenceChange(_Result):
@@ -130,6 +243,34 @@ class EvidenceCounterfactual(_Result):
     """The first-ranked option after the changes (None when first place is tied)."""
     changes_winner: bool
     verdict_changes: tuple[VerdictChange, ...]
+
+    def _summary(self) -> Summary:
+        rows = tuple((c.evidence, brief(c.from_), brief(c.to)) for c in self.changes)
+        verdicts = tuple((v.option, words(v.from_), words(v.to)) for v in self.verdict_changes)
+        return Summary(
+            kind="EvidenceCounterfactual",
+            headline=f"{changes_text(self.changes)}: {outcome_text(self)}",
+            tables=(
+                Table(("Evidence", "From", "To"), rows),
+                *((Table(("Option", "Verdict from", "Verdict to"), verdicts),) if verdicts else ()),
+            ),
+        )
+
+
+def changes_text(changes: tuple[EvidenceChange, ...]) -> str:
+    """``a: weak -> strong, b: unknown -> true``."""
+    return ", ".join(
+        f"{c.evidence}: {'unknown' if c.from_ is None else brief(c.from_)} -> {brief(c.to)}"
+        for c in changes
+    )
+
+
+def outcome_text(counterfactual: EvidenceCounterfactual) -> str:
+    """What a set of evidence changes leads to, in a few words."""
+    first = counterfactual.new_winner or "a tie"
+    if counterfactual.changes_winner:
+        return f"{first} becomes first"
+    return f"{first} stays first; {counted(len(counterfactual.verdict_changes), 'verdict')} change"
 
 
 class CounterfactualSearch(_Result):
@@ -181,6 +322,30 @@ class Versus(_Result):
     groups: tuple[CriterionDifference, ...]
     """The same for parent criteria."""
 
+    def _summary(self) -> Summary:
+        lead = self.criteria[0] if self.criteria else None
+        largest_part = (
+            f"; most on {lead.criterion} ({signed(lead.difference)})" if lead is not None else ""
+        )
+        rows = tuple(
+            (c.criterion, c.name, signed(c.points_a), signed(c.points_b), signed(c.difference))
+            for c in self.criteria[:SHOWN]
+        )
+        return Summary(
+            kind="Versus",
+            headline=f"{self.a} {fixed(self.total_a)} vs {self.b} {fixed(self.total_b)}:"
+            f" {signed(self.difference)} points{largest_part}",
+            tables=(
+                Table(
+                    ("Criterion", "Name", self.a, self.b, "Difference"),
+                    rows,
+                    align="llrrr",
+                    caption="Leaf criteria by how much they separate the two (points)",
+                    more=len(self.criteria) - len(rows),
+                ),
+            ),
+        )
+
 
 class OptionExplanation(_Result):
     """Everything that explains one option's verdict."""
@@ -202,6 +367,37 @@ class OptionExplanation(_Result):
     verdict_counterfactuals: tuple[EvidenceCounterfactual, ...]
     trace: TraceNode
     narrative: str
+
+    def _summary(self) -> Summary:
+        standing = "excluded" if self.excluded else f"rank {self.rank}"
+        top = largest(self.attribution, 1)
+        driver = f"; most from {top[0][0]} ({signed(top[0][1])})" if top else ""
+        deltas = tuple(
+            (d.rule, d.criterion, signed(d.change), signed(d.points))
+            for d in sorted(self.rule_deltas, key=lambda d: -abs(d.points))[:SHOWN]
+        )
+        return Summary(
+            kind="OptionExplanation",
+            headline=f"{self.id}: {words(self.verdict)}, {standing},"
+            f" {fixed(self.total)} ({fixed(self.baseline)} with no evidence){driver}",
+            title=f"{self.name} ({self.id}): {words(self.verdict)}, {standing},"
+            f" score {fixed(self.total)}",
+            lines=tuple(p for p in self.narrative.split("\n") if p.strip()),
+            tables=(
+                points_table(
+                    self.attribution,
+                    "Evidence",
+                    f"Evidence by attributed points ({self.attribution_method})",
+                ),
+                Table(
+                    ("Rule", "Criterion", "Change", "Points"),
+                    deltas,
+                    align="llrr",
+                    caption="Rules by the points they moved",
+                    more=len(self.rule_deltas) - len(deltas),
+                ),
+            ),
+        )
 
 
 class InformationFact(_Result):
@@ -269,6 +465,15 @@ class InformationItem(_Result):
     def changing(self) -> tuple[InformationOutcome, ...]:
         return tuple(o for o in self.outcomes if o.changes_recommendation)
 
+    def _summary(self) -> Summary:
+        facts = ", ".join(f.fact for f in self.facts)
+        decisive = "decisive; " if self.decisive else ""
+        return Summary(
+            kind="InformationItem",
+            headline=f"{facts}: {decisive}{len(self.changing)} of {len(self.outcomes)}"
+            f" answers change the recommendation; margin moves up to {fixed(self.margin_shift)}",
+        )
+
 
 class PairSearch(_Result):
     """What the search over pairs of facts covered."""
@@ -306,6 +511,46 @@ class InformationReport(_Result):
     pair_search: PairSearch | None
     """None when pairs were not searched (some single fact decides)."""
 
+    def _summary(self) -> Summary:
+        found = (*self.facts, *self.pairs)
+        state = f"recommended {self.recommended}" if self.recommended else "no option recommended"
+        if self.recommended:
+            sentence = f"Recommended: {self.recommended}"
+        else:
+            sentence = "No option is recommended" + (
+                f": {self.reason.rstrip('.')}" if self.reason else ""
+            )
+        if self.leader:
+            sentence += f"; {self.leader} leads by {fixed(self.margin)} points"
+        rows = tuple(
+            (
+                ", ".join(f.fact for f in item.facts),
+                "yes" if item.decisive else "no",
+                f"{len(item.changing)} of {len(item.outcomes)}",
+                fixed(item.margin_shift),
+            )
+            for item in found[:SHOWN]
+        )
+        return Summary(
+            kind="InformationReport",
+            headline=f"{quoted(self.scenario)}: {state}; {counted(len(self.facts), 'fact')}"
+            f" and {counted(len(self.pairs), 'pair')} could change it"
+            f" ({self.considered} considered)",
+            title=self.scenario,
+            lines=(sentence + ".",),
+            tables=(
+                Table(
+                    ("Facts", "Decisive", "Answers that change it", "Margin shift"),
+                    rows,
+                    align="llrr",
+                    caption="What to find out next",
+                    more=len(found) - len(rows),
+                ),
+            )
+            if rows
+            else (),
+        )
+
 
 class Explanation(_Result):
     """The explanation of a whole appraisal."""
@@ -328,6 +573,84 @@ class Explanation(_Result):
                 return result
         raise UnknownReferenceError("option", option_id, [o.id for o in self.options])
 
+    def to_frame(self) -> DataFrame:
+        """Options x evidence items: each option's attributed points (needs pandas).
+
+        A row sums to the option's ``total`` minus its ``baseline`` (its total
+        with every evidence item unknown).
+        """
+        return attribution_frame({o.id: o.attribution for o in self.options})
+
+    def _summary(self) -> Summary:
+        state = f"recommended {self.recommended}" if self.recommended else "none recommended"
+        drivers = tuple(
+            (
+                o.id,
+                words(o.verdict),
+                "excluded" if o.excluded else fixed(o.total),
+                drivers_text(o.attribution),
+            )
+            for o in self.options
+        )
+        switches = tuple(
+            (
+                s.criterion,
+                s.direction,
+                f"{s.current_share:.3g}",
+                f"{s.share:.3g}",
+                ", ".join((s.new_winner, *s.tied_with)),
+            )
+            for s in self.switching_values[:SHOWN]
+        )
+        flips = [c for c in self.evidence_counterfactuals if c.changes_winner]
+        changes = tuple((changes_text(c.changes), outcome_text(c)) for c in flips[:SHOWN])
+        tables = [
+            Table(
+                ("Option", "Verdict", "Score", "Evidence weighing most (points)"),
+                drivers,
+                align="llrl",
+                strong=frozenset(i for i, o in enumerate(self.options) if o.id == self.recommended),
+                muted=frozenset(i for i, o in enumerate(self.options) if o.excluded),
+            )
+        ]
+        if switches:
+            tables.append(
+                Table(
+                    ("Criterion", "Direction", "Share now", "Switches at", "New first"),
+                    switches,
+                    align="llrrl",
+                    caption="Switching values: the weight at which first place changes",
+                    more=len(self.switching_values) - len(switches),
+                )
+            )
+        if changes:
+            tables.append(
+                Table(
+                    ("Evidence changes", "Outcome"),
+                    changes,
+                    caption="Evidence changes that change the winner",
+                    more=len(flips) - len(changes),
+                )
+            )
+        return Summary(
+            kind="Explanation",
+            headline=f"{quoted(self.scenario)}: {state}; {counted(len(self.options), 'option')},"
+            f" {counted(len(self.switching_values), 'switching value')},"
+            f" {counted(len(flips), 'set')} of evidence changes that move first place",
+            title=self.scenario,
+            lines=(
+                "First place holds at any weights."
+                if self.stable_to_weights
+                else f"First place changes at"
+                f" {counted(len(self.switching_values), 'switching value')}.",
+            ),
+            tables=tuple(tables),
+            notes=(
+                "explanation.option(id) gives one option's narrative, evidence and rules;"
+                " to_frame() gives the attribution (options x evidence, in points).",
+            ),
+        )
+
 
 class CounterfactualReport(_Result):
     """Single evidence changes that change the winner or a verdict, and the smallest sets."""
@@ -336,6 +659,19 @@ class CounterfactualReport(_Result):
     smallest: tuple[EvidenceCounterfactual, ...]
     """When no single change moves the winner: the smallest sets found that do."""
     search: CounterfactualSearch
+
+    def _summary(self) -> Summary:
+        found = (*self.singles, *self.smallest)
+        rows = tuple((changes_text(c.changes), outcome_text(c)) for c in found[:SHOWN])
+        return Summary(
+            kind="CounterfactualReport",
+            headline=f"{counted(len(self.singles), 'single change')},"
+            f" {counted(len(self.smallest), 'smallest set')};"
+            f" smallest set that moves first place: {self.search.smallest_flip or 'none found'}",
+            tables=(Table(("Evidence changes", "Outcome"), rows, more=len(found) - len(rows)),)
+            if rows
+            else (),
+        )
 
 
 class OptionDrivers(_Result):

@@ -30,6 +30,7 @@ from ..errors import (
     ScenarioLoadError,
 )
 from ..models import Document, EvidenceItem, RuleBase, Scenario
+from ..tables import Displayable, Summary, counted, quoted
 from .bundled import bundled_root
 from .checks import check_rule_base, check_scenario, raise_all
 from .reading import Marks, display_path, file_problem, read_yaml, validate_model
@@ -37,8 +38,8 @@ from .rule_checks import check_rules
 from .suggestions import suggestion_budget
 
 
-@dataclass(frozen=True)
-class LoadedScenario:
+@dataclass(frozen=True, repr=False)
+class LoadedScenario(Displayable):
     """A scenario with its ``extends`` chain resolved, and the rule base it names."""
 
     scenario: Scenario
@@ -51,6 +52,22 @@ class LoadedScenario:
     """The rule base compiled for evaluation, once per rule base file."""
     rule_base_marks: Marks | None = None
     """Where each part of the rule base sits, to locate problems found when appraising."""
+
+    def _summary(self) -> Summary:
+        return Summary(
+            kind="LoadedScenario",
+            headline=f"{quoted(self.scenario.title)} ({self.path}):"
+            f" {counted(len(self.scenario.evidence), 'evidence item')},"
+            f" rule base {self.rule_base.id!r}"
+            f" with {counted(len(self.rule_base.options), 'option')}",
+            title=self.scenario.title,
+            lines=(
+                f"File: {self.path}"
+                + (f", extending {', '.join(self.chain[1:])}" if len(self.chain) > 1 else ""),
+                f"Rule base: {self.rule_base.id} ({self.rule_base_path}).",
+                "appraise(loaded) appraises it.",
+            ),
+        )
 
 
 def load_rule_base(path: str | Path) -> tuple[RuleBase, Marks]:

@@ -17,20 +17,32 @@ from ..errors import (
     ValidationReport,
 )
 from ..models import AdjustEffect, DeriveEffect, FailGateEffect, RuleBase, SetEffect
+from ..tables import Displayable, Summary, Table, counted
 from .loading import load_rule_base, load_scenario
 from .reading import KeyPath, Marks, display_path, read_yaml
 
 __all__ = ["ValidationResult", "judgement_warnings", "structural_warnings", "validate_file"]
 
 
-@dataclass(frozen=True)
-class ValidationResult:
+@dataclass(frozen=True, repr=False)
+class ValidationResult(Displayable):
     """What ``validate`` found: errors make a file unusable, warnings are advice."""
 
     path: str
     kind: str
     errors: tuple[AppraisalError, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    def _summary(self) -> Summary:
+        found = [("error", str(e)) for e in self.errors]
+        found += [("warning", w) for w in self.warnings]
+        state = "invalid" if self.errors else "valid"
+        return Summary(
+            kind="ValidationResult",
+            headline=f"{self.path!r} ({self.kind}): {state}, {counted(len(self.errors), 'error')},"
+            f" {counted(len(self.warnings), 'warning')}",
+            tables=(Table(("Kind", "Problem"), tuple(found)),) if found else (),
+        )
 
 
 def validate_file(path: str | Path, *, allow_outside: bool = False) -> ValidationResult:

@@ -8,6 +8,10 @@ The command line decides where output goes.
 - ``sensitivity``: sensitivity reports
 - ``expectations``: expectation checks (``appraisal test``)
 - ``graphs``: the rule base graph as Mermaid, Markdown, DOT, GraphML or JSON
+- ``report``: the briefing (``appraisal.brief``) as one HTML file or as Markdown, from the
+  Jinja2 templates in ``templates/``; imported on its own (``appraisal.render.report``), so
+  the other commands do not load Jinja2
+- ``svg``: the report's charts, drawn as inline SVG
 - ``_common``: what they share, including the one place text from the files is
   made safe to show (``clean``, ``md``, ``html_text``, ``rich_text``) and
   valid JSON is written (``to_json``)

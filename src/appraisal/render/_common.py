@@ -5,7 +5,8 @@ Titles, names, statements, rationales, sources and ids come from YAML files
 that may not be the reader's own, so every renderer passes them through one of
 the functions here before they reach an output:
 
-- ``clean``: for any text output. Terminal escape sequences (CSI, OSC and the
+- ``clean``: for any text output (defined in ``appraisal.tables``, which the
+  results' own displays use too, and re-exported here). Terminal escape sequences (CSI, OSC and the
   rest of ECMA-48) and control characters (C0 except newline and tab, DEL, C1)
   are removed, so text cannot move the cursor, retitle the window, colour the
   screen or make a hyperlink; bidirectional embedding, override and isolate
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AppraisalError, Location
+from ..tables import clean, one_line
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -127,43 +129,12 @@ def hanging(head: str, text: str | Text, indent: int = 4) -> RenderableType:
 
 # --------------------------------------------------------------------------- safe text
 
-_ESCAPE_SEQUENCE = re.compile(
-    r"""
-      \x1b\[ [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?          # CSI: colours, cursor moves
-    | \x1b[\]PX^_] .*? (?:\x07|\x1b\\|\x9c|$)               # OSC, DCS, SOS, PM, APC to ST
-    | \x1b [\x20-\x2f]+ [\x30-\x7e]?                        # nF: character set selection
-    | \x1b [\x30-\x7e]?                                     # Fp, Fe, Fs, or a lone ESC
-    | [\x9b] [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?         # C1 CSI
-    | [\x90\x98\x9d\x9e\x9f] .*? (?:\x07|\x1b\\|\x9c|$)     # C1 OSC, DCS, SOS, PM, APC
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""What remains: C0 but newline and tab, DEL, C1, and the bidirectional controls."""
-
-
-def clean(text: object) -> str:
-    """``text`` without terminal escape sequences or control characters (newline and tab kept).
-
-    Used for every output, not only the terminal's: a report written with
-    ``-o`` is often shown later with ``cat``.
-    """
-    value = str(text)
-    if value.isprintable():  # the common case: nothing to remove (newline and tab aren't)
-        return value
-    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", value))
-
 
 def rich_text(text: object, style: str = "") -> Text:
     """Cleaned text as a rich ``Text``, which rich never reads as markup."""
     from rich.text import Text
 
     return Text(clean(text), style=style)
-
-
-def one_line(text: object) -> str:
-    """Cleaned text on one line: line breaks and tabs become spaces."""
-    return re.sub(r"[\n\t\u2028\u2029]", " ", clean(text))
 
 
 _MD_SPECIAL = re.compile(r"[\\`*\[\]|#~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")

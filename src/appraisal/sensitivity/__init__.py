@@ -48,6 +48,7 @@ from ..appraise import appraise
 from ..engine.criteria import CriteriaTree
 from ..explain import switching_values
 from ..loader import LoadedScenario, load_scenario
+from ..tables import Summary, Table, counted, percent, quoted
 from ._common import CHUNK, Progress, Result, check_samples
 from .evidence import EvidenceResult, evidence_uncertainty, sampled_evidence
 from .model import DecisionModel, decision_model
@@ -88,6 +89,67 @@ class SensitivityReport(Result):
     sweeps: tuple[WeightSweep, ...]
     smaa: SMAAResult
     evidence: EvidenceResult | None = None
+
+    def _summary(self) -> Summary:
+        smaa = self.smaa
+        leader = self.recommended or max(smaa.options, key=smaa.first_rank, default=None)
+        lines = [f"Recommended: {self.recommended}." if self.recommended else "None recommended."]
+        headline = f"{quoted(self.scenario, 30)}: " + (
+            f"recommended {self.recommended}" if self.recommended else "none recommended"
+        )
+        if leader in smaa.rank_acceptability:
+            first = percent(smaa.first_rank(leader))
+            who = "" if leader == self.recommended else f" {leader}"
+            headline += f";{who} first in {first} of weight samples"
+            lines.append(f"{leader} is first in {first} of {smaa.samples:,} weight samples.")
+        if self.evidence is not None and leader in self.evidence.recommended_probability:
+            chance = percent(self.evidence.recommended_probability[leader])
+            headline += f", recommended in {chance} of evidence samples"
+            lines.append(
+                f"{leader} is recommended in {chance} of {self.evidence.samples:,} samples"
+                " of the evidence."
+            )
+        switching = [w for w in self.sweeps if (w.switch_below, w.switch_above) != (None, None)]
+        acceptability = tuple(
+            (o, percent(smaa.first_rank(o)), percent(smaa.confidence.get(o)))
+            for o in sorted(smaa.options, key=lambda o: -smaa.first_rank(o))
+        )
+        switches = tuple(
+            (
+                w.criterion,
+                f"{w.share:.3g}",
+                "-" if w.switch_below is None else f"{w.switch_below:.3g}",
+                "-" if w.switch_above is None else f"{w.switch_above:.3g}",
+            )
+            for w in switching
+        )
+        tables = [
+            Table(
+                ("Option", "First (weight samples)", "Confidence"),
+                acceptability,
+                align="lrr",
+            )
+        ]
+        if switches:
+            tables.append(
+                Table(
+                    ("Criterion", "Share now", "Switch below", "Switch above"),
+                    switches,
+                    align="lrrr",
+                    caption="Shares at which first place changes",
+                )
+            )
+        return Summary(
+            kind="SensitivityReport",
+            headline=f"{headline}; {len(switching)} of {counted(len(self.sweeps), 'weight')}"
+            " can switch it",
+            title=self.scenario,
+            lines=tuple(lines),
+            tables=tuple(tables),
+            notes=(
+                "smaa.to_frame(), evidence.to_frame() and sweeps[i].to_frame() give DataFrames.",
+            ),
+        )
 
 
 def sensitivity(

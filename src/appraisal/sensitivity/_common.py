@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import AppraisalError, Location
+from ..tables import Displayable
 
 CHUNK = 16_384
 """Samples per chunk: small enough to stay in cache, large enough to vectorise."""
@@ -46,5 +47,5 @@ def check_samples(samples: int, seed: int) -> None:
         )
 
 
-class Result(BaseModel):
+class Result(Displayable, BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from ..engine import (
 )
 from ..loader import LoadedScenario, load_scenario
 from ..models import Comparison, FactRef, RuleBase, Scenario, Value
+from ..tables import Summary, Table, counted, percent, require_pandas, words
 from ._common import (
     EVIDENCE_STREAM,
     WEIGHT_STREAM,
@@ -44,6 +46,9 @@ from ._common import (
 )
 from .model import first_shares, rank_shares
 from .weights import WeightPrior, as_weights, central_weights, sampled_weights
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,79 @@ class EvidenceResult(Result):
     confidence: dict[str, float | None] | None = None
     """With weights sampled: share of evidence samples in which the option is first at its
     central weights (the SMAA-2 confidence factor)."""
+
+    def to_frame(self, table: Literal["ranks", "verdicts"] = "ranks") -> DataFrame:
+        """Rank or verdict probabilities as a pandas DataFrame, one row per option (needs pandas).
+
+        ``ranks``: one column per rank, ``1`` to the number of options, then
+        ``excluded`` (the share of samples in which a gate excludes it).
+        ``verdicts``: one column per verdict. Either way each row sums to 1.
+        How often each option is *the* recommendation is
+        ``recommended_probability``.
+        """
+        require_pandas()
+        import pandas
+
+        index = pandas.Index(self.options, name="option")
+        if table == "ranks":
+            ranks = list(range(1, len(self.options) + 1))
+            return pandas.DataFrame(
+                [[*self.rank_probability[o], self.excluded_probability[o]] for o in self.options],
+                index=index,
+                columns=pandas.Index([*ranks, "excluded"], name="rank"),
+                dtype=float,
+            )
+        if table == "verdicts":
+            verdicts = list(
+                dict.fromkeys(v for o in self.options for v in self.verdict_probability[o])
+            )
+            return pandas.DataFrame(
+                [[self.verdict_probability[o].get(v, 0.0) for v in verdicts] for o in self.options],
+                index=index,
+                columns=pandas.Index(verdicts, name="verdict"),
+                dtype=float,
+            )
+        raise ValueError(f"table is 'ranks' or 'verdicts', not {table!r}")
+
+    def _summary(self) -> Summary:
+        by_chance = sorted(self.options, key=lambda o: -self.recommended_probability[o])
+        chances = ", ".join(
+            f"{o} {percent(self.recommended_probability[o])}" for o in by_chance[:3]
+        )
+        rows = []
+        for option in by_chance:
+            verdicts = self.verdict_probability[option]
+            likeliest = max(verdicts, key=lambda v: verdicts[v]) if verdicts else None
+            rows.append(
+                (
+                    option,
+                    percent(self.recommended_probability[option]),
+                    percent(self.rank_probability[option][0]),
+                    percent(self.excluded_probability[option]),
+                    f"{words(likeliest)} ({percent(verdicts[likeliest])})" if likeliest else "-",
+                )
+            )
+        return Summary(
+            kind="EvidenceResult",
+            headline=f"{counted(self.samples, 'evidence sample')} over"
+            f" {counted(len(self.items), 'item')}:"
+            f" recommended {chances}; none {percent(self.no_recommendation)}",
+            title=f"{counted(self.samples, 'sample')} of the evidence"
+            f" ({counted(len(self.items), 'uncertain item')})",
+            lines=(
+                f"Weights: {self.weights}; seed {self.seed};"
+                f" {self.distinct_evidence:,} distinct bodies of evidence.",
+                f"No option recommended in {percent(self.no_recommendation)} of samples.",
+            ),
+            tables=(
+                Table(
+                    ("Option", "Recommended", "First", "Excluded", "Likeliest verdict"),
+                    tuple(rows),
+                    align="lrrrl",
+                ),
+            ),
+            notes=("to_frame('ranks') and to_frame('verdicts') give DataFrames.",),
+        )
 
 
 def evidence_uncertainty(

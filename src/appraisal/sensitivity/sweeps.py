@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import AppraisalError, Location, ScoringError
 from ..explain import WeightSwitch
 from ..scoring import TIE_TOLERANCE
+from ..tables import Summary, Table, fixed, require_pandas
 from ._common import Result
 from .model import DecisionModel
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 PLACES = 10
 """A sweep reports the crossings that change the order of the first ``PLACES`` places."""
@@ -81,6 +86,62 @@ class WeightSweep(Result):
         if share >= 1 or self.siblings_raw_weight <= 0:
             return None
         return share * self.siblings_raw_weight / (1 - share)
+
+    def to_frame(self) -> DataFrame:
+        """Every option's total at each share swept, as a pandas DataFrame (needs pandas).
+
+        The index is the criterion's share among its siblings, from 0 to 1;
+        there is one column per option. ``sweep.to_frame().plot()`` draws the
+        sweep; the crossings themselves are exact in ``crossings``.
+        """
+        require_pandas()
+        import pandas
+
+        return pandas.DataFrame(
+            {option: list(totals) for option, totals in self.scores.items()},
+            index=pandas.Index(self.points, name="share"),
+            dtype=float,
+        )
+
+    def _summary(self) -> Summary:
+        below, above = self.switch_below, self.switch_above
+        if below is None and above is None:
+            switch = "first place holds over every share"
+        else:
+            at = " and ".join(f"{s:.3g}" for s in (below, above) if s is not None)
+            switch = f"first place changes at share {at}"
+        leader = ", ".join(self.leader)
+        rows = tuple(
+            (
+                option,
+                fixed(self.intercepts[option]),
+                fixed(self.intercepts[option] + self.slopes[option] * self.share),
+                fixed(self.intercepts[option] + self.slopes[option]),
+            )
+            for option in self.intercepts
+        )
+        crossings = tuple(
+            (f"{c.share:.3g}", " and ".join(c.options), ", ".join(c.ranking_after))
+            for c in self.crossings
+        )
+        return Summary(
+            kind="WeightSweep",
+            headline=f"{self.criterion}: share {self.share:.3g}, {leader} first; {switch}",
+            tables=(
+                Table(
+                    ("Option", "Share 0", f"Now ({self.share:.3g})", "Share 1"),
+                    rows,
+                    align="lrrr",
+                    caption="Totals as the share moves (linear in it)",
+                ),
+                *(
+                    (Table(("Share", "Crossing", "Ranking after"), crossings, align="rll"),)
+                    if crossings
+                    else ()
+                ),
+            ),
+            notes=("to_frame() gives every option's total at each share swept.",),
+        )
 
 
 def sweep_lines(model: DecisionModel, criterion: str) -> tuple[np.ndarray, np.ndarray]:

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..engine import CriteriaTree, aggregate, competition_ranks
 from ..errors import Location, ScoringError, UnknownReferenceError
 from ..models import RuleBase, Scenario
+from ..tables import Summary, Table, percent, require_pandas
 from ._common import WEIGHT_STREAM, Progress, Result, check_samples, chunks, generator
 from .model import DecisionModel, first_shares, rank_shares
 
 _CELLS = 1 << 22
 """Sample x option x criterion cells aggregated at once."""
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,56 @@ class SMAAResult(Result):
 
     def first_rank(self, option: str) -> float:
         return self.rank_acceptability[option][0]
+
+    def to_frame(self) -> DataFrame:
+        """Rank acceptability as a pandas DataFrame (needs pandas).
+
+        One row per ranked option (excluded ones are in ``excluded``), one
+        column per rank, ``1`` to the number of ranked options: the share of
+        samples in which the option takes that rank. Each row sums to 1.
+        """
+        require_pandas()
+        import pandas
+
+        return pandas.DataFrame(
+            [self.rank_acceptability[o] for o in self.options],
+            index=pandas.Index(self.options, name="option"),
+            columns=pandas.Index(range(1, len(self.options) + 1), name="rank"),
+            dtype=float,
+        )
+
+    def _summary(self) -> Summary:
+        by_first = sorted(self.options, key=lambda o: -self.first_rank(o))
+        firsts = ", ".join(f"{o} {percent(self.first_rank(o))}" for o in by_first[:3])
+        ranks = tuple(str(rank) for rank in range(1, len(self.options) + 1))
+        rows = tuple(
+            (
+                o,
+                *(percent(share) for share in self.rank_acceptability[o]),
+                percent(self.confidence.get(o)),
+            )
+            for o in by_first
+        )
+        excluded = (f"Excluded by a gate: {', '.join(self.excluded)}.",) if self.excluded else ()
+        return Summary(
+            kind="SMAAResult",
+            headline=f"{self.samples:,} weight samples: first {firsts}",
+            title=f"rank acceptability over {self.samples:,} weight samples",
+            lines=(
+                f"Weights: {self.prior}; seed {self.seed}.",
+                *excluded,
+                f"Samples with a tie: {percent(self.tie_share)}.",
+            ),
+            tables=(
+                Table(
+                    ("Option", *(f"Rank {r}" for r in ranks), "Confidence"),
+                    rows,
+                    align="l" + "r" * (len(ranks) + 1),
+                    caption="Share of samples in which each option takes each rank",
+                ),
+            ),
+            notes=("to_frame() gives the rank acceptability as a DataFrame.",),
+        )
 
 
 def smaa(
