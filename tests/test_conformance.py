@@ -70,7 +70,6 @@ from appraisal.testing import (
 )
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PENDING = pytest.mark.xfail(strict=True, reason="one conflict policy: pending the engine rework")
 ROOT = Path(tempfile.mkdtemp(prefix="appraisal-conformance-"))
 atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
 FOLDERS = itertools.count()
@@ -309,7 +308,6 @@ def test_exact_attribution_refuses_a_conflict_on_part_of_the_evidence(
         attribute(result)
 
 
-@PENDING
 @CONFLICT
 @given(cases(conflicts=False))
 def test_sampled_attribution_refuses_a_conflict_on_part_of_the_evidence(
@@ -465,18 +463,14 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[Path], object]]] = {
 """The entry points that evaluate the rules on part of the evidence."""
 
 
-def entry_points(pending: set[str]) -> list[Any]:
-    return [pytest.param(name, marks=PENDING) if name in pending else name for name in ENTRY_POINTS]
-
-
-@pytest.mark.parametrize("entry", entry_points({"sampled attribution"}))
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 def test_drift_case_stops_with_a_rule_evaluation_error(drift: Path, entry: str) -> None:
     scenario, call = ENTRY_POINTS[entry]
     with pytest.raises(RuleEvaluationError):
         call(drift / scenario)
 
 
-@pytest.mark.parametrize("entry", entry_points(set(ENTRY_POINTS) - {"evidence Monte Carlo"}))
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 def test_drift_case_error_names_the_rules_file_and_line(drift: Path, entry: str) -> None:
     scenario, call = ENTRY_POINTS[entry]
     with pytest.raises(RuleEvaluationError) as caught:
@@ -511,13 +505,7 @@ def test_drift_case_command_stops_with_one_line_and_exit_2(
     assert len(lines) == 1 and lines[0].startswith("error: ")
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        c if c == "sensitivity --evidence" else pytest.param(c, marks=PENDING)
-        for c in sorted(COMMANDS)
-    ],
-)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_drift_case_command_names_the_rules_file_and_line(
     drift: Path, command: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:

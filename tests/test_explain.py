@@ -13,23 +13,25 @@ import pytest
 import appraisal
 from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evidence_values
 from appraisal.cli import main
+from appraisal.errors import RuleConflictError
 from appraisal.explain import (
+    WhatIf,
     attribute,
     candidate_changes,
-    compiled_for,
     drivers,
     evidence_trace,
     explain,
     rule_baseline,
     rule_deltas,
+    summarise,
     versus,
     weight_switching_values,
     winner,
 )
-from appraisal.explain import attribution as attribution_module
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
-from appraisal.rules import evaluate_rules
+
+from .test_engine_batch import DRIFT_RULES, MESSAGE, Q_TRUE_LINE
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def test_watchful_waiting_cites_fragile_improvement_and_no_coherent_plan(explana
 def test_attribution_sums_exactly_and_contributions_add_up(birmingham: Any) -> None:
     attribution = attribute(birmingham)
     assert attribution.method == "exact"
-    compiled = compiled_for(birmingham)
+    compiled = compile_rule_base(birmingham.rule_base_model)
     empty = appraise_facts(compiled, {})
     for result in birmingham.options:
         spread = attribution.options[result.id]
@@ -171,30 +173,23 @@ def _generated_rule_base(seed: int) -> RuleBase:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_incremental_sampled_attribution_matches_rerunning_every_rule(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Sampling updates firings as each item joins; rerunning the engine must give the same bits."""
+def test_sampled_attribution_estimates_the_exact_one(seed: int) -> None:
+    """Permutations sampled (prefixes evaluated as rows of one batch) estimate each share: with
+    many samples every share lies within a few of its reported errors of the exact value, and
+    the same seed gives the same estimate."""
     rule_base = _generated_rule_base(seed)
     rng = random.Random(seed)
     facts = {f: float(rng.randint(0, 100)) for f in rule_base.facts if rng.random() < 0.9}
     result = appraise_facts(compile_rule_base(rule_base), facts)
-    incremental = attribute(result, max_exact=4, samples=30, seed=seed)
-    assert incremental.method == "sampled" and incremental.sampled_games > 0
-
-    def rerun(self: Any, player: str) -> bool:
-        plan = self.plan
-        self.facts[player] = plan.evidence[player]
-        known = {p: plan.evidence[p] for p in plan.game.players if p in self.facts}
-        outcome = evaluate_rules(rule_base, known, plan.order, plan.scales)
-        fired = [f.status == "fired" for f in outcome.firings]
-        moved = any(fired[i] != self.fired[i] for i in plan.game_rules)
-        self.fired[:] = fired
-        return moved
-
-    monkeypatch.setattr(attribution_module._Coalition, "add", rerun)
-    from_scratch = attribute(result, max_exact=4, samples=30, seed=seed)
-    assert incremental == from_scratch
+    sampled = attribute(result, max_exact=4, samples=400, seed=seed)
+    assert sampled.method == "sampled" and sampled.sampled_games > 0
+    assert sampled == attribute(result, max_exact=4, samples=400, seed=seed)
+    exact = attribute(result)
+    assert exact.method == "exact"
+    for option, spread in sampled.options.items():
+        for item, points in spread.attribution.items():
+            truth = exact.options[option].attribution[item]
+            assert abs(points - truth) <= 4 * spread.error + 1e-9, (option, item)
 
 
 def test_weight_switching_values_flip_first_place(birmingham: Any) -> None:
@@ -225,7 +220,7 @@ def test_evidence_counterfactuals_are_real(tmp_path: Path) -> None:
         facts = evidence_values(loaded.scenario.evidence) | {
             x.evidence: x.to for x in change.changes
         }
-        again = appraise_facts(compiled_for(result), facts)
+        again = appraise_facts(compile_rule_base(result.rule_base_model), facts)
         for moved in change.verdict_changes:
             assert again.option(moved.option).verdict == moved.to
 
@@ -299,21 +294,18 @@ def test_bound_on_pairs_of_changes_never_skips_a_pair_that_moves_first_place(
     birmingham: Any,
 ) -> None:
     """Every pair of changes the tighter bound rules out keeps commissioner first when appraised."""
-    from appraisal.explain.counterfactuals import _WhatIf
-
-    what_if = _WhatIf(birmingham)
+    what_if = WhatIf(birmingham)
     changes = candidate_changes(birmingham)
-    effects = [what_if.effect(c.evidence, c.to) for c in changes]
-    skipped = 0
-    for i, j in itertools.combinations(range(len(changes)), 2):
-        a, b = changes[i], changes[j]
-        if a.evidence == b.evidence:
-            continue
-        if not what_if.may_flip_together([effects[i], effects[j]], [a.evidence, b.evidence]):
-            skipped += 1
-            outcome = what_if.evaluate({a.evidence: a.to, b.evidence: b.to}, verdicts=False)
-            assert outcome is None or outcome.winner == "commissioner"
-    assert skipped > 0
+    effects = what_if.single_effects(changes)
+    pairs = [
+        (changes[i], changes[j])
+        for i, j in itertools.combinations(range(len(changes)), 2)
+        if changes[i].evidence != changes[j].evidence
+        and not what_if.may_flip_together(effects, [i, j])
+    ]
+    assert pairs
+    outcomes = what_if.appraise([{a.evidence: a.to, b.evidence: b.to} for a, b in pairs])
+    assert all(o is None or o.winner == "commissioner" for o in outcomes)
 
 
 def test_a_switch_where_three_options_meet_names_the_one_ahead_past_it() -> None:
@@ -355,3 +347,79 @@ def test_a_switch_where_three_options_meet_names_the_one_ahead_past_it() -> None
     assert switch.direction == "decrease" and switch.new_winner == "y"
     past = appraise_facts(compiled, {}, {"a": switch.weight * (1 - 1e-5)})
     assert past.options[0].id == "y"
+
+
+# --------------------------------------------------------------------------- the drift case
+
+
+@pytest.fixture
+def drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two rules that derive one finding differently when only part of the evidence is known
+    (valid, and consistent on the full evidence)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rb.yaml").write_text(DRIFT_RULES, encoding="utf-8")
+    (tmp_path / "sc.yaml").write_text(
+        "title: s\nrule_base: rb.yaml\nevidence:\n"
+        "  p: {statement: p, value: true, source: doc x}\n"
+        "  q: {statement: q, value: true, source: doc x}\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_drift_exact_and_sampled_attribution_and_explain_raise_one_located_error(
+    drift: Path,
+) -> None:
+    result = appraise("sc.yaml")
+    raised = []
+    for attempt in (
+        lambda: attribute(result),
+        lambda: attribute(result, max_exact=0, samples=20),
+        lambda: attribute(result, max_exact=1, samples=5, seed=3),
+        lambda: explain(result),
+    ):
+        with pytest.raises(RuleConflictError) as caught:
+            attempt()
+        assert (caught.value.path, caught.value.line) == ("rb.yaml", Q_TRUE_LINE)
+        raised.append(str(caught.value))
+    assert set(raised) == {MESSAGE}
+
+
+def test_drift_run_shows_the_ranking_and_says_the_drivers_are_undefined(
+    drift: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ranking and verdicts are defined (the full evidence is consistent), so ``run``
+    shows them; the drivers are not, so the report says why, and the command exits 2 with
+    the one located line every command gives on this rule base."""
+    summary = summarise(appraise("sc.yaml"))
+    assert summary.drivers_undefined == MESSAGE
+    assert all(not o.evidence for o in summary.options)
+    assert main(["run", "sc.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert "Recommended: A" in captured.out
+    assert f"Evidence drivers undefined: rb.yaml:{Q_TRUE_LINE}:3" in " ".join(captured.out.split())
+    assert captured.err.splitlines() == [f"error: {MESSAGE}"]
+    assert main(["run", "sc.yaml", "--format", "json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["recommended"] == "a" and data["drivers_undefined"] == MESSAGE
+    assert all(o["drivers"] == [] for o in data["options"])
+
+
+def test_drift_explain_exits_2_with_one_located_line(
+    drift: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", "sc.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [f"error: {MESSAGE}"]
+
+
+def test_switching_values_read_the_weights_the_appraisal_used() -> None:
+    """Nothing passed twice: an appraisal made with other weights carries them."""
+    loaded = load_scenario(appraisal.bundled_scenarios()["birmingham-2014"])
+    heavier = appraise(loaded, weights={"acceptability": 2})
+    assert weight_switching_values(heavier, "acceptability") == weight_switching_values(
+        heavier, "acceptability", {"acceptability": 2}
+    )
+    (switch,) = weight_switching_values(heavier, "acceptability")
+    assert switch.current_weight == 2

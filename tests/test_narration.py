@@ -12,7 +12,7 @@ import pytest
 import appraisal
 from appraisal.appraise import appraise
 from appraisal.explain import explain, rule_baseline, rule_deltas
-from appraisal.explain.narration import TOP_RULES, _cited, _inline
+from appraisal.explain.narration import TOP_RULES, cited, inline
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +33,13 @@ def _rule_points(result: Any, option: str) -> dict[str, float]:
 
 
 def test_inline_lowers_a_capital_but_not_an_acronym_or_a_quotation() -> None:
-    assert _inline("The council cannot improve.") == "the council cannot improve"
-    assert _inline("DfE directs.") == "DfE directs"
-    assert _inline('"Do nothing for a year" discourages planning.') == (
+    assert inline("The council cannot improve.") == "the council cannot improve"
+    assert inline("DfE directs.") == "DfE directs"
+    assert inline('"Do nothing for a year" discourages planning.') == (
         '"Do nothing for a year" discourages planning'
     )
-    assert _cited("A reason.", "doc para 1", -1.25) == "a reason (doc para 1, -1.2)"
-    assert _cited("A reason.", None) == "a reason"
+    assert cited("A reason.", "doc para 1", -1.25) == "a reason (doc para 1, -1.2)"
+    assert cited("A reason.", None) == "a reason"
 
 
 def test_leader_starts_ahead_on_its_declared_values(birmingham: Any, explanation: Any) -> None:
@@ -50,10 +50,10 @@ def test_leader_starts_ahead_on_its_declared_values(birmingham: Any, explanation
     values = birmingham.rule_base_model.options
     # A difference in its favour cites its own judgement ...
     low_risk = values["commissioner"].values["transition_risk"]
-    assert _cited(low_risk.rationale, low_risk.source) in narrative
+    assert cited(low_risk.rationale, low_risk.source) in narrative
     # ... and one in the other's favour cites the other's.
     at_once = values["watchful_waiting"].values["deliverability"]
-    assert f"for watchful_waiting, {_cited(at_once.rationale, at_once.source)}" in narrative
+    assert f"for watchful_waiting, {cited(at_once.rationale, at_once.source)}" in narrative
 
 
 def test_trailing_option_cites_its_own_shortfalls(birmingham: Any, explanation: Any) -> None:
@@ -64,7 +64,7 @@ def test_trailing_option_cites_its_own_shortfalls(birmingham: Any, explanation: 
     assert f"starts {gap:.1f} points behind commissioner" in narrative
     split = birmingham.rule_base_model.options["commissioning_split"].values
     for criterion in ("deliverability", "transition_risk", "culture_change"):
-        assert _inline(split[criterion].rationale) in narrative
+        assert inline(split[criterion].rationale) in narrative
 
 
 def test_rules_that_moved_an_option_most_are_named_by_points(
@@ -78,7 +78,7 @@ def test_rules_that_moved_an_option_most_are_named_by_points(
             r for r in sorted(points, key=lambda r: -abs(points[r])) if abs(points[r]) >= 0.05
         ]
         for rule in ranked[:TOP_RULES]:
-            text = _cited(rules[rule].rationale, rules[rule].source, points[rule])
+            text = cited(rules[rule].rationale, rules[rule].source, points[rule])
             assert narrative.count(text) == 1, (result.id, rule)
         if len(ranked) > TOP_RULES + 1:
             assert f"{len(ranked) - TOP_RULES} other rules moved it less" in narrative
@@ -103,7 +103,7 @@ def test_no_rule_is_named_twice_nor_one_that_did_not_move_the_option(
         for rule_id, rule in rules.items():
             if not rule.rationale:
                 continue
-            mentions = narrative.count(f"{_inline(rule.rationale)} (")
+            mentions = narrative.count(f"{inline(rule.rationale)} (")
             assert mentions <= 1, (result.id, rule_id)
             if mentions:
                 assert rule_id in moved, (result.id, rule_id)
@@ -127,7 +127,7 @@ def test_gate_failure_gives_the_gate_rationale_and_unknown_evidence(
 ) -> None:
     narrative = explanation.option("isle_of_wight").narrative
     gate = birmingham.rule_base_model.gates["capable_partner"]
-    assert f"The gate exists because {_cited(gate.rationale, gate.source)}." in narrative
+    assert f"The gate exists because {cited(gate.rationale, gate.source)}." in narrative
     assert "partner_judgement = unknown" in narrative
     assert "None" not in narrative
 

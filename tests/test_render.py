@@ -19,6 +19,7 @@ from rich.console import Console
 import appraisal
 from appraisal import render
 from appraisal.diagram import diagram
+from appraisal.explain import summarise
 from appraisal.graph import build_graph
 from appraisal.models import RuleBase
 
@@ -37,14 +38,14 @@ def text_of(renderable: object) -> str:
 
 
 def test_terminal_output_cites_paragraphs(result: appraisal.Appraisal) -> None:
-    text = text_of(render.appraisal_renderable(result))
+    text = text_of(render.appraisal_renderable(summarise(result)))
     assert "Recommended: IV. Commissioner, expert panel and directions" in text
     assert "fails gate capable_partner" in text
     assert "le-grand-2014, para 9.5" in text
 
 
 def test_json_round_trips(result: appraisal.Appraisal) -> None:
-    data = json.loads(render.appraisal_json(result))
+    data = json.loads(render.appraisal_json(summarise(result)))
     assert data["recommended"] == "commissioner"
     assert [o["id"] for o in data["options"]][0] == "commissioner"
     split = next(o for o in data["options"] if o["id"] == "commissioning_split")
@@ -52,7 +53,7 @@ def test_json_round_trips(result: appraisal.Appraisal) -> None:
 
 
 def test_markdown_and_html(result: appraisal.Appraisal) -> None:
-    markdown = render.appraisal_markdown(result)
+    markdown = render.appraisal_markdown(summarise(result))
     assert "| Rank | Option | Score | Short term | Long term | Verdict |" in markdown
     assert "## II. Transfer to a partner council: not considered further" in markdown
     assert "<table>" in render.appraisal_html(result)
@@ -252,7 +253,7 @@ def test_versus_shows_whole_rule_and_evidence_ids(result: appraisal.Appraisal, w
 
 
 def test_driver_lines_wrap_with_a_hanging_indent(result: appraisal.Appraisal) -> None:
-    text = text_at(render.appraisal_renderable(result), 80)
+    text = text_at(render.appraisal_renderable(summarise(result)), 80)
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("  - +2.6 pts"))
     assert lines[start + 1].startswith("    (")  # a citation carried over, indented

@@ -138,21 +138,26 @@ def _appraise(scenario: str | None, weight_pairs: Sequence[str] = ()) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     """Appraise a scenario and show the ranking, verdicts and their drivers."""
     from . import render
+    from .explain import summarise
+    from .output import report_error
 
     appraisal, fingerprint, loaded = _appraise(args.scenario, args.weight)
     inputs = _inputs(loaded)
     _check_output(args.output, inputs)
-    if args.format == "json":
-        text = render.appraisal_json(appraisal, args.top, fingerprint=fingerprint)
-        _emit(text, args.output, inputs)
-    elif args.format == "md":
-        text = render.appraisal_markdown(appraisal, args.top, fingerprint=fingerprint)
-        _emit(text, args.output, inputs)
-    elif args.format == "html":
+    summary = summarise(appraisal, args.top) if args.format != "html" else None
+    if summary is None:
         _emit(render.appraisal_html(appraisal, fingerprint=fingerprint), args.output, inputs)
+    elif args.format == "json":
+        _emit(render.appraisal_json(summary, fingerprint=fingerprint), args.output, inputs)
+    elif args.format == "md":
+        _emit(render.appraisal_markdown(summary, fingerprint=fingerprint), args.output, inputs)
     else:
-        renderable = render.appraisal_renderable(appraisal, args.top, fingerprint=fingerprint)
-        _show(renderable, args.output, inputs)
+        _show(render.appraisal_renderable(summary, fingerprint=fingerprint), args.output, inputs)
+    if summary is not None and summary.drivers_undefined is not None:
+        # The ranking stands and is shown; the rule base still contradicts itself on part
+        # of the evidence, which is bad input, said on one located line as elsewhere.
+        report_error(summary.drivers_undefined)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

@@ -25,11 +25,20 @@ from .aggregate import (
     competition_ranks,
     verdict_metrics,
 )
-from .cells import Cells, cell_bounds, cell_values
+from .cells import Cells, cell_bounds, cell_values, utility
 from .compiled import CompiledModel, compile_model
 from .conditions import METRICS, comparisons, facts_read, iter_conditions
 from .criteria import CriteriaTree, KeyPath, criteria_paths, leaf_criteria
-from .evaluate import Columns, Metrics, Outcome, encode, evaluate, refuse_contradiction, truth
+from .evaluate import (
+    Columns,
+    Metrics,
+    Outcome,
+    encode,
+    evaluate,
+    refuse_contradiction,
+    rerun,
+    truth,
+)
 from .order import refuse_cycles, rule_order
 
 __all__ = [
@@ -58,7 +67,9 @@ __all__ = [
     "leaf_criteria",
     "refuse_contradiction",
     "refuse_cycles",
+    "rerun",
     "rule_order",
     "truth",
+    "utility",
     "verdict_metrics",
 ]

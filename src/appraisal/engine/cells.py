@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import ScoringError
 from .compiled import CompiledModel
 
-__all__ = ["Cells", "cell_bounds", "cell_values"]
+__all__ = ["Cells", "cell_bounds", "cell_values", "utility"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,11 +35,19 @@ class Cells:
     """The position (in the model's order) of the rule whose value replaced the baseline; -1."""
     excluded: np.ndarray
     """Rows x options: failed on some gate."""
+    unscorable: np.ndarray | None = None
+    """Rows in which two fired rules set one cell to different values, when computed with
+    ``refuse=False``; None when that is refused."""
 
 
-def cell_values(model: CompiledModel, fired: np.ndarray) -> Cells:
-    """Every cell of every row from ``fired`` (rules in the model's order x rows)."""
+def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True) -> Cells:
+    """Every cell of every row from ``fired`` (rules in the model's order x rows).
+
+    Two fired rules setting one cell to different values raise ``ScoringError``;
+    with ``refuse=False`` the rows are marked instead (``Cells.unscorable``).
+    """
     rows = fired.shape[1]
+    unscorable = None if refuse else np.zeros(rows, dtype=bool)
     options, leaves = model.baselines.shape
     start = np.repeat(model.baselines.reshape(1, -1), rows, axis=0)
     set_by = np.full(start.shape, -1, dtype=np.intp)
@@ -51,7 +59,9 @@ def cell_values(model: CompiledModel, fired: np.ndarray) -> Cells:
                 continue
             already = set_by[:, cell] >= 0
             clash = hit & already & (start[:, cell] != to)
-            if clash.any():
+            if unscorable is not None:
+                unscorable |= clash
+            elif clash.any():
                 row = int(np.argmax(clash))
                 first = model.order[int(set_by[row, cell])]
                 rule = model.order[position]
@@ -78,27 +88,80 @@ def cell_values(model: CompiledModel, fired: np.ndarray) -> Cells:
                 adjustment[:, cell] += hit * by
     raw = (start + adjustment).reshape(rows, options, leaves)
     value = np.minimum(100.0, np.maximum(0.0, raw))
-    utility = np.where(model.maximise, value, 100.0 - value)
     excluded = np.zeros((rows, options), dtype=bool)
     for position, gates in enumerate(model.rule_gates):
         for option, _ in gates:
             excluded[:, option] |= fired[position]
-    return Cells(raw, value, utility, set_by.reshape(rows, options, leaves), excluded)
+    return Cells(
+        raw, value, utility(model, raw), set_by.reshape(rows, options, leaves), excluded, unscorable
+    )
 
 
-def cell_bounds(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
-    """Options x leaves: the lowest and highest raw value any pattern of firings could give.
+def utility(model: CompiledModel, raw: np.ndarray) -> np.ndarray:
+    """Raw cell values (any leading axes, then options x leaves) as utilities: clamped to
+    0..100, and counted as ``100 - value`` on a ``minimise`` criterion."""
+    value = np.minimum(100.0, np.maximum(0.0, raw))
+    return np.asarray(np.where(model.maximise, value, 100.0 - value))
 
-    The start is the baseline or any set value; then every adjustment that
-    lowers (or raises) the value may fire.
+
+def cell_bounds(
+    model: CompiledModel, free: np.ndarray | None = None, fired: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest raw value of every cell that patterns of firings could give.
+
+    Without arguments, over every pattern (options x leaves): the start is the
+    baseline or any set value, then every adjustment that lowers (or raises)
+    the value may fire. With ``free`` and ``fired`` (rules in the model's
+    order x rows), per row (rows x options x leaves): the free rules may fire
+    or not, and every other rule fires as ``fired`` says; a set rule that so
+    fires fixes the start (a free one setting another value could only clash).
     """
-    low = model.baselines.copy()
-    high = model.baselines.copy()
+    if free is None or fired is None:
+        low = model.baselines.copy()
+        high = model.baselines.copy()
+        for (option, leaf), sets in model.cell_sets.items():
+            values = [to for _, to in sets]
+            low[option, leaf] = min(low[option, leaf], *values)
+            high[option, leaf] = max(high[option, leaf], *values)
+        for (option, leaf), adjusts in model.cell_adjusts.items():
+            low[option, leaf] += sum(by for _, by in adjusts if by < 0)
+            high[option, leaf] += sum(by for _, by in adjusts if by > 0)
+        return low, high
+    options, leaves = model.baselines.shape
+    rows = free.shape[1]
+    fixed = fired & ~free
+    low = np.repeat(model.baselines.reshape(1, -1), rows, axis=0)
+    high = low.copy()
     for (option, leaf), sets in model.cell_sets.items():
-        values = [to for _, to in sets]
-        low[option, leaf] = min(low[option, leaf], *values)
-        high[option, leaf] = max(high[option, leaf], *values)
-    for (option, leaf), adjusts in model.cell_adjusts.items():
-        low[option, leaf] += sum(by for _, by in adjusts if by < 0)
-        high[option, leaf] += sum(by for _, by in adjusts if by > 0)
-    return low, high
+        cell = option * leaves + leaf
+        start = np.full(rows, np.nan)
+        bottom, top = low[:, cell].copy(), high[:, cell].copy()
+        for position, to in sets:
+            start = np.where(fixed[position] & np.isnan(start), to, start)
+            bottom = np.where(free[position], np.minimum(bottom, to), bottom)
+            top = np.where(free[position], np.maximum(top, to), top)
+        settled = ~np.isnan(start)
+        low[:, cell] = np.where(settled, start, bottom)
+        high[:, cell] = np.where(settled, start, top)
+    lowering, raising = _adjustments(model)
+    # sums over the rules, by numpy's own loops: small products are not worth a thread pool
+    moved = np.einsum("rs,rc->sc", fixed, lowering + raising)
+    shape = (rows, options, leaves)
+    return (
+        (low + moved + np.einsum("rs,rc->sc", free, lowering)).reshape(shape),
+        (high + moved + np.einsum("rs,rc->sc", free, raising)).reshape(shape),
+    )
+
+
+def _adjustments(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
+    """Rules x cells: the points each rule takes off each cell, and adds to it."""
+    lowering = np.zeros((len(model.order), model.baselines.size))
+    raising = np.zeros(lowering.shape)
+    rules = [np.full(len(cells), p) for p, (cells, _, _) in enumerate(model.rule_adjusts)]
+    if rules:
+        rule = np.concatenate(rules)
+        cell = np.concatenate([cells for cells, _, _ in model.rule_adjusts])
+        points = np.concatenate([points for _, points, _ in model.rule_adjusts])
+        np.add.at(lowering, (rule, cell), np.minimum(points, 0.0))
+        np.add.at(raising, (rule, cell), np.maximum(points, 0.0))
+    return lowering, raising

@@ -260,6 +260,56 @@ class CriteriaTree:
                 result[..., start:stop] *= result[..., parent : parent + 1]
         return result
 
+    # ------------------------------------------------------------------ the line of a weight
+
+    def unit_values(
+        self, utility: np.ndarray, raw: np.ndarray | Sequence[float] | None = None
+    ) -> np.ndarray:
+        """Each criterion's value per option at unit weight (criteria x options): a leaf's
+        utility, a parent's the mix of its children's in their shares of ``raw``.
+
+        ``utility`` is options x leaves, the leaves in declaration order.
+        """
+        shares = self.local_shares(raw)
+        unit = np.zeros((len(self.ids), utility.shape[0]))
+        for k, leaf in enumerate(self.declared_leaves):
+            unit[leaf] = utility[:, k]
+        for start, stop in reversed(self.groups):
+            parent = self.parents[start]
+            if parent >= 0:
+                unit[parent] = sum(shares[j] * unit[j] for j in range(start, stop))
+        return unit
+
+    def weight_line(
+        self, index: int, utility: np.ndarray, raw: np.ndarray | Sequence[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every option's total as ``intercept + slope * share``, ``share`` being criterion
+        ``index``'s share of its sibling group's raw weight, its siblings keeping their
+        proportions (equal ones when they have none).
+
+        The criterion's subtree scales with the share, its siblings' with ``1 - share``
+        and nothing else moves, so the line is exact: the one place both the switching
+        values and the weight sweeps read it from. ``utility`` is options x leaves (the
+        leaves in declaration order); ``raw`` the raw weights (the tree's by default).
+        """
+        shares = self.local_shares(raw)
+        unit = self.unit_values(utility, raw)
+        start, stop = self.group_of(index)
+        parent = self.parents[index]
+        parent_weight = 1.0 if parent < 0 else float(self.globalise(shares)[parent])
+        siblings = [j for j in range(start, stop) if j != index]
+        rest = sum(shares[j] for j in siblings)
+        if rest > 0:
+            sibling_value = sum(shares[j] * unit[j] for j in siblings) / rest
+        else:
+            sibling_value = sum(unit[j] for j in siblings) / len(siblings)
+        group_value = sum(shares[j] * unit[j] for j in range(start, stop))
+        leaf_weights = self.globalise(shares)[list(self.declared_leaves)]
+        totals = np.asarray(utility @ leaf_weights, dtype=float)
+        intercept = totals - parent_weight * group_value + parent_weight * sibling_value
+        slope = parent_weight * (unit[index] - sibling_value)
+        return np.asarray(intercept, dtype=float), np.asarray(slope, dtype=float)
+
 
 def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:
     """The criteria that carry values, in declaration order."""

@@ -15,7 +15,7 @@ rules that derive different values for one finding contradict each other:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +40,7 @@ __all__ = [
     "encode",
     "evaluate",
     "refuse_contradiction",
+    "rerun",
     "truth",
 ]
 
@@ -136,6 +137,9 @@ class Outcome:
     columns: Columns
     fired: np.ndarray
     unknown: np.ndarray
+    contradicted: np.ndarray | None = None
+    """Rows in which two fired rules derived different values for one finding, when
+    evaluated with ``refuse=False``; None when a contradiction is refused."""
 
 
 def truth(
@@ -190,43 +194,122 @@ def _compare(
     return both & holds, np.greater(both, holds)  # known, and does not hold
 
 
-def evaluate(model: CompiledModel, columns: Columns) -> Outcome:
+def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> Outcome:
     """Run every rule once, in order, on every row; derived findings join the columns.
 
     Raises ``RuleConflictError`` (a ``RuleEvaluationError``) where two fired
-    rules derive different values for one finding, in any row.
+    rules derive different values for one finding, in any row; with
+    ``refuse=False`` it marks those rows instead (``Outcome.contradicted``), for
+    a search that skips what the rules cannot appraise.
     """
     known = columns.known.copy()
     values = columns.values.copy()
+    fired = np.empty((len(model.order), columns.rows), dtype=bool)
+    unknown = np.empty((len(model.order), columns.rows), dtype=bool)
+    contradicted = None if refuse else np.zeros(columns.rows, dtype=bool)
+    everything = range(len(model.order))
+    _run(model, columns.texts, everything, {}, known, values, fired, unknown, contradicted)
+    return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
+
+
+def rerun(
+    model: CompiledModel,
+    base: Outcome,
+    columns: Columns,
+    changed: Iterable[str],
+    *,
+    refuse: bool = True,
+) -> Outcome:
+    """``evaluate(model, columns)``, running only the rules downstream of the ``changed`` facts.
+
+    ``columns`` hold the batch's facts (any findings in them are ignored),
+    which differ from those ``base`` was evaluated on (its one row, or the row
+    of the same index) only in ``changed``. Every other rule fires as in
+    ``base``, and a finding only such rules derive keeps its value there; a
+    finding a rerun rule derives is derived afresh, by every rule deriving
+    it, in order. So the outcome, conflicts included, is ``evaluate``'s.
+    """
     rows = columns.rows
-    fired = np.empty((len(model.order), rows), dtype=bool)
-    failed = np.empty((len(model.order), rows), dtype=bool)
+    reran = {model.position[r] for name in changed for r in model.downstream_rules(name)}
+    touched = {column for p in reran for column, _, _ in model.derivations[p]}
+    settled: dict[int, tuple[int, ...]] = {}
+    for position, derivations in enumerate(model.derivations):
+        if position not in reran:
+            moved = tuple(column for column, _, _ in derivations if column in touched)
+            if moved:
+                settled[position] = moved
+    first = model.fact_count
+    known = columns.known.copy()
+    values = columns.values.copy()
+    known[first:] = _spread(base.columns.known, rows)[first:]
+    values[first:] = _spread(base.columns.values, rows)[first:]
+    for column in touched:
+        known[column] = False
+        values[column] = 0.0
+    fired = _spread(base.fired, rows)
+    unknown = _spread(base.unknown, rows)
+    contradicted = None if refuse else np.zeros(rows, dtype=bool)
+    positions = sorted(reran | set(settled))
+    _run(model, columns.texts, positions, settled, known, values, fired, unknown, contradicted)
+    return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
+
+
+def _spread(array: np.ndarray, rows: int) -> np.ndarray:
+    """A writable copy of ``array`` (one column per row) with ``rows`` columns: its own,
+    or its first repeated."""
+    if array.shape[1] == rows:
+        return array.copy()
+    return np.repeat(array[:, :1], rows, axis=1)
+
+
+def _run(
+    model: CompiledModel,
+    texts: Sequence[str],
+    positions: Iterable[int],
+    settled: Mapping[int, Sequence[int]],
+    known: np.ndarray,
+    values: np.ndarray,
+    fired: np.ndarray,
+    unknown: np.ndarray,
+    contradicted: np.ndarray | None,
+) -> None:
+    """Run the rules at ``positions`` in order, in place; a ``settled`` rule keeps its firing
+    (in ``fired``) and only derives again the findings (columns) listed for it."""
+    rows = known.shape[1]
     first_deriver: dict[int, np.ndarray] = {}
+    evaluated = [p for p in positions if p not in settled]
+    failed = np.empty((len(model.order), rows), dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
-        for position, node in enumerate(model.conditions):
-            fired[position], failed[position] = truth(node, known, values)
+        for position in positions:
+            only = settled.get(position)
+            if only is None:
+                fired[position], failed[position] = truth(model.conditions[position], known, values)
             derivations = model.derivations[position]
             if not derivations or not fired[position].any():
                 continue
             hit = fired[position]
-            for column, encoded, value in derivations:
+            for derivation in derivations:
+                column, encoded, _ = derivation
+                if only is not None and column not in only:
+                    continue
                 before = first_deriver.setdefault(column, np.full(rows, -1, dtype=np.intp))
-                refuse_contradiction(
-                    model,
-                    columns.texts,
-                    position,
-                    (column, encoded, value),
-                    hit,
-                    known,
-                    values,
-                    before,
-                )
-                new = hit & ~known[column]
+                take = hit
+                if contradicted is None:
+                    refuse_contradiction(
+                        model, texts, position, derivation, hit, known, values, before
+                    )
+                else:
+                    clash = hit & known[column] & (values[column] != encoded)
+                    contradicted |= clash
+                    take = hit & ~clash
+                new = take & ~known[column]
                 before[new] = position
-                known[column] |= hit
-                values[column][hit] = encoded
-    unknown = ~(fired | failed)
-    return Outcome(Columns(known, values, columns.texts), fired, unknown)
+                known[column] |= take
+                values[column][take] = encoded
+    if len(evaluated) == len(model.order):
+        np.logical_not(fired | failed, out=unknown)
+    elif evaluated:
+        unknown[evaluated] = ~(fired[evaluated] | failed[evaluated])
 
 
 def refuse_contradiction(

@@ -16,14 +16,16 @@ plain frozen data; rendering is in ``render``. The pieces, by module:
 - ``switching``: **switching values**, the closed-form weight at which the
   first-ranked option loses first place (``weight_switching_values``);
 - ``counterfactuals``: the evidence changes that change the winner or a verdict
-  (``evidence_counterfactuals``), found with an incremental what-if evaluator;
+  (``evidence_counterfactuals``), each stage of the search one batch through the engine;
 - ``information``: **what to find out next**, the unknown or doubtful facts whose value
-  could change the recommendation (``value_of_information``), tried with that evaluator;
+  could change the recommendation (``value_of_information``), tried the same way;
 - ``narration``: **pairwise** comparison of two options (``versus``), the
   evidence weighing most on an option (``evidence_drivers``) and a **narrative**
   per option, generated from the data above;
-- ``_shared``: the compiled rule base, criterion cells and winner the others share;
-- this package's ``__init__``: ``explain``, which gathers it all.
+- ``_shared``: the compiled model, the winner, and batches of evidence rows appraised
+  through the engine, which the others share;
+- this package's ``__init__``: ``explain``, which gathers it all, and ``summarise``, what
+  ``appraisal run`` shows beside the ranking.
 
 docs/explain.md defines each quantity.
 """
@@ -33,16 +35,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..appraise import Appraisal
-from ._shared import compiled_for as compiled_for
+from ..errors import RuleEvaluationError, ScoringError
+from ._shared import model_of as model_of
 from ._shared import winner as winner
 from .attribution import MAX_EXACT_PLAYERS as MAX_EXACT_PLAYERS
 from .attribution import attribute
+from .counterfactuals import WhatIf as WhatIf
 from .counterfactuals import candidate_changes as candidate_changes
-from .counterfactuals import evidence_counterfactuals
+from .counterfactuals import evidence_counterfactuals, search_counterfactuals
 from .deltas import cite_evidence, drivers, rule_deltas
 from .deltas import evidence_behind as evidence_behind
 from .deltas import rule_baseline as rule_baseline
-from .information import no_recommendation_reason, value_of_information
+from .information import information_report, no_recommendation_reason, value_of_information
 from .narration import evidence_drivers, narrative, versus
 from .records import (
     Answer,
@@ -60,9 +64,11 @@ from .records import (
     InformationOutcome,
     InformationReport,
     OptionAttribution,
+    OptionDrivers,
     OptionExplanation,
     PairSearch,
     RuleDelta,
+    RunSummary,
     TraceNode,
     VerdictChange,
     Versus,
@@ -88,9 +94,11 @@ __all__ = [
     "InformationOutcome",
     "InformationReport",
     "OptionAttribution",
+    "OptionDrivers",
     "OptionExplanation",
     "PairSearch",
     "RuleDelta",
+    "RunSummary",
     "TraceNode",
     "VerdictChange",
     "Versus",
@@ -105,6 +113,7 @@ __all__ = [
     "narrative",
     "no_recommendation_reason",
     "rule_deltas",
+    "summarise",
     "switching_values",
     "value_of_information",
     "versus",
@@ -130,7 +139,8 @@ def explain(
     """
     attribution = attribute(appraisal, max_exact=max_exact, samples=samples, seed=seed)
     switches = switching_values(appraisal, weights)
-    report = evidence_counterfactuals(appraisal, max_size=max_changes, budget=budget)
+    what_if = WhatIf(appraisal)
+    report = search_counterfactuals(what_if, max_size=max_changes, budget=budget)
     options = []
     for result in appraisal.options:
         spread = attribution.options[result.id]
@@ -170,5 +180,35 @@ def explain(
         evidence_counterfactuals=counterfactuals + report.smallest,
         search=report.search,
         attribution_method=attribution.method,
-        find_out_next=value_of_information(appraisal),
+        find_out_next=information_report(what_if),
+    )
+
+
+def summarise(appraisal: Appraisal, top: int = 3) -> RunSummary:
+    """What ``appraisal run`` shows beside the ranking: each option's gate failures and the
+    ``top`` evidence items weighing most on it, and, when no option is recommended, what to
+    find out next.
+
+    When the rule base contradicts itself on part of the evidence, the
+    evidence drivers are undefined; the summary then says so, with the
+    located error, rather than raising: the ranking itself stands.
+    """
+    model_of(appraisal)
+    try:
+        attribution = attribute(appraisal)
+        undefined = None
+    except (RuleEvaluationError, ScoringError) as error:
+        attribution = None
+        undefined = str(error)
+    options = []
+    for result in appraisal.options:
+        gates = tuple(d for d in drivers(appraisal, result) if d.kind == "gate")
+        found = () if attribution is None else evidence_drivers(appraisal, result, attribution)
+        options.append(OptionDrivers(option=result.id, gates=gates, evidence=tuple(found[:top])))
+    return RunSummary(
+        appraisal=appraisal,
+        top=top,
+        options=tuple(options),
+        drivers_undefined=undefined,
+        find_out_next=value_of_information(appraisal) if appraisal.recommended is None else None,
     )

@@ -1,23 +1,40 @@
-"""Structure several explanation modules read: the compiled rule base, the criterion cells, which
-rules derive which findings, and the winner.
+"""What the explanation modules share: an appraisal's compiled model, its winner, and batches
+of evidence rows appraised through the engine.
 
-Private, and importing nothing from its siblings, so that attribution, the what-if evaluator and
-the narrative can share it without importing each other.
+Every what-if the explanation asks (a coalition of evidence, a changed item, an answer to
+find out) is a row of a batch: the engine evaluates the rules, the cells and the totals of
+every row at once, ranks them and assigns verdicts, exactly as ``appraise`` does for one.
+Private to the package, and importing nothing from its siblings, so that attribution, the
+counterfactual search and what to find out next can share it without importing each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
-from ..appraise import Appraisal, CompiledRuleBase
-from ..errors import ScoringError
-from ..models import AdjustEffect, DeriveEffect, RuleBase, SetEffect, Value
+import numpy as np
+
+from ..appraise import Appraisal
+from ..engine import (
+    Cells,
+    Columns,
+    CompiledModel,
+    Outcome,
+    aggregate,
+    assign_verdicts,
+    cell_values,
+    competition_ranks,
+    encode,
+    evaluate,
+    rerun,
+    verdict_metrics,
+)
+from ..models import Value
 
 
-def compiled_for(appraisal: Appraisal) -> CompiledRuleBase:
-    """The compiled rule base of an appraisal: the model it carries.
+def model_of(appraisal: Appraisal) -> CompiledModel:
+    """The compiled model of an appraisal.
 
     Every explanation starts here, so this is where a wrong argument (a path,
     a loaded scenario) is refused with a TypeError that says what to pass.
@@ -30,89 +47,128 @@ def compiled_for(appraisal: Appraisal) -> CompiledRuleBase:
     return appraisal.model
 
 
-@dataclass(frozen=True)
-class _Cell:
-    """The rules that can touch one option's value on one leaf criterion."""
-
-    option: str
-    criterion: str
-    baseline: float
-    weight: float
-    sign: float
-    sets: tuple[tuple[str, float], ...]
-    adjusts: tuple[tuple[str, float], ...]
-
-    @cached_property
-    def rules(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys([r for r, _ in self.sets] + [r for r, _ in self.adjusts]))
-
-    def points(self, fired: Iterable[str]) -> float:
-        """The cell's score points when exactly the rules in ``fired`` (of its own) fire."""
-        fired = set(fired)
-        sets = [to for rule, to in self.sets if rule in fired]
-        if len(set(sets)) > 1:
-            raise ScoringError(
-                f"rules set option {self.option!r} on {self.criterion!r} to different values"
-            )
-        raw = (sets[0] if sets else self.baseline) + sum(
-            by for rule, by in self.adjusts if rule in fired
-        )
-        value = min(100.0, max(0.0, raw))
-        return self.weight * (value if self.sign > 0 else 100.0 - value)
-
-    def bounds(self) -> tuple[float, float]:
-        """The lowest and highest raw value any pattern of firings could give."""
-        starts = [self.baseline, *(to for _, to in self.sets)]
-        low = min(starts) + sum(by for _, by in self.adjusts if by < 0)
-        high = max(starts) + sum(by for _, by in self.adjusts if by > 0)
-        return low, high
-
-    @property
-    def linear(self) -> bool:
-        """True when no pattern of firings can clamp, so the value is additive in rules."""
-        low, high = self.bounds()
-        return low >= 0.0 and high <= 100.0 and len(self.sets) <= 1
-
-
-def _cells(appraisal: Appraisal) -> dict[tuple[str, str], _Cell]:
-    """Every (option, leaf criterion) cell with the rules that may move it, in rule order."""
-    rule_base = appraisal.rule_base_model
-    compiled = compiled_for(appraisal)
-    leaves = compiled.leaves
-    sets: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    adjusts: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for rule_id in compiled.order:
-        for effect in rule_base.rules[rule_id].then:
-            if isinstance(effect, SetEffect):
-                sets.setdefault((effect.option, effect.set), []).append((rule_id, effect.to))
-            elif isinstance(effect, AdjustEffect):
-                adjusts.setdefault((effect.option, effect.adjust), []).append((rule_id, effect.by))
-    cells = {}
-    for option_id, option in rule_base.options.items():
-        for criterion_id, criterion in leaves.items():
-            key = (option_id, criterion_id)
-            cells[key] = _Cell(
-                option=option_id,
-                criterion=criterion_id,
-                baseline=option.values[criterion_id].value,
-                weight=appraisal.weights[criterion_id],
-                sign=1.0 if criterion.direction == "maximise" else -1.0,
-                sets=tuple(sets.get(key, ())),
-                adjusts=tuple(adjusts.get(key, ())),
-            )
-    return cells
-
-
-def _derivations(rule_base: RuleBase) -> dict[str, list[tuple[str, Value]]]:
-    found: dict[str, list[tuple[str, Value]]] = {}
-    for rule_id, rule in rule_base.rules.items():
-        for effect in rule.then:
-            if isinstance(effect, DeriveEffect):
-                found.setdefault(effect.derive, []).append((rule_id, effect.value))
-    return found
-
-
 def winner(appraisal: Appraisal) -> str | None:
     """The single first-ranked option, or None when first place is tied or empty."""
     first = [o.id for o in appraisal.options if o.rank == 1]
     return first[0] if len(first) == 1 else None
+
+
+def global_weights(model: CompiledModel, appraisal: Appraisal) -> np.ndarray:
+    """The appraisal's global weights, in the criteria tree's order."""
+    return np.array([appraisal.weights[c] for c in model.tree.ids], dtype=float)
+
+
+def evidence_columns(model: CompiledModel, appraisal: Appraisal) -> Columns:
+    """The appraisal's evidence as a batch of one row (findings not yet derived)."""
+    return encode(model, [appraisal.evidence])
+
+
+def changed_rows(
+    model: CompiledModel, base: Columns, rows: Sequence[Mapping[str, Value | None]]
+) -> Columns:
+    """A batch of ``base``'s first row with, in each row, the facts of one mapping changed
+    (None: unknown)."""
+    known = np.repeat(base.known[:, :1], len(rows), axis=1)
+    values = np.repeat(base.values[:, :1], len(rows), axis=1)
+    texts = {text: code for code, text in enumerate(base.texts)}
+    for row, changes in enumerate(rows):
+        for name, value in changes.items():
+            column = model.column_of[name]
+            known[column, row] = value is not None
+            values[column, row] = 0.0 if value is None else model.encode(column, value, texts)
+    return Columns(known, values, tuple(texts))
+
+
+@dataclass(frozen=True, eq=False)
+class Standings:
+    """A batch of evidence rows appraised: what each row gives, option by option.
+
+    A row the rules cannot appraise (two fired rules derive different values of
+    a finding, or set one value two ways) is ``void``; its other figures mean nothing.
+    """
+
+    outcome: Outcome
+    cells: Cells
+    points: np.ndarray
+    """Rows x options x leaves: each cell's score points (global weight x utility)."""
+    score: np.ndarray
+    """Rows x options, as are the rest."""
+    short_term: np.ndarray
+    long_term: np.ndarray
+    excluded: np.ndarray
+    first: np.ndarray
+    """Where the option is ranked first."""
+    verdicts: np.ndarray | None
+    """The index of each option's verdict rule; None when not asked for."""
+    void: np.ndarray
+
+    @property
+    def winners(self) -> np.ndarray:
+        """Per row: the index of the single first-ranked option, or -1 (a tie, or none)."""
+        single = self.first.sum(axis=1) == 1
+        return np.where(single, np.argmax(self.first, axis=1), -1)
+
+    def winner(self, model: CompiledModel, row: int) -> str | None:
+        """The single first-ranked option of a row, or None."""
+        index = int(self.winners[row])
+        return model.options[index] if index >= 0 else None
+
+
+def first_row(outcome: Outcome) -> Outcome:
+    """The outcome of a batch's first row alone, a batch of one."""
+    columns = outcome.columns
+    return Outcome(
+        Columns(columns.known[:, :1], columns.values[:, :1], columns.texts),
+        outcome.fired[:, :1],
+        outcome.unknown[:, :1],
+    )
+
+
+def appraise_rows(
+    model: CompiledModel,
+    weights: np.ndarray,
+    columns: Columns,
+    *,
+    verdicts: bool = True,
+    base: Outcome | None = None,
+    changed: Collection[str] = (),
+) -> Standings:
+    """Appraise every row of a batch as ``appraise`` appraises one, marking the void rows.
+
+    ``weights`` are global weights in the criteria tree's order. Given the ``base``
+    outcome the rows differ from only in the ``changed`` facts, only the rules downstream
+    of those rerun (``engine.rerun``), with the same result.
+    """
+    if base is None:
+        outcome = evaluate(model, columns, refuse=False)
+    else:
+        outcome = rerun(model, base, columns, changed, refuse=False)
+    cells = cell_values(model, outcome.fired, refuse=False)
+    void = np.asarray(outcome.contradicted) | np.asarray(cells.unscorable)
+    totals = aggregate(model.tree, weights, cells.utility)
+    valid = ~cells.excluded
+    better = competition_ranks(totals.score, valid)[0]
+    points = cells.utility * weights[list(model.tree.declared_leaves)]
+    chosen = None
+    if verdicts:
+        ranks = {"rank": better + 1}
+        for metric, scores in (
+            ("short_term_rank", totals.short_term),
+            ("long_term_rank", totals.long_term),
+        ):
+            if metric in model.metrics_read:
+                ranks[metric] = competition_ranks(scores, valid)[0] + 1
+        metrics = verdict_metrics(totals, cells.excluded, ranks)
+        chosen = assign_verdicts(model, outcome.columns, metrics)
+    return Standings(
+        outcome=outcome,
+        cells=cells,
+        points=points,
+        score=totals.score,
+        short_term=totals.short_term,
+        long_term=totals.long_term,
+        excluded=cells.excluded,
+        first=(better == 0) & valid,
+        verdicts=chosen,
+        void=void,
+    )

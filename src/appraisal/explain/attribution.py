@@ -1,248 +1,453 @@
 """Evidence attribution: each option's total shared among evidence items by Shapley value.
 
-The total splits into small games, each computed exactly over every coalition of its few
-players as bitsets, or estimated by seeded permutation sampling when too large; the cost and
-the subtlety of the explanation are here, so they are kept on their own.
+The total splits into small games (one per rule of a cell that cannot clamp, one per cell
+that can), each over the few evidence items upstream of it. A game's worth on a coalition of
+items is what the engine gives when only those items are known: coalitions are rows of a
+batch, and every game's rows go through the engine in two batches. Exact Shapley values come
+from counting, for every coalition size, the coalitions where a game's rules fire; a game too
+large to enumerate is estimated from seeded random permutations, whose prefixes are rows too.
+
+Enumerating every coalition is rarely needed. When some items reach a game only through one
+finding (every rule reading them, directly or through other findings, lies upstream of that
+finding and of nothing else the game reads), the game sees those items only through the
+finding's state (unknown, or each value it takes). Their coalitions are evaluated once, and
+counted by size and state; the game is then evaluated on one coalition standing for each
+state, with the other items enumerated as before. The counts combine exactly (sizes add,
+numbers of coalitions multiply), so the values are those of full enumeration.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .._guards import require_count
-from ..appraise import Appraisal, CompiledRuleBase
-from ..engine import encode, evaluate
-from ..errors import RuleEvaluationError
-from ..models import (
-    AllOf,
-    AnyOf,
-    Comparison,
-    Condition,
-    DeriveEffect,
-    FactRef,
-    Known,
-    NotOf,
-    Value,
-)
-from ..rules import compare, evaluate_condition, facts_read
-from ._shared import _Cell, _cells, _derivations, compiled_for
+from ..appraise import Appraisal
+from ..engine import Columns, CompiledModel, Outcome, cell_bounds, cell_values, evaluate
+from ._shared import evidence_columns, model_of
 from .records import Attribution, OptionAttribution
 
 MAX_EXACT_PLAYERS = 20
 """Largest number of evidence items in one game computed exactly (2**20 coalitions)."""
 
-
-# --------------------------------------------------------------------------- coalitions as bitsets
-
-
-class _Space:
-    """All 2**n coalitions of n evidence items, as the bit positions of Python ints.
-
-    Coalition ``m`` (an integer whose bit j says whether item j is known) is
-    bit ``m`` of a bitset; a set of coalitions is one int, so three-valued
-    logic over every coalition at once is a handful of bitwise operations.
-    """
-
-    def __init__(self, players: tuple[str, ...]) -> None:
-        n = len(players)
-        size = 1 << n
-        self.players = players
-        self.index = {p: j for j, p in enumerate(players)}
-        self.all = (1 << size) - 1
-        self.member: list[int] = []
-        for j in range(n):
-            half = 1 << j
-            pattern, length = ((1 << half) - 1) << half, 2 * half
-            while length < size:
-                pattern |= pattern << length
-                length *= 2
-            self.member.append(pattern)
-        by_size = [1]
-        for j in range(n):
-            shifted = [0, *(z << (1 << j) for z in by_size)]
-            by_size = [a | b for a, b in itertools.zip_longest(by_size, shifted, fillvalue=0)]
-        self.by_size = by_size
-        self.coefficient = [
-            math.factorial(k) * math.factorial(n - 1 - k) / math.factorial(n) for k in range(n)
-        ]
-
-    def shapley(self, coalitions: int) -> list[float]:
-        """Shapley values of the game worth 1 on ``coalitions`` and 0 elsewhere."""
-        n = len(self.players)
-        if coalitions in (0, self.all):
-            return [0.0] * n
-        values = []
-        for j in range(n):
-            inside = coalitions & self.member[j]
-            outside = coalitions & ~self.member[j]
-            phi = 0.0
-            for k in range(n):
-                gained = (inside & self.by_size[k + 1]).bit_count()
-                lost = (outside & self.by_size[k]).bit_count()
-                if gained != lost:
-                    phi += self.coefficient[k] * (gained - lost)
-            values.append(phi)
-        return values
+ENUMERATED_UP_TO = 5
+"""Games (and modules) of this many items or fewer have every coalition evaluated: fewer
+rows through modules would not repay counting them apart."""
 
 
-class _Cascade:
-    """Every fact, finding and rule firing over all coalitions of one ``_Space``."""
+# --------------------------------------------------------------------------- games
 
-    def __init__(
-        self,
-        appraisal: Appraisal,
-        compiled: CompiledRuleBase,
-        space: _Space,
-        derivations: Mapping[str, Sequence[tuple[str, Value]]],
-    ) -> None:
-        self.rule_base = compiled.rule_base
-        self.scales = compiled.scales
-        self.space = space
-        self.evidence = appraisal.evidence
-        self.derivations = derivations
-        self._values: dict[str, dict[Value, int]] = {}
-        self._fires: dict[str, int] = {}
 
-    def values(self, fact_id: str) -> dict[Value, int]:
-        """For each value the fact or finding takes, the coalitions where it takes it."""
-        if fact_id in self._values:
-            return self._values[fact_id]
-        found: dict[Value, int] = {}
-        if fact_id in self.rule_base.facts:
-            value = self.evidence.get(fact_id)
-            if value is not None and fact_id in self.space.index:
-                found[value] = self.space.member[self.space.index[fact_id]]
-        else:
-            for rule_id, value in self.derivations.get(fact_id, ()):
-                found[value] = found.get(value, 0) | self.fires(rule_id)
-            clash = [(a, b) for a, b in itertools.combinations(found, 2) if found[a] & found[b]]
-            if clash:
-                raise RuleEvaluationError(
-                    f"finding {fact_id!r} is derived as both {clash[0][0]!r} and {clash[0][1]!r}"
-                    " when only part of the evidence is known, so its attribution to evidence"
-                    " is undefined"
+@dataclass(frozen=True)
+class CellMoves:
+    """The rules that can move one option's value on one leaf criterion, as the model
+    indexes them, and what a point of utility there is worth."""
+
+    option: int
+    leaf: int
+    criterion: str
+    rules: tuple[int, ...]
+    """Positions in the model's order: the rules that set it, then those that adjust it."""
+    moves: tuple[tuple[int, float], ...]
+    """Each rule's nominal change of the value (a set: its value minus the baseline)."""
+    linear: bool
+    """True when no pattern of firings can clamp it or set it two ways: additive in rules."""
+    weight: float
+    """Score points per point of utility: the criterion's global weight."""
+    sign: float
+    """1 where more is better, -1 where it is worse (``minimise``)."""
+
+
+def cell_moves(model: CompiledModel, weights: Mapping[str, float]) -> list[CellMoves]:
+    """Every (option, leaf criterion) cell some rule moves, option by option, leaves as declared."""
+    low, high = cell_bounds(model)
+    found = []
+    for i in range(len(model.options)):
+        for k, leaf in enumerate(model.leaf_ids):
+            sets = model.cell_sets.get((i, k), ())
+            adjusts = model.cell_adjusts.get((i, k), ())
+            if not sets and not adjusts:
+                continue
+            baseline = float(model.baselines[i, k])
+            rules = tuple(dict.fromkeys([p for p, _ in sets] + [p for p, _ in adjusts]))
+            moves = tuple((p, to - baseline) for p, to in sets) + tuple(adjusts)
+            found.append(
+                CellMoves(
+                    option=i,
+                    leaf=k,
+                    criterion=leaf,
+                    rules=rules,
+                    moves=moves,
+                    linear=bool(low[i, k] >= 0.0 and high[i, k] <= 100.0 and len(sets) <= 1),
+                    weight=weights[leaf],
+                    sign=1.0 if model.maximise[k] else -1.0,
                 )
-        self._values[fact_id] = found
-        return found
-
-    def fires(self, rule_id: str) -> int:
-        if rule_id not in self._fires:
-            self._fires[rule_id] = self.truth(self.rule_base.rules[rule_id].when)[0]
-        return self._fires[rule_id]
-
-    def truth(self, condition: Condition) -> tuple[int, int]:
-        """The coalitions where the condition is true, and where it is false."""
-        if isinstance(condition, AllOf | AnyOf):
-            parts = [
-                self.truth(p)
-                for p in (condition.all if isinstance(condition, AllOf) else condition.any)
-            ]
-            true, false = parts[0]
-            for t, f in parts[1:]:
-                if isinstance(condition, AllOf):
-                    true, false = true & t, false | f
-                else:
-                    true, false = true | t, false & f
-            return true, false
-        if isinstance(condition, NotOf):
-            true, false = self.truth(condition.not_)
-            return false, true
-        if isinstance(condition, Known):
-            known = 0
-            for coalitions in self.values(condition.known).values():
-                known |= coalitions
-            return known, self.space.all & ~known
-        return self._compare(condition)
-
-    def _compare(self, condition: Comparison) -> tuple[int, int]:
-        fact = str(condition.fact)
-        order = self.scales.get(fact)
-        left = self.values(fact)
-        operand = condition.operand
-        if isinstance(operand, FactRef):
-            right: dict[Value, int] = {}
-            for value, coalitions in self.values(operand.fact).items():
-                if isinstance(value, float) and operand.times != 1.0:
-                    value = value * operand.times
-                right[value] = right.get(value, 0) | coalitions
-        else:
-            right = {operand: self.space.all}
-        true = false = 0
-        for lvalue, lsets in left.items():
-            for rvalue, rsets in right.items():
-                both = lsets & rsets
-                if not both:
-                    continue
-                if compare(condition.operator, lvalue, rvalue, order):
-                    true |= both
-                else:
-                    false |= both
-        return true, false
-
-
-# --------------------------------------------------------------------------- attribution
+            )
+    return found
 
 
 @dataclass
 class _Game:
-    """A game over a few evidence items: ``sum(coefficient x 1[coalition in set])``.
+    """A game over a few evidence items: the worth of a coalition is the points of its cells.
 
-    ``terms`` pairs a weight with the set of coalitions (over ``players``) where
-    it is earned; ``cell_terms`` splits the same weights by (option, criterion).
+    A linear cell's rule makes a game of its own, worth its coefficient where it fires;
+    a clampable cell is one game, worth the cell's points under its rules' firing.
     """
 
     players: tuple[str, ...]
-    rules: tuple[str, ...]
-    cells: list[tuple[_Cell, float | None]] = field(default_factory=list)
+    rules: tuple[int, ...]
+    cells: list[tuple[CellMoves, float | None]] = field(default_factory=list)
     """Each cell with its linear coefficient (None: the whole cell is this game)."""
 
 
-def _all_unknown_totals(
-    appraisal: Appraisal, cells: Mapping[tuple[str, str], _Cell]
-) -> dict[str, float]:
-    """Each option's total with every evidence item unknown."""
-    compiled = compiled_for(appraisal)
-    outcome = evaluate(compiled, encode(compiled, [{}]))
-    fired = {rule for p, rule in enumerate(compiled.order) if outcome.fired[p, 0]}
-    totals: dict[str, float] = {}
-    for (option_id, _), cell in cells.items():
-        totals[option_id] = totals.get(option_id, 0.0) + cell.points(fired)
-    return totals
+@dataclass(frozen=True)
+class _Upstream:
+    """Per rule: itself and every rule upstream of it, and the facts upstream of it."""
+
+    rules: Mapping[str, frozenset[str]]
+    facts: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, model: CompiledModel) -> _Upstream:
+        """Worked out in one pass, derivers coming before the rules that read them."""
+        rules: dict[str, frozenset[str]] = {}
+        facts: dict[str, frozenset[str]] = {}
+        declared = model.rule_base.facts
+        for rule_id in model.order:
+            above = {rule_id}
+            read = set()
+            for name in model.reads[rule_id]:
+                if name in declared:
+                    read.add(name)
+                for deriver in model.derivers.get(name, ()):
+                    above |= rules[deriver]
+                    read |= facts[deriver]
+            rules[rule_id] = frozenset(above)
+            facts[rule_id] = frozenset(read)
+        return cls(rules, facts)
 
 
 def _games(
-    compiled: CompiledRuleBase, cells: Mapping[tuple[str, str], _Cell], known: Sequence[str]
-) -> dict[tuple[str, ...], _Game]:
+    model: CompiledModel, cells: Sequence[CellMoves], known: Sequence[str], upstream: _Upstream
+) -> dict[tuple[str | int, ...], _Game]:
     """Split the total into games: one per rule of unclampable cells, one per clampable cell."""
-    known_set = set(known)
-    upstream: dict[str, tuple[str, ...]] = {}
 
-    def players_of(rules: Iterable[str]) -> tuple[str, ...]:
-        found: set[str] = set()
-        for rule_id in rules:
-            if rule_id not in upstream:
-                reach = compiled.upstream_facts(rule_id) & known_set
-                upstream[rule_id] = tuple(f for f in known if f in reach)
-            found.update(upstream[rule_id])
+    def players_of(rules: Iterable[int]) -> tuple[str, ...]:
+        found = frozenset().union(*(upstream.facts[model.order[p]] for p in rules))
         return tuple(f for f in known if f in found)
 
-    games: dict[tuple[str, ...], _Game] = {}
-    for cell in cells.values():
-        if not cell.rules:
-            continue
+    games: dict[tuple[str | int, ...], _Game] = {}
+    key: tuple[str | int, ...]
+    for cell in cells:
         if cell.linear:
-            moves = [(r, to - cell.baseline) for r, to in cell.sets] + list(cell.adjusts)
-            for rule_id, by in moves:
-                game = games.setdefault((rule_id,), _Game(players_of([rule_id]), (rule_id,)))
+            for position, by in cell.moves:
+                key = (model.order[position],)
+                game = games.setdefault(key, _Game(players_of([position]), (position,)))
                 game.cells.append((cell, cell.weight * cell.sign * by))
         else:
-            key = ("cell", cell.option, cell.criterion)
+            key = ("cell", cell.option, cell.leaf)
             games[key] = _Game(players_of(cell.rules), cell.rules, [(cell, None)])
     return games
+
+
+# --------------------------------------------------------------------------- modules
+
+
+@dataclass(frozen=True)
+class _Module:
+    """Items that reach a game only through one finding: their coalitions, and the finding's
+    state on each (its index in ``states``)."""
+
+    finding: str
+    players: tuple[str, ...]
+    rules: frozenset[str]
+    """The rules upstream of the finding, its derivers included."""
+
+
+class _Modules:
+    """Finds, for each game, the items that reach it only through one finding."""
+
+    def __init__(self, model: CompiledModel, known: Sequence[str], upstream: _Upstream) -> None:
+        self.model = model
+        self.known = frozenset(known)
+        self.upstream_of = upstream
+        self._shapes: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]] | None] = {}
+
+    def upstream(self, rule_id: str) -> frozenset[str]:
+        """The rule and every rule upstream of it."""
+        return self.upstream_of.rules[rule_id]
+
+    def shape(self, finding: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]] | None:
+        """The rules upstream of a finding, the known facts they read, and the rules outside
+        them that read those facts or the findings derived inside; None when a finding
+        derived inside has a deriver outside (it is then no single way in)."""
+        if finding not in self._shapes:
+            model = self.model
+            inside = frozenset().union(*(self.upstream(r) for r in model.derivers.get(finding, ())))
+            facts = frozenset(f for r in inside for f in model.reads[r] if f in self.known)
+            derived = {
+                model.columns[c] for r in inside for c, _, _ in model.derivations[model.position[r]]
+            } - {finding}
+            if any(not set(model.derivers.get(d, ())) <= inside for d in derived):
+                self._shapes[finding] = None
+            else:
+                readers = {r for name in facts | derived for r in model.readers.get(name, ())}
+                self._shapes[finding] = (inside, facts, frozenset(readers - inside))
+        return self._shapes[finding]
+
+    def of(self, own: frozenset[str], players: tuple[str, ...]) -> tuple[_Module, ...]:
+        """The modules of what the rules ``own`` do, over ``players``: the largest first,
+        disjoint, each of two items or more."""
+        model = self.model
+        needed = frozenset().union(*(self.upstream(r) for r in own))
+        findings = sorted(
+            {f for r in needed for f in model.reads[r] if f in model.rule_base.findings}
+        )
+        present = set(players)
+        found = []
+        for finding in findings:
+            shape = self.shape(finding)
+            if shape is None:
+                continue
+            inside, facts, outside = shape
+            items = facts & present
+            if len(items) >= 2 and not inside & own and not outside & needed:
+                found.append((len(items), finding, items, inside))
+        found.sort(key=lambda m: (-m[0], m[1]))
+        chosen: list[_Module] = []
+        taken: set[str] = set()
+        covered: set[str] = set()
+        for _, finding, items, inside in found:
+            if items & taken or inside & covered:
+                continue
+            taken |= items
+            covered |= inside
+            chosen.append(_Module(finding, tuple(p for p in players if p in items), inside))
+        return tuple(chosen)
+
+
+# --------------------------------------------------------------------------- batches of coalitions
+
+
+class _Batch:
+    """Coalitions of evidence items gathered as rows, evaluated together by the engine."""
+
+    def __init__(self, model: CompiledModel, evidence: Columns) -> None:
+        self.model = model
+        self.evidence = evidence
+        self.parts: list[tuple[tuple[str, ...], np.ndarray]] = []
+        self.rows = 0
+        self.scored: list[slice] = []
+
+    def add(self, players: tuple[str, ...], known: np.ndarray, *, cells: bool = False) -> slice:
+        """Rows in which the ``players`` are known where ``known`` (players x rows) says,
+        and every other item unknown; the slice of the batch they take. With ``cells``,
+        their cells are valued too (a game of rules alone needs only their firing)."""
+        start = self.rows
+        self.parts.append((players, known))
+        self.rows += known.shape[1]
+        taken = slice(start, self.rows)
+        if cells:
+            self.scored.append(taken)
+        return taken
+
+    def run(self) -> tuple[Outcome, _Utility]:
+        """The engine's outcome of every row, and the cells' utilities of the rows asked for."""
+        model = self.model
+        known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
+        start = 0
+        for players, part in self.parts:
+            stop = start + part.shape[1]
+            for j, player in enumerate(players):
+                known[model.column_of[player], start:stop] = part[j]
+            start = stop
+        values = np.repeat(self.evidence.values[:, :1], self.rows, axis=1)
+        outcome = evaluate(model, Columns(known, values, self.evidence.texts))
+        index = np.full(self.rows, -1, dtype=np.intp)
+        scored = np.zeros(self.rows, dtype=bool)
+        for rows in self.scored:
+            scored[rows] = True
+        wanted = np.flatnonzero(scored)
+        index[wanted] = np.arange(len(wanted))
+        if len(wanted):
+            utility = cell_values(model, outcome.fired[:, wanted]).utility
+        else:
+            utility = np.zeros((0, *model.baselines.shape))
+        return outcome, _Utility(index, utility)
+
+
+@dataclass(frozen=True, eq=False)
+class _Utility:
+    """The cells' utilities (rows x options x leaves) of the rows of a batch that asked."""
+
+    index: np.ndarray
+    values: np.ndarray
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        found = self.index[rows]
+        assert (found >= 0).all(), "cells not valued for these rows"
+        return np.asarray(self.values[found])
+
+
+def _bits(count: int, size: int) -> np.ndarray:
+    """Players x coalitions: coalition m holds player j when bit j of m is set."""
+    coalitions = np.arange(1 << size, dtype=np.int64)
+    return ((coalitions[None, :] >> np.arange(count, dtype=np.int64)[:, None]) & 1).astype(bool)
+
+
+@dataclass
+class _Counted:
+    """A module's coalitions counted by the finding's state and by size."""
+
+    states: int
+    representative: np.ndarray
+    """Players x states: a coalition giving each state (the first evaluated)."""
+    sizes: np.ndarray
+    """States x sizes: how many coalitions give each state."""
+    holding: np.ndarray
+    """Players x states x sizes: the same, counting only coalitions that hold the player."""
+
+
+@dataclass
+class _Plan:
+    """How the coalitions of some players are evaluated: the players that reach what is
+    evaluated only through one finding (a module each, counted through its own plan first),
+    and the rest, enumerated with one coalition standing for each combination of module
+    states. Games over the same players share a plan; so do modules."""
+
+    players: tuple[str, ...]
+    modules: tuple[_Module, ...]
+    rest: tuple[str, ...]
+    inner: tuple[_Plan, ...]
+    """The modules' own plans."""
+    depth: int
+    """The batch its rows go in: the one after its modules' (the first without)."""
+    rows: slice = field(default_factory=lambda: slice(0, 0))
+    known: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """Players x rows: who is known in each of its rows."""
+    counted: tuple[_Counted, ...] = ()
+    cells: bool = False
+    """Whether some game of the plan needs its cells valued (a clampable cell)."""
+
+
+def _clamps(game: _Game) -> bool:
+    """Whether the game is a clampable cell, whose worth needs the cell's value."""
+    return any(coefficient is None for _, coefficient in game.cells)
+
+
+def _coalitions(plan: _Plan) -> np.ndarray:
+    """Players x rows: every combination of module states (one coalition standing for each,
+    the first module's states slowest) with every coalition of the rest (fastest). The
+    first row is the empty coalition."""
+    shape = tuple(c.states for c in plan.counted)
+    combos = int(np.prod(shape))
+    rest = len(plan.rest)
+    found = dict(zip(plan.rest, np.tile(_bits(rest, rest), (1, combos)), strict=True))
+    grid = np.indices(shape).reshape(len(shape), combos)
+    for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
+        states = np.repeat(grid[index], 1 << rest)
+        for j, player in enumerate(module.players):
+            found[player] = counted.representative[j, states]
+    known = np.zeros((len(plan.players), combos << rest), dtype=bool)
+    for j, player in enumerate(plan.players):
+        known[j] = found[player]
+    return known
+
+
+def _count(plan: _Plan, module: _Module, outcome: Outcome, model: CompiledModel) -> _Counted:
+    """Count a module's coalitions (its plan's rows of ``outcome``) by the finding's state,
+    numbered as they first appear: the first row, nothing known, gives state 0."""
+    column = model.column_of[module.finding]
+    known = outcome.columns.known[column, plan.rows]
+    keys = np.where(known, outcome.columns.values[column, plan.rows], np.inf)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    state = np.argsort(order)[inverse.reshape(-1)]
+    indicators = state[None, :] == np.arange(len(first))[:, None]
+    sizes, holding = _size_counts(plan, indicators)
+    return _Counted(len(first), plan.known[:, first[order]], sizes, np.moveaxis(holding, 0, 1))
+
+
+def _times(counts: np.ndarray, axis: int, polynomials: np.ndarray) -> np.ndarray:
+    """Sum over the states on ``axis`` of ``counts`` (by size, on the last axis) times each
+    state's polynomial of sizes (``polynomials``: states x degrees, or players x states x
+    degrees, giving a players axis after the others): sizes add, numbers multiply.
+
+    Counts are whole numbers, counted exactly.
+    """
+    moved = np.moveaxis(counts, axis, -2)
+    states, length = moved.shape[-2:]
+    degree = polynomials.shape[-1]
+    matrix = np.zeros((*polynomials.shape[:-1], length, length + degree - 1), dtype=np.int64)
+    steps = np.arange(length)[:, None] + np.arange(degree)[None, :]
+    matrix[..., np.arange(length)[:, None], steps] = polynomials[..., None, :]
+    flat = moved.reshape(*moved.shape[:-2], states * length)
+    if polynomials.ndim == 2:
+        return np.asarray(flat @ matrix.reshape(states * length, -1))
+    found = np.tensordot(flat, matrix.reshape(len(polynomials), states * length, -1), ([-1], [1]))
+    return np.asarray(found)
+
+
+def _size_counts(plan: _Plan, indicators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each set of the plan's rows flagged in ``indicators`` (sets x rows): how many of
+    the coalitions the rows stand for have each size (sets x sizes), and how many of those
+    hold each player (sets x players, in ``plan.players`` order, x sizes)."""
+    games = indicators.shape[0]
+    shape = tuple(c.states for c in plan.counted)
+    rest = len(plan.rest)
+    flags = indicators.astype(np.int64).reshape(games, *shape, 1 << rest)
+    members = _bits(rest, rest).astype(np.int64)
+    by_size = np.zeros((1 << rest, rest + 1), dtype=np.int64)
+    by_size[np.arange(1 << rest), members.sum(axis=0)] = 1
+    holding_rest = members[:, :, None] * by_size[None]  # players x coalitions x sizes
+    if not plan.modules:  # every coalition is a row: two products
+        held = flags @ np.moveaxis(holding_rest, 0, 1).reshape(1 << rest, -1)
+        return flags @ by_size, held.reshape(games, rest, rest + 1)
+    base = flags @ by_size
+    spread = np.moveaxis(np.tensordot(flags, holding_rest, ([-1], [1])), -2, 1)
+    stacked = np.concatenate([base[:, None], spread], axis=1)
+
+    def combine(counts: np.ndarray, lead: int, skip: int = -1) -> np.ndarray:
+        for index in reversed(range(len(plan.counted))):
+            if index != skip:
+                counts = _times(counts, lead + index, plan.counted[index].sizes)
+        return counts
+
+    combined = combine(stacked, 2)
+    holding: dict[str, np.ndarray] = {p: combined[:, 1 + j] for j, p in enumerate(plan.rest)}
+    for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
+        others = combine(base, 1, skip=index)  # games x states x sizes
+        found = _times(others, 1, counted.holding)  # games x players x sizes
+        for j, player in enumerate(module.players):
+            holding[player] = found[:, j]
+    return combined[:, 0], np.stack([holding[p] for p in plan.players], axis=1)
+
+
+def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
+    """Shapley values (games x players, in ``plan.players`` order) of the games worth 1 on
+    the rows of the plan where ``indicators`` (games x rows) hold, and 0 elsewhere.
+
+    A player's value is the sum over sizes k of k! (n-1-k)! / n! times (the coalitions of
+    size k+1 holding it, less those of size k without it), added in order of k.
+    """
+    total, held = _size_counts(plan, indicators)
+    n = len(plan.players)
+    gained = held[:, :, 1:]
+    lost = total[:, None, :n] - held[:, :, :n]
+    coefficient = np.array(
+        [math.factorial(k) * math.factorial(n - 1 - k) / math.factorial(n) for k in range(n)]
+    )
+    values = np.cumsum(coefficient * (gained - lost), axis=-1)[..., -1]
+    trivial = np.isin(total.sum(axis=-1), (0, 1 << n))
+    values[trivial] = 0.0
+    return np.asarray(values)
+
+
+# --------------------------------------------------------------------------- attribution
 
 
 def attribute(
@@ -259,250 +464,300 @@ def attribute(
     criterion) cells. A cell that no pattern of firings can clamp is additive
     in its rules, so it splits into one game per rule, over only the evidence
     upstream of that rule; a cell that can clamp is one game over the evidence
-    upstream of all its rules. Each game is computed exactly over every
-    coalition of its few players (as bitsets); Shapley values are linear in
-    games, so the sum is exact. A game with more than ``max_exact`` players is
-    estimated by ``samples`` seeded random permutations instead (see
-    docs/explain.md), which keeps the sum exact but makes each share an estimate.
+    upstream of all its rules. Each game is computed exactly from the engine's
+    evaluation of its coalitions; Shapley values are linear in games, so the
+    sum is exact. A game with more than ``max_exact`` players is estimated by
+    ``samples`` seeded random permutations instead (see docs/explain.md), which
+    keeps the sum exact but makes each share an estimate.
+
+    Raises ``RuleConflictError``, located in the rule base, when two rules
+    derive different values of a finding on some coalition of the evidence:
+    the attribution is then undefined, whether computed exactly or sampled.
     """
-    compiled = compiled_for(appraisal)
+    model = model_of(appraisal)
     max_exact = require_count(max_exact, "max_exact", 0)
     samples = require_count(samples, "samples", 1)
-    rule_base = compiled.rule_base
-    known = [f for f in rule_base.facts if appraisal.evidence.get(f) is not None]
-    cells = _cells(appraisal)
-    games = _games(compiled, cells, known)
-    points: dict[str, dict[str, dict[str, float]]] = {o: {} for o in rule_base.options}
-    variance: dict[str, dict[str, float]] = {o: {} for o in rule_base.options}
-    derivations = _derivations(rule_base)
-    cascades: dict[tuple[str, ...], _Cascade] = {}
-    sampled = 0
+    known = [f for f in model.rule_base.facts if appraisal.evidence.get(f) is not None]
+    upstream = _Upstream.of(model)
+    games = _games(model, cell_moves(model, appraisal.weights), known, upstream)
+    modules = _Modules(model, known, upstream)
+    batches = _Batches(model, evidence_columns(model, appraisal), modules)
     rng = random.Random(seed)
     for game in games.values():
-        if not game.players:
-            continue
         if len(game.players) > max_exact:
-            sampled += 1
-            _sample_game(appraisal, compiled, game, samples, rng, points, variance)
-            continue
-        cascade = cascades.get(game.players)
-        if cascade is None:
-            cascade = _Cascade(appraisal, compiled, _Space(game.players), derivations)
-            cascades[game.players] = cascade
-        for cell, weights in _game_terms(cascade, game):
-            by_item = points[cell.option].setdefault(cell.criterion, {})
-            for player, phi in zip(game.players, weights, strict=True):
-                if phi != 0.0:
-                    by_item[player] = by_item.get(player, 0.0) + phi
-
-    baselines = _all_unknown_totals(appraisal, cells)
+            batches.sample(game, samples, rng)
+        elif game.players:
+            batches.enumerate(game)
+    batches.run()
+    points: dict[int, dict[str, dict[str, float]]] = {i: {} for i in range(len(model.options))}
+    variance: dict[int, dict[str, float]] = {i: {} for i in range(len(model.options))}
+    exact = _exact_terms(
+        [g for g in games.values() if id(g) in batches.plan_of], batches.plan_of, batches.results
+    )
+    for game in games.values():
+        if id(game) in batches.sampled:
+            orders, rows = batches.sampled[id(game)]
+            worths = _worths(game, batches.outcome, batches.utility, rows)
+            _sample_game(game, orders, worths, points, variance)
+        elif id(game) in exact:
+            for cell, shares in exact[id(game)]:
+                by_item = points[cell.option].setdefault(cell.criterion, {})
+                for player, phi in zip(game.players, shares, strict=True):
+                    if phi != 0.0:
+                        by_item[player] = by_item.get(player, 0.0) + phi
+    empty = batches.utility[batches.empty][0]
     options = {}
     for result in appraisal.options:
-        by_criterion = {
-            c: dict(sorted(items.items(), key=lambda kv: -abs(kv[1])))
-            for c, items in points[result.id].items()
-        }
-        totals: dict[str, float] = dict.fromkeys(known, 0.0)
-        for items in points[result.id].values():
-            for item, phi in items.items():
-                totals[item] += phi
-        error = 1.96 * math.sqrt(max(variance[result.id].values(), default=0.0))
-        options[result.id] = OptionAttribution(
-            option=result.id,
-            total=result.score,
-            baseline=baselines[result.id],
-            attribution=totals,
-            by_criterion=by_criterion,
-            method="sampled" if variance[result.id] else "exact",
-            error=error,
-        )
+        i = model.options.index(result.id)
+        baseline = 0.0
+        for k, leaf in enumerate(model.leaf_ids):
+            baseline += appraisal.weights[leaf] * float(empty[i, k])
+        options[result.id] = _option_attribution(result.id, result.score, baseline, known,
+                                                 points[i], variance[i])  # fmt: skip
     return Attribution(
-        options=options, method="sampled" if sampled else "exact", sampled_games=sampled
+        options=options,
+        method="sampled" if batches.sampled else "exact",
+        sampled_games=len(batches.sampled),
     )
 
 
-def _game_terms(cascade: _Cascade, game: _Game) -> list[tuple[_Cell, list[float]]]:
-    """Exact Shapley values of a game, per cell it feeds."""
-    space = cascade.space
-    found: list[tuple[_Cell, list[float]]] = []
+def _option_attribution(
+    option: str,
+    total: float,
+    baseline: float,
+    known: Sequence[str],
+    points: Mapping[str, Mapping[str, float]],
+    variance: Mapping[str, float],
+) -> OptionAttribution:
+    by_criterion = {
+        c: dict(sorted(items.items(), key=lambda kv: -abs(kv[1]))) for c, items in points.items()
+    }
+    totals: dict[str, float] = dict.fromkeys(known, 0.0)
+    for items in points.values():
+        for item, phi in items.items():
+            totals[item] += phi
+    return OptionAttribution(
+        option=option,
+        total=total,
+        baseline=baseline,
+        attribution=totals,
+        by_criterion=by_criterion,
+        method="sampled" if variance else "exact",
+        error=1.96 * math.sqrt(max(variance.values(), default=0.0)),
+    )
+
+
+class _Batches:
+    """The batches every game's coalitions go into, and what the engine gives for them.
+
+    The first holds the coalition with nothing known, the permutations' prefixes, and the
+    coalitions of every plan without modules; each next one, once the modules of the
+    batch before are counted, the coalitions of the plans that rest on them.
+    """
+
+    def __init__(self, model: CompiledModel, evidence: Columns, modules: _Modules) -> None:
+        self.model = model
+        self.evidence = evidence
+        self.modules = modules
+        self.first = _Batch(model, evidence)
+        self.empty = self.first.add((), np.zeros((0, 1), dtype=bool), cells=True)
+        self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
+        self.plans: dict[tuple[object, ...], _Plan] = {}
+        self.plan_of: dict[int, _Plan] = {}
+        self.results: dict[int, tuple[Outcome, _Utility]] = {}
+
+    def sample(self, game: _Game, samples: int, rng: random.Random) -> None:
+        """Rows for ``samples`` random orders of the game's players: each order's prefixes."""
+        orders = []
+        players = list(game.players)
+        for _ in range(samples):
+            rng.shuffle(players)
+            orders.append(list(players))
+        rows = self.first.add(*_prefixes(game.players, orders), cells=_clamps(game))
+        self.sampled[id(game)] = (orders, rows)
+
+    def enumerate(self, game: _Game) -> None:
+        """The plan of every coalition the game's exact values need (shared by games alike)."""
+        own = frozenset(self.model.order[p] for p in game.rules)
+        plan = self.plan(own, game.players)
+        plan.cells = plan.cells or _clamps(game)
+        self.plan_of[id(game)] = plan
+
+    def plan(self, own: frozenset[str], players: tuple[str, ...]) -> _Plan:
+        """The plan for what the rules ``own`` do over ``players``, and its modules' plans."""
+        found = self.modules.of(own, players) if len(players) > ENUMERATED_UP_TO else ()
+        key = (players, tuple((m.finding, m.players) for m in found))
+        if key not in self.plans:
+            inner = tuple(
+                self.plan(frozenset(self.model.derivers.get(m.finding, ())), m.players)
+                for m in found
+            )
+            inside = {p for m in found for p in m.players}
+            rest = tuple(p for p in players if p not in inside)
+            depth = 1 + max((p.depth for p in inner), default=-1)
+            self.plans[key] = _Plan(players, found, rest, inner, depth)
+        return self.plans[key]
+
+    def run(self) -> None:
+        """Evaluate batch after batch, counting each plan's modules from the one before."""
+        depths = max((plan.depth for plan in self.plans.values()), default=0)
+        batch = self.first
+        for depth in range(depths + 1):
+            level = [plan for plan in self.plans.values() if plan.depth == depth]
+            for plan in level:
+                plan.counted = tuple(
+                    _count(inner, module, self.results[id(inner)][0], self.model)
+                    for module, inner in zip(plan.modules, plan.inner, strict=True)
+                )
+                plan.known = _coalitions(plan)
+                plan.rows = batch.add(plan.players, plan.known, cells=plan.cells)
+            found = batch.run()
+            if depth == 0:
+                self.outcome, self.utility = found
+            for plan in level:
+                self.results[id(plan)] = found
+            batch = _Batch(self.model, self.evidence)
+
+
+def _prefixes(
+    players: tuple[str, ...], orders: Sequence[Sequence[str]]
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Rows for permutation sampling: each order's prefixes, from none to all (players x rows)."""
+    n = len(players)
+    index = {p: j for j, p in enumerate(players)}
+    known = np.zeros((n, len(orders) * (n + 1)), dtype=bool)
+    steps = np.arange(n + 1)
+    for s, order in enumerate(orders):
+        start = s * (n + 1)
+        for step, player in enumerate(order):
+            known[index[player], start : start + n + 1] = steps > step
+    return players, known
+
+
+def _worths(game: _Game, outcome: Outcome, utility: _Utility, rows: slice) -> list[np.ndarray]:
+    """The game's worth per cell on each row."""
+    found = []
     for cell, coefficient in game.cells:
         if coefficient is not None:
-            (rule_id,) = game.rules
-            unit = space.shapley(cascade.fires(rule_id))
-            found.append((cell, [coefficient * phi for phi in unit]))
-            continue
-        blocks: dict[tuple[str, ...], int] = {(): space.all}
-        for rule_id in game.rules:
-            fires = cascade.fires(rule_id)
-            split: dict[tuple[str, ...], int] = {}
-            for fired, coalitions in blocks.items():
-                if coalitions & fires:
-                    split[(*fired, rule_id)] = coalitions & fires
-                if coalitions & ~fires:
-                    split[fired] = coalitions & ~fires
-            blocks = split
-        reference = next(cell.points(f) for f, c in blocks.items() if c & 1)
-        total = [0.0] * len(space.players)
-        for fired, coalitions in blocks.items():
-            worth = cell.points(fired) - reference
-            if worth != 0.0:
-                for j, phi in enumerate(space.shapley(coalitions)):
-                    total[j] += worth * phi
-        found.append((cell, total))
+            fires = outcome.fired[game.rules[0], rows]
+            found.append(np.where(fires, coefficient, 0.0))
+        else:
+            found.append(cell.weight * utility[rows][:, cell.option, cell.leaf])
     return found
 
 
-class _Plan:
-    """One sampled game's rules in evaluation order, with what each player can reach.
+def _exact_terms(
+    games: Sequence[_Game],
+    plan_of: Mapping[int, _Plan],
+    results: Mapping[int, tuple[Outcome, _Utility]],
+) -> dict[int, list[tuple[CellMoves, list[float]]]]:
+    """Exact Shapley values of every game, per cell it feeds; the games of one plan at once.
 
-    Precomputed once per game so that each permutation step reruns only the rules
-    downstream of the item that joins the coalition, not every upstream rule.
+    A linear cell's game is worth its coefficient where its rule fires. A clampable cell's
+    game splits by the pattern of its rules' firing (in a fixed order: each rule fired
+    before not): each pattern is worth the cell's points under it, less the points with
+    no evidence known, on the coalitions that give it.
     """
-
-    def __init__(self, appraisal: Appraisal, compiled: CompiledRuleBase, game: _Game) -> None:
-        rule_base = compiled.rule_base
-        needed = set(game.rules)
-        for rule_id in game.rules:
-            needed.update(compiled.upstream_rules(rule_id))
-        order = tuple(r for r in compiled.order if r in needed)
-        self.order = order
-        self.game = game
-        self.evidence = appraisal.evidence
-        self.scales = compiled.scales
-        self.conditions = [rule_base.rules[r].when for r in order]
-        self.derives: list[dict[str, Value]] = [
-            {e.derive: e.value for e in rule_base.rules[r].then if isinstance(e, DeriveEffect)}
-            for r in order
-        ]
-        derivers: dict[str, list[int]] = {}
-        readers: dict[str, list[int]] = {}
-        for i, rule_id in enumerate(order):
-            for finding in self.derives[i]:
-                derivers.setdefault(finding, []).append(i)
-            for read in facts_read(rule_base.rules[rule_id].when):
-                readers.setdefault(read, []).append(i)
-        self.derivers = derivers
-        self.downstream: dict[str, tuple[int, ...]] = {}
-        for player in game.players:
-            reached: set[int] = set()
-            todo = list(readers.get(player, ()))
-            while todo:
-                i = todo.pop()
-                if i not in reached:
-                    reached.add(i)
-                    for finding in self.derives[i]:
-                        todo.extend(readers.get(finding, ()))
-            self.downstream[player] = tuple(sorted(reached))
-        index = {r: i for i, r in enumerate(order)}
-        self.game_rules = frozenset(index[r] for r in game.rules)
-        self.first_rule = index[game.rules[0]]
-        self.cell_rules = [
-            tuple(index[r] for r in cell.rules) if coefficient is None else ()
-            for cell, coefficient in game.cells
-        ]
-        self.empty = _Coalition(self)
-        for i, condition in enumerate(self.conditions):
-            if evaluate_condition(condition, self.empty.facts, self.scales) is True:
-                self.empty.fired[i] = True
-                self.empty.facts.update(self.derives[i])
-        self.empty_worth = self.empty.worth()
-
-
-class _Coalition:
-    """Every needed rule's firing for a growing coalition of one game's players.
-
-    Matches evaluating the plan's rules from scratch in order with only the
-    coalition's items known: a finding is the value derived by the last of its
-    deriving rules that fires (in that order), else unknown.
-    """
-
-    def __init__(
-        self,
-        plan: _Plan,
-        facts: dict[str, Value | None] | None = None,
-        fired: list[bool] | None = None,
-    ) -> None:
-        self.plan = plan
-        self.facts: dict[str, Value | None] = {} if facts is None else facts
-        self.fired = [False] * len(plan.conditions) if fired is None else fired
-
-    def copy(self) -> _Coalition:
-        return _Coalition(self.plan, dict(self.facts), list(self.fired))
-
-    def add(self, player: str) -> bool:
-        """Make one more item known; True when any of the game's own rules changed firing."""
-        plan, facts, fired = self.plan, self.facts, self.fired
-        facts[player] = plan.evidence.get(player)
-        moved = False
-        for i in plan.downstream[player]:
-            now = evaluate_condition(plan.conditions[i], facts, plan.scales) is True
-            if now == fired[i]:
-                continue
-            fired[i] = now
-            moved = moved or i in plan.game_rules
-            for finding in plan.derives[i]:
-                value: Value | None = None
-                for k in plan.derivers[finding]:
-                    if fired[k]:
-                        value = plan.derives[k][finding]
-                facts[finding] = value
-        return moved
-
-    def worth(self) -> list[float]:
-        """The game's worth, per cell, for the current coalition."""
-        game, fired = self.plan.game, self.fired
-        result = []
-        for (cell, coefficient), rules in zip(game.cells, self.plan.cell_rules, strict=True):
+    wanted: dict[int, list[np.ndarray]] = {}
+    terms: dict[int, list[tuple[CellMoves, float | None, list[tuple[float, int]]]]] = {}
+    for game in games:
+        plan = plan_of[id(game)]
+        outcome, utility = results[id(plan)]
+        rows = plan.rows
+        asked = wanted.setdefault(id(plan), [])
+        found = terms[id(game)] = []
+        for cell, coefficient in game.cells:
             if coefficient is not None:
-                result.append(coefficient if fired[self.plan.first_rule] else 0.0)
-            else:
-                result.append(
-                    cell.points(r for r, i in zip(cell.rules, rules, strict=True) if fired[i])
-                )
-        return result
+                asked.append(outcome.fired[game.rules[0], rows])
+                found.append((cell, coefficient, [(1.0, len(asked) - 1)]))
+                continue
+            fired = outcome.fired[list(game.rules), rows]
+            order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
+            codes = (~fired).astype(np.int64).T @ order
+            worth = cell.weight * utility[rows][:, cell.option, cell.leaf]
+            reference = float(worth[0])
+            blocks = []
+            for code in np.unique(codes).tolist():
+                inside = codes == code
+                points = float(worth[int(np.argmax(inside))]) - reference
+                if points != 0.0:
+                    asked.append(inside)
+                    blocks.append((points, len(asked) - 1))
+            found.append((cell, None, blocks))
+    values = _values_by_plan(plan_of.values(), wanted)
+    exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
+    for game in games:
+        plan_values = values.get(id(plan_of[id(game)]))
+        shares_of = []
+        for cell, coefficient, blocks in terms[id(game)]:
+            assert plan_values is not None or not blocks
+            if coefficient is not None:
+                unit = plan_values[blocks[0][1]].tolist()  # type: ignore[index]
+                shares_of.append((cell, [coefficient * phi for phi in unit]))
+                continue
+            total = [0.0] * len(game.players)
+            for points, index in blocks:
+                for j, phi in enumerate(plan_values[index].tolist()):  # type: ignore[index]
+                    total[j] += points * phi
+            shares_of.append((cell, total))
+        exact[id(game)] = shares_of
+    return exact
+
+
+def _values_by_plan(
+    plans: Iterable[_Plan], wanted: Mapping[int, Sequence[np.ndarray]]
+) -> dict[int, np.ndarray]:
+    """Each plan's Shapley values of the games asked of it (one flag per row each); plans
+    without modules are alike when they have as many players, and computed together."""
+    distinct = {id(plan): plan for plan in plans if wanted.get(id(plan))}
+    values: dict[int, np.ndarray] = {}
+    alike: dict[int, list[_Plan]] = {}
+    for key, plan in distinct.items():
+        if plan.modules:
+            values[key] = _shapley_values(plan, np.array(wanted[key]))
+        else:
+            alike.setdefault(len(plan.players), []).append(plan)
+    for group in alike.values():
+        stacked = _shapley_values(group[0], np.concatenate([wanted[id(p)] for p in group]))
+        start = 0
+        for plan in group:
+            stop = start + len(wanted[id(plan)])
+            values[id(plan)] = stacked[start:stop]
+            start = stop
+    return values
 
 
 def _sample_game(
-    appraisal: Appraisal,
-    compiled: CompiledRuleBase,
     game: _Game,
-    samples: int,
-    rng: random.Random,
-    points: dict[str, dict[str, dict[str, float]]],
-    variance: dict[str, dict[str, float]],
+    orders: Sequence[Sequence[str]],
+    worths: Sequence[np.ndarray],
+    points: dict[int, dict[str, dict[str, float]]],
+    variance: dict[int, dict[str, float]],
 ) -> None:
     """Permutation-sampling estimate of a game too large to enumerate.
 
     Each permutation's marginal contributions add up to the full-minus-empty
     worth, so the estimates still sum exactly; each share's sampling variance
-    is recorded for the error bound. Worths are updated incrementally as each
-    item joins (``_Coalition``), which gives the same values as rerunning the
-    rules from scratch.
+    is recorded for the error bound.
     """
-    plan = _Plan(appraisal, compiled, game)
-    players = list(game.players)
+    n = len(game.players)
+    samples = len(orders)
     position = {p: j for j, p in enumerate(game.players)}
-    cells = range(len(game.cells))
-    sums = [[0.0] * len(players) for _ in game.cells]
-    squares = [[0.0] * len(players) for _ in game.cells]
-    for _ in range(samples):
-        rng.shuffle(players)
-        coalition = plan.empty.copy()
-        before = plan.empty_worth
-        for player in players:
-            after = coalition.worth() if coalition.add(player) else before
-            j = position[player]
-            for c in cells:
-                marginal = after[c] - before[c]
-                sums[c][j] += marginal
-                squares[c][j] += marginal * marginal
-            before = after
     for c, (cell, _) in enumerate(game.cells):
+        sums = [0.0] * n
+        squares = [0.0] * n
+        worth = worths[c].reshape(samples, n + 1).tolist()
+        for order, row in zip(orders, worth, strict=True):
+            for step, player in enumerate(order):
+                marginal = row[step + 1] - row[step]
+                j = position[player]
+                sums[j] += marginal
+                squares[j] += marginal * marginal
         by_item = points[cell.option].setdefault(cell.criterion, {})
         for j, player in enumerate(game.players):
-            mean = sums[c][j] / samples
+            mean = sums[j] / samples
             if mean != 0.0:
                 by_item[player] = by_item.get(player, 0.0) + mean
-            spread = max(squares[c][j] / samples - mean * mean, 0.0)
+            spread = max(squares[j] / samples - mean * mean, 0.0)
             spread_of = variance[cell.option]
             spread_of[player] = spread_of.get(player, 0.0) + spread / samples

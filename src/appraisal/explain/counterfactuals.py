@@ -1,24 +1,35 @@
-"""Evidence counterfactuals: the single changes worth trying, an incremental what-if evaluator
-that reruns only the rules downstream of a change, and the bounded search for the smallest sets
-of changes that change the winner or a verdict.
+"""Evidence counterfactuals: the single changes worth trying, and the bounded search for the
+smallest sets of changes that change the winner or a verdict.
 
-Kept together because the search and its pruning bound both lean on the evaluator's internals.
+Every change is re-appraised by the engine, as a row of a batch (``WhatIf``): the single
+changes in one batch, then every set of a size that the bounds leave in another. The bounds
+are those of the engine's cells (``engine.cell_bounds``) with the rules a change cannot reach
+held as they fire.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from ..appraise import Appraisal, option_metrics, verdict_rule
-from ..errors import ScoringError
-from ..models import Comparison, DeriveEffect, FactRef, FailGateEffect, RuleBase, Value
-from ..rules import compare, comparisons, evaluate_condition, facts_read
-from ..scoring import TIE_TOLERANCE, competition_ranks
-from ._shared import _Cell, _cells, _derivations, compiled_for, winner
+import numpy as np
+
+from ..appraise import Appraisal
+from ..engine import TIE_TOLERANCE, cell_bounds, comparisons, utility
+from ..models import Comparison, FactRef, RuleBase, Value
+from ._shared import (
+    Standings,
+    appraise_rows,
+    changed_rows,
+    evidence_columns,
+    first_row,
+    global_weights,
+    model_of,
+    winner,
+)
 from .records import (
     CounterfactualReport,
     CounterfactualSearch,
@@ -27,326 +38,208 @@ from .records import (
     VerdictChange,
 )
 
+__all__ = [
+    "Effects",
+    "Reach",
+    "Result",
+    "WhatIf",
+    "candidate_changes",
+    "evidence_counterfactuals",
+    "tests_by_fact",
+]
+
+_SLACK = 1e-6
+"""Added to the tie tolerance before a bound rules a set out: far above the rounding of sums of
+score points, far below any lead that matters, so rounding can never wrongly skip a set."""
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
 
 @dataclass(frozen=True)
-class _Outcome:
+class Result:
+    """What a set of changes gives: the winner, every verdict, totals and exclusions."""
+
     winner: str | None
     verdicts: dict[str, str]
     totals: dict[str, float]
     excluded: dict[str, bool]
 
 
-class _Reach(NamedTuple):
+@dataclass(frozen=True)
+class Reach:
     """The most one changed item could move the winner's lead, whatever its new value."""
 
     hits: bool
     """True when the item reaches a gate rule of the winner (or there is no single winner)."""
     gains: tuple[float, ...]
-    """Per rival (in ``_WhatIf.rivals`` order), the most it could close the lead by."""
+    """Per rival (in ``WhatIf.rivals`` order), the most it could close the lead by."""
     gates: tuple[bool, ...]
     """Per rival, whether the item reaches one of its gate rules."""
 
 
 @dataclass(frozen=True, eq=False)
-class _Effect:
-    """What one change does on its own, for the bound on sets that contain it."""
+class Effects:
+    """What each of a list of single changes does on its own, for the bound on sets of them.
 
-    reach: frozenset[str]
-    """The rules downstream of the changed item."""
-    fired: Mapping[str, bool]
-    """Whether each of those rules fires under this change alone."""
-    cells: frozenset[tuple[str, str]]
-    """The criterion cells that any rule in ``reach`` moves."""
-    deltas: Mapping[tuple[str, str], float]
-    """Each of those cells' change of points under this change alone."""
-    by_option: tuple[float, ...]
-    """The same changes summed per option, in the order of ``_WhatIf.option_ids``."""
-    gates: frozenset[str]
-    """The gate rules, of any option, in ``reach``."""
+    Arrays over the changes (first axis), the rules in the model's order, and the
+    (option, leaf) cells.
+    """
+
+    valid: np.ndarray
+    """Changes x: whether the change can be appraised at all."""
+    reach: np.ndarray
+    """Changes x rules: the rules downstream of the changed item."""
+    fired: np.ndarray
+    """Changes x rules: whether each rule fires under the change alone."""
+    cells: np.ndarray
+    """Changes x options x leaves: the cells a rule in ``reach`` moves."""
+    deltas: np.ndarray
+    """Changes x options x leaves: each cell's change of points under the change alone."""
+
+    def __len__(self) -> int:
+        return len(self.valid)
 
 
-_SLACK = 1e-6
-"""Added to the tie tolerance before a bound rules a set out: far above the rounding of sums of
-score points, far below any lead that matters, so rounding can never wrongly skip a set."""
-
-
-class _WhatIf:
-    """Re-appraise evidence changes incrementally: only rules downstream of a change rerun."""
+class WhatIf:
+    """Evidence changes re-appraised against one appraisal, a batch of rows at a time."""
 
     def __init__(self, appraisal: Appraisal) -> None:
-        compiled = compiled_for(appraisal)
+        model = model_of(appraisal)
         self.appraisal = appraisal
-        self.compiled = compiled
-        self.rule_base = compiled.rule_base
-        self.position = {r: i for i, r in enumerate(compiled.order)}
-        self.base_facts: dict[str, Value | None] = {**appraisal.evidence, **appraisal.findings}
-        self.base_fired = {f.rule for f in appraisal.firings if f.status == "fired"}
-        self.derivations = _derivations(self.rule_base)
-        self.cells = _cells(appraisal)
-        self.cells_of_rule: dict[str, list[tuple[str, str]]] = {}
-        for key, cell in self.cells.items():
-            for rule_id in cell.rules:
-                self.cells_of_rule.setdefault(rule_id, []).append(key)
-        self.gate_rules: dict[str, set[str]] = {o: set() for o in self.rule_base.options}
-        for rule_id, rule in self.rule_base.rules.items():
-            for effect in rule.then:
-                if isinstance(effect, FailGateEffect):
-                    self.gate_rules[effect.option].add(rule_id)
-        self.all_gate_rules = frozenset().union(*self.gate_rules.values())
-        self.results = {o.id: o for o in appraisal.options}
-        self.option_ids = tuple(self.results)
-        leaves = compiled.leaves
-        self.horizon = {c: spec.horizon for c, spec in leaves.items()}
-        self.horizon_weight = {
-            h: sum(appraisal.weights[c] for c, spec in leaves.items() if spec.horizon == h)
-            for h in ("short", "long")
-        }
-        self.base_points = {(o, c): self.results[o].contributions[c] for (o, c) in self.cells}
-        self.reads_findings = {
-            r: tuple(f for f in facts_read(rule.when) if f in self.rule_base.findings)
-            for r, rule in self.rule_base.rules.items()
-        }
-        self._downstream: dict[str, frozenset[str]] = {}
-        self._cells_reached: dict[str, frozenset[tuple[str, str]]] = {}
-        self._shared_cells: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
-        self._singles: dict[frozenset[tuple[str, type, Value]], _Propagated | None] = {}
-        self._latest: tuple[frozenset[tuple[str, type, Value]], _Propagated | None] | None = None
-        self._reach: dict[str, _Reach] = {}
-        self._shared_range: dict[tuple[tuple[str, str], tuple[_Effect, ...]], tuple[float, float]]
-        self._shared_range = {}
+        self.model = model
+        self.weights = global_weights(model, appraisal)
+        self.evidence = evidence_columns(model, appraisal)
+        self.options = model.options
+        results = {o.id: o for o in appraisal.options}
+        self.results = results
         self.winner = winner(appraisal)
         self.verdicts = {o.id: o.verdict for o in appraisal.options}
         self.rivals = [o for o in appraisal.options if o.id != self.winner]
-        lead = self.results[self.winner].score if self.winner is not None else 0.0
+        lead = results[self.winner].score if self.winner is not None else 0.0
         # what each rival must gain on the winner to draw level, in ``rivals`` order
         self.closes = [lead - rival.score - TIE_TOLERANCE for rival in self.rivals]
+        self._base: Standings | None = None
+        rules = len(model.order)
+        self.cells_of_rule: list[list[tuple[int, int]]] = [[] for _ in range(rules)]
+        self.rules_of_cell: dict[tuple[int, int], tuple[int, ...]] = {}
+        for cell in sorted({*model.cell_sets, *model.cell_adjusts}):
+            moving = [p for p, _ in model.cell_sets.get(cell, ())]
+            moving += [p for p, _ in model.cell_adjusts.get(cell, ())]
+            self.rules_of_cell[cell] = tuple(dict.fromkeys(moving))
+            for position in self.rules_of_cell[cell]:
+                self.cells_of_rule[position].append(cell)
+        options, leaves = model.baselines.shape
+        self.moves = np.zeros((rules, options, leaves), dtype=bool)
+        for cell, movers in self.rules_of_cell.items():
+            self.moves[list(movers), cell[0], cell[1]] = True
+        self.gate_rules: dict[int, frozenset[int]] = {
+            i: frozenset(
+                p for p, gates in enumerate(model.rule_gates) if any(o == i for o, _ in gates)
+            )
+            for i in range(len(model.options))
+        }
+        self.all_gate_rules = frozenset().union(*self.gate_rules.values())
+        self.gate_masks = np.zeros((options, rules), dtype=bool)
+        for i, gating in self.gate_rules.items():
+            self.gate_masks[i, list(gating)] = True
+        self._downstream: dict[str, frozenset[int]] = {}
+        self._cells_reached: dict[str, frozenset[tuple[int, int]]] = {}
+        self.tests = tests_by_fact(model.rule_base)
+        """Every comparison of the rules and verdict rules, under each fact it names."""
 
-    def downstream(self, fact_id: str) -> frozenset[str]:
-        """The rules whose firing may change when this fact does."""
+    # ------------------------------------------------------------------ evaluating
+
+    def rows(self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True) -> Standings:
+        """The standings of a batch: one row per set of changes. Once the appraisal itself
+        has been evaluated, only the rules downstream of the changed facts rerun."""
+        columns = changed_rows(self.model, self.evidence, changes)
+        if self._base is None:
+            return appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
+        changed = {fact for change in changes for fact in change}
+        base = first_row(self._base.outcome)
+        return appraise_rows(
+            self.model, self.weights, columns, verdicts=verdicts, base=base, changed=changed
+        )
+
+    def singles(self, changes: Sequence[Mapping[str, Value]]) -> Standings:
+        """The standings of a batch of changes, after a first row without any: the
+        appraisal itself, which the bounds start from."""
+        standings = self.rows([{}, *changes])
+        if self._base is None:
+            self._base = standings
+        return standings
+
+    def appraise(
+        self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True
+    ) -> list[Result | None]:
+        """What each set of changes gives; None where the rules then contradict each other."""
+        if not changes:
+            return []
+        return self.results_of(self.rows(changes, verdicts=verdicts))
+
+    def results_of(self, standings: Standings) -> list[Result | None]:
+        """Each row's result (None where void), options in the appraisal's order."""
+        found: list[Result | None] = []
+        verdicts = self.model.rule_base.verdicts
+        order = [self.options.index(o) for o in self.results]
+        winners = standings.winners.tolist()
+        void = standings.void.tolist()
+        scores = standings.score[:, order].tolist()
+        excluded = standings.excluded[:, order].tolist()
+        chosen = None if standings.verdicts is None else standings.verdicts[:, order].tolist()
+        names = list(self.results)
+        for row in range(len(void)):
+            if void[row]:
+                found.append(None)
+                continue
+            found.append(
+                Result(
+                    winner=self.options[winners[row]] if winners[row] >= 0 else None,
+                    verdicts={}
+                    if chosen is None
+                    else {o: verdicts[v].verdict for o, v in zip(names, chosen[row], strict=True)},
+                    totals=dict(zip(names, scores[row], strict=True)),
+                    excluded=dict(zip(names, excluded[row], strict=True)),
+                )
+            )
+        return found
+
+    # ------------------------------------------------------------------ reach
+
+    def downstream(self, fact_id: str) -> frozenset[int]:
+        """The rules (positions) whose firing may change when this fact does."""
         if fact_id not in self._downstream:
-            self._downstream[fact_id] = frozenset(self.compiled.downstream_rules(fact_id))
+            self._downstream[fact_id] = frozenset(
+                self.model.position[r] for r in self.model.downstream_rules(fact_id)
+            )
         return self._downstream[fact_id]
 
-    def cells_reached(self, fact_id: str) -> frozenset[tuple[str, str]]:
-        """The criterion cells that some rule downstream of this fact moves."""
+    def cells_reached(self, fact_id: str) -> frozenset[tuple[int, int]]:
+        """The cells that some rule downstream of this fact moves."""
         if fact_id not in self._cells_reached:
             self._cells_reached[fact_id] = frozenset(
-                key for r in self.downstream(fact_id) for key in self.cells_of_rule.get(r, ())
+                cell for p in self.downstream(fact_id) for cell in self.cells_of_rule[p]
             )
         return self._cells_reached[fact_id]
 
-    def shared_cells(self, a: str, b: str) -> frozenset[tuple[str, str]]:
-        """The cells that rules downstream of both facts move (where two changes interact)."""
-        key = (a, b) if a < b else (b, a)
-        if key not in self._shared_cells:
-            self._shared_cells[key] = self.cells_reached(a) & self.cells_reached(b)
-        return self._shared_cells[key]
+    def points_range(self, free: np.ndarray, fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row (of ``free`` and ``fired``, rules x rows): the lowest and highest points of
+        every cell (rows x options x leaves) when the free rules may fire or not and every
+        other rule fires as ``fired`` says."""
+        low, high = cell_bounds(self.model, free, fired)
+        leaf_weights = self.weights[list(self.model.tree.declared_leaves)]
+        ends = (utility(self.model, low) * leaf_weights, utility(self.model, high) * leaf_weights)
+        return np.minimum(*ends), np.maximum(*ends)
 
-    def evaluate(self, changes: Mapping[str, Value], *, verdicts: bool = True) -> _Outcome | None:
-        """The winner and every verdict under the changes; None if the rules then contradict."""
-        propagated = self._propagate_once(changes)
-        if propagated is None:
-            return None
-        affected, fired_now, facts = propagated
-
-        def fired(rule_id: str) -> bool:
-            return fired_now[rule_id] if rule_id in fired_now else rule_id in self.base_fired
-
-        changed = [r for r in affected if fired_now[r] != (r in self.base_fired)]
-        totals = {o: r.score for o, r in self.results.items()}
-        by_horizon = {
-            (o, h): getattr(r, f"{h}_term_score") * self.horizon_weight[h]
-            for o, r in self.results.items()
-            for h in ("short", "long")
-        }
-        excluded = {o: r.excluded for o, r in self.results.items()}
-        cells = {key for r in changed for key in self.cells_of_rule.get(r, ())}
-        for key in cells:
-            cell = self.cells[key]
-            try:
-                points = cell.points(r for r in cell.rules if fired(r))
-            except ScoringError:
-                return None
-            delta = points - self.base_points[key]
-            totals[cell.option] += delta
-            by_horizon[(cell.option, self.horizon[cell.criterion] or "short")] += delta
-        for option_id, rules in self.gate_rules.items():
-            if rules & set(changed):
-                excluded[option_id] = any(fired(r) for r in rules)
-        if not verdicts:
-            eligible = {o: t for o, t in totals.items() if not excluded[o]}
-            first = [o for o, rank in competition_ranks(eligible).items() if rank == 1]
-            return _Outcome(first[0] if len(first) == 1 else None, {}, totals, excluded)
-        return self._standing(totals, by_horizon, excluded, facts)
-
-    def _propagate_once(self, changes: Mapping[str, Value]) -> _Propagated | None:
-        """``_propagate``, remembered for single changes (each is evaluated, ranked and bounded)
-        and for the latest set (a set that moves first place is evaluated again with verdicts)."""
-        key = frozenset((f, type(v), v) for f, v in changes.items())
-        if key in self._singles:
-            return self._singles[key]
-        if self._latest is not None and self._latest[0] == key:
-            return self._latest[1]
-        propagated = self._propagate(changes)
-        if len(changes) == 1:
-            self._singles[key] = propagated
-        else:
-            self._latest = (key, propagated)
-        return propagated
-
-    def effect(self, fact_id: str, value: Value) -> _Effect | None:
-        """What changing one fact does on its own; None when that cannot be appraised."""
-        propagated = self._propagate_once({fact_id: value})
-        if propagated is None:
-            return None
-        _, fired_now, _ = propagated
-        reach = self.downstream(fact_id)
-        cells = self.cells_reached(fact_id)
-        deltas: dict[tuple[str, str], float] = {}
-        by_option = dict.fromkeys(self.option_ids, 0.0)
-        for key in cells:
-            cell = self.cells[key]
-            if all(fired_now[r] == (r in self.base_fired) for r in cell.rules if r in reach):
-                delta = 0.0
-            else:
-                try:
-                    points = cell.points(
-                        r for r in cell.rules if fired_now.get(r, r in self.base_fired)
-                    )
-                except ScoringError:
-                    return None
-                delta = points - self.base_points[key]
-            deltas[key] = delta
-            by_option[cell.option] += delta
-        gates = reach & self.all_gate_rules
-        return _Effect(reach, fired_now, cells, deltas, tuple(by_option.values()), gates)
-
-    def may_flip_together(self, effects: Sequence[_Effect | None], facts: Sequence[str]) -> bool:
-        """False only when the changes together certainly keep the winner first.
-
-        A rule downstream of one change only fires as under that change alone
-        (every input it has is otherwise unchanged), so a cell moved only by
-        such rules changes exactly as under that change. Only a rule downstream
-        of two or more changes may fire either way; a cell it moves is bounded
-        by its lowest and highest points over those rules, the others fixed.
-        """
-        if self.winner is None or any(e is None for e in effects):
-            return True
-        known = [e for e in effects if e is not None]
-        gates = frozenset().union(*(e.gates for e in known))
-
-        def state(rule_id: str) -> bool | None:
-            """The rule's firing under the whole set; None when it may go either way."""
-            owners = [e for e in known if rule_id in e.reach]
-            if not owners:
-                return rule_id in self.base_fired
-            return owners[0].fired[rule_id] if len(owners) == 1 else None
-
-        if gates & self.gate_rules[self.winner]:
-            if any(state(r) is not False for r in self.gate_rules[self.winner]):
-                return True
-        moves = [sum(parts) for parts in zip(*(e.by_option for e in known), strict=True)]
-        low = dict(zip(self.option_ids, moves, strict=True))
-        high = dict(low)
-        shared = frozenset().union(
-            *(self.shared_cells(a, b) for a, b in itertools.combinations(facts, 2))
-        )
-        for key in shared:
-            owners = tuple(e for e in known if key in e.cells)
-            if (key, owners) not in self._shared_range:
-                cell = self.cells[key]
-                states = {r: state(r) for r in cell.rules}
-                free = frozenset(r for r, now in states.items() if now is None)
-                fired = {r for r, now in states.items() if now}
-                bottom, top = _points_range(cell, free, fired.__contains__)
-                counted = self.base_points[key] + sum(e.deltas[key] for e in owners)
-                self._shared_range[(key, owners)] = (bottom - counted, top - counted)
-            down, up = self._shared_range[(key, owners)]
-            low[key[0]] += down
-            high[key[0]] += up
-        floor = self.results[self.winner].score + low[self.winner] - TIE_TOLERANCE - _SLACK
-        for rival in self.results.values():
-            if rival.id == self.winner:
-                continue
-            if rival.excluded and (
-                not gates & self.gate_rules[rival.id]
-                or any(state(r) is True for r in self.gate_rules[rival.id])
-            ):
-                continue
-            if rival.score + high[rival.id] >= floor:
-                return True
-        return False
-
-    def _propagate(self, changes: Mapping[str, Value]) -> _Propagated | None:
-        """Rerun the rules downstream of the changes, in order; None if they contradict."""
-        affected = sorted(
-            set().union(*(self.downstream(f) for f in changes)), key=self.position.__getitem__
-        )
-        overlay: dict[str, Value | None] = dict(changes)
-        facts = _Overlay(overlay, self.base_facts)
-        fired_now: dict[str, bool] = {}
-        touched: set[str] = set()
-
-        def settle(finding: str) -> bool:
-            values = {
-                v
-                for r, v in self.derivations.get(finding, ())
-                if (fired_now[r] if r in fired_now else r in self.base_fired)
-            }
-            if len(values) > 1:
-                return False
-            overlay[finding] = next(iter(values)) if values else None
-            return True
-
-        for rule_id in affected:
-            for finding in self.reads_findings[rule_id]:
-                if finding in touched and not settle(finding):
-                    return None
-            rule = self.rule_base.rules[rule_id]
-            fired_now[rule_id] = evaluate_condition(rule.when, facts, self.compiled.scales) is True
-            touched.update(e.derive for e in rule.then if isinstance(e, DeriveEffect))
-        if not all(settle(finding) for finding in touched):
-            return None
-        return affected, fired_now, facts
-
-    def _standing(
-        self,
-        totals: dict[str, float],
-        by_horizon: dict[tuple[str, str], float],
-        excluded: dict[str, bool],
-        facts: Mapping[str, Value | None],
-    ) -> _Outcome:
-        eligible = [o for o in totals if not excluded[o]]
-        horizon = {
-            h: {
-                o: by_horizon[(o, h)] / self.horizon_weight[h]
-                if self.horizon_weight[h] > 0
-                else 0.0
-                for o in totals
-            }
-            for h in ("short", "long")
-        }
-        ranks = competition_ranks({o: totals[o] for o in eligible})
-        short = competition_ranks({o: horizon["short"][o] for o in eligible})
-        long = competition_ranks({o: horizon["long"][o] for o in eligible})
-        verdicts = {}
-        for option_id in totals:
-            metrics = option_metrics(
-                rank=ranks.get(option_id),
-                short_term_rank=short.get(option_id),
-                long_term_rank=long.get(option_id),
-                score=totals[option_id],
-                short_term_score=horizon["short"][option_id],
-                long_term_score=horizon["long"][option_id],
-                excluded=excluded[option_id],
-            )
-            index = verdict_rule(self.compiled, facts, metrics)
-            verdicts[option_id] = self.rule_base.verdicts[index].verdict
-        first = [o for o, rank in ranks.items() if rank == 1]
-        return _Outcome(first[0] if len(first) == 1 else None, verdicts, totals, excluded)
-
-    def reach(self, fact_id: str) -> _Reach:
-        """How far changing one fact could possibly move things, whatever the new value.
+    def reach(self, facts: Sequence[str]) -> list[Reach]:
+        """How far changing each fact could move things, whatever its new value.
 
         Whether it reaches a gate rule of the winner, and for each rival the most
         it could close the winner's lead by, and whether it could lift a gate
@@ -354,30 +247,60 @@ class _WhatIf:
         the set's effect from above, since a cell's reachable range grows at most
         additively in the rules that may move.
         """
-        if fact_id in self._reach:
-            return self._reach[fact_id]
-        changeable = self.downstream(fact_id)
-        if self.winner is None or self.gate_rules[self.winner] & changeable:
-            found = _Reach(True, (), ())
-        else:
-            gains: list[float] = []
+        if self.winner is None:
+            return [Reach(True, (), ()) for _ in facts]
+        rules = len(self.model.order)
+        free = np.zeros((rules, len(facts)), dtype=bool)
+        for row, fact_id in enumerate(facts):
+            free[list(self.downstream(fact_id)), row] = True
+        base_fired = self.base_fired[:, None].repeat(len(facts), axis=1)
+        low, high = self.points_range(free, base_fired)
+        first = self.options.index(self.winner)
+        found = []
+        for row, fact_id in enumerate(facts):
+            changeable = self.downstream(fact_id)
+            if self.gate_rules[first] & changeable:
+                found.append(Reach(True, (), ()))
+                continue
+            reached = self.cells_reached(fact_id)
+            gains = []
             for rival in self.rivals:
+                i = self.options.index(rival.id)
                 gain = 0.0
-                for option_id, sign in ((rival.id, 1.0), (self.winner, -1.0)):
-                    for criterion_id in self.compiled.leaves:
-                        cell = self.cells[(option_id, criterion_id)]
-                        if not changeable.intersection(cell.rules):
+                for option, sign in ((i, 1.0), (first, -1.0)):
+                    for k in range(len(self.model.leaf_ids)):
+                        if (option, k) not in reached:
                             continue
-                        low, high = self._cell_range(cell, changeable)
-                        current = self.base_points[(option_id, criterion_id)]
-                        gain += (high - current) if sign > 0 else (current - low)
+                        current = self.base_points[option, k]
+                        if sign > 0:
+                            gain += float(high[row, option, k]) - current
+                        else:
+                            gain += current - float(low[row, option, k])
                 gains.append(gain)
-            gates = tuple(bool(self.gate_rules[r.id] & changeable) for r in self.rivals)
-            found = _Reach(False, tuple(gains), gates)
-        self._reach[fact_id] = found
+            gates = tuple(
+                bool(self.gate_rules[self.options.index(r.id)] & changeable) for r in self.rivals
+            )
+            found.append(Reach(False, tuple(gains), gates))
         return found
 
-    def may_flip(self, reaches: Sequence[_Reach]) -> bool:
+    @property
+    def base_standings(self) -> Standings:
+        """The appraisal itself as the engine evaluates it (a batch of one, first row)."""
+        if self._base is None:
+            self._base = self.rows([{}])
+        return self._base
+
+    @property
+    def base_fired(self) -> np.ndarray:
+        """Whether each rule (in the model's order) fires in the appraisal."""
+        return np.asarray(self.base_standings.outcome.fired[:, 0])
+
+    @property
+    def base_points(self) -> np.ndarray:
+        """Options x leaves: each cell's points in the appraisal."""
+        return np.asarray(self.base_standings.points[0])
+
+    def may_flip(self, reaches: Sequence[Reach]) -> bool:
         """False only when no set of changes with these reaches can move the winner."""
         if self.winner is None or any(r.hits for r in reaches):
             return True
@@ -388,60 +311,99 @@ class _WhatIf:
                 return True
         return False
 
-    def _cell_range(self, cell: _Cell, changeable: frozenset[str]) -> tuple[float, float]:
-        """The lowest and highest points a cell can reach when only ``changeable`` rules move."""
-        return _points_range(cell, changeable, self.base_fired.__contains__)
+    # ------------------------------------------------------------------ sets of changes
+
+    def effects(
+        self, changes: Sequence[EvidenceChange], standings: Standings, rows: Sequence[int]
+    ) -> Effects:
+        """What each single change does on its own, from its row of ``standings``."""
+        rows = list(rows)
+        reach = np.zeros((len(changes), len(self.model.order)), dtype=bool)
+        for k, change in enumerate(changes):
+            reach[k, list(self.downstream(change.evidence))] = True
+        fired = standings.outcome.fired[:, rows].T
+        flat = self.moves.reshape(len(self.model.order), -1).astype(np.int64)
+        cells = (reach.astype(np.int64) @ flat > 0).reshape(-1, *self.moves.shape[1:])
+        changed = reach & (fired != self.base_fired)
+        moved = (changed.astype(np.int64) @ flat > 0).reshape(cells.shape)
+        deltas = np.where(moved & cells, standings.points[rows] - self.base_points, 0.0)
+        return Effects(~standings.void[rows], reach, fired, cells, deltas)
+
+    def single_effects(self, changes: Sequence[EvidenceChange]) -> Effects:
+        """What each single change does on its own (one batch)."""
+        standings = self.singles([{c.evidence: c.to} for c in changes])
+        return self.effects(changes, standings, range(1, len(changes) + 1))
+
+    def may_flip_together(self, effects: Effects, changes: Sequence[int]) -> bool:
+        """False only when the changes (indices into ``effects``) together certainly keep
+        the winner first.
+
+        A rule downstream of one change only fires as under that change alone
+        (every input it has is otherwise unchanged), so a cell moved only by
+        such rules changes exactly as under that change. Only a rule downstream
+        of two or more changes may fire either way; a cell it moves is bounded
+        by its lowest and highest points over those rules, the others fixed.
+        """
+        return bool(self.may_flip_all(effects, np.array([changes], dtype=np.intp))[0])
+
+    def may_flip_all(self, effects: Effects, sets: np.ndarray) -> np.ndarray:
+        """``may_flip_together`` for every row of ``sets`` (sets x changes, indices), at once."""
+        count = len(sets)
+        if self.winner is None or not count:
+            return np.ones(count, dtype=bool)
+        first = self.options.index(self.winner)
+        reach = effects.reach[sets]  # sets x members x rules
+        owners = reach.sum(axis=1)
+        free = owners > 1
+        alone = (reach & effects.fired[sets]).any(axis=1)
+        now = np.where(owners == 0, self.base_fired, alone) & ~free  # fires, for certain
+        touched = owners > 0
+        answer = ~effects.valid[sets].all(axis=1)
+        winner_gates = self.gate_masks[first]
+        answer |= (touched & winner_gates).any(axis=1) & ((now | free) & winner_gates).any(axis=1)
+        low = effects.deltas[sets].sum(axis=(1, 3))  # sets x options
+        high = low.copy()
+        shared = effects.cells[sets].sum(axis=1) > 1
+        some = np.flatnonzero(shared.any(axis=(1, 2)))
+        if len(some):
+            bottom, top = self.points_range(free[some].T, now[some].T)
+            counted = self.base_points + effects.deltas[sets[some]].sum(axis=1)
+            inside = shared[some]
+            low[some] += np.where(inside, bottom - counted, 0.0).sum(axis=2)
+            high[some] += np.where(inside, top - counted, 0.0).sum(axis=2)
+        floor = self.results[self.winner].score + low[:, first] - TIE_TOLERANCE - _SLACK
+        for k, option in enumerate(self.options):
+            if k == first:
+                continue
+            rival = self.results[option]
+            mask = self.gate_masks[k]
+            open_ = np.ones(count, dtype=bool)
+            if rival.excluded:
+                open_ = (touched & mask).any(axis=1) & ~(now & mask).any(axis=1)
+            answer |= open_ & (rival.score + high[:, k] >= floor)
+        return np.asarray(answer)
 
 
-def _points_range(
-    cell: _Cell, free: frozenset[str], fired: Callable[[str], bool]
-) -> tuple[float, float]:
-    """The lowest and highest points of a cell when the ``free`` rules may fire or not and every
-    other rule fires as ``fired`` says (a firing pattern that cannot be scored is no outcome)."""
-    fixed_sets = [to for r, to in cell.sets if r not in free and fired(r)]
-    starts = fixed_sets[:1] or [cell.baseline, *(to for r, to in cell.sets if r in free)]
-    fixed = sum(by for r, by in cell.adjusts if r not in free and fired(r))
-    moving = [by for r, by in cell.adjusts if r in free]
-    low = min(starts) + fixed + sum(b for b in moving if b < 0)
-    high = max(starts) + fixed + sum(b for b in moving if b > 0)
-    ends = [min(100.0, max(0.0, v)) for v in (low, high)]
-    utilities = ends if cell.sign > 0 else [100.0 - v for v in ends]
-    return cell.weight * min(utilities), cell.weight * max(utilities)
+# --------------------------------------------------------------------------- candidates
 
 
-class _Overlay(Mapping[str, "Value | None"]):
-    """Changed values over the appraisal's own, without copying them."""
-
-    def __init__(self, top: dict[str, Value | None], base: Mapping[str, Value | None]) -> None:
-        self.top, self.base = top, base
-
-    def __getitem__(self, key: str) -> Value | None:
-        return self.top[key] if key in self.top else self.base[key]
-
-    def get(self, key: str, default: object = None) -> Value | None:
-        if key in self.top:
-            return self.top[key]
-        return self.base.get(key)
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter({**self.base, **self.top})
-
-    def __len__(self) -> int:
-        return len({**self.base, **self.top})
-
-
-_Propagated = tuple[list[str], dict[str, bool], _Overlay]
-"""The rules rerun (in order), whether each now fires, and the facts and findings after."""
-
-
-def _crossing(value: float, threshold: float, holds: object) -> float | None:
+def _crossing(value: float, threshold: float, holds: Callable[[float], bool]) -> float | None:
     """The value nearest ``value`` across ``threshold`` that changes the test ``holds``."""
-    assert callable(holds)
     whole = float(value).is_integer() and float(threshold).is_integer()
     step = 1.0 if whole else 1e-3 * max(1.0, abs(threshold))
     now = holds(value)
     options = [v for v in (threshold, threshold - step, threshold + step) if holds(v) != now]
     return min(options, key=lambda v: abs(v - value)) if options else None
+
+
+def _holds(
+    compare: Callable[[float, float], bool], left: float | None, right: float
+) -> Callable[[float], bool]:
+    """The test as a function of the changed value ``x``: ``x op right`` when ``left`` is
+    None, else ``left op x * right`` (the value is the other side, with its factor)."""
+    if left is None:
+        return lambda x: compare(x, right)
+    return lambda x: compare(left, x * right)
 
 
 def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
@@ -457,7 +419,9 @@ def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
     return tests_of
 
 
-def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
+def candidate_changes(
+    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison]] | None = None
+) -> list[EvidenceChange]:
     """Every single change the search considers, for each known evidence item a rule reads.
 
     A boolean is flipped; a level moves one step up or down its scale; a number
@@ -465,14 +429,14 @@ def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
     (a constant, or another fact's value times its factor); a text value takes
     each constant it is compared with.
     """
-    rule_base = appraisal.rule_base_model
-    readers = compiled_for(appraisal).readers
+    model = model_of(appraisal)
+    rule_base = model.rule_base
     evidence = appraisal.evidence
-    tests_of = tests_by_fact(rule_base)
+    tests_of = tests_by_fact(rule_base) if tests is None else tests
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)
-        if value is None or not readers.get(fact_id):
+        if value is None or not model.readers.get(fact_id):
             continue
         options: list[Value] = []
         if spec.type == "boolean":
@@ -502,7 +466,7 @@ def _number_options(
     """The values across each threshold of ``tests`` (those that name the fact), nearest first."""
     options: set[float] = set()
     for test in tests:
-        op, operand = test.operator, test.operand
+        compare, operand = _COMPARE[test.operator], test.operand
         if test.fact == fact_id:
             if isinstance(operand, FactRef):
                 other = evidence.get(operand.fact)
@@ -513,17 +477,13 @@ def _number_options(
                 threshold = operand
             else:
                 continue
-            crossed = _crossing(
-                value, threshold, lambda x, op=op, t=threshold: compare(op, x, t, None)
-            )
+            crossed = _crossing(value, threshold, _holds(compare, None, threshold))
         elif isinstance(operand, FactRef) and operand.fact == fact_id and operand.times != 0:
             left = evidence.get(str(test.fact))
             if not isinstance(left, float):
                 continue
             times = operand.times
-            crossed = _crossing(
-                value, left / times, lambda x, op=op, s=left, k=times: compare(op, s, x * k, None)
-            )
+            crossed = _crossing(value, left / times, _holds(compare, left, times))
         else:
             continue
         if crossed is not None:
@@ -536,6 +496,9 @@ def _number_options(
     return list[Value](ordered)
 
 
+# --------------------------------------------------------------------------- the search
+
+
 def evidence_counterfactuals(
     appraisal: Appraisal, *, max_size: int = 3, budget: int = 20_000
 ) -> CounterfactualReport:
@@ -546,16 +509,24 @@ def evidence_counterfactuals(
     breadth first, most promising singles first, skipping any set that a
     bound proves cannot close the winner's lead (the most each criterion cell
     downstream of the changed items could move), until the smallest size with
-    a flip is done or ``budget`` evaluations are spent.
+    a flip is done or ``budget`` evaluations are spent. Each stage (the singles,
+    then the sets of each size) is one batch through the engine.
     """
-    what_if = _WhatIf(appraisal)
-    candidates = candidate_changes(appraisal)
+    return search_counterfactuals(WhatIf(appraisal), max_size=max_size, budget=budget)
+
+
+def search_counterfactuals(
+    what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
+) -> CounterfactualReport:
+    """``evidence_counterfactuals`` with a ``WhatIf`` already made."""
+    candidates = candidate_changes(what_if.appraisal, what_if.tests)
+    standings = what_if.singles([{c.evidence: c.to} for c in candidates])
+    outcomes = what_if.results_of(standings)[1:]
     evaluated = 0
     singles: list[EvidenceCounterfactual] = []
     helpful: list[tuple[float, int]] = []
-    for index, change in enumerate(candidates):
+    for index, (change, outcome) in enumerate(zip(candidates, outcomes, strict=True)):
         evaluated += 1
-        outcome = what_if.evaluate({change.evidence: change.to})
         if outcome is None:
             continue
         found = _counterfactual(what_if, (change,), outcome)
@@ -565,30 +536,28 @@ def evidence_counterfactuals(
     smallest: list[EvidenceCounterfactual] = []
     exhaustive = True
     size_found: int | None = 1 if any(s.changes_winner for s in singles) else None
-    if size_found is None and what_if.winner is not None:
-        ordered = [candidates[i] for _, i in sorted(helpful)]
-        reach = [what_if.reach(c.evidence) for c in ordered] if max_size > 1 else []
-        effects = [what_if.effect(c.evidence, c.to) for c in ordered] if max_size > 1 else []
+    if size_found is None and what_if.winner is not None and max_size > 1:
+        order = [i for _, i in sorted(helpful)]
+        ordered = [candidates[i] for i in order]
+        facts = [c.evidence for c in ordered]
+        distinct = list(dict.fromkeys(facts))
+        reach_of = dict(zip(distinct, what_if.reach(distinct), strict=True))
+        reaches = [reach_of[f] for f in facts]
+        effects = what_if.effects(ordered, standings, [i + 1 for i in order])
         for size in range(2, max_size + 1):
-            for combo in itertools.combinations(range(len(ordered)), size):
-                items = {ordered[i].evidence for i in combo}
-                if len(items) < size or not what_if.may_flip([reach[i] for i in combo]):
-                    continue
-                if evaluated >= budget:
-                    exhaustive = False
-                    break
-                evaluated += 1
-                changes = tuple(ordered[i] for i in combo)
-                if not what_if.may_flip_together(
-                    [effects[i] for i in combo], [c.evidence for c in changes]
-                ):
-                    continue
-                values = {c.evidence: c.to for c in changes}
-                outcome = what_if.evaluate(values, verdicts=False)
+            combos = _promising(what_if, facts, reaches, size)
+            room = max(budget - evaluated, 0)
+            if len(combos) > room:
+                combos = combos[:room]
+                exhaustive = False
+            evaluated += len(combos)
+            kept = what_if.may_flip_all(effects, combos)
+            tried = combos[kept].tolist()
+            changes = [tuple(ordered[i] for i in combo) for combo in tried]
+            results = what_if.appraise([{c.evidence: c.to for c in s} for s in changes])
+            for found_set, outcome in zip(changes, results, strict=True):
                 if outcome is not None and outcome.winner != what_if.winner:
-                    full = what_if.evaluate(values)
-                    assert full is not None
-                    smallest.append(_counterfactual(what_if, changes, full))
+                    smallest.append(_counterfactual(what_if, found_set, outcome))
             if smallest or not exhaustive:
                 break
         size_found = len(smallest[0].changes) if smallest else None
@@ -604,7 +573,36 @@ def evidence_counterfactuals(
     return CounterfactualReport(singles=tuple(singles), smallest=tuple(smallest), search=search)
 
 
-def _lead(what_if: _WhatIf, outcome: _Outcome) -> float:
+def _promising(
+    what_if: WhatIf, facts: Sequence[str], reaches: Sequence[Reach], size: int
+) -> np.ndarray:
+    """The sets of ``size`` changes to distinct items, in order, that the reach bound keeps
+    (sets x changes, indices)."""
+    count = len(facts)
+    if count < size:
+        return np.zeros((0, size), dtype=np.intp)
+    combos = np.array(list(itertools.combinations(range(count), size)), dtype=np.intp)
+    codes = np.unique(np.array(facts), return_inverse=True)[1]
+    picked = codes[combos]
+    distinct = np.ones(len(combos), dtype=bool)
+    for a, b in itertools.combinations(range(size), 2):
+        distinct &= picked[:, a] != picked[:, b]
+    hits = np.array([r.hits for r in reaches], dtype=bool)
+    keep = hits[combos].any(axis=1)
+    if what_if.rivals and not hits.all():
+        gains = np.array([r.gains or (0.0,) * len(what_if.rivals) for r in reaches])
+        gates = np.array([r.gates or (True,) * len(what_if.rivals) for r in reaches], dtype=bool)
+        total = gains[combos[:, 0]]
+        for k in range(1, size):
+            total = total + gains[combos[:, k]]
+        lifted = gates[combos].any(axis=1)
+        excluded = np.array([r.excluded for r in what_if.rivals], dtype=bool)
+        closes = np.array(what_if.closes)
+        keep |= ((~excluded | lifted) & (total >= closes)).any(axis=1)
+    return combos[distinct & keep]
+
+
+def _lead(what_if: WhatIf, outcome: Result) -> float:
     """How far ahead the winner stays under a change (lower is more promising)."""
     if what_if.winner is None:
         return math.inf
@@ -616,7 +614,7 @@ def _lead(what_if: _WhatIf, outcome: _Outcome) -> float:
 
 
 def _counterfactual(
-    what_if: _WhatIf, changes: Sequence[EvidenceChange], outcome: _Outcome
+    what_if: WhatIf, changes: Sequence[EvidenceChange], outcome: Result
 ) -> EvidenceCounterfactual:
     new_winner, verdicts = outcome.winner, outcome.verdicts
     return EvidenceCounterfactual(

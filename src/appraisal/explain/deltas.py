@@ -7,13 +7,14 @@ drivers are built from, so they sit in one small module of their own.
 from __future__ import annotations
 
 from ..appraise import Appraisal, OptionResult
+from ..engine import facts_read
 from ..models import DeriveEffect
-from ..rules import facts_read
-from ._shared import compiled_for
+from ._shared import model_of
 from .records import Driver, EvidenceCitation, RuleDelta
 
 
-def _source(appraisal: Appraisal, rule_id: str) -> str | None:
+def rule_source(appraisal: Appraisal, rule_id: str) -> str | None:
+    """The citation a rule gives for itself, as written (None when it gives none)."""
     source = appraisal.rule_base_model.rules[rule_id].source
     return str(source) if source else None
 
@@ -29,7 +30,7 @@ def cite_evidence(appraisal: Appraisal, evidence_id: str) -> EvidenceCitation:
     )
 
 
-def _derivers(appraisal: Appraisal) -> dict[str, list[str]]:
+def fired_derivers(appraisal: Appraisal) -> dict[str, list[str]]:
     """For each finding, the fired rules that derived it."""
     found: dict[str, list[str]] = {}
     for firing in appraisal.firings:
@@ -44,7 +45,7 @@ def evidence_behind(appraisal: Appraisal, rule_id: str) -> tuple[EvidenceCitatio
     rule_base = appraisal.rule_base_model
     seen: dict[str, None] = {}
     pending = list(facts_read(rule_base.rules[rule_id].when))
-    derived_by = _derivers(appraisal)
+    derived_by = fired_derivers(appraisal)
     while pending:
         fact_id = pending.pop(0)
         if fact_id in seen:
@@ -69,7 +70,7 @@ def rule_deltas(appraisal: Appraisal, option: str | OptionResult) -> tuple[RuleD
     every delta add up to the option's total.
     """
     result = appraisal.option(option) if isinstance(option, str) else option
-    leaves = compiled_for(appraisal).leaves
+    leaves = model_of(appraisal).leaves
     deltas: list[RuleDelta] = []
     for criterion_id, value in result.values.items():
         sign = 1.0 if leaves[criterion_id].direction == "maximise" else -1.0
@@ -100,7 +101,7 @@ def rule_deltas(appraisal: Appraisal, option: str | OptionResult) -> tuple[RuleD
 def rule_baseline(appraisal: Appraisal, option: str | OptionResult) -> float:
     """The option's points from declared baselines alone, before any rule moves them."""
     result = appraisal.option(option) if isinstance(option, str) else option
-    leaves = compiled_for(appraisal).leaves
+    leaves = model_of(appraisal).leaves
     total = 0.0
     for criterion_id, value in result.values.items():
         utility = (
@@ -128,7 +129,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
             criteria=(failure.gate,),
             points=0.0,
             rationale=rule_base.rules[failure.rule].rationale,
-            source=_source(appraisal, failure.rule),
+            source=rule_source(appraisal, failure.rule),
             evidence=evidence_behind(appraisal, failure.rule),
         )
         for failure in result.gate_failures
@@ -141,7 +142,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
                 criteria=tuple(criteria[rule_id]),
                 points=points[rule_id],
                 rationale=rule_base.rules[rule_id].rationale,
-                source=_source(appraisal, rule_id),
+                source=rule_source(appraisal, rule_id),
                 evidence=evidence_behind(appraisal, rule_id),
             )
         )

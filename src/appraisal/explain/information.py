@@ -2,10 +2,10 @@
 change the recommendation (or, when nothing is recommended, produce one), each with the answers
 that would do it and what would then be recommended.
 
-Every answer is re-appraised by the what-if evaluator of ``counterfactuals``, which reruns the
-rules downstream of a change with the engine's own condition evaluation, scoring and verdict
-assignment. This module only chooses which values to try and ranks what they do, so the answers
-it reports are what ``appraise`` itself gives for them.
+Every answer is re-appraised by the engine, as a row of a batch (``counterfactuals.WhatIf``):
+the single answers in one batch, the pairs in another. This module only chooses which values
+to try and ranks what they do, so the answers it reports are what ``appraise`` itself gives
+for them.
 
 Answers tried per fact: every level of a level fact; true and false; for text, each constant the
 rules compare it with and any other text; for a number, the thresholds that conditions test (a
@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from ..appraise import Appraisal, appraise
+from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
-from ..rules import facts_read
-from ._shared import compiled_for, winner
-from .counterfactuals import _WhatIf, tests_by_fact
+from ._shared import model_of, winner
+from .counterfactuals import WhatIf
 from .records import (
     Answer,
     InformationFact,
@@ -101,10 +103,11 @@ class _Candidate:
 
 
 class _Evaluator:
-    """Re-appraises answers and measures them against the appraisal as it stands."""
+    """Re-appraises answers, a batch at a time, and measures them against the appraisal."""
 
-    def __init__(self, appraisal: Appraisal) -> None:
-        self.what_if = _WhatIf(appraisal)
+    def __init__(self, what_if: WhatIf) -> None:
+        appraisal = what_if.appraisal
+        self.what_if = what_if
         self.recommended = appraisal.recommended
         self.leader = _leader(appraisal)
         self.margin = _margin(
@@ -113,18 +116,45 @@ class _Evaluator:
             self.leader,
         )
 
-    def attempt(self, changes: Mapping[str, Value]) -> _Tried | None:
-        """The outcome of the changes; None when the rules then contradict each other."""
-        outcome = self.what_if.evaluate(changes)
-        if outcome is None:
-            return None
-        recommending = self.what_if.appraisal.rule_base_model.recommending_verdict
-        chosen = [o for o, verdict in outcome.verdicts.items() if verdict == recommending]
-        return _Tried(
-            recommended=chosen[0] if len(chosen) == 1 else None,
-            shift=abs(_margin(outcome.totals, outcome.excluded, self.leader) - self.margin),
-            stirs=outcome.verdicts != self.what_if.verdicts,
-        )
+    def attempt(self, changes: Sequence[Mapping[str, Value]]) -> list[_Tried | None]:
+        """The outcome of each set of changes (one batch); None where the rules then
+        contradict each other."""
+        if not changes:
+            return []
+        what_if = self.what_if
+        model = what_if.model
+        standings = what_if.rows(changes)
+        assert standings.verdicts is not None
+        recommending = model.rule_base.recommending_verdict
+        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+        code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
+        base = np.array([names[what_if.verdicts[o]] for o in model.options])
+        chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
+        single = chosen.sum(axis=1) == 1
+        recommended = np.where(single, np.argmax(chosen, axis=1), -1).tolist()
+        stirs = (code != base).any(axis=1).tolist()
+        shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin).tolist()
+        return [
+            None
+            if void
+            else _Tried(
+                recommended=model.options[recommended[row]] if recommended[row] >= 0 else None,
+                shift=shifts[row],
+                stirs=stirs[row],
+            )
+            for row, void in enumerate(standings.void.tolist())
+        ]
+
+    def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+        """``_margin`` of every row (rows x options, the model's order)."""
+        if self.leader is None:
+            return np.zeros(len(totals))
+        leader = self.what_if.options.index(self.leader)
+        lead = totals[:, leader]
+        rivals = np.where(excluded, -np.inf, totals)
+        rivals[:, leader] = -np.inf
+        best = rivals.max(axis=1)
+        return np.where(np.isfinite(best), lead - best, 0.0)
 
 
 def value_of_information(
@@ -151,31 +181,55 @@ def value_of_information(
     """
     if not isinstance(appraisal, Appraisal):
         appraisal = appraise(appraisal)
-    rule_base = appraisal.rule_base_model
-    evaluator = _Evaluator(appraisal)
-    tests_of = tests_by_fact(rule_base)
+    return information_report(
+        WhatIf(appraisal),
+        confidence_below=confidence_below,
+        pairs=pairs,
+        pair_facts=pair_facts,
+        pair_budget=pair_budget,
+    )
+
+
+def information_report(
+    what_if: WhatIf,
+    *,
+    confidence_below: float = CONFIDENCE_BELOW,
+    pairs: bool = True,
+    pair_facts: int = PAIR_FACTS,
+    pair_budget: int = PAIR_BUDGET,
+) -> InformationReport:
+    """``value_of_information`` with a ``WhatIf`` already made."""
+    appraisal = what_if.appraisal
+    rule_base = what_if.model.rule_base
+    evaluator = _Evaluator(what_if)
+    tests_of = what_if.tests
     known: dict[str, Value | None] = {**appraisal.evidence, **appraisal.findings}
     verdict_depths = _verdict_depths(appraisal)
     evaluated = skipped = 0
     singles: list[InformationItem] = []
     candidates: list[_Candidate] = []
     states = _states(appraisal, confidence_below, verdict_depths)
-    for state in states:
+    asked = [
+        (state, _regions(state.fact, rule_base.facts[state.fact], rule_base,
+                         tests_of.get(state.fact, []), known))
+        for state in states
+    ]  # fmt: skip
+    answers = iter(
+        evaluator.attempt(
+            [{state.fact: region.value} for state, regions in asked for region in regions]
+        )
+    )
+    for state, regions in asked:
         spec = rule_base.facts[state.fact]
-        regions = _regions(state.fact, spec, rule_base, tests_of.get(state.fact, []), known)
         tried = []
         for region in regions:
             evaluated += 1
-            tried.append((region, evaluator.attempt({state.fact: region.value})))
+            tried.append((region, next(answers)))
         consistent = [(r, t) for r, t in tried if t is not None]
         skipped += len(tried) - len(consistent)
-        item = _item(
-            (state,),
-            _merged(state.fact, spec, tried, evaluator.recommended),
-            skipped=len(tried) - len(consistent),
-        )
-        if item.changing:
-            singles.append(item)
+        if any(t.recommended != evaluator.recommended for _, t in consistent):
+            merged = _merged(state.fact, spec, tried, evaluator.recommended)
+            singles.append(_item((state,), merged, skipped=len(tried) - len(consistent)))
         if consistent:
             candidates.append(
                 _Candidate(
@@ -253,12 +307,12 @@ def _states(
     appraisal: Appraisal, confidence_below: float, verdict_facts: Mapping[str, int]
 ) -> list[InformationFact]:
     """The facts worth finding out: read by something, and unknown or doubtful."""
-    rule_base = appraisal.rule_base_model
-    readers = compiled_for(appraisal).readers
+    model = model_of(appraisal)
+    rule_base = model.rule_base
     items = appraisal.scenario_model.evidence if appraisal.scenario_model is not None else {}
     found = []
     for fact_id, spec in rule_base.facts.items():
-        if not readers.get(fact_id) and fact_id not in verdict_facts:
+        if not model.readers.get(fact_id) and fact_id not in verdict_facts:
             continue
         value = appraisal.evidence.get(fact_id)
         item = items.get(fact_id)
@@ -473,13 +527,22 @@ def _pairs(
     rules downstream of it could move.
     """
     what_if = evaluator.what_if
+    rules = len(what_if.model.order)
+    free = np.zeros((rules, len(candidates)), dtype=bool)
+    for row, c in enumerate(candidates):
+        free[list(what_if.downstream(c.state.fact)), row] = True
+    fired = np.repeat(what_if.base_fired[:, None], len(candidates), axis=1)
+    low, high = what_if.points_range(free, fired)
+    widths = {}
+    for row, c in enumerate(candidates):
+        width = 0.0
+        for cell in sorted(what_if.cells_reached(c.state.fact)):
+            width += float(high[row][cell]) - float(low[row][cell])
+        widths[c.state.fact] = width
 
     def promise(c: _Candidate) -> tuple[float, bool, float, bool, float, str]:
         reach = what_if.downstream(c.state.fact)
-        width = 0.0
-        for key in what_if.cells_reached(c.state.fact):
-            low, high = what_if._cell_range(what_if.cells[key], reach)
-            width += high - low
+        width = widths[c.state.fact]
         return (
             verdict_depths.get(c.state.fact, math.inf),
             not c.stirs,
@@ -493,26 +556,41 @@ def _pairs(
     found: list[InformationItem] = []
     evaluated = skipped = 0
     exhaustive = True
+    asked: list[tuple[_Candidate, _Candidate, list[tuple[_Region, _Region]]]] = []
     for a, b in itertools.combinations(chosen, 2):
-        outcomes = []
-        pair_skipped = 0
-        for region_a, region_b in _combinations(a, b, rule_base, tests_of, known):
-            if evaluated >= budget:
-                exhaustive = False
-                break
-            evaluated += 1
-            result = evaluator.attempt({a.state.fact: region_a.value, b.state.fact: region_b.value})
-            if result is None:
-                pair_skipped += 1
-                continue
-            answers = (region_a.answer(a.state.fact), region_b.answer(b.state.fact))
-            outcomes.append(_outcome(answers, [result], evaluator.recommended))
-        skipped += pair_skipped
-        item = _item((a.state, b.state), outcomes, pair_skipped)
-        if item.changing:
-            found.append(item)
+        answers = _combinations(a, b, rule_base, tests_of, known)
+        if evaluated + len(answers) > budget:
+            answers = answers[: budget - evaluated]
+            exhaustive = False
+        evaluated += len(answers)
+        asked.append((a, b, answers))
         if not exhaustive:
             break
+    results = iter(
+        evaluator.attempt(
+            [
+                {a.state.fact: region_a.value, b.state.fact: region_b.value}
+                for a, b, answers in asked
+                for region_a, region_b in answers
+            ]
+        )
+    )
+    for a, b, answers in asked:
+        tried = [(pair, next(results)) for pair in answers]
+        pair_skipped = sum(1 for _, result in tried if result is None)
+        skipped += pair_skipped
+        if not any(r is not None and r.recommended != evaluator.recommended for _, r in tried):
+            continue  # nothing to report: the pair changes no recommendation
+        outcomes = [
+            _outcome(
+                (region_a.answer(a.state.fact), region_b.answer(b.state.fact)),
+                [result],
+                evaluator.recommended,
+            )
+            for (region_a, region_b), result in tried
+            if result is not None
+        ]
+        found.append(_item((a.state, b.state), outcomes, pair_skipped))
     search = PairSearch(
         facts=tuple(c.state.fact for c in chosen),
         evaluated=evaluated,
@@ -560,8 +638,8 @@ def _combinations(
 def _verdict_depths(appraisal: Appraisal) -> dict[str, int]:
     """The facts verdict rules read, directly (0) or through findings: how many rules lie
     between each and a verdict rule, at the fewest."""
-    rule_base = appraisal.rule_base_model
-    model = compiled_for(appraisal)
+    model = model_of(appraisal)
+    rule_base = model.rule_base
     read = {f for v in rule_base.verdicts if v.when is not None for f in facts_read(v.when)}
     depths = {f: 0 for f in read if f in rule_base.facts}
     frontier = [f for f in read if f in rule_base.findings]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..appraise import Appraisal, OptionResult
-from ._shared import compiled_for, winner
+from ._shared import model_of, winner
 from .attribution import attribute
-from .deltas import _source, cite_evidence, evidence_behind, rule_baseline, rule_deltas
+from .deltas import cite_evidence, evidence_behind, rule_baseline, rule_deltas, rule_source
 from .records import (
     Attribution,
     CounterfactualReport,
@@ -22,7 +22,6 @@ from .records import (
     Versus,
     WeightSwitch,
 )
-from .switching import _criterion_tree
 
 # --------------------------------------------------------------------------- pairwise
 
@@ -32,16 +31,16 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
     option_a, option_b = appraisal.option(a), appraisal.option(b)
     attribution = attribution or attribute(appraisal)
     deltas_a, deltas_b = rule_deltas(appraisal, option_a), rule_deltas(appraisal, option_b)
-    rule_base = appraisal.rule_base_model
-    leaves = compiled_for(appraisal).leaves
-    tree = _criterion_tree(rule_base)
+    model = model_of(appraisal)
+    leaves = model.leaves
+    tree = model.tree
 
     def subtree(criterion_id: str) -> list[str]:
         if criterion_id in leaves:
             return [criterion_id]
         return [
             leaf
-            for child in tree[criterion_id][1][criterion_id].children
+            for child in tree.nodes[tree.index(criterion_id)].children
             for leaf in subtree(child)
         ]
 
@@ -55,7 +54,7 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
                     evidence[item] = evidence.get(item, 0.0) + sign * points
         points_a = option_a.contributions[criterion_id]
         points_b = option_b.contributions[criterion_id]
-        name = tree[criterion_id][1][criterion_id].name or criterion_id
+        name = tree.nodes[tree.index(criterion_id)].name or criterion_id
         return CriterionDifference(
             criterion=criterion_id,
             name=name,
@@ -72,7 +71,7 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
             ),
         )
 
-    found = [difference(c) for c in tree]
+    found = [difference(tree.ids[i]) for i in tree.declared]
     by_size = sorted(found, key=lambda d: -abs(d.difference))
     return Versus(
         a=a,
@@ -96,7 +95,7 @@ def evidence_drivers(
     attribution = attribution or attribute(appraisal)
     points = attribution.options[result.id].attribution
     rule_base = appraisal.rule_base_model
-    model = compiled_for(appraisal)
+    model = model_of(appraisal)
     moved = {d.rule for d in rule_deltas(appraisal, result)}
     moved |= {f.rule for f in result.gate_failures}
     found = []
@@ -110,7 +109,9 @@ def evidence_drivers(
                 evidence=cite_evidence(appraisal, item),
                 points=points[item],
                 rules=rules,
-                rule_sources=tuple(dict.fromkeys(s for r in rules if (s := _source(appraisal, r)))),
+                rule_sources=tuple(
+                    dict.fromkeys(s for r in rules if (s := rule_source(appraisal, r)))
+                ),
             )
         )
     return found
@@ -126,7 +127,7 @@ TOP_BASELINE_GAPS = 3
 """How many criteria the narrative names when options differ before any evidence."""
 
 
-def _inline(text: str) -> str:
+def inline(text: str) -> str:
     """A judgement's text for use inside a sentence: no final full stop, and a
     lower-case first letter when the first word is an ordinary capitalised word
     (not an acronym such as DfE, nor a quotation)."""
@@ -151,12 +152,12 @@ def _change_text(change: EvidenceChange) -> str:
     return f"{change.evidence} {_value_text(change.from_)} -> {_value_text(change.to)}"
 
 
-def _cited(text: str, source: object, points: float | None = None) -> str:
+def cited(text: str, source: object, points: float | None = None) -> str:
     """``text (source, +1.0)``, leaving out whatever is missing."""
     inside = [str(source)] if source else []
     if points is not None:
         inside.append(f"{points:+.1f}")
-    return f"{_inline(text)} ({', '.join(inside)})" if inside else _inline(text)
+    return f"{inline(text)} ({', '.join(inside)})" if inside else inline(text)
 
 
 def narrative(
@@ -194,17 +195,17 @@ def narrative(
     for failure in result.gate_failures:
         rule = rule_base.rules[failure.rule]
         gate = rule_base.gates[failure.gate]
-        cited = "; ".join(
+        evidence = "; ".join(
             f"{e.id} = {_value_text(e.value)}" + (f" ({e.source})" if e.source else "")
             for e in evidence_behind(appraisal, failure.rule)
         )
         because = ""
         if gate.rationale:
-            because = f" The gate exists because {_cited(gate.rationale, gate.source)}."
+            because = f" The gate exists because {cited(gate.rationale, gate.source)}."
         parts.append(
             f"It fails the gate '{gate.name}':"
-            f" {_cited(rule.rationale or failure.rule, _source(appraisal, failure.rule))}"
-            f" (evidence: {cited}).{because}"
+            f" {cited(rule.rationale or failure.rule, rule_source(appraisal, failure.rule))}"
+            f" (evidence: {evidence}).{because}"
         )
     other = _compared_with(appraisal, result)
     if appraisal.recommended == result.id:
@@ -266,7 +267,7 @@ def _before_evidence(appraisal: Appraisal, result: OptionResult, other_id: str) 
     rationale and source) put this option ahead of or behind another before any
     evidence is read, and the judgements behind the largest differences."""
     rule_base = appraisal.rule_base_model
-    leaves = compiled_for(appraisal).leaves
+    leaves = model_of(appraisal).leaves
     other = appraisal.option(other_id)
     gap = rule_baseline(appraisal, result) - rule_baseline(appraisal, other)
     if abs(gap) < 0.05:
@@ -291,7 +292,7 @@ def _before_evidence(appraisal: Appraisal, result: OptionResult, other_id: str) 
             (
                 points,
                 f"{leaf.name or criterion_id} ({points:+.1f}), {whose}"
-                f"{_cited(text, judgement.source)}",
+                f"{cited(text, judgement.source)}",
             )
         )
     if not found:
@@ -321,7 +322,7 @@ def _rules_moving(appraisal: Appraisal, result: OptionResult, named: set[str]) -
         items = [r for r in chosen if (points[r] > 0) == (side == "for")]
         if items:
             text = "; ".join(
-                _cited(rule_base.rules[r].rationale or r, _source(appraisal, r), points[r])
+                cited(rule_base.rules[r].rationale or r, rule_source(appraisal, r), points[r])
                 for r in items
             )
             groups.append((sum(abs(points[r]) for r in items), side, text))
@@ -362,8 +363,10 @@ def _against_winner(
         ]
         named.update(d.rule for d in fresh)
         behind = "; ".join(
-            _cited(
-                rule_base.rules[d.rule].rationale or d.rule, _source(appraisal, d.rule), d.points
+            cited(
+                rule_base.rules[d.rule].rationale or d.rule,
+                rule_source(appraisal, d.rule),
+                d.points,
             )
             for d in fresh
         )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..appraise import Appraisal
 from ..errors import UnknownReferenceError
 from ..models import Value
 from ..tables import (
@@ -671,3 +672,37 @@ class CounterfactualReport(_Result):
             if rows
             else (),
         )
+
+
+class OptionDrivers(_Result):
+    """What drives one option's standing, as ``appraisal run`` lists it."""
+
+    option: str
+    gates: tuple[Driver, ...]
+    """The gate failures that exclude it."""
+    evidence: tuple[EvidenceDriver, ...]
+    """The evidence weighing most on it, largest first (none when undefined)."""
+
+
+class RunSummary(_Result):
+    """An appraisal with what ``appraisal run`` shows beside its ranking, worked out.
+
+    When the rule base contradicts itself on part of the evidence, the
+    attribution of the scores to evidence is undefined: ``drivers_undefined``
+    then says why and where (file and line), and no option lists evidence.
+    """
+
+    appraisal: Appraisal = Field(repr=False)
+    top: int
+    """How many evidence drivers are listed per option, at most."""
+    options: tuple[OptionDrivers, ...]
+    """In the appraisal's order."""
+    drivers_undefined: str | None = None
+    find_out_next: InformationReport | None = None
+    """What to find out next, when no option is recommended."""
+
+    def drivers(self, option_id: str) -> OptionDrivers:
+        for found in self.options:
+            if found.option == option_id:
+                return found
+        raise UnknownReferenceError("option", option_id, [o.option for o in self.options])

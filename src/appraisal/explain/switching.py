@@ -1,70 +1,32 @@
 """Weight switching values in closed form: the weight of a criterion at which the first-ranked
 option loses first place, and to whom.
 
-Pure and free of the rest of the explanation, so ``sensitivity`` reuses it directly.
+The line of a criterion's weight is the engine's (``CriteriaTree.weight_line``), the one the
+weight sweeps of ``sensitivity`` draw.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from .._guards import checked_weights
-from ..appraise import Appraisal, OptionResult
+from ..appraise import Appraisal
 from ..errors import UnknownReferenceError
-from ..loader import criteria_paths
-from ..models import Criterion, RuleBase
-from ..scoring import criterion_weights
-from ._shared import compiled_for, winner
+from ._shared import model_of, winner
 from .records import WeightSwitch
 
 
-def _criterion_tree(rule_base: RuleBase) -> dict[str, tuple[str | None, dict[str, Criterion]]]:
-    """Each criterion's parent and its sibling group (itself included)."""
-    found: dict[str, tuple[str | None, dict[str, Criterion]]] = {}
-
-    def walk(group: dict[str, Criterion], parent: str | None) -> None:
-        for criterion_id, criterion in group.items():
-            found[criterion_id] = (parent, group)
-            walk(criterion.children, criterion_id)
-
-    walk(rule_base.criteria, None)
-    return found
-
-
-def _raw_weights(appraisal: Appraisal, weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Every criterion's raw weight: the rule base's, the scenario's, then ``weights`` (checked)."""
-    rule_base = compiled_for(appraisal).rule_base
+def _raw_weights(appraisal: Appraisal, weights: Mapping[str, float] | None) -> tuple[float, ...]:
+    """Every criterion's raw weight (the tree's order): those the appraisal used, or,
+    given ``weights``, the rule base's, the scenario's, then ``weights`` (checked)."""
+    model = model_of(appraisal)
+    if weights is None:
+        return tuple(appraisal.raw_weights[c] for c in model.tree.ids)
     overrides = dict(appraisal.scenario_model.weights) if appraisal.scenario_model else {}
-    overrides.update(checked_weights(rule_base, weights, criteria_paths(rule_base)))
-    criterion_weights(rule_base, overrides)  # the errors appraising with them would give
-    raw: dict[str, float] = {}
-    for criterion_id, (_, group) in _criterion_tree(appraisal.rule_base_model).items():
-        raw[criterion_id] = overrides.get(criterion_id, group[criterion_id].weight)
-    return raw
-
-
-def _subtree_utility(
-    appraisal: Appraisal,
-    result: OptionResult,
-    criterion_id: str,
-    criterion: Criterion,
-    raw: Mapping[str, float],
-) -> float:
-    """The option's weighted utility within one criterion's subtree (0..100)."""
-    weight = appraisal.weights[criterion_id]
-    if weight > 0:
-        return result.contributions[criterion_id] / weight
-    if not criterion.children:
-        return result.values[criterion_id].utility
-    total = sum(raw[c] for c in criterion.children)
-    return (
-        sum(
-            raw[c] / total * _subtree_utility(appraisal, result, c, spec, raw)
-            for c, spec in criterion.children.items()
-        )
-        if total > 0
-        else 0.0
-    )
+    overrides.update(checked_weights(model.rule_base, weights, model.tree.paths()))
+    return model.tree.raw_weights(overrides)
 
 
 _TIE = 1e-9
@@ -86,48 +48,46 @@ def weight_switching_values(
     crosses the winner's at one ``x``; the nearest crossing above and below the
     current share is reported, within 0 < x < 1 (at either end a rival could
     only tie; crossings within 1e-9 of an end are rounding), in shares and in
-    raw weight (the siblings' raw weights held). ``weights`` are the raw
-    overrides the appraisal used beyond the scenario's own. Pure, so ``sensitivity`` reuses it.
+    raw weight (the siblings' raw weights held). The raw weights are those the
+    appraisal used, unless ``weights`` (raw overrides beyond the scenario's own)
+    are given. Pure, so ``sensitivity`` reuses it.
     """
-    rule_base = appraisal.rule_base_model
-    tree = _criterion_tree(rule_base)
-    if criterion not in tree:
-        raise UnknownReferenceError("criterion", criterion, tree)
+    model = model_of(appraisal)
+    tree = model.tree
+    if criterion not in tree.position:
+        raise UnknownReferenceError("criterion", criterion, tree.ids)
     first = winner(appraisal)
-    parent, group = tree[criterion]
+    index = tree.index(criterion)
+    start, stop = tree.group_of(index)
+    group = [tree.ids[j] for j in range(start, stop)]
     if first is None or len(group) < 2:
         return ()
-    raw = _raw_weights(appraisal, weights)
-    parent_weight = 1.0 if parent is None else appraisal.weights[parent]
+    raw = dict(zip(tree.ids, _raw_weights(appraisal, weights), strict=True))
+    parent = tree.parents[index]
+    parent_weight = 1.0 if parent < 0 else appraisal.weights[tree.ids[parent]]
     if parent_weight <= 0:
         return ()
     shares = {c: appraisal.weights[c] / parent_weight for c in group}
     x0 = shares[criterion]
+    if 1.0 - x0 <= 0:
+        return ()  # the siblings weigh nothing: no proportion to keep them in
     others_raw = sum(raw[c] for c in group if c != criterion)
     scale = sum(raw[c] for c in group)
     current_raw = x0 * scale
     others_raw = (1.0 - x0) * scale if scale > 0 else others_raw
-
-    def slope(result: OptionResult) -> float:
-        own = _subtree_utility(appraisal, result, criterion, group[criterion], raw)
-        rest = 1.0 - x0
-        if rest <= 0:
-            return 0.0
-        others = sum(
-            shares[c] / rest * _subtree_utility(appraisal, result, c, group[c], raw)
-            for c in group
-            if c != criterion
-        )
-        return parent_weight * (own - others)
-
+    utility = np.array(
+        [[o.values[leaf].utility for leaf in model.leaf_ids] for o in appraisal.options]
+    )
+    _, slopes = tree.weight_line(index, utility, [raw[c] for c in tree.ids])
+    slope = {o.id: float(slopes[row]) for row, o in enumerate(appraisal.options)}
     lead = appraisal.option(first)
-    lead_slope = slope(lead)
+    lead_slope = slope[first]
     crossings: dict[str, list[tuple[float, float, str]]] = {"increase": [], "decrease": []}
     for rival in appraisal.options:
         if rival.excluded or rival.id == first:
             continue
         gap = lead.score - rival.score
-        closing = lead_slope - slope(rival)
+        closing = lead_slope - slope[rival.id]
         if closing == 0.0:
             continue
         x = x0 - gap / closing
@@ -175,8 +135,9 @@ def switching_values(
     appraisal: Appraisal, weights: Mapping[str, float] | None = None
 ) -> tuple[WeightSwitch, ...]:
     """Weight switching values of every criterion, at every level of the hierarchy."""
+    tree = model_of(appraisal).tree
     return tuple(
         switch
-        for criterion in _criterion_tree(appraisal.rule_base_model)
+        for criterion in dict.fromkeys(tree.ids[i] for i in tree.declared)
         for switch in weight_switching_values(appraisal, criterion, weights)
     )

@@ -7,9 +7,9 @@ Separate because it only assembles a tree from the rule deltas and citations.
 from __future__ import annotations
 
 from ..appraise import Appraisal, OptionResult
+from ..engine import facts_read
 from ..models import Criterion
-from ..rules import facts_read
-from .deltas import _derivers, _source, cite_evidence, rule_deltas
+from .deltas import cite_evidence, fired_derivers, rule_deltas, rule_source
 from .records import RuleDelta, TraceNode
 
 
@@ -18,7 +18,7 @@ def evidence_trace(appraisal: Appraisal, option: str | OptionResult) -> TraceNod
     result = appraisal.option(option) if isinstance(option, str) else option
     rule_base = appraisal.rule_base_model
     verdict_rule = rule_base.verdicts[result.verdict_rule]
-    derived_by = _derivers(appraisal)
+    derived_by = fired_derivers(appraisal)
     by_criterion: dict[str, list[RuleDelta]] = {}
     for delta in rule_deltas(appraisal, result):
         by_criterion.setdefault(delta.criterion, []).append(delta)
@@ -50,7 +50,7 @@ def evidence_trace(appraisal: Appraisal, option: str | OptionResult) -> TraceNod
             id=rule_id,
             label=rule.rationale or rule.description or rule_id,
             points=points,
-            source=_source(appraisal, rule_id),
+            source=rule_source(appraisal, rule_id),
             children=tuple(fact_node(f, depth) for f in facts_read(rule.when)),
         )
 

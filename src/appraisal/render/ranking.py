@@ -5,16 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..appraise import Appraisal
-from ..explain import (
-    Attribution,
-    Driver,
-    EvidenceDriver,
-    InformationReport,
-    attribute,
-    drivers,
-    evidence_drivers,
-    value_of_information,
-)
+from ..explain import Driver, EvidenceDriver, RunSummary
 from ._common import (
     VERDICT_STYLES,
     fingerprint_data,
@@ -47,18 +38,18 @@ if TYPE_CHECKING:
     from ..fingerprint import Fingerprint
 
 
-def appraisal_data(
-    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
-) -> dict[str, Any]:
+def appraisal_data(summary: RunSummary, fingerprint: Fingerprint | None = None) -> dict[str, Any]:
     """The machine-readable result: ranking, verdicts, drivers, findings, firings.
 
     An option's drivers are the evidence items with the largest attributed
     points (Shapley values), each with the rules it acts through and their
-    citations; gate failures are listed separately. When no option is recommended, the
+    citations; gate failures are listed separately. When the drivers are
+    undefined (the rule base contradicts itself on part of the evidence),
+    ``drivers_undefined`` says why and where. When no option is recommended, the
     reason and the facts to find out next are added; last, the fingerprint of
     the inputs, when given.
     """
-    attribution = attribute(appraisal)
+    appraisal = summary.appraisal
     options = []
     for result in appraisal.options:
         options.append(
@@ -76,10 +67,7 @@ def appraisal_data(
                 "gate_failures": [f.model_dump() for f in result.gate_failures],
                 "values": {c: round(v.value, 6) for c, v in result.values.items()},
                 "contributions": {c: round(p, 6) for c, p in result.contributions.items()},
-                "drivers": [
-                    _evidence_driver_data(d)
-                    for d in evidence_drivers(appraisal, result, attribution)[:top]
-                ],
+                "drivers": [_evidence_driver_data(d) for d in summary.drivers(result.id).evidence],
             }
         )
     data = {
@@ -95,18 +83,15 @@ def appraisal_data(
             {"rule": f.rule, "status": f.status, "reads": f.reads} for f in appraisal.firings
         ],
     }
-    report = _find_out_next(appraisal)
+    if summary.drivers_undefined is not None:
+        data["drivers_undefined"] = summary.drivers_undefined
+    report = summary.find_out_next
     if report is not None:
         data["no_recommendation_reason"] = report.reason
         data["find_out_next"] = information_items_data(leading_items(report)[:FIND_OUT_NEXT])
     if fingerprint is not None:
         data["fingerprint"] = fingerprint_data(fingerprint)
     return data
-
-
-def _find_out_next(appraisal: Appraisal) -> InformationReport | None:
-    """What to find out next, worked out only when no option is recommended."""
-    return value_of_information(appraisal) if appraisal.recommended is None else None
 
 
 def _evidence_driver_data(driver: EvidenceDriver) -> dict[str, Any]:
@@ -121,10 +106,8 @@ def _evidence_driver_data(driver: EvidenceDriver) -> dict[str, Any]:
     }
 
 
-def appraisal_json(
-    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
-) -> str:
-    return to_json(appraisal_data(appraisal, top, fingerprint))
+def appraisal_json(summary: RunSummary, fingerprint: Fingerprint | None = None) -> str:
+    return to_json(appraisal_data(summary, fingerprint))
 
 
 def _driver_line(driver: Driver) -> str:
@@ -143,26 +126,29 @@ def _evidence_driver_line(driver: EvidenceDriver) -> str:
     return f"{driver.points:+.1f} pts: {cited.id} = {show(cited.value)}{source}{rules}"
 
 
-def _option_lines(
-    appraisal: Appraisal, attribution: Attribution, option_id: str, top: int
-) -> list[str]:
+def _option_lines(summary: RunSummary, option_id: str) -> list[str]:
     """Gate failures, then the evidence that weighs most, each line with its citations."""
-    result = appraisal.option(option_id)
-    lines = [_driver_line(d) for d in drivers(appraisal, result) if d.kind == "gate"]
-    lines += [
-        _evidence_driver_line(d) for d in evidence_drivers(appraisal, result, attribution)[:top]
+    found = summary.drivers(option_id)
+    return [_driver_line(d) for d in found.gates] + [
+        _evidence_driver_line(d) for d in found.evidence
     ]
-    return lines
+
+
+def _undefined_line(summary: RunSummary) -> str | None:
+    if summary.drivers_undefined is None:
+        return None
+    return f"Evidence drivers undefined: {summary.drivers_undefined}"
 
 
 def appraisal_renderable(
-    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
+    summary: RunSummary, fingerprint: Fingerprint | None = None
 ) -> RenderableType:
     """A ranking table, then each option's top drivers with their citations."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    appraisal = summary.appraisal
     table = Table(title=rich_text(appraisal.scenario), title_justify="left", expand=False)
     table.add_column("Rank", justify="right")
     table.add_column("Option")
@@ -181,7 +167,7 @@ def appraisal_renderable(
             Text(verdict_label(result.verdict), style=style),
         )
     parts: list[RenderableType] = [table]
-    report = _find_out_next(appraisal)
+    report = summary.find_out_next
     if appraisal.recommended:
         name = one_line(appraisal.option(appraisal.recommended).name)
         parts.append(rich_text(f"Recommended: {name}", style="bold green"))
@@ -193,11 +179,13 @@ def appraisal_renderable(
         parts.insert(0, rich_text(reason, style="bold yellow"))
         parts.append(Text("\nWhat to find out next", style="bold"))
         parts.append(information_renderable(report, FIND_OUT_NEXT))
-    attribution = attribute(appraisal)
+    undefined = _undefined_line(summary)
+    if undefined is not None:
+        parts.append(rich_text("\n" + undefined, style="bold yellow"))
     for result in appraisal.options:
         heading = f"{one_line(result.name)} ({result.id}): {verdict_label(result.verdict)}"
         parts.append(rich_text("\n" + heading, style="bold"))
-        for line in _option_lines(appraisal, attribution, result.id, top):
+        for line in _option_lines(summary, result.id):
             parts.append(hanging("  - ", line))  # wrapped citations stay indented
     return Group(*parts, *footer_renderables(fingerprint))
 
@@ -240,16 +228,15 @@ def comparison_renderable(
     return Group(table, *footer_renderables(fingerprint))
 
 
-def appraisal_markdown(
-    appraisal: Appraisal, top: int = 3, fingerprint: Fingerprint | None = None
-) -> str:
+def appraisal_markdown(summary: RunSummary, fingerprint: Fingerprint | None = None) -> str:
     """A briefing-ready Markdown report of the ranking and its drivers.
 
     Text from the files is escaped (``_common.md``): it reads as typed and
     cannot add HTML, links or table cells.
     """
+    appraisal = summary.appraisal
     lines = [f"# {md(appraisal.scenario)}", ""]
-    report = _find_out_next(appraisal)
+    report = summary.find_out_next
     if appraisal.recommended:
         lines += [f"**Recommended:** {md(appraisal.option(appraisal.recommended).name)}", ""]
     elif report is not None:
@@ -267,10 +254,12 @@ def appraisal_markdown(
     if report is not None:
         lines += ["", "## What to find out next", ""]
         lines += information_lines(report, FIND_OUT_NEXT)
-    attribution = attribute(appraisal)
+    undefined = _undefined_line(summary)
+    if undefined is not None:
+        lines += ["", f"**{md(undefined)}**"]
     for r in appraisal.options:
         lines += ["", f"## {md(r.name)}: {verdict_label(r.verdict)}", ""]
-        lines += [f"- {md(line)}" for line in _option_lines(appraisal, attribution, r.id, top)]
+        lines += [f"- {md(line)}" for line in _option_lines(summary, r.id)]
     return "\n".join(lines + markdown_footer(fingerprint)) + "\n"
 
 

@@ -148,41 +148,12 @@ def sweep_lines(model: DecisionModel, criterion: str) -> tuple[np.ndarray, np.nd
     """Closed form: every option's total as ``a + b * share`` of ``criterion`` among its siblings.
 
     The criterion's subtree scales with its share, its siblings' subtrees with
-    ``1 - share`` in their declared proportions, and the rest does not move.
+    ``1 - share`` in their declared proportions, and the rest does not move:
+    the engine's line of a weight (``CriteriaTree.weight_line``), the one the
+    switching values read too.
     """
     tree = model.tree
-    index = tree.index(criterion)
-    start, stop = tree.group_of(index)
-    shares = tree.local_shares()
-    unit = _unit_values(model)
-    parent = tree.parents[index]
-    parent_weight = 1.0 if parent < 0 else float(tree.globalise(shares)[parent])
-    siblings = [j for j in range(start, stop) if j != index]
-    rest = sum(shares[j] for j in siblings)
-    if rest > 0:
-        sibling_value = sum(shares[j] * unit[j] for j in siblings) / rest
-    else:
-        sibling_value = sum(unit[j] for j in siblings) / len(siblings)
-    current_group = sum(shares[j] * unit[j] for j in range(start, stop))
-    totals = model.totals(tree.globalise(shares)[None, :])[0]
-    outside = totals - parent_weight * current_group
-    intercept = outside + parent_weight * sibling_value
-    slope = parent_weight * (unit[index] - sibling_value)
-    return np.asarray(intercept, dtype=float), np.asarray(slope, dtype=float)
-
-
-def _unit_values(model: DecisionModel) -> dict[int, np.ndarray]:
-    """Each criterion's value per option at unit weight: leaves' utilities, parents' mixes."""
-    tree = model.tree
-    shares = tree.local_shares()
-    unit: dict[int, np.ndarray] = {
-        leaf: model.utilities[:, k] for k, leaf in enumerate(tree.leaves)
-    }
-    for start, stop in reversed(tree.groups):
-        parent = tree.parents[start]
-        if parent >= 0:
-            unit[parent] = sum(shares[j] * unit[j] for j in range(start, stop))
-    return unit
+    return tree.weight_line(tree.index(criterion), model.declared_utilities())
 
 
 def _ranking(
