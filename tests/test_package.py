@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import appraisal
@@ -35,3 +36,40 @@ def test_docstring_example() -> None:
 
     failures, tried = doctest.testmod(appraisal)
     assert tried > 0 and failures == 0
+
+
+def _package_modules() -> list[tuple[Path, ast.Module]]:
+    root = Path(appraisal.__file__).parent
+    return [(path, ast.parse(path.read_text())) for path in sorted(root.rglob("*.py"))]
+
+
+def test_no_private_name_is_imported_across_modules() -> None:
+    """Shared code has a public name; an underscore name stays in its module."""
+    found = [
+        f"{path.name}:{node.lineno} {alias.name}"
+        for path, tree in _package_modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.level or (node.module or "").startswith("appraisal"))
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+    assert found == []
+
+
+def test_no_module_of_the_package_is_imported_inside_a_function() -> None:
+    """Imports inside functions are for optional or slow third-party libraries only,
+    never to step round an import cycle (the command line, which loads each
+    command's modules when it runs, is the exception)."""
+    entry_points = {"cli.py", "__main__.py", "__init__.py"}
+    found = [
+        f"{path.name}:{node.lineno}"
+        for path, tree in _package_modules()
+        if path.name not in entry_points
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.ImportFrom)
+        and (node.level or (node.module or "").startswith("appraisal"))
+    ]
+    assert found == []

@@ -36,6 +36,8 @@ import importlib
 import sys
 import types
 
+from .version import __version__
+
 TYPE_CHECKING = False
 """``typing.TYPE_CHECKING`` without importing ``typing``: this module runs before the
 command line can handle Ctrl-C, so it imports only what the interpreter already has."""
@@ -88,8 +90,6 @@ if TYPE_CHECKING:
         validate_file,
     )
     from .models import EvidenceItem, Expectation, RuleBase, Scenario
-
-__version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "Appraisal": ".appraise",

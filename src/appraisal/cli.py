@@ -957,7 +957,7 @@ def version() -> str:
     try:
         return installed("appraisal")
     except PackageNotFoundError:
-        from . import __version__
+        from .version import __version__
 
         return __version__
 

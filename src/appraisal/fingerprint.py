@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import AppraisalError, Location
 from .tables import Displayable, Summary, Table, counted
+from .version import __version__
 
 if TYPE_CHECKING:
     from .loader import LoadedScenario
@@ -95,8 +96,6 @@ class Fingerprint(_Result):
 
 
 def _version() -> str:
-    from . import __version__
-
     return __version__
 
 

@@ -41,6 +41,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .errors import AppraisalError, Location
+from .tables import clean
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -143,8 +144,6 @@ def report_error(message: str, label: str = "error:") -> None:
     When standard error is closed too, there is no one left to tell.
     """
     from rich.text import Text
-
-    from .tables import clean
 
     try:
         text = render_rich(

@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from .. import __version__
 from ..appraise import Appraisal, OptionResult, appraise
 from ..errors import AppraisalError, Location
 from ..explain import (
@@ -45,6 +44,7 @@ from ..sensitivity import (
     weight_prior,
     weight_sweeps,
 )
+from ..version import __version__
 from .records import (
     AcceptabilityRow,
     Briefing,
