@@ -277,8 +277,8 @@ class Checker:
             return re.search(rf"\b{re.escape(ref)} = ", narrative) is not None
         if item == "others":
             return all(
-                f"{o.id} is {o.verdict.replace('_', ' ')}" in narrative
-                or f"{o.id} fails the gate" in narrative
+                f"{o.name} is {o.verdict.replace('_', ' ')}" in narrative
+                or f"{o.name} fails the gate" in narrative
                 for o in self.result.options
                 if o.id != option
             )

@@ -241,6 +241,21 @@ def _compared_with(appraisal: Appraisal, result: OptionResult) -> str | None:
     return next((o for o in appraisal.ranking if o != result.id), None)
 
 
+def _option_name(appraisal: Appraisal, option_id: str | None) -> str:
+    """Readers see options by name, as the report's tables show them."""
+    return next((o.name for o in appraisal.options if o.id == option_id), str(option_id))
+
+
+def _criterion_name(appraisal: Appraisal, key: str) -> str:
+    """A criterion's name, from its id or its path in the tree (``parent/child``)."""
+    tree = appraisal.model.tree
+    criterion_id = key.replace(".", "/").rsplit("/", 1)[-1]
+    try:
+        return tree.nodes[tree.index(criterion_id)].name or key
+    except (KeyError, ValueError, IndexError):
+        return key
+
+
 def _the_others(appraisal: Appraisal, result: OptionResult) -> str:
     """Where every other option stands, so a recommendation reads as the panel's
     elimination: the rest fail a gate or fall short, and by how much."""
@@ -251,11 +266,11 @@ def _the_others(appraisal: Appraisal, result: OptionResult) -> str:
             continue
         if other.gate_failures:
             gates = " and ".join(f"'{rule_base.gates[f.gate].name}'" for f in other.gate_failures)
-            texts.append(f"{other.id} fails the gate {gates}")
+            texts.append(f"{other.name} fails the gate {gates}")
             continue
         behind = result.score - other.score
         texts.append(
-            f"{other.id} is {other.verdict.replace('_', ' ')} ({behind:.1f} points behind)"
+            f"{other.name} is {other.verdict.replace('_', ' ')} ({behind:.1f} points behind)"
         )
     if not texts:
         return ""
@@ -374,9 +389,8 @@ def _against_winner(
         texts.append(f"{diff.name} ({diff.difference:+.1f}){where}")
     verb = "leads" if pair.difference >= 0 else "trails"
     return (
-        f"It {verb} {other} by {abs(pair.difference):.1f} points, most on "
-        + "; and on ".join(texts)
-        + "."
+        f"It {verb} {_option_name(appraisal, other)} by {abs(pair.difference):.1f} points,"
+        " most on " + "; and on ".join(texts) + "."
     )
 
 
@@ -405,16 +419,17 @@ def _what_would_change(
         if counterfactuals.smallest:
             best = counterfactuals.smallest[0]
             sentence += (
-                f" First place would pass to {best.new_winner} only with"
+                f" First place would pass to {_option_name(appraisal, best.new_winner)} only with"
                 f" {len(best.changes)} changes together:"
                 f" {'; '.join(_change_text(c) for c in best.changes)}."
             )
         if switches:
             nearest = min(switches, key=lambda s: abs(s.share - s.current_share))
+            criterion = _criterion_name(appraisal, nearest.criterion)
             sentence += (
-                f" The nearest weight switching value: {nearest.criterion} at"
+                f" The nearest weight switching value: {criterion} at"
                 f" {nearest.weight:.3g} (now {nearest.current_weight:.3g}) hands first"
-                f" place to {nearest.new_winner}."
+                f" place to {_option_name(appraisal, nearest.new_winner)}."
             )
         else:
             sentence += " The recommendation is stable to any single weight change."
@@ -423,7 +438,8 @@ def _what_would_change(
         if mine:
             nearest = min(mine, key=lambda s: abs(s.share - s.current_share))
             sentence += (
-                f" It would take first place if the weight of {nearest.criterion} went"
+                f" It would take first place if the weight of"
+                f" {_criterion_name(appraisal, nearest.criterion)} went"
                 f" from {nearest.current_weight:.3g} to {nearest.weight:.3g}."
             )
     return sentence
