@@ -22,6 +22,7 @@ from appraisal.diagram import diagram
 from appraisal.explain import summarise
 from appraisal.graph import build_graph
 from appraisal.models import RuleBase
+from appraisal.render.report import run_html
 
 from .conftest import BIRMINGHAM, SMALL_RULE_BASE
 
@@ -56,7 +57,18 @@ def test_markdown_and_html(result: appraisal.Appraisal) -> None:
     markdown = render.appraisal_markdown(summarise(result))
     assert "| Rank | Option | Score | Short term | Long term | Verdict |" in markdown
     assert "## II. Transfer to a partner council: not considered further" in markdown
-    assert "<table>" in render.appraisal_html(result)
+
+
+def test_run_html_is_a_whole_page_in_the_reports_style(result: appraisal.Appraisal) -> None:
+    from html.parser import HTMLParser
+
+    page = run_html(summarise(result))
+    assert page.startswith("<!doctype html>") and '<meta charset="utf-8">' in page
+    assert "<title>Appraisal: Birmingham children&#39;s social care" in page
+    assert "Recommended: IV. Commissioner, expert panel and directions" in page
+    assert '<th scope="row">II. Transfer to a partner council</th>' in page
+    assert "http" not in page.replace("le-grand", "")  # nothing fetched
+    HTMLParser().feed(page)
 
 
 def test_comparison_table(result: appraisal.Appraisal) -> None:

@@ -144,16 +144,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     appraisal, fingerprint, loaded = _appraise(args.scenario, args.weight)
     inputs = _inputs(loaded)
     _check_output(args.output, inputs)
-    summary = summarise(appraisal, args.top) if args.format != "html" else None
-    if summary is None:
-        _emit(render.appraisal_html(appraisal, fingerprint=fingerprint), args.output, inputs)
+    summary = summarise(appraisal, args.top)
+    if args.format == "html":
+        from .render.report import run_html
+
+        _emit(run_html(summary, fingerprint=fingerprint), args.output, inputs)
     elif args.format == "json":
         _emit(render.appraisal_json(summary, fingerprint=fingerprint), args.output, inputs)
     elif args.format == "md":
         _emit(render.appraisal_markdown(summary, fingerprint=fingerprint), args.output, inputs)
     else:
         _show(render.appraisal_renderable(summary, fingerprint=fingerprint), args.output, inputs)
-    if summary is not None and summary.drivers_undefined is not None:
+    if summary.drivers_undefined is not None:
         # The ranking stands and is shown; the rule base still contradicts itself on part
         # of the evidence, which is bad input, said on one located line as elsewhere.
         report_error(summary.drivers_undefined)

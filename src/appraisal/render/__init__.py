@@ -42,7 +42,6 @@ from .explanation import (
 from .graphs import graph_dot, graph_graphml, graph_json, graph_markdown, graph_mermaid
 from .ranking import (
     appraisal_data,
-    appraisal_html,
     appraisal_json,
     appraisal_markdown,
     appraisal_renderable,
@@ -52,7 +51,6 @@ from .sensitivity import sensitivity_data, sensitivity_json, sensitivity_rendera
 
 __all__ = [
     "appraisal_data",
-    "appraisal_html",
     "appraisal_json",
     "appraisal_markdown",
     "appraisal_renderable",

@@ -9,10 +9,8 @@ from ..explain import Driver, EvidenceDriver, RunSummary
 from ._common import (
     VERDICT_STYLES,
     fingerprint_data,
-    footer_html,
     footer_renderables,
     hanging,
-    html_text,
     markdown_footer,
     md,
     one_line,
@@ -30,6 +28,10 @@ from .information import (
 )
 
 FIND_OUT_NEXT = 5
+DRIVER_LEGEND = (
+    "Each driver: the points an evidence item gave the option, the item's value,"
+    " (its source) and [the sources of the rules it acted through]."
+)
 """Facts to find out listed by ``appraisal run`` when no option is recommended."""
 
 if TYPE_CHECKING:
@@ -126,7 +128,7 @@ def _evidence_driver_line(driver: EvidenceDriver) -> str:
     return f"{driver.points:+.1f} pts: {cited.id} = {show(cited.value)}{source}{rules}"
 
 
-def _option_lines(summary: RunSummary, option_id: str) -> list[str]:
+def option_lines(summary: RunSummary, option_id: str) -> list[str]:
     """Gate failures, then the evidence that weighs most, each line with its citations."""
     found = summary.drivers(option_id)
     return [_driver_line(d) for d in found.gates] + [
@@ -182,10 +184,12 @@ def appraisal_renderable(
     undefined = _undefined_line(summary)
     if undefined is not None:
         parts.append(rich_text("\n" + undefined, style="bold yellow"))
+    if undefined is None:
+        parts.append(Text("\n" + DRIVER_LEGEND, style="dim"))
     for result in appraisal.options:
         heading = f"{one_line(result.name)} ({result.id}): {verdict_label(result.verdict)}"
         parts.append(rich_text("\n" + heading, style="bold"))
-        for line in _option_lines(summary, result.id):
+        for line in option_lines(summary, result.id):
             parts.append(hanging("  - ", line))  # wrapped citations stay indented
     return Group(*parts, *footer_renderables(fingerprint))
 
@@ -257,24 +261,9 @@ def appraisal_markdown(summary: RunSummary, fingerprint: Fingerprint | None = No
     undefined = _undefined_line(summary)
     if undefined is not None:
         lines += ["", f"**{md(undefined)}**"]
+    if undefined is None:
+        lines += ["", f"*{DRIVER_LEGEND}*"]
     for r in appraisal.options:
         lines += ["", f"## {md(r.name)}: {verdict_label(r.verdict)}", ""]
-        lines += [f"- {md(line)}" for line in _option_lines(summary, r.id)]
+        lines += [f"- {md(line)}" for line in option_lines(summary, r.id)]
     return "\n".join(lines + markdown_footer(fingerprint)) + "\n"
-
-
-def appraisal_html(appraisal: Appraisal, fingerprint: Fingerprint | None = None) -> str:
-    """A small HTML table, for notebooks; with the fingerprint below it, when given."""
-    rows = "".join(
-        f"<tr><td>{rank_text(r.rank)}</td><td>{html_text(r.name)}</td>"
-        f"<td>{'excluded' if r.excluded else f'{r.score:.1f}'}</td>"
-        f"<td>{r.short_term_score:.1f}</td><td>{r.long_term_score:.1f}</td>"
-        f"<td>{html_text(verdict_label(r.verdict))}</td></tr>"
-        for r in appraisal.options
-    )
-    footer = "" if fingerprint is None else footer_html(fingerprint)
-    return (
-        f"<table><caption>{html_text(appraisal.scenario)}</caption>"
-        "<tr><th>Rank</th><th>Option</th><th>Score</th><th>Short term</th>"
-        f"<th>Long term</th><th>Verdict</th></tr>{rows}</table>{footer}"
-    )

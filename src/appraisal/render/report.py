@@ -23,11 +23,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..briefing import Briefing
-from ..explain import Answer
+from ..explain import Answer, RunSummary
+from ..fingerprint import Fingerprint
 from ..graph import build_graph
 from ._common import FOOTER_LABEL, clean, html_text, md, md_block, show
 from .graphs import graph_mermaid
-from .information import answer_text
+from .information import answer_text, information_lines
+from .ranking import DRIVER_LEGEND, FIND_OUT_NEXT, option_lines
 from .svg import (
     acceptability_chart,
     contribution_chart,
@@ -198,3 +200,23 @@ def briefing_markdown(briefing: Briefing) -> str:
     """The briefing in Markdown: the same sections, tables, and a Mermaid graph."""
     template = _template_environment(markdown=True).get_template("report.md.j2")
     return template.render(**_context(briefing), mermaid=Markup(briefing_mermaid(briefing)))
+
+
+def run_html(summary: RunSummary, fingerprint: Fingerprint | None = None) -> str:
+    """What ``appraisal run`` shows, as one self-contained page in the report's style:
+    the recommendation, the ranking, what to find out next and each verdict's drivers."""
+    appraisal = summary.appraisal
+    report = summary.find_out_next
+    recommended = appraisal.recommended
+    template = _template_environment(markdown=False).get_template("run.html.j2")
+    return template.render(
+        a=appraisal,
+        recommended_name=appraisal.option(recommended).name if recommended else None,
+        reason=report.reason if report is not None else None,
+        find_out=information_lines(report, FIND_OUT_NEXT) if report is not None else [],
+        undefined=summary.drivers_undefined,
+        options=[(r, option_lines(summary, r.id)) for r in appraisal.options],
+        fingerprint=fingerprint,
+        footer_label=FOOTER_LABEL,
+        legend=DRIVER_LEGEND,
+    )
