@@ -73,3 +73,8 @@ def test_no_module_of_the_package_is_imported_inside_a_function() -> None:
         and (node.level or (node.module or "").startswith("appraisal"))
     ]
     assert found == []
+
+
+def test_the_package_ships_its_types() -> None:
+    """Users' type checkers read the package's annotations (PEP 561)."""
+    assert (Path(appraisal.__file__).parent / "py.typed").is_file()
