@@ -500,6 +500,20 @@ def test_ranks_of_many_options_are_counted_in_blocks() -> None:
     assert np.array_equal(better, (scores[:, None, :] > scores[:, :, None] + 1e-9).sum(axis=2))
 
 
+def test_ranks_of_many_options_searched_row_by_row_follow_their_definition() -> None:
+    """From 64 options each row is searched on its own: ties, near-ties, NaN and
+    invalid options as the definition says."""
+    rng = np.random.default_rng(2)
+    close = np.array([0.0, 1.0, 1.0 + 4e-10, 1.0 + 9e-10, 1.0 + 1.1e-9, 2.0, np.nan])
+    scores = np.where(
+        rng.random((3, 90)) < 0.6, rng.choice(close, (3, 90)), rng.uniform(0, 3, (3, 90))
+    )
+    valid = rng.random((3, 90)) < 0.8
+    better, tied = competition_ranks(scores, valid)
+    expected = quadratic(scores, valid)
+    assert np.array_equal(better, expected[0]) and np.array_equal(tied, expected[1])
+
+
 # --------------------------------------------------------------------------- verdicts
 
 
