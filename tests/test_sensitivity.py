@@ -13,6 +13,7 @@ import pytest
 from appraisal import appraise, compile_rule_base, load_scenario
 from appraisal.appraise import appraise_facts, evidence_values
 from appraisal.cli import main
+from appraisal.engine import competition_ranks as engine_ranks
 from appraisal.errors import AppraisalError, ScenarioLoadError, UnknownReferenceError
 from appraisal.explain import (
     switching_values,
@@ -33,6 +34,7 @@ from appraisal.sensitivity import (
     weight_samples,
     weight_sweeps,
 )
+from appraisal.sensitivity.model import rank_shares
 
 from .conftest import BIRMINGHAM, write_yaml
 
@@ -374,3 +376,18 @@ def test_longer_runs_repeat_shorter_ones_in_whole_chunks_only(model: DecisionMod
     partial = weight_samples(tree, None, 100, seed=5)
     assert not np.array_equal(whole[:100], partial)
     assert np.array_equal(partial, weight_samples(tree, None, 100, seed=5))
+
+
+def test_rank_shares_of_many_options_in_one_pass_equal_the_rank_by_rank_sums() -> None:
+    rng = np.random.default_rng(3)
+    samples, options = 50, 80
+    scores = rng.integers(0, 30, (samples, options)).astype(float)  # many ties
+    valid = rng.random((samples, options)) < 0.9
+    better, tied = engine_ranks(scores, valid)
+    weights = rng.integers(1, 4, samples).astype(float)
+    shares = rank_shares(better, tied, valid, weights)
+    expected = np.zeros((options, options))
+    for rank in range(options):
+        held = ((better <= rank) & (rank < better + tied)) / tied * valid * weights[:, None]
+        expected[:, rank] = held.sum(axis=0)
+    assert np.allclose(shares, expected, atol=1e-9)

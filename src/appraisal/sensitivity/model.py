@@ -89,6 +89,8 @@ def rank_shares(
         counted = None if weights is None else np.repeat(weights, m)
         found = np.bincount(codes.ravel(), weights=counted, minlength=m * m)
         return np.asarray(found.reshape(m, m), dtype=float)
+    if m > RANKS_LOOPED_UP_TO:
+        return _spread_shares(better, tied, valid, weights)
     counts = np.zeros((m, m))
     for rank in range(m):
         share = ((better <= rank) & (rank < better + tied)) / tied
@@ -98,6 +100,36 @@ def rank_shares(
             share = share * weights[:, None]
         counts[:, rank] = share.sum(axis=0)
     return counts
+
+
+RANKS_LOOPED_UP_TO = 64
+"""Up to this many options, ties are shared out rank by rank (m passes over the samples);
+beyond it, in one pass (``_spread_shares``), which costs O(n m + m^2) rather than O(n m^2)."""
+
+
+def _spread_shares(
+    better: np.ndarray,
+    tied: np.ndarray,
+    valid: np.ndarray | None,
+    weights: np.ndarray | None,
+) -> np.ndarray:
+    """``rank_shares`` in one pass: each sample gives an option 1/k of every rank from
+    ``better`` to ``better + k - 1`` (k = ``tied``), added as a step up at the first of
+    those ranks and a step down after the last, then summed along the ranks."""
+    n, m = better.shape
+    share = 1.0 / tied
+    if valid is not None:
+        share = share * valid
+    if weights is not None:
+        share = share * weights[:, None]
+    offsets = (m + 1) * np.arange(m)
+    start = (np.minimum(better, m) + offsets).ravel()
+    stop = (np.minimum(better + tied, m) + offsets).ravel()
+    flat = share.ravel()
+    steps = np.bincount(start, weights=flat, minlength=m * (m + 1))
+    steps -= np.bincount(stop, weights=flat, minlength=m * (m + 1))
+    counts = np.cumsum(steps.reshape(m, m + 1), axis=1)[:, :m]
+    return np.asarray(np.maximum(counts, 0.0), dtype=float)  # no -1e-17 from the steps
 
 
 def first_shares(better: np.ndarray, tied: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
