@@ -39,6 +39,25 @@ def test_default_runs_the_bundled_birmingham_scenario(tmp_path: Path) -> None:
     assert "para 9.6" in result.stdout
 
 
+def test_run_loads_only_what_it_shows(tmp_path: Path) -> None:
+    """Start-up time: the graph library, the templates, the briefing and the other
+    commands' analyses are not imported by ``appraisal run``; nor is numpy.ma."""
+    unneeded = ("networkx", "jinja2", "numpy.ma", "appraisal.briefing", "appraisal.graph",
+                "appraisal.diagram", "appraisal.reachability", "appraisal.sensitivity",
+                "appraisal.expectations", "appraisal.render.graphs")  # fmt: skip
+    code = (
+        "import sys, io, contextlib\n"
+        "from appraisal.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(['run'])\n"
+        f"print(code, sorted(m for m in sys.modules for u in {unneeded!r}"
+        " if m == u or m.startswith(u + '.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=tmp_path, timeout=120
+    )
+    assert result.stdout.decode().split() == ["0", "[]"], result.stderr
+
+
 def test_run_json(tmp_path: Path) -> None:
     result = run("run", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

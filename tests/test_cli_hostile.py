@@ -622,8 +622,7 @@ def test_D16_importing_the_package_loads_no_pipeline() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60
     )
-    loaded = "['appraisal', 'appraisal.cli', 'appraisal.version']"  # a constant
-    assert result.stdout.decode().strip() == loaded
+    assert result.stdout.decode().strip() == "['appraisal', 'appraisal.cli', 'appraisal.version']"
 
 
 def test_the_package_keeps_its_functions_under_their_module_names() -> None:

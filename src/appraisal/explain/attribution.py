@@ -677,7 +677,8 @@ def _exact_terms(
             worth = cell.weight * utility[rows][:, cell.option, cell.leaf]
             reference = float(worth[0])
             blocks = []
-            for code in np.unique(codes).tolist():
+            # sorted(set(...)), not np.unique: the latter imports numpy.ma on first use.
+            for code in sorted(set(codes.tolist())):
                 inside = codes == code
                 points = float(worth[int(np.argmax(inside))]) - reference
                 if points != 0.0:

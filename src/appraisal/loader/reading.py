@@ -291,6 +291,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 
 _CORE = "tag:yaml.org,2002:"
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _STR = _CORE + "str"
 _INT = _CORE + "int"
 _COLLECTION_TAGS = {"mapping": _CORE + "map", "list": _CORE + "seq"}
@@ -349,6 +350,7 @@ class _Builder:
         self.flow_mappings: set[KeyPath] = set()
         self.nodes = 0
         self.anchors: dict[str, _Anchored] = {}
+        self.implied_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
 
     def fail(self, message: str, event: Any, key_path: KeyPath = ()) -> ScenarioLoadError:
         """An error at the event's mark, naming the field (its first levels, if deep)."""
@@ -383,11 +385,12 @@ class _Builder:
         ``yaml.safe_load`` does); positions inside it are those of the alias.
         """
         stack: list[_Frame] = []
+        next_event = self.loader.get_event
         while True:
-            event = self.loader.get_event()
+            event = next_event()
             value: Any
             height = 0
-            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            if isinstance(event, _COLLECTION_ENDS):
                 done = stack.pop()
                 value, height = done.data, done.height
                 if done.anchor is not None:
@@ -524,9 +527,18 @@ class _Builder:
         return key
 
     def resolve(self, event: Any) -> str:
-        """A scalar's tag: the explicit one, or the one its plain text implies."""
+        """A scalar's tag: the explicit one, or the one its plain text implies.
+
+        The implied tag depends on the text and its style alone (the loader has
+        no path resolvers), so each is worked out once per file: keys repeat.
+        """
         if event.tag is None:
-            tag: str = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            implied = (event.value, event.implicit)
+            tag = self.implied_tags.get(implied)
+            if tag is None:
+                tag = self.implied_tags[implied] = str(
+                    self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                )
             return tag
         return _STR if event.tag == "!" else str(event.tag)
 

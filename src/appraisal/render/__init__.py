@@ -21,33 +21,72 @@ Every function that writes a whole report takes an optional ``fingerprint``
 and HTML, a ``fingerprint`` field in JSON.
 """
 
-from ._common import clean, fingerprint_data, to_json, verdict_label
-from .expectations import (
-    expectations_data,
-    expectations_json,
-    expectations_renderable,
-    expectations_summary,
-    no_expectations_warning,
-)
-from .explanation import (
-    explanation_data,
-    explanation_json,
-    explanation_markdown,
-    explanation_renderable,
-    trace_renderable,
-    versus_data,
-    versus_markdown,
-    versus_renderable,
-)
-from .graphs import graph_dot, graph_graphml, graph_json, graph_markdown, graph_mermaid
-from .ranking import (
-    appraisal_data,
-    appraisal_json,
-    appraisal_markdown,
-    appraisal_renderable,
-    comparison_renderable,
-)
-from .sensitivity import sensitivity_data, sensitivity_json, sensitivity_renderable
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._common import clean, fingerprint_data, to_json, verdict_label
+    from .expectations import (
+        expectations_data,
+        expectations_json,
+        expectations_renderable,
+        expectations_summary,
+        no_expectations_warning,
+    )
+    from .explanation import (
+        explanation_data,
+        explanation_json,
+        explanation_markdown,
+        explanation_renderable,
+        trace_renderable,
+        versus_data,
+        versus_markdown,
+        versus_renderable,
+    )
+    from .graphs import graph_dot, graph_graphml, graph_json, graph_markdown, graph_mermaid
+    from .ranking import (
+        appraisal_data,
+        appraisal_json,
+        appraisal_markdown,
+        appraisal_renderable,
+        comparison_renderable,
+    )
+    from .sensitivity import sensitivity_data, sensitivity_json, sensitivity_renderable
+
+_EXPORTS: dict[str, str] = {
+    "appraisal_data": ".ranking",
+    "appraisal_json": ".ranking",
+    "appraisal_markdown": ".ranking",
+    "appraisal_renderable": ".ranking",
+    "clean": "._common",
+    "comparison_renderable": ".ranking",
+    "expectations_data": ".expectations",
+    "expectations_json": ".expectations",
+    "expectations_renderable": ".expectations",
+    "expectations_summary": ".expectations",
+    "explanation_data": ".explanation",
+    "explanation_json": ".explanation",
+    "explanation_markdown": ".explanation",
+    "explanation_renderable": ".explanation",
+    "fingerprint_data": "._common",
+    "graph_dot": ".graphs",
+    "graph_graphml": ".graphs",
+    "graph_json": ".graphs",
+    "graph_markdown": ".graphs",
+    "graph_mermaid": ".graphs",
+    "no_expectations_warning": ".expectations",
+    "sensitivity_data": ".sensitivity",
+    "sensitivity_json": ".sensitivity",
+    "sensitivity_renderable": ".sensitivity",
+    "to_json": "._common",
+    "trace_renderable": ".explanation",
+    "verdict_label": "._common",
+    "versus_data": ".explanation",
+    "versus_markdown": ".explanation",
+    "versus_renderable": ".explanation",
+}
+"""Each public name and the module it lives in: a command imports only the renderers it
+uses (``appraisal run`` needs neither networkx, for the graphs, nor the expectations)."""
 
 __all__ = [
     "appraisal_data",
@@ -81,3 +120,15 @@ __all__ = [
     "versus_markdown",
     "versus_renderable",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module when first asked for (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
