@@ -144,15 +144,15 @@ def cell_bounds(
         low[:, cell] = np.where(settled, start, bottom)
         high[:, cell] = np.where(settled, start, top)
     lowering, raising = _adjustments(model)
-    # sums over the rules as matrix products: einsum's loops over a cast boolean
-    # operand cost a millisecond a call on a few hundred rows
-    fixed_rows = np.ascontiguousarray(fixed.T, dtype=np.float64)
-    free_rows = np.ascontiguousarray(free.T, dtype=np.float64)
-    moved = fixed_rows @ (lowering + raising)
+    # sums over the rules, by numpy's own loops (small products are not worth a thread
+    # pool) on float operands: casting a boolean one inside einsum costs five times more
+    fixed_rows = fixed.astype(np.float64)
+    free_rows = free.astype(np.float64)
+    moved = np.einsum("rs,rc->sc", fixed_rows, lowering + raising)
     shape = (rows, options, leaves)
     return (
-        (low + moved + free_rows @ lowering).reshape(shape),
-        (high + moved + free_rows @ raising).reshape(shape),
+        (low + moved + np.einsum("rs,rc->sc", free_rows, lowering)).reshape(shape),
+        (high + moved + np.einsum("rs,rc->sc", free_rows, raising)).reshape(shape),
     )
 
 
