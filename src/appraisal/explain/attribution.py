@@ -18,6 +18,7 @@ numbers of coalitions multiply), so the values are those of full enumeration.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +38,10 @@ MAX_EXACT_PLAYERS = 20
 ENUMERATED_UP_TO = 5
 """Games (and modules) of this many items or fewer have every coalition evaluated: fewer
 rows through modules would not repay counting them apart."""
+
+KEPT_PATTERNS = 8
+"""Coalition patterns (``_size_patterns``) of up to this many items are kept between calls:
+a few kilobytes, asked for by every plan."""
 
 
 # --------------------------------------------------------------------------- games
@@ -421,7 +426,21 @@ def _packed(flags: np.ndarray) -> np.ndarray:
 
 def _size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
     """The coalitions of ``rest`` players, packed as ``_packed`` does: those of each size
-    (sizes x words), and those of each size holding each player (players x sizes x words)."""
+    (sizes x words), and those of each size holding each player (players x sizes x words).
+    The few small sizes every plan asks for are kept."""
+    return _small_size_patterns(rest) if rest <= KEPT_PATTERNS else _new_size_patterns(rest)
+
+
+@functools.lru_cache(maxsize=KEPT_PATTERNS + 1)
+def _small_size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_new_size_patterns``, kept read-only."""
+    patterns = _new_size_patterns(rest)
+    for pattern in patterns:
+        pattern.flags.writeable = False
+    return patterns
+
+
+def _new_size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
     members = _bits(rest, rest)
     of_size = members.sum(axis=0)[None, :] == np.arange(rest + 1)[:, None]
     return _packed(of_size), _packed(members[:, None, :] & of_size[None])
