@@ -74,7 +74,7 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
             new = hit & ~already
             start[new, cell] = to
             set_by[new, cell] = position
-    adjustment = np.zeros(start.shape)
+    adjustment = np.zeros(start.shape[::-1])  # cells x rows: each rule's moves in place
     for position, (cells, points, distinct) in enumerate(model.rule_adjusts):
         if not len(cells):
             continue
@@ -82,11 +82,11 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
         if not hit.any():
             continue
         if distinct:
-            adjustment[:, cells] += hit[:, None] * points
+            adjustment[cells] += points[:, None] * hit
         else:  # one rule moving one cell twice: each move in turn
             for cell, by in zip(cells.tolist(), points.tolist(), strict=True):
-                adjustment[:, cell] += hit * by
-    raw = (start + adjustment).reshape(rows, options, leaves)
+                adjustment[cell] += by * hit
+    raw = (start + adjustment.T).reshape(rows, options, leaves)
     value = np.minimum(100.0, np.maximum(0.0, raw))
     excluded = np.zeros((rows, options), dtype=bool)
     for position, gates in enumerate(model.rule_gates):
