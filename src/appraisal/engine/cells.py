@@ -74,7 +74,7 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
             new = hit & ~already
             start[new, cell] = to
             set_by[new, cell] = position
-    adjustment = np.zeros(start.shape)
+    adjustment = np.zeros(start.shape[::-1])  # cells x rows: each rule's moves in place
     for position, (cells, points, distinct) in enumerate(model.rule_adjusts):
         if not len(cells):
             continue
@@ -82,11 +82,11 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
         if not hit.any():
             continue
         if distinct:
-            adjustment[:, cells] += hit[:, None] * points
+            adjustment[cells] += points[:, None] * hit
         else:  # one rule moving one cell twice: each move in turn
             for cell, by in zip(cells.tolist(), points.tolist(), strict=True):
-                adjustment[:, cell] += hit * by
-    raw = (start + adjustment).reshape(rows, options, leaves)
+                adjustment[cell] += by * hit
+    raw = (start + adjustment.T).reshape(rows, options, leaves)
     value = np.minimum(100.0, np.maximum(0.0, raw))
     excluded = np.zeros((rows, options), dtype=bool)
     for position, gates in enumerate(model.rule_gates):
@@ -144,12 +144,15 @@ def cell_bounds(
         low[:, cell] = np.where(settled, start, bottom)
         high[:, cell] = np.where(settled, start, top)
     lowering, raising = _adjustments(model)
-    # sums over the rules, by numpy's own loops: small products are not worth a thread pool
-    moved = np.einsum("rs,rc->sc", fixed, lowering + raising)
+    # sums over the rules, by numpy's own loops (small products are not worth a thread
+    # pool) on float operands: casting a boolean one inside einsum costs five times more
+    fixed_rows = fixed.astype(np.float64)
+    free_rows = free.astype(np.float64)
+    moved = np.einsum("rs,rc->sc", fixed_rows, lowering + raising)
     shape = (rows, options, leaves)
     return (
-        (low + moved + np.einsum("rs,rc->sc", free, lowering)).reshape(shape),
-        (high + moved + np.einsum("rs,rc->sc", free, raising)).reshape(shape),
+        (low + moved + np.einsum("rs,rc->sc", free_rows, lowering)).reshape(shape),
+        (high + moved + np.einsum("rs,rc->sc", free_rows, raising)).reshape(shape),
     )
 
 

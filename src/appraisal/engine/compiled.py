@@ -170,6 +170,10 @@ class CompiledModel(Displayable):
     position: Mapping[str, int] = field(repr=False)
     """Each rule's position in ``order``."""
     column_of: Mapping[str, int] = field(repr=False)
+    _downstream: dict[str, tuple[frozenset[str], frozenset[int]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    """Per fact or finding, once asked: the rules downstream of it, by id and position."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CompiledModel):
@@ -233,8 +237,24 @@ class CompiledModel(Displayable):
         """The rules that must run before this one can settle (those deriving what it reads)."""
         return self._upstream(rule_id)[1] - {rule_id}
 
-    def downstream_rules(self, fact_id: str) -> set[str]:
+    def downstream_rules(self, fact_id: str) -> frozenset[str]:
         """The rules whose firing may change when this fact or finding does."""
+        return self._reach(fact_id)[0]
+
+    def downstream_positions(self, fact_id: str) -> frozenset[int]:
+        """``downstream_rules`` as positions in ``order``."""
+        return self._reach(fact_id)[1]
+
+    def _reach(self, fact_id: str) -> tuple[frozenset[str], frozenset[int]]:
+        """Worked out once per fact: every explanation asks for the same few."""
+        found = self._downstream.get(fact_id)
+        if found is None:
+            rules = self._walk_downstream(fact_id)
+            found = (frozenset(rules), frozenset(self.position[r] for r in rules))
+            self._downstream[fact_id] = found
+        return found
+
+    def _walk_downstream(self, fact_id: str) -> set[str]:
         rules: set[str] = set()
         names = {fact_id}
         pending = [fact_id]

@@ -230,7 +230,7 @@ def rerun(
     it, in order. So the outcome, conflicts included, is ``evaluate``'s.
     """
     rows = columns.rows
-    reran = {model.position[r] for name in changed for r in model.downstream_rules(name)}
+    reran: set[int] = set().union(*(model.downstream_positions(n) for n in changed))
     touched = {column for p in reran for column, _, _ in model.derivations[p]}
     settled: dict[int, tuple[int, ...]] = {}
     for position, derivations in enumerate(model.derivations):

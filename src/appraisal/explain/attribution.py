@@ -18,6 +18,7 @@ numbers of coalitions multiply), so the values are those of full enumeration.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +38,10 @@ MAX_EXACT_PLAYERS = 20
 ENUMERATED_UP_TO = 5
 """Games (and modules) of this many items or fewer have every coalition evaluated: fewer
 rows through modules would not repay counting them apart."""
+
+KEPT_PATTERNS = 8
+"""Coalition patterns (``_size_patterns``) of up to this many items are kept between calls:
+a few kilobytes, asked for by every plan."""
 
 
 # --------------------------------------------------------------------------- games
@@ -310,6 +315,10 @@ class _Counted:
     """States x sizes: how many coalitions give each state."""
     holding: np.ndarray
     """Players x states x sizes: the same, counting only coalitions that hold the player."""
+    size_products: dict[int, np.ndarray] = field(default_factory=dict)
+    holding_products: dict[int, np.ndarray] = field(default_factory=dict)
+    """``_product_matrix`` of ``sizes`` and of ``holding`` by length of the counts they
+    multiply: a plan's counts are combined with the same module many times."""
 
 
 @dataclass
@@ -372,24 +381,76 @@ def _count(plan: _Plan, module: _Module, outcome: Outcome, model: CompiledModel)
     return _Counted(len(first), plan.known[:, first[order]], sizes, np.moveaxis(holding, 0, 1))
 
 
-def _times(counts: np.ndarray, axis: int, polynomials: np.ndarray) -> np.ndarray:
+def _times(
+    counts: np.ndarray, axis: int, polynomials: np.ndarray, products: dict[int, np.ndarray]
+) -> np.ndarray:
     """Sum over the states on ``axis`` of ``counts`` (by size, on the last axis) times each
     state's polynomial of sizes (``polynomials``: states x degrees, or players x states x
     degrees, giving a players axis after the others): sizes add, numbers multiply.
+    ``products`` keeps the polynomials' matrices by length, for the next call.
 
     Counts are whole numbers, counted exactly.
     """
     moved = np.moveaxis(counts, axis, -2)
     states, length = moved.shape[-2:]
-    degree = polynomials.shape[-1]
+    matrix = products.get(length)
+    if matrix is None:
+        matrix = products[length] = _product_matrix(polynomials, length)
+    flat = moved.reshape(*moved.shape[:-2], states * length)
+    if polynomials.ndim == 2:
+        return np.asarray(flat @ matrix)
+    found = np.tensordot(flat, matrix, ([-1], [1]))
+    return np.asarray(found)
+
+
+def _product_matrix(polynomials: np.ndarray, length: int) -> np.ndarray:
+    """The matrix (states x length, by the product's sizes; a players axis first when
+    ``polynomials`` has one) that multiplies counts of ``length`` sizes by the polynomials."""
+    states, degree = polynomials.shape[-2:]
     matrix = np.zeros((*polynomials.shape[:-1], length, length + degree - 1), dtype=np.int64)
     steps = np.arange(length)[:, None] + np.arange(degree)[None, :]
     matrix[..., np.arange(length)[:, None], steps] = polynomials[..., None, :]
-    flat = moved.reshape(*moved.shape[:-2], states * length)
-    if polynomials.ndim == 2:
-        return np.asarray(flat @ matrix.reshape(states * length, -1))
-    found = np.tensordot(flat, matrix.reshape(len(polynomials), states * length, -1), ([-1], [1]))
-    return np.asarray(found)
+    return matrix.reshape(*polynomials.shape[:-2], states * length, -1)
+
+
+def _packed(flags: np.ndarray) -> np.ndarray:
+    """Flags on the last axis as bits of 64-bit words (the last axis), padded with zeros:
+    counting coalitions is then counting set bits."""
+    packed = np.packbits(flags, axis=-1, bitorder="little")
+    pad = -packed.shape[-1] % 8
+    if pad:
+        zeros = np.zeros((*packed.shape[:-1], pad), dtype=np.uint8)
+        packed = np.concatenate([packed, zeros], axis=-1)
+    return np.ascontiguousarray(packed).view(np.uint64)
+
+
+def _size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
+    """The coalitions of ``rest`` players, packed as ``_packed`` does: those of each size
+    (sizes x words), and those of each size holding each player (players x sizes x words).
+    The few small sizes every plan asks for are kept."""
+    return _small_size_patterns(rest) if rest <= KEPT_PATTERNS else _new_size_patterns(rest)
+
+
+@functools.lru_cache(maxsize=KEPT_PATTERNS + 1)
+def _small_size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_new_size_patterns``, kept read-only."""
+    patterns = _new_size_patterns(rest)
+    for pattern in patterns:
+        pattern.flags.writeable = False
+    return patterns
+
+
+def _new_size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
+    members = _bits(rest, rest)
+    of_size = members.sum(axis=0)[None, :] == np.arange(rest + 1)[:, None]
+    return _packed(of_size), _packed(members[:, None, :] & of_size[None])
+
+
+def _count_bits(words: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """How many of the coalitions set in ``words`` (..., words) each pattern (patterns x
+    words) holds: ... x patterns, exactly."""
+    common = np.bitwise_and(words[..., None, :], patterns)
+    return np.asarray(np.bitwise_count(common).sum(axis=-1, dtype=np.int64))
 
 
 def _size_counts(plan: _Plan, indicators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -399,29 +460,30 @@ def _size_counts(plan: _Plan, indicators: np.ndarray) -> tuple[np.ndarray, np.nd
     games = indicators.shape[0]
     shape = tuple(c.states for c in plan.counted)
     rest = len(plan.rest)
-    flags = indicators.astype(np.int64).reshape(games, *shape, 1 << rest)
-    members = _bits(rest, rest).astype(np.int64)
-    by_size = np.zeros((1 << rest, rest + 1), dtype=np.int64)
-    by_size[np.arange(1 << rest), members.sum(axis=0)] = 1
-    holding_rest = members[:, :, None] * by_size[None]  # players x coalitions x sizes
-    if not plan.modules:  # every coalition is a row: two products
-        held = flags @ np.moveaxis(holding_rest, 0, 1).reshape(1 << rest, -1)
-        return flags @ by_size, held.reshape(games, rest, rest + 1)
-    base = flags @ by_size
-    spread = np.moveaxis(np.tensordot(flags, holding_rest, ([-1], [1])), -2, 1)
+    words = _packed(indicators.astype(bool).reshape(games, *shape, 1 << rest))
+    by_size, holding_rest = _size_patterns(rest)
+    base = _count_bits(words, by_size)
+    held = np.zeros((*base.shape[:-1], rest, rest + 1), dtype=np.int64)
+    for j in range(rest):
+        held[..., j, :] = _count_bits(words, holding_rest[j])
+    if not plan.modules:  # every coalition is a row
+        return base, held
+    spread = np.moveaxis(held, -2, 1)
     stacked = np.concatenate([base[:, None], spread], axis=1)
 
     def combine(counts: np.ndarray, lead: int, skip: int = -1) -> np.ndarray:
         for index in reversed(range(len(plan.counted))):
             if index != skip:
-                counts = _times(counts, lead + index, plan.counted[index].sizes)
+                counted = plan.counted[index]
+                counts = _times(counts, lead + index, counted.sizes, counted.size_products)
         return counts
 
     combined = combine(stacked, 2)
     holding: dict[str, np.ndarray] = {p: combined[:, 1 + j] for j, p in enumerate(plan.rest)}
     for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
         others = combine(base, 1, skip=index)  # games x states x sizes
-        found = _times(others, 1, counted.holding)  # games x players x sizes
+        # games x players x sizes
+        found = _times(others, 1, counted.holding, counted.holding_products)
         for j, player in enumerate(module.players):
             holding[player] = found[:, j]
     return combined[:, 0], np.stack([holding[p] for p in plan.players], axis=1)

@@ -216,9 +216,7 @@ class WhatIf:
     def downstream(self, fact_id: str) -> frozenset[int]:
         """The rules (positions) whose firing may change when this fact does."""
         if fact_id not in self._downstream:
-            self._downstream[fact_id] = frozenset(
-                self.model.position[r] for r in self.model.downstream_rules(fact_id)
-            )
+            self._downstream[fact_id] = self.model.downstream_positions(fact_id)
         return self._downstream[fact_id]
 
     def cells_reached(self, fact_id: str) -> frozenset[tuple[int, int]]:
