@@ -582,7 +582,9 @@ def test_D16_ctrl_c_at_any_moment_exits_130_without_a_traceback(
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, error = process.communicate(timeout=120)
-    assert (process.returncode, error) == (130, b"")
+    # On a loaded machine the signal can land before the interpreter has started, when
+    # the default action (death by SIGINT, -2) applies: still no traceback.
+    assert process.returncode in (130, -signal.SIGINT) and error == b""
 
 
 @POSIX
