@@ -121,3 +121,45 @@ def make_scenario(tmp_path: Path, make_rule_base: Callable[..., Path]) -> Callab
         return write_yaml(tmp_path / name, data)
 
     return make
+
+
+# --------------------------------------------------------------------------- the drift case
+
+DRIFT_RULES = """\
+id: t
+title: t
+documents: {doc: {title: d}}
+facts: {p: {type: boolean}, q: {type: boolean}}
+findings: {f: {type: boolean}}
+criteria: {c: {weight: 1, horizon: short}}
+options:
+  a: {name: A, values: {c: {value: 50}}}
+  b: {name: B, values: {c: {value: 40}}}
+rules:
+  no_p:   {when: {not: {known: p}}, then: [{derive: f, value: true}]}
+  q_true: {when: {fact: q, eq: true}, then: [{derive: f, value: false}]}
+  uses_f: {when: {fact: f, eq: true}, then: [{option: a, adjust: c, by: -30}]}
+verdicts:
+  - {verdict: recommended, recommends: true, when: {metric: rank, eq: 1}}
+  - {verdict: not_recommended, otherwise: true}
+"""
+"""A rule base that derives ``f`` true while ``p`` is unknown and false when ``q`` is
+true: consistent on the evidence as stated, contradictory on part of it (``q`` alone)."""
+
+DRIFT_SCENARIO = """\
+title: s
+rule_base: rb.yaml
+evidence:
+  p: {statement: p, value: true, source: doc x%s}
+  q: {statement: q, value: true, source: doc x}
+"""
+
+
+def write_drift_case(folder: Path) -> Path:
+    """The drift case's rule base (``rb.yaml``) and two scenarios in ``folder``: ``sc.yaml``
+    as stated, and ``doubt.yaml``, which doubts ``p`` so that sampling the evidence meets
+    the contradiction."""
+    (folder / "rb.yaml").write_text(DRIFT_RULES, encoding="utf-8")
+    (folder / "sc.yaml").write_text(DRIFT_SCENARIO % "", encoding="utf-8")
+    (folder / "doubt.yaml").write_text(DRIFT_SCENARIO % ", confidence: 0.5", encoding="utf-8")
+    return folder

@@ -69,6 +69,8 @@ from appraisal.testing import (
     weights_for,
 )
 
+from .conftest import DRIFT_RULES, write_drift_case
+
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ROOT = Path(tempfile.mkdtemp(prefix="appraisal-conformance-"))
 atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
@@ -402,37 +404,9 @@ def test_value_of_information_re_appraises_as_stated(case: tuple[RuleBase, Scena
 # --------------------------------------------------------------------------- the drift case
 
 
-RULE_BASE = """\
-id: t
-title: t
-documents: {doc: {title: d}}
-facts: {p: {type: boolean}, q: {type: boolean}}
-findings: {f: {type: boolean}}
-criteria: {c: {weight: 1, horizon: short}}
-options:
-  a: {name: A, values: {c: {value: 50}}}
-  b: {name: B, values: {c: {value: 40}}}
-rules:
-  no_p:   {when: {not: {known: p}}, then: [{derive: f, value: true}]}
-  q_true: {when: {fact: q, eq: true}, then: [{derive: f, value: false}]}
-  uses_f: {when: {fact: f, eq: true}, then: [{option: a, adjust: c, by: -30}]}
-verdicts:
-  - {verdict: recommended, recommends: true, when: {metric: rank, eq: 1}}
-  - {verdict: not_recommended, otherwise: true}
-"""
-SCENARIO = """\
-title: s
-rule_base: rb.yaml
-evidence:
-  p: {statement: p, value: true, source: doc x%s}
-  q: {statement: q, value: true, source: doc x}
-"""
-"""A rule base that derives ``f`` true while ``p`` is unknown and false when ``q`` is
-true: consistent on the evidence as stated, contradictory on part of it (``q`` alone).
-The second scenario doubts ``p``, so sampling the evidence meets the contradiction."""
 CONFLICT_LINES = {
     number
-    for number, line in enumerate(RULE_BASE.splitlines(), start=1)
+    for number, line in enumerate(DRIFT_RULES.splitlines(), start=1)
     if line.startswith(("  no_p:", "  q_true:"))
 }
 """The lines of the two rules that derive ``f``: a located error points at one of them."""
@@ -441,10 +415,7 @@ assert len(CONFLICT_LINES) == 2
 
 @pytest.fixture()
 def drift(tmp_path: Path) -> Path:
-    (tmp_path / "rb.yaml").write_text(RULE_BASE, encoding="utf-8")
-    (tmp_path / "sc.yaml").write_text(SCENARIO % "", encoding="utf-8")
-    (tmp_path / "doubt.yaml").write_text(SCENARIO % ", confidence: 0.5", encoding="utf-8")
-    return tmp_path
+    return write_drift_case(tmp_path)
 
 
 def test_drift_case_is_valid_and_appraises(drift: Path) -> None:

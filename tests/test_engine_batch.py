@@ -29,7 +29,7 @@ from appraisal.errors import RuleConflictError, RuleEvaluationError, ScoringErro
 from appraisal.models import FactRef, FactSpec, RuleBase, Value
 from appraisal.sensitivity import evidence_uncertainty, sensitivity
 
-from .conftest import BIRMINGHAM
+from .conftest import BIRMINGHAM, DRIFT_RULES, write_drift_case
 
 LOADED = load_scenario(BIRMINGHAM)
 MODEL: CompiledModel = LOADED.model
@@ -135,41 +135,11 @@ def test_the_appraisal_is_the_batch_of_one() -> None:
 
 # --------------------------------------------------------------------------- the drift case
 
-DRIFT_RULES = """\
-id: t
-title: t
-documents: {doc: {title: d}}
-facts: {p: {type: boolean}, q: {type: boolean}}
-findings: {f: {type: boolean}}
-criteria: {c: {weight: 1, horizon: short}}
-options:
-  a: {name: A, values: {c: {value: 50}}}
-  b: {name: B, values: {c: {value: 40}}}
-rules:
-  no_p:   {when: {not: {known: p}}, then: [{derive: f, value: true}]}
-  q_true: {when: {fact: q, eq: true}, then: [{derive: f, value: false}]}
-  uses_f: {when: {fact: f, eq: true}, then: [{option: a, adjust: c, by: -30}]}
-verdicts:
-  - {verdict: recommended, recommends: true, when: {metric: rank, eq: 1}}
-  - {verdict: not_recommended, otherwise: true}
-"""
-
-
-def _scenario(p: str) -> str:
-    return (
-        "title: s\nrule_base: rb.yaml\nevidence:\n"
-        f"  p: {{statement: p, value: true, source: doc x{p}}}\n"
-        "  q: {statement: q, value: true, source: doc x}\n"
-    )
-
 
 @pytest.fixture
 def drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "rb.yaml").write_text(DRIFT_RULES, encoding="utf-8")
-    (tmp_path / "sc.yaml").write_text(_scenario(""), encoding="utf-8")
-    (tmp_path / "doubt.yaml").write_text(_scenario(", confidence: 0.5"), encoding="utf-8")
-    return tmp_path
+    return write_drift_case(tmp_path)
 
 
 Q_TRUE_LINE = 1 + next(

@@ -31,7 +31,8 @@ from appraisal.explain import (
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
 
-from .test_engine_batch import DRIFT_RULES, MESSAGE, Q_TRUE_LINE
+from .conftest import write_drift_case
+from .test_engine_batch import MESSAGE, Q_TRUE_LINE
 
 
 @pytest.fixture(scope="module")
@@ -357,14 +358,7 @@ def drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Two rules that derive one finding differently when only part of the evidence is known
     (valid, and consistent on the full evidence)."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "rb.yaml").write_text(DRIFT_RULES, encoding="utf-8")
-    (tmp_path / "sc.yaml").write_text(
-        "title: s\nrule_base: rb.yaml\nevidence:\n"
-        "  p: {statement: p, value: true, source: doc x}\n"
-        "  q: {statement: q, value: true, source: doc x}\n",
-        encoding="utf-8",
-    )
-    return tmp_path
+    return write_drift_case(tmp_path)
 
 
 def test_drift_exact_and_sampled_attribution_and_explain_raise_one_located_error(
