@@ -54,7 +54,7 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
                     evidence[item] = evidence.get(item, 0.0) + sign * points
         points_a = option_a.contributions[criterion_id]
         points_b = option_b.contributions[criterion_id]
-        name = tree.nodes[tree.index(criterion_id)].name or criterion_id
+        name = _criterion_name(appraisal, criterion_id)
         return CriterionDifference(
             criterion=criterion_id,
             name=name,
@@ -243,17 +243,12 @@ def _compared_with(appraisal: Appraisal, result: OptionResult) -> str | None:
 
 def _option_name(appraisal: Appraisal, option_id: str | None) -> str:
     """Readers see options by name, as the report's tables show them."""
-    return next((o.name for o in appraisal.options if o.id == option_id), str(option_id))
+    return str(option_id) if option_id is None else appraisal.option(option_id).name
 
 
-def _criterion_name(appraisal: Appraisal, key: str) -> str:
-    """A criterion's name, from its id or its path in the tree (``parent/child``)."""
-    tree = appraisal.model.tree
-    criterion_id = key.replace(".", "/").rsplit("/", 1)[-1]
-    try:
-        return tree.nodes[tree.index(criterion_id)].name or key
-    except (KeyError, ValueError, IndexError):
-        return key
+def _criterion_name(appraisal: Appraisal, criterion_id: str) -> str:
+    tree = model_of(appraisal).tree
+    return tree.nodes[tree.index(criterion_id)].name or criterion_id
 
 
 def _the_others(appraisal: Appraisal, result: OptionResult) -> str:
