@@ -103,7 +103,7 @@ def synthetic_rule_base(options: int, criteria: int, rules: int, seed: int = 0) 
             },
             "rules": rule_defs,
             "verdicts": [
-                {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+                {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
                 {"verdict": "not_recommended", "otherwise": True},
             ],
         }

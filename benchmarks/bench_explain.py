@@ -93,7 +93,7 @@ def generated_rule_base(evidence: int = 200, rules: int = 1000, seed: int = 0) -
             "options": options,
             "rules": body,
             "verdicts": [
-                {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
+                {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
                 {"verdict": "other", "otherwise": True},
             ],
         }

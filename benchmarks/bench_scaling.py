@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import yaml
+from synthetic import CRITERIA, VERDICTS, synthetic_options
 from timing import median_seconds
 
 from appraisal import appraise, load_scenario
@@ -34,30 +35,13 @@ from appraisal.sensitivity import WeightPrior, decision_model, smaa, weight_swee
 def synthetic_files(folder: Path, options: int, seed: int = 0) -> Path:
     """A rule base with ``options`` options and its scenario; returns the scenario's path."""
     rng = random.Random(seed)
-    leaves = ["c1", "c2", "c3a", "c3b"]
     rule_base = {
         "id": "scaling",
         "title": "Synthetic rule base for scaling measurements",
         "documents": {"synthetic": {"title": "Synthetic evidence"}},
         "facts": {"x": {"type": "number"}, "flag": {"type": "boolean"}},
-        "criteria": {
-            "c1": {"weight": 3, "horizon": "short"},
-            "c2": {"weight": 2, "horizon": "long"},
-            "c3": {
-                "weight": 1,
-                "children": {
-                    "c3a": {"weight": 1, "horizon": "short"},
-                    "c3b": {"weight": 2, "horizon": "long"},
-                },
-            },
-        },
-        "options": {
-            f"o{i}": {
-                "name": f"Option {i}",
-                "values": {c: {"value": round(rng.uniform(0, 100), 3)} for c in leaves},
-            }
-            for i in range(options)
-        },
+        "criteria": CRITERIA,
+        "options": synthetic_options(rng, options),
         "rules": {
             "high_x": {
                 "when": {"fact": "x", "gt": 10},
@@ -68,10 +52,7 @@ def synthetic_files(folder: Path, options: int, seed: int = 0) -> Path:
                 "then": [{"option": "o1", "adjust": "c2", "by": -5}],
             },
         },
-        "verdicts": [
-            {"verdict": "recommended", "when": {"metric": "rank", "eq": 1}},
-            {"verdict": "not_recommended", "otherwise": True},
-        ],
+        "verdicts": VERDICTS,
     }
     scenario = {
         "title": f"{options} options",

@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
+from synthetic import CRITERIA, LEAVES, VERDICTS, synthetic_options
 from timing import median_seconds
 
 from appraisal import appraise, appraise_facts, compile_rule_base, explain, load_scenario
@@ -43,7 +44,6 @@ from appraisal.loader import bundled_scenarios
 from appraisal.models import RuleBase
 from appraisal.sensitivity import decision_model, evidence_uncertainty, smaa
 
-LEAVES = ("c1", "c2", "c3a", "c3b")
 SMAA_UP_TO = 3_000
 
 
@@ -90,29 +90,10 @@ def synthetic_data(
         "documents": {"synthetic": {"title": "Synthetic evidence"}},
         "facts": {fact: {"type": "number"} for fact in facts},
         "findings": {f"f{i}": {"type": "boolean"} for i in range(9, rules, 10)},
-        "criteria": {
-            "c1": {"weight": 3, "horizon": "short"},
-            "c2": {"weight": 2, "horizon": "long"},
-            "c3": {
-                "weight": 1,
-                "children": {
-                    "c3a": {"weight": 1, "horizon": "short"},
-                    "c3b": {"weight": 2, "horizon": "long"},
-                },
-            },
-        },
-        "options": {
-            f"o{i}": {
-                "name": f"Option {i}",
-                "values": {c: {"value": round(rng.uniform(0, 100), 3)} for c in LEAVES},
-            }
-            for i in range(options)
-        },
+        "criteria": CRITERIA,
+        "options": synthetic_options(rng, options),
         "rules": rule_table,
-        "verdicts": [
-            {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
-            {"verdict": "not_recommended", "otherwise": True},
-        ],
+        "verdicts": VERDICTS,
     }
     scenario = {
         "title": f"{options} options, {rules} rules",
