@@ -123,6 +123,20 @@ def make_scenario(tmp_path: Path, make_rule_base: Callable[..., Path]) -> Callab
     return make
 
 
+SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE: dict[str, Any] = {
+    "set_when_plan_unknown": {
+        "when": {"not": {"known": "plan"}},
+        "then": [{"option": "act", "set": "now", "to": 10}],
+    },
+    "set_when_supported": {
+        "when": {"fact": "support", "ge": "weak"},
+        "then": [{"option": "act", "set": "now", "to": 20}],
+    },
+}
+"""Two rules for ``SMALL_RULE_BASE`` that set one value to different numbers only when
+the known ``plan`` is made unknown, as attribution does: consistent as stated."""
+
+
 # --------------------------------------------------------------------------- the drift case
 
 DRIFT_RULES = """\

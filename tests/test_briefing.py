@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from appraisal import AppraisalError, appraise, load_scenario
 from appraisal.briefing import Briefing, brief, paragraphs
 
-from .conftest import BIRMINGHAM, SCENARIOS, SMALL_RULE_BASE, write_yaml
+from .conftest import (
+    BIRMINGHAM,
+    SCENARIOS,
+    SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE,
+    SMALL_RULE_BASE,
+    write_yaml,
+)
 
 SAMPLES = 400
 """Few samples: the tests check structure, not sampling accuracy."""
@@ -209,14 +215,7 @@ def test_an_explanation_that_cannot_be_worked_out_is_recorded(tmp_path: Path) ->
     """Two rules set one value to different numbers only when a known fact is made unknown,
     as attribution does: the briefing says so instead of raising."""
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
-    rule_base["rules"]["set_when_plan_unknown"] = {
-        "when": {"not": {"known": "plan"}},
-        "then": [{"option": "act", "set": "now", "to": 10}],
-    }
-    rule_base["rules"]["set_when_supported"] = {
-        "when": {"fact": "support", "ge": "weak"},
-        "then": [{"option": "act", "set": "now", "to": 20}],
-    }
+    rule_base["rules"].update(copy.deepcopy(SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE))
     scenario = _write(tmp_path, rule_base, {"plan": True, "support": "strong"})
     briefing = brief(scenario, samples=SAMPLES)
     message = briefing.problem("explanation")

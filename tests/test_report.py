@@ -20,7 +20,13 @@ from appraisal.render import graph_mermaid
 from appraisal.render.report import SECTIONS, briefing_html, briefing_markdown
 from appraisal.render.svg import contribution_chart
 
-from .conftest import BIRMINGHAM, SCENARIOS, SMALL_RULE_BASE, write_yaml
+from .conftest import (
+    BIRMINGHAM,
+    SCENARIOS,
+    SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE,
+    SMALL_RULE_BASE,
+    write_yaml,
+)
 
 SAMPLES = 400
 
@@ -251,14 +257,7 @@ def test_report_with_another_verdict_vocabulary(tmp_path: Path) -> None:
 
 def test_report_says_what_could_not_be_worked_out(tmp_path: Path) -> None:
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
-    rule_base["rules"]["set_when_plan_unknown"] = {
-        "when": {"not": {"known": "plan"}},
-        "then": [{"option": "act", "set": "now", "to": 10}],
-    }
-    rule_base["rules"]["set_when_supported"] = {
-        "when": {"fact": "support", "ge": "weak"},
-        "then": [{"option": "act", "set": "now", "to": 20}],
-    }
+    rule_base["rules"].update(copy.deepcopy(SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE))
     scenario = _scenario(tmp_path, rule_base, {"plan": True, "support": "strong"})
     briefing = brief(scenario, samples=50)
     html = briefing_html(briefing)
