@@ -43,6 +43,8 @@ from ..models import (
 from ..tables import Displayable, Summary, counted
 from .conditions import METRICS, comparisons, facts_read
 from .criteria import CriteriaTree
+from .levels import Level, levels_of
+from .nodes import AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 from .order import refuse_cycles, rule_order
 
 __all__ = [
@@ -61,51 +63,6 @@ METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 """The verdict metrics in a fixed order: a compared metric is named by its position here."""
 
 _ORDERING = frozenset({"lt", "le", "gt", "ge"})
-
-
-# --------------------------------------------------------------------------- compiled conditions
-
-
-@dataclass(frozen=True)
-class KnownNode:
-    """``{known: X}``: true where column X is known, false elsewhere."""
-
-    column: int
-
-
-@dataclass(frozen=True)
-class CompareNode:
-    """A column (or, in verdicts, a metric) against a constant or another column.
-
-    ``right`` is a column index, or -1 when the operand is ``constant``;
-    another column's value is multiplied by ``times`` first.
-    """
-
-    op: str
-    left: int
-    metric: bool
-    right: int
-    constant: float
-    times: float
-
-
-@dataclass(frozen=True)
-class AllNode:
-    parts: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class AnyNode:
-    parts: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class NotNode:
-    part: Node
-
-
-Node = KnownNode | CompareNode | AllNode | AnyNode | NotNode
-"""A condition compiled against the model's columns."""
 
 
 # --------------------------------------------------------------------------- the model
@@ -138,6 +95,8 @@ class CompiledModel(Displayable):
     """Each rule's condition, in evaluation order."""
     derivations: tuple[tuple[tuple[int, float, Value], ...], ...]
     """Per rule in evaluation order: (column, encoded value, value) of each derived finding."""
+    levels: tuple[Level, ...]
+    """The rules by level, conditions flattened into arrays: what ``evaluate`` runs."""
     options: tuple[str, ...]
     leaf_ids: tuple[str, ...]
     """The leaf criteria in declaration order: the last axis of every cell array."""
@@ -414,6 +373,7 @@ def compile_model(
         texts=dict(compiler.texts),
         conditions=tuple(conditions),
         derivations=tuple(derivations),
+        levels=levels_of(conditions, derivations),
         verdicts=tuple(verdicts),
         metrics_read=frozenset(
             c.metric

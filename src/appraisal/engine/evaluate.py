@@ -17,21 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 
 from ..errors import RuleConflictError
 from ..models import Value
-from .compiled import (
-    METRIC_NAMES,
-    AllNode,
-    AnyNode,
-    CompareNode,
-    CompiledModel,
-    KnownNode,
-    Node,
-    NotNode,
-)
+from .compiled import METRIC_NAMES, CompiledModel
+from .levels import Level, Settling
+from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 
 __all__ = [
     "Columns",
@@ -46,15 +40,6 @@ __all__ = [
 
 Metrics = Mapping[str, tuple[np.ndarray, np.ndarray]]
 """Verdict metrics by name: (known, value) arrays of rows x options."""
-
-_OPERATORS = {
-    "eq": np.equal,
-    "ne": np.not_equal,
-    "lt": np.less,
-    "le": np.less_equal,
-    "gt": np.greater,
-    "ge": np.greater_equal,
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,12 +175,12 @@ def _compare(
     else:
         right = values[node.right] if node.times == 1.0 else values[node.right] * node.times
         both = left_known & known[node.right]
-    holds = _OPERATORS[node.op](left, right)
+    holds = OPERATORS[node.op](left, right)
     return both & holds, np.greater(both, holds)  # known, and does not hold
 
 
 def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> Outcome:
-    """Run every rule once, in order, on every row; derived findings join the columns.
+    """Run every rule once, a level at a time, on every row; derived findings join the columns.
 
     Raises ``RuleConflictError`` (a ``RuleEvaluationError``) where two fired
     rules derive different values for one finding, in any row; with
@@ -205,10 +190,13 @@ def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> 
     known = columns.known.copy()
     values = columns.values.copy()
     fired = np.empty((len(model.order), columns.rows), dtype=bool)
-    unknown = np.empty((len(model.order), columns.rows), dtype=bool)
+    failed = np.empty(fired.shape, dtype=bool)
     contradicted = None if refuse else np.zeros(columns.rows, dtype=bool)
-    everything = range(len(model.order))
-    _run(model, columns.texts, everything, {}, known, values, fired, unknown, contradicted)
+    prior = bool(known[model.fact_count :].any())
+    clash = _run(model.levels, known, values, fired, failed, contradicted, prior=prior)
+    if clash is not None:
+        refuse_contradiction(model, columns.texts, *clash)
+    unknown = np.logical_not(fired | failed, out=failed)
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
 
 
@@ -230,27 +218,42 @@ def rerun(
     it, in order. So the outcome, conflicts included, is ``evaluate``'s.
     """
     rows = columns.rows
-    reran: set[int] = set().union(*(model.downstream_positions(n) for n in changed))
-    touched = {column for p in reran for column, _, _ in model.derivations[p]}
-    settled: dict[int, tuple[int, ...]] = {}
-    for position, derivations in enumerate(model.derivations):
-        if position not in reran:
-            moved = tuple(column for column, _, _ in derivations if column in touched)
-            if moved:
-                settled[position] = moved
+    reran = sorted(set().union(*(model.downstream_positions(n) for n in changed)))
+    fresh = np.zeros(len(model.order), dtype=bool)
+    fresh[reran] = True
+    touched = np.zeros(columns.known.shape[0], dtype=bool)
+    touched[[column for p in reran for column, _, _ in model.derivations[p]]] = True
     first = model.fact_count
     known = columns.known.copy()
     values = columns.values.copy()
-    known[first:] = _spread(base.columns.known, rows)[first:]
-    values[first:] = _spread(base.columns.values, rows)[first:]
-    for column in touched:
-        known[column] = False
-        values[column] = 0.0
+    known[first:] = _spread(base.columns.known[first:], rows)
+    values[first:] = _spread(base.columns.values[first:], rows)
+    known[touched] = False
+    values[touched] = 0.0
     fired = _spread(base.fired, rows)
     unknown = _spread(base.unknown, rows)
+    failed = np.empty(fired.shape, dtype=bool)
     contradicted = None if refuse else np.zeros(rows, dtype=bool)
-    positions = sorted(reran | set(settled))
-    _run(model, columns.texts, positions, settled, known, values, fired, unknown, contradicted)
+    levels = [
+        level
+        for level in model.levels
+        if fresh[level.positions].any()
+        or (level.settling is not None and touched[level.settling.columns].any())
+    ]
+    clash = _run(
+        levels,
+        known,
+        values,
+        fired,
+        failed,
+        contradicted,
+        prior=False,
+        fresh=fresh,
+        touched=touched,
+    )
+    if clash is not None:
+        refuse_contradiction(model, columns.texts, *clash)
+    unknown[reran] = ~(fired[reran] | failed[reran])
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
 
 
@@ -262,54 +265,166 @@ def _spread(array: np.ndarray, rows: int) -> np.ndarray:
     return np.repeat(array[:, :1], rows, axis=1)
 
 
+_Clash = tuple[int, tuple[int, float, Value], int, float]
+"""A contradiction found: the contradicting rule's position, its derivation, the position of
+the rule that derived the finding first (-1: it was known before) and the value it derived."""
+
+
 def _run(
-    model: CompiledModel,
-    texts: Sequence[str],
-    positions: Iterable[int],
-    settled: Mapping[int, Sequence[int]],
+    levels: Iterable[Level],
     known: np.ndarray,
     values: np.ndarray,
     fired: np.ndarray,
-    unknown: np.ndarray,
+    failed: np.ndarray,
     contradicted: np.ndarray | None,
-) -> None:
-    """Run the rules at ``positions`` in order, in place; a ``settled`` rule keeps its firing
-    (in ``fired``) and only derives again the findings (columns) listed for it."""
-    rows = known.shape[1]
-    first_deriver: dict[int, np.ndarray] = {}
-    evaluated = [p for p in positions if p not in settled]
-    failed = np.empty((len(model.order), rows), dtype=bool)
+    *,
+    prior: bool,
+    fresh: np.ndarray | None = None,
+    touched: np.ndarray | None = None,
+) -> _Clash | None:
+    """Run the ``levels`` in place: where each rule's condition is true (``fired``) and false
+    (``failed``), and the findings they settle; the first contradiction in the model's order,
+    if any, unless ``contradicted`` marks the rows instead.
+
+    Without ``prior``, the findings settled start unknown. With ``fresh`` (per rule), only
+    those rules are evaluated, the others keeping their firing; with ``touched`` (per
+    column), only those findings are settled.
+    """
+    earliest: tuple[tuple[int, int], _Clash] | None = None
     with np.errstate(over="ignore", invalid="ignore"):
-        for position in positions:
-            only = settled.get(position)
-            if only is None:
-                fired[position], failed[position] = truth(model.conditions[position], known, values)
-            derivations = model.derivations[position]
-            if not derivations or not fired[position].any():
-                continue
-            hit = fired[position]
-            for derivation in derivations:
-                column, encoded, _ = derivation
-                if only is not None and column not in only:
-                    continue
-                before = first_deriver.setdefault(column, np.full(rows, -1, dtype=np.intp))
-                take = hit
-                if contradicted is None:
-                    refuse_contradiction(
-                        model, texts, position, derivation, hit, known, values, before
-                    )
-                else:
-                    clash = hit & known[column] & (values[column] != encoded)
-                    contradicted |= clash
-                    take = hit & ~clash
-                new = take & ~known[column]
-                before[new] = position
-                known[column] |= take
-                values[column][take] = encoded
-    if len(evaluated) == len(model.order):
-        np.logical_not(fired | failed, out=unknown)
-    elif evaluated:
-        unknown[evaluated] = ~(fired[evaluated] | failed[evaluated])
+        for level in levels:
+            positions = level.positions
+            if fresh is None:
+                stack = _truth(level, known, values)
+                fired[positions] = stack[level.fired_from]
+                failed[positions] = stack[level.failed_from]
+            else:
+                chosen = fresh[positions]
+                if chosen.any():
+                    stack = _truth(level, known, values)
+                    fired[positions[chosen]] = stack[level.fired_from[chosen]]
+                    failed[positions[chosen]] = stack[level.failed_from[chosen]]
+            if level.settling is not None:
+                found = _settle(level.settling, fired, known, values, contradicted, prior, touched)
+                if found is not None and (earliest is None or found[0] < earliest[0]):
+                    earliest = found
+    return None if earliest is None else earliest[1]
+
+
+LEAF_BY_LEAF_FROM = 256
+"""From this many rows, comparisons read their columns in place, one call each: gathering
+every operand first (one call in all) would copy more than the calls cost."""
+
+
+def _truth(level: Level, known: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Every node of the level: where it is true (the first half of the rows) and false."""
+    rows = known.shape[1]
+    nodes, leaves = level.nodes, level.leaves
+    stack = np.empty((2 * nodes, rows), dtype=bool)
+    both = known[level.left]  # where the leaf's operands are known
+    holds = np.empty((leaves, rows), dtype=bool)
+    compared = level.known_from
+    if compared and rows >= LEAF_BY_LEAF_FROM:
+        for i, (op, left_column, right_column, constant, times) in enumerate(level.comparisons):
+            if right_column < 0:
+                op(values[left_column], constant, out=holds[i])
+            else:
+                op(values[left_column], values[right_column] * times, out=holds[i])
+                both[i] &= known[right_column]
+    elif compared:
+        left = values[level.left[:compared]]
+        for op, start, stop in level.constant_runs:
+            op(left[start:stop], level.constants[start:stop], out=holds[start:stop])
+        if level.column_runs:
+            at = level.columns_from
+            right = values[level.right] * level.times
+            both[at:compared] &= known[level.right]
+            for op, start, stop in level.column_runs:
+                op(left[start:stop], right[start - at : stop - at], out=holds[start:stop])
+    if compared < leaves:  # known: whether the column is, always known itself
+        holds[compared:] = both[compared:]
+        both[compared:] = True
+    if level.negated is not None:
+        holds ^= level.negated
+    np.logical_and(both, holds, out=stack[:leaves])
+    np.greater(both, holds, out=stack[nodes : nodes + leaves])
+    for start, stop, true_from, false_from in level.nodes_by_width:
+        np.logical_and.reduce(stack[true_from], axis=1, out=stack[start:stop])
+        np.logical_or.reduce(stack[false_from], axis=1, out=stack[nodes + start : nodes + stop])
+    return stack
+
+
+def _settle(
+    settling: Settling,
+    fired: np.ndarray,
+    known: np.ndarray,
+    values: np.ndarray,
+    contradicted: np.ndarray | None,
+    prior: bool,
+    touched: np.ndarray | None,
+) -> tuple[tuple[int, int], _Clash] | None:
+    """Derive the findings of ``settling`` from the rules' firing, in place: each takes the
+    value of the first rule (in order) that fired, or keeps the one it had. Returns the first
+    contradiction, by rule position and place, with ``contradicted`` None; marks it otherwise."""
+    columns = settling.columns
+    kept: np.ndarray | None = None
+    if touched is not None:
+        kept = touched[columns]
+        if kept.all():
+            kept = None
+        elif not kept.any():
+            return None
+    hit = fired[settling.positions]
+    keyed = hit * settling.keys
+    first = np.empty((len(columns), hit.shape[1]), dtype=np.intp)
+    for start, stop, index in settling.by_width:
+        np.max(keyed[index], axis=1, out=first[start:stop])
+    derived = first > 0
+    value = settling.first_encoded[first]
+    before = None
+    if prior:
+        before = known[columns]
+        value = np.where(before, values[columns], value)
+    found = None
+    if prior or not settling.agree:
+        clash = hit & (settling.encoded != value[settling.finding])
+        if kept is not None:
+            clash &= kept[settling.finding][:, None]
+        if contradicted is not None:
+            contradicted |= clash.any(axis=0)
+        elif clash.any():
+            found = _first_clash(settling, clash, first, value, before)
+    if kept is not None:
+        columns, derived, value = columns[kept], derived[kept], value[kept]
+        before = None if before is None else before[kept]
+    known[columns] = derived if before is None else before | derived
+    values[columns] = np.where(derived, value, values[columns])
+    return found
+
+
+def _first_clash(
+    settling: Settling,
+    clash: np.ndarray,
+    first: np.ndarray,
+    value: np.ndarray,
+    before: np.ndarray | None,
+) -> tuple[tuple[int, int], _Clash]:
+    """The contradiction a rule-by-rule run would meet first: by rule position, then place."""
+    d = min(
+        np.flatnonzero(clash.any(axis=1)).tolist(),
+        key=lambda d: (int(settling.positions[d]), int(settling.places[d])),
+    )
+    row = int(np.argmax(clash[d]))
+    finding = int(settling.finding[d])
+    position = int(settling.positions[d])
+    column = int(settling.columns[finding])
+    derivation = (column, float(settling.encoded[d, 0]), settling.values[d])
+    if before is not None and before[finding, row]:
+        earlier = -1
+    else:
+        earlier = int(settling.first_position[first[finding, row]])
+    order = (position, int(settling.places[d]))
+    return order, (position, derivation, earlier, float(value[finding, row]))
 
 
 def refuse_contradiction(
@@ -317,31 +432,25 @@ def refuse_contradiction(
     texts: Sequence[str],
     position: int,
     derivation: tuple[int, float, Value],
-    hit: np.ndarray,
-    known: np.ndarray,
-    values: np.ndarray,
-    first_deriver: np.ndarray,
-) -> None:
+    first: int,
+    previous: float,
+) -> NoReturn:
     """The conflict policy: a finding already derived as something else refuses the rule.
 
     Whatever the caller (an appraisal, an explanation, a sampled analysis),
     the error is the same: it names the finding, both rules and their
-    values, and the rule base file and line of the rule that contradicts
-    the first.
+    values, and the rule base file and line of the rule (at ``position``)
+    that contradicts the first (at ``first``), which derived ``previous``.
     """
-    column, encoded, value = derivation
-    clash = hit & known[column] & (values[column] != encoded)
-    if not clash.any():
-        return
-    row = int(np.argmax(clash))
+    column, _, value = derivation
     finding = model.columns[column]
-    first = model.order[int(first_deriver[row])]
+    earlier = model.order[first]
     rule = model.order[position]
-    previous = model.decode(column, float(values[column, row]), texts)
+    derived = model.decode(column, previous, texts)
     raise RuleConflictError(
-        f"finding {finding!r} is derived as {previous!r} by rule {first!r} and as {value!r}"
+        f"finding {finding!r} is derived as {derived!r} by rule {earlier!r} and as {value!r}"
         f" by rule {rule!r}; the rules contradict each other on this evidence",
         model.where(rule),
         finding=finding,
-        rules=(first, rule),
+        rules=(earlier, rule),
     )

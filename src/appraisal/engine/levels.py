@@ -1,0 +1,354 @@
+"""Rules grouped into levels and their conditions flattened into arrays, once, at compile.
+
+Evaluating a rule base rule by rule, node by node, costs a few numpy calls per
+node, so a batch of one row costs nearly what a batch of hundreds does. Here a
+rule's *level* is one more than the highest level of the rules deriving a
+finding it reads (0: it reads facts only), so the rules of one level read
+only what the levels before them settled, and can be evaluated together:
+
+- every comparison and ``known`` test of a level is a *leaf*: the columns it
+  reads, gathered at once, and one numpy call per operator;
+- ``not`` is pushed down to the leaves (De Morgan), and ``any`` is written as
+  ``not all of not``, so the only inner node is ``all``; nested ``all`` merge.
+  A node's *height* is one more than its highest part's; the nodes of one
+  height and number of parts are evaluated at once, by one reduction over
+  their parts gathered side by side;
+- a finding is settled at the level of its last deriver, from every rule
+  deriving it, in the model's order (the first to fire gives the value).
+
+Three-valued logic rides on two boolean arrays, *is true* and *is false*,
+stacked as one (nodes, then the same nodes again): negating a node reads it
+from the other half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import numpy as np
+
+from ..models import Value
+from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
+
+__all__ = ["Level", "Settling", "levels_of"]
+
+
+@dataclass(frozen=True, eq=False)
+class Settling:
+    """The findings settled at one level, and every derivation of them (from any level).
+
+    Derivations are sorted by finding, then by rule position, then by their
+    place in the rule: the order in which the rules, run one by one, would
+    derive them. A *key* counts derivations down from the last, so that the
+    highest key of those that fired is the first of them.
+    """
+
+    columns: np.ndarray
+    """The findings' columns, by their number of derivations."""
+    by_width: tuple[tuple[int, int, np.ndarray], ...]
+    """The findings in groups of one number of derivations: each group's first and end
+    index, and (findings x derivations) its derivations."""
+    positions: np.ndarray
+    """Per derivation: the deriving rule's position in the model's order."""
+    places: np.ndarray
+    """Per derivation: its place among the rule's derivations."""
+    finding: np.ndarray
+    """Per derivation: its finding's index in ``columns``."""
+    encoded: np.ndarray
+    """Derivations x 1: the value derived, encoded."""
+    values: tuple[Value, ...]
+    """Per derivation: the value derived, as the rule base writes it."""
+    keys: np.ndarray
+    """Derivations x 1: the number of derivations from this one to the last."""
+    first_encoded: np.ndarray
+    """By key: the value the derivation of that key derives (key 0, none fired: 0)."""
+    first_position: np.ndarray
+    """By key: the position of the rule of that key (key 0: -1)."""
+    agree: bool
+    """Whether every finding's derivations derive one value: then none can contradict
+    another, and only a finding already known could be contradicted."""
+
+
+@dataclass(frozen=True, eq=False)
+class Level:
+    """The rules of one level, their conditions as arrays, and the findings they settle.
+
+    Leaves come in three runs: comparisons with a constant, comparisons with
+    another column, ``known`` tests; each comparison run is sorted by operator.
+    """
+
+    positions: np.ndarray
+    """The rules' positions in the model's order."""
+    leaves: int
+    nodes: int
+    """Leaves and ``all`` nodes: the stacked truth has twice as many rows."""
+    left: np.ndarray
+    """Per leaf: the column it reads (a comparison's left operand)."""
+    constant_runs: tuple[tuple[np.ufunc, int, int], ...]
+    """Operator, first leaf and end of each run of comparisons with a constant."""
+    constants: np.ndarray
+    """Leaves compared with a constant x 1: the constants."""
+    column_runs: tuple[tuple[np.ufunc, int, int], ...]
+    """The same for comparisons with another column."""
+    columns_from: int
+    """The first leaf comparing with another column."""
+    right: np.ndarray
+    """Per comparison with another column: that column..."""
+    times: np.ndarray
+    """... and (x 1) the factor its value is multiplied by."""
+    known_from: int
+    """The first ``known`` leaf."""
+    comparisons: tuple[tuple[np.ufunc, int, int, float, float], ...]
+    """Per comparison leaf, the same one by one: operator, left column, right column (-1:
+    a constant), constant, factor."""
+    negated: np.ndarray | None
+    """Leaves x 1: which leaves are negated (None: none is)."""
+    nodes_by_width: tuple[tuple[int, int, np.ndarray, np.ndarray], ...]
+    """The ``all`` nodes in groups, by height and then by number of parts: each group's
+    first and end index, and (nodes x parts) the stacked rows its parts are true in and
+    false in. A group reads only groups before it."""
+    fired_from: np.ndarray
+    """Per rule: the stacked row where its condition is true..."""
+    failed_from: np.ndarray
+    """... and where it is false."""
+    settling: Settling | None
+    """The findings settled once this level's rules have run (None: none)."""
+
+
+# --------------------------------------------------------------------------- normal form
+
+
+@dataclass(eq=False)
+class _Leaf:
+    node: KnownNode | CompareNode
+    negated: bool
+
+    @property
+    def rank(self) -> tuple[int, str]:
+        """The leaf's run (constant, column, known) and operator: the order leaves are laid in."""
+        if isinstance(self.node, KnownNode):
+            return 2, ""
+        return (0 if self.node.right < 0 else 1), self.node.op
+
+
+@dataclass(eq=False)
+class _All:
+    parts: list[tuple[_Leaf | _All, bool]]
+    height: int
+
+
+_Ref = tuple[_Leaf | _All, bool]
+"""A leaf (its negation its own) or an ``all`` node and whether it is read negated."""
+
+
+def _normal(node: Node, negated: bool) -> _Ref:
+    """The condition with ``not`` pushed to the leaves and ``any`` as ``not all of not``."""
+    if isinstance(node, KnownNode | CompareNode):
+        return _Leaf(node, negated), False
+    if isinstance(node, NotNode):
+        return _normal(node.part, not negated)
+    inner = isinstance(node, AnyNode)
+    assert isinstance(node, AllNode | AnyNode)
+    parts: list[_Ref] = []
+    for part in node.parts:
+        item, read_negated = _normal(part, inner)
+        if isinstance(item, _All) and not read_negated:
+            parts.extend(item.parts)
+        else:
+            parts.append((item, read_negated))
+    outer = negated != inner
+    if len(parts) == 1:
+        item, read_negated = parts[0]
+        if isinstance(item, _Leaf):
+            return _Leaf(item.node, item.negated != outer), False
+        return item, read_negated != outer
+    height = 1 + max(item.height if isinstance(item, _All) else 0 for item, _ in parts)
+    return _All(parts, height), outer
+
+
+def _collect(ref: _Ref, leaves: list[_Leaf], alls: list[_All]) -> None:
+    item = ref[0]
+    if isinstance(item, _Leaf):
+        leaves.append(item)
+        return
+    alls.append(item)
+    for part in item.parts:
+        _collect(part, leaves, alls)
+
+
+# --------------------------------------------------------------------------- levels
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def _runs(leaves: Sequence[_Leaf], start: int) -> tuple[tuple[np.ufunc, int, int], ...]:
+    runs = []
+    at = start
+    for op, same in groupby(leaves, key=lambda leaf: leaf.rank[1]):
+        count = len(list(same))
+        runs.append((OPERATORS[op], at, at + count))
+        at += count
+    return tuple(runs)
+
+
+def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling | None) -> Level:
+    leaves: list[_Leaf] = []
+    alls: list[_All] = []
+    for root in roots:
+        _collect(root, leaves, alls)
+    leaves.sort(key=lambda leaf: leaf.rank)
+    alls.sort(key=lambda node: (node.height, len(node.parts)))
+    nodes = len(leaves) + len(alls)
+    index = {id(item): i for i, item in enumerate([*leaves, *alls])}
+
+    def rows(ref: _Ref) -> tuple[int, int]:
+        """The stacked rows where a reference is true and false."""
+        i = index[id(ref[0])]
+        return (i + nodes, i) if ref[1] else (i, i + nodes)
+
+    constant = [leaf for leaf in leaves if leaf.rank[0] == 0]
+    column = [leaf for leaf in leaves if leaf.rank[0] == 1]
+    columns_from = len(constant)
+    known_from = columns_from + len(column)
+    left = [
+        leaf.node.column if isinstance(leaf.node, KnownNode) else leaf.node.left for leaf in leaves
+    ]
+    compared = [leaf.node for leaf in column if isinstance(leaf.node, CompareNode)]
+    groups = []
+    at = len(leaves)
+    for _, same in groupby(alls, key=lambda node: (node.height, len(node.parts))):
+        group = list(same)
+        parts = [[rows(part) for part in node.parts] for node in group]
+        groups.append(
+            (
+                at,
+                at + len(group),
+                _frozen(np.array([[t for t, _ in p] for p in parts], dtype=np.intp)),
+                _frozen(np.array([[f for _, f in p] for p in parts], dtype=np.intp)),
+            )
+        )
+        at += len(group)
+    negated = np.array([[leaf.negated] for leaf in leaves], dtype=bool)
+    found = [rows(root) for root in roots]
+    return Level(
+        positions=_frozen(np.array(positions, dtype=np.intp)),
+        leaves=len(leaves),
+        nodes=nodes,
+        left=_frozen(np.array(left, dtype=np.intp)),
+        constant_runs=_runs(constant, 0),
+        constants=_frozen(
+            np.array(
+                [[leaf.node.constant] for leaf in constant if isinstance(leaf.node, CompareNode)],
+                dtype=float,
+            ).reshape(-1, 1)
+        ),
+        column_runs=_runs(column, columns_from),
+        columns_from=columns_from,
+        right=_frozen(np.array([node.right for node in compared], dtype=np.intp)),
+        times=_frozen(np.array([[node.times] for node in compared], dtype=float).reshape(-1, 1)),
+        known_from=known_from,
+        comparisons=tuple(
+            (
+                OPERATORS[leaf.node.op],
+                leaf.node.left,
+                leaf.node.right,
+                leaf.node.constant,
+                leaf.node.times,
+            )
+            for leaf in [*constant, *column]
+            if isinstance(leaf.node, CompareNode)
+        ),
+        negated=_frozen(negated) if negated.any() else None,
+        nodes_by_width=tuple(groups),
+        fired_from=_frozen(np.array([t for t, _ in found], dtype=np.intp)),
+        failed_from=_frozen(np.array([f for _, f in found], dtype=np.intp)),
+        settling=settling,
+    )
+
+
+def _reads(node: Node) -> list[int]:
+    if isinstance(node, KnownNode):
+        return [node.column]
+    if isinstance(node, CompareNode):
+        return [node.left] if node.right < 0 else [node.left, node.right]
+    if isinstance(node, NotNode):
+        return _reads(node.part)
+    return [column for part in node.parts for column in _reads(part)]
+
+
+def _settling(
+    columns: Sequence[int],
+    derivations: Sequence[Sequence[tuple[int, float, Value]]],
+    derivers: dict[int, list[int]],
+) -> Settling:
+    found = [
+        (column, position, place, encoded, value)
+        for column in columns
+        for position in derivers[column]
+        for place, (derived, encoded, value) in enumerate(derivations[position])
+        if derived == column
+    ]
+    count = len(found)
+    width = {column: sum(1 for entry in found if entry[0] == column) for column in columns}
+    columns = sorted(columns, key=lambda column: (width[column], column))
+    found.sort(key=lambda entry: (width[entry[0]], entry[0], entry[1], entry[2]))
+    finding_of = {column: i for i, column in enumerate(columns)}
+    starts: dict[int, int] = {}
+    for i, entry in enumerate(found):
+        starts.setdefault(entry[0], i)
+    groups = []
+    at = 0
+    for size, same in groupby(columns, key=width.__getitem__):
+        group = list(same)
+        index = np.array([[starts[c] + k for k in range(size)] for c in group], dtype=np.intp)
+        groups.append((at, at + len(group), _frozen(index)))
+        at += len(group)
+    encoded = np.array([entry[3] for entry in found], dtype=float)
+    positions = np.array([entry[1] for entry in found], dtype=np.intp)
+    return Settling(
+        columns=_frozen(np.array(columns, dtype=np.intp)),
+        by_width=tuple(groups),
+        positions=_frozen(positions),
+        places=_frozen(np.array([entry[2] for entry in found], dtype=np.intp)),
+        finding=_frozen(np.array([finding_of[entry[0]] for entry in found], dtype=np.intp)),
+        encoded=_frozen(encoded.reshape(-1, 1)),
+        values=tuple(entry[4] for entry in found),
+        keys=_frozen(np.arange(count, 0, -1, dtype=np.intp).reshape(-1, 1)),
+        first_encoded=_frozen(np.concatenate([[0.0], encoded[::-1]])),
+        first_position=_frozen(np.concatenate([[-1], positions[::-1]]).astype(np.intp)),
+        agree=all(
+            len({float(entry[3]) for entry in same}) == 1
+            for _, same in groupby(found, key=lambda entry: entry[0])
+        ),
+    )
+
+
+def levels_of(
+    conditions: Sequence[Node], derivations: Sequence[Sequence[tuple[int, float, Value]]]
+) -> tuple[Level, ...]:
+    """The levels of rules given in an order where derivers come before readers: their
+    conditions (one per rule) and derivations ((column, encoded, value) per finding)."""
+    derivers: dict[int, list[int]] = {}
+    for position, derived in enumerate(derivations):
+        for column in dict.fromkeys(column for column, _, _ in derived):
+            derivers.setdefault(column, []).append(position)
+    level_of: list[int] = []
+    for node in conditions:
+        read = [level_of[p] + 1 for c in _reads(node) for p in derivers.get(c, ())]
+        level_of.append(max(read, default=0))
+    settled_at: dict[int, list[int]] = {}
+    for column in sorted(derivers):
+        settled_at.setdefault(max(level_of[p] for p in derivers[column]), []).append(column)
+    levels = []
+    for level in range(max(level_of, default=-1) + 1):
+        positions = [p for p, at in enumerate(level_of) if at == level]
+        columns = settled_at.get(level)
+        settling = _settling(columns, derivations, derivers) if columns else None
+        roots = [_normal(conditions[p], False) for p in positions]
+        levels.append(_level(positions, roots, settling))
+    return tuple(levels)
