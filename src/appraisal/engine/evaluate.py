@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import RuleConflictError
 from ..models import Value
 from .compiled import METRIC_NAMES, CompiledModel
-from .levels import Level, Settling
+from .levels import Derivers, Level, Settling
 from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 
 __all__ = [
@@ -196,7 +196,7 @@ def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> 
     clash = _run(model.levels, known, values, fired, failed, contradicted, prior=prior)
     if clash is not None:
         refuse_contradiction(model, columns.texts, *clash)
-    unknown = np.logical_not(fired | failed, out=failed)
+    unknown = np.logical_not(np.logical_or(fired, failed, out=failed), out=failed)
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
 
 
@@ -291,17 +291,19 @@ def _run(
     column), only those findings are settled.
     """
     earliest: tuple[tuple[int, int], _Clash] | None = None
+    buffer = np.empty((2 * max((level.nodes for level in levels), default=0), known.shape[1]), bool)
     with np.errstate(over="ignore", invalid="ignore"):
         for level in levels:
             positions = level.positions
+            stack = buffer[: 2 * level.nodes]
             if fresh is None:
-                stack = _truth(level, known, values)
+                _truth(level, known, values, stack)
                 fired[positions] = stack[level.fired_from]
                 failed[positions] = stack[level.failed_from]
             else:
                 chosen = fresh[positions]
                 if chosen.any():
-                    stack = _truth(level, known, values)
+                    _truth(level, known, values, stack)
                     fired[positions[chosen]] = stack[level.fired_from[chosen]]
                     failed[positions[chosen]] = stack[level.failed_from[chosen]]
             if level.settling is not None:
@@ -316,42 +318,45 @@ LEAF_BY_LEAF_FROM = 256
 every operand first (one call in all) would copy more than the calls cost."""
 
 
-def _truth(level: Level, known: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Every node of the level: where it is true (the first half of the rows) and false."""
-    rows = known.shape[1]
+def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarray) -> None:
+    """Every node of the level, into ``stack``: where it is true (its first ``level.nodes``
+    rows) and where it is false (the next as many)."""
     nodes, leaves = level.nodes, level.leaves
-    stack = np.empty((2 * nodes, rows), dtype=bool)
-    both = known[level.left]  # where the leaf's operands are known
-    holds = np.empty((leaves, rows), dtype=bool)
+    true, false = stack[:leaves], stack[nodes : nodes + leaves]
+    np.take(known, level.left, axis=0, out=false, mode="clip")  # where the operands are known
     compared = level.known_from
-    if compared and rows >= LEAF_BY_LEAF_FROM:
-        for i, (op, left_column, right_column, constant, times) in enumerate(level.comparisons):
-            if right_column < 0:
-                op(values[left_column], constant, out=holds[i])
+    if compared and known.shape[1] >= LEAF_BY_LEAF_FROM:
+        for i, (op, left, right, constant, times) in enumerate(level.comparisons):
+            if right < 0:
+                op(values[left], constant, out=true[i])
             else:
-                op(values[left_column], values[right_column] * times, out=holds[i])
-                both[i] &= known[right_column]
+                op(values[left], values[right] * times, out=true[i])
+                false[i] &= known[right]
     elif compared:
-        left = values[level.left[:compared]]
+        operands = values[level.left[:compared]]
         for op, start, stop in level.constant_runs:
-            op(left[start:stop], level.constants[start:stop], out=holds[start:stop])
+            op(operands[start:stop], level.constants[start:stop], out=true[start:stop])
         if level.column_runs:
             at = level.columns_from
-            right = values[level.right] * level.times
-            both[at:compared] &= known[level.right]
+            others = values[level.right] * level.times
+            false[at:compared] &= known[level.right]
             for op, start, stop in level.column_runs:
-                op(left[start:stop], right[start - at : stop - at], out=holds[start:stop])
+                op(operands[start:stop], others[start - at : stop - at], out=true[start:stop])
     if compared < leaves:  # known: whether the column is, always known itself
-        holds[compared:] = both[compared:]
-        both[compared:] = True
+        true[compared:] = false[compared:]
+        false[compared:] = True
     if level.negated is not None:
-        holds ^= level.negated
-    np.logical_and(both, holds, out=stack[:leaves])
-    np.greater(both, holds, out=stack[nodes : nodes + leaves])
+        true ^= level.negated
+    np.logical_and(true, false, out=true)  # known, and holds
+    np.logical_xor(false, true, out=false)  # known, and does not hold
     for start, stop, true_from, false_from in level.nodes_by_width:
         np.logical_and.reduce(stack[true_from], axis=1, out=stack[start:stop])
         np.logical_or.reduce(stack[false_from], axis=1, out=stack[nodes + start : nodes + stop])
-    return stack
+
+
+SETTLED_AT_ONCE = 1 << 14
+"""Findings x rows settled in one go: a large batch settles a few findings at a time, so
+that no temporary array outgrows the processor's caches."""
 
 
 def _settle(
@@ -366,65 +371,97 @@ def _settle(
     """Derive the findings of ``settling`` from the rules' firing, in place: each takes the
     value of the first rule (in order) that fired, or keeps the one it had. Returns the first
     contradiction, by rule position and place, with ``contradicted`` None; marks it otherwise."""
-    columns = settling.columns
-    kept: np.ndarray | None = None
-    if touched is not None:
-        kept = touched[columns]
-        if kept.all():
-            kept = None
-        elif not kept.any():
-            return None
-    hit = fired[settling.positions]
-    keyed = hit * settling.keys
-    first = np.empty((len(columns), hit.shape[1]), dtype=np.intp)
-    for start, stop, index in settling.by_width:
-        np.max(keyed[index], axis=1, out=first[start:stop])
-    derived = first > 0
-    value = settling.first_encoded[first]
+    found = None
+    step = max(1, SETTLED_AT_ONCE // max(1, known.shape[1]))
+    for group in settling.groups:
+        for start in range(0, len(group.columns), step):
+            part = slice(start, start + step)
+            kept: np.ndarray | None = None
+            if touched is not None:
+                kept = touched[group.columns[part]]
+                if kept.all():
+                    kept = None
+                elif not kept.any():
+                    continue
+            candidate = _derive(group, part, fired, known, values, contradicted, prior, kept)
+            if candidate is not None and (found is None or candidate[0] < found[0]):
+                found = candidate
+    return found
+
+
+def _derive(
+    group: Derivers,
+    part: slice,
+    fired: np.ndarray,
+    known: np.ndarray,
+    values: np.ndarray,
+    contradicted: np.ndarray | None,
+    prior: bool,
+    kept: np.ndarray | None,
+) -> tuple[tuple[int, int], _Clash] | None:
+    """``_settle`` for ``part`` of a group's findings (only those ``kept``, if given)."""
+    columns = group.columns[part]
+    hit = fired[group.positions[part]]
+    encoded = group.encoded[part]
+    if group.width == 1:
+        derived = hit[:, 0]
+        first = derived
+    else:
+        first = (hit * group.keys).max(axis=1)
+        derived = first > 0
+    value = encoded[:, 0] if group.agree else group.by_key[first + group.key_base[part]]
     before = None
     if prior:
         before = known[columns]
         value = np.where(before, values[columns], value)
     found = None
-    if prior or not settling.agree:
-        clash = hit & (settling.encoded != value[settling.finding])
+    if prior or not group.agree:
+        clash = hit & (encoded != value[:, None, :])
         if kept is not None:
-            clash &= kept[settling.finding][:, None]
+            clash &= kept[:, None, None]
         if contradicted is not None:
-            contradicted |= clash.any(axis=0)
+            contradicted |= clash.any(axis=(0, 1))
         elif clash.any():
-            found = _first_clash(settling, clash, first, value, before)
+            found = _first_clash(group, part.start, clash, hit, value, before)
     if kept is not None:
         columns, derived, value = columns[kept], derived[kept], value[kept]
         before = None if before is None else before[kept]
     known[columns] = derived if before is None else before | derived
-    values[columns] = np.where(derived, value, values[columns])
+    settled = values[columns]
+    np.copyto(settled, value, where=derived)
+    values[columns] = settled
     return found
 
 
 def _first_clash(
-    settling: Settling,
+    group: Derivers,
+    start: int,
     clash: np.ndarray,
-    first: np.ndarray,
+    hit: np.ndarray,
     value: np.ndarray,
     before: np.ndarray | None,
 ) -> tuple[tuple[int, int], _Clash]:
-    """The contradiction a rule-by-rule run would meet first: by rule position, then place."""
-    d = min(
-        np.flatnonzero(clash.any(axis=1)).tolist(),
-        key=lambda d: (int(settling.positions[d]), int(settling.places[d])),
+    """The contradiction a rule-by-rule run would meet first: by rule position, then place
+    (among the group's findings from ``start``, which the other arrays hold)."""
+    positions, places = group.positions[start:], group.places[start:]
+    finding, k = min(
+        np.argwhere(clash.any(axis=2)).tolist(),
+        key=lambda at: (int(positions[at[0], at[1]]), int(places[at[0], at[1]])),
     )
-    row = int(np.argmax(clash[d]))
-    finding = int(settling.finding[d])
-    position = int(settling.positions[d])
-    column = int(settling.columns[finding])
-    derivation = (column, float(settling.encoded[d, 0]), settling.values[d])
+    row = int(np.argmax(clash[finding, k]))
+    position = int(positions[finding, k])
+    column = int(group.columns[start + finding])
+    derivation = (
+        column,
+        float(group.encoded[start + finding, k, 0]),
+        group.values[start + finding][k],
+    )
     if before is not None and before[finding, row]:
         earlier = -1
     else:
-        earlier = int(settling.first_position[first[finding, row]])
-    order = (position, int(settling.places[d]))
-    return order, (position, derivation, earlier, float(value[finding, row]))
+        earlier = int(positions[finding, int(np.argmax(hit[finding, :, row]))])
+    previous = float(value[finding, row if value.shape[1] > 1 else 0])
+    return (position, int(places[finding, k])), (position, derivation, earlier, previous)
 
 
 def refuse_contradiction(

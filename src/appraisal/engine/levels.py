@@ -32,43 +32,53 @@ import numpy as np
 from ..models import Value
 from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 
-__all__ = ["Level", "Settling", "levels_of"]
+__all__ = ["Derivers", "Level", "Settling", "levels_of"]
+
+
+@dataclass(frozen=True, eq=False)
+class Derivers:
+    """Findings derived by the same number of derivations, and those derivations.
+
+    Each finding's derivations are in the order in which the rules, run one
+    by one, would derive them: by rule position, then by place in the rule.
+    A derivation's *key* counts down from the last (1) to the first, so that
+    the highest key among those that fired is the first of them (0: none).
+    """
+
+    columns: np.ndarray
+    """The findings' columns."""
+    positions: np.ndarray
+    """Findings x derivations: the deriving rule's position in the model's order."""
+    places: np.ndarray
+    """Findings x derivations: the derivation's place among its rule's."""
+    values: tuple[tuple[Value, ...], ...]
+    """Per finding and derivation: the value derived, as the rule base writes it."""
+    encoded: np.ndarray
+    """Findings x derivations x 1: the value derived, encoded."""
+    keys: np.ndarray
+    """Derivations x 1: each derivation's key."""
+    by_key: np.ndarray
+    """Per finding, then key (0 to the number of derivations): the value the derivation of
+    that key derives, flat..."""
+    key_base: np.ndarray
+    """... and (findings x 1) where each finding's values start."""
+    agree: bool
+    """Whether each finding's derivations all derive one value: then none can contradict
+    another (only a value the finding had before)."""
+
+    @property
+    def width(self) -> int:
+        return int(self.positions.shape[1])
 
 
 @dataclass(frozen=True, eq=False)
 class Settling:
-    """The findings settled at one level, and every derivation of them (from any level).
-
-    Derivations are sorted by finding, then by rule position, then by their
-    place in the rule: the order in which the rules, run one by one, would
-    derive them. A *key* counts derivations down from the last, so that the
-    highest key of those that fired is the first of them.
-    """
+    """The findings settled once a level has run, from every derivation of them (any level)."""
 
     columns: np.ndarray
-    """The findings' columns, by their number of derivations."""
-    by_width: tuple[tuple[int, int, np.ndarray], ...]
-    """The findings in groups of one number of derivations: each group's first and end
-    index, and (findings x derivations) its derivations."""
-    positions: np.ndarray
-    """Per derivation: the deriving rule's position in the model's order."""
-    places: np.ndarray
-    """Per derivation: its place among the rule's derivations."""
-    finding: np.ndarray
-    """Per derivation: its finding's index in ``columns``."""
-    encoded: np.ndarray
-    """Derivations x 1: the value derived, encoded."""
-    values: tuple[Value, ...]
-    """Per derivation: the value derived, as the rule base writes it."""
-    keys: np.ndarray
-    """Derivations x 1: the number of derivations from this one to the last."""
-    first_encoded: np.ndarray
-    """By key: the value the derivation of that key derives (key 0, none fired: 0)."""
-    first_position: np.ndarray
-    """By key: the position of the rule of that key (key 0: -1)."""
-    agree: bool
-    """Whether every finding's derivations derive one value: then none can contradict
-    another, and only a finding already known could be contradicted."""
+    """The findings' columns."""
+    groups: tuple[Derivers, ...]
+    """The findings, by their number of derivations."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,49 +291,51 @@ def _reads(node: Node) -> list[int]:
     return [column for part in node.parts for column in _reads(part)]
 
 
+def _derivers(
+    columns: Sequence[int], found: dict[int, list[tuple[int, int, float, Value]]]
+) -> Derivers:
+    """The findings (``columns``) of one width and their derivations (position, place,
+    encoded, value), in order."""
+    width = len(found[columns[0]])
+    table = [[entry for entry in found[column]] for column in columns]
+    encoded = np.array([[entry[2] for entry in row] for row in table], dtype=float)
+    by_key = np.zeros((len(columns), width + 1))
+    by_key[:, 1:] = encoded[:, ::-1]
+    return Derivers(
+        columns=_frozen(np.array(columns, dtype=np.intp)),
+        positions=_frozen(np.array([[e[0] for e in row] for row in table], dtype=np.intp)),
+        places=_frozen(np.array([[e[1] for e in row] for row in table], dtype=np.intp)),
+        values=tuple(tuple(entry[3] for entry in row) for row in table),
+        encoded=_frozen(encoded.reshape(len(columns), width, 1)),
+        keys=_frozen(
+            np.arange(width, 0, -1, dtype=np.int8 if width < 127 else np.intp).reshape(-1, 1)
+        ),
+        by_key=_frozen(by_key.reshape(-1)),
+        key_base=_frozen(np.arange(0, by_key.size, width + 1, dtype=np.intp).reshape(-1, 1)),
+        agree=all(len(set(row.tolist())) == 1 for row in encoded),
+    )
+
+
 def _settling(
     columns: Sequence[int],
     derivations: Sequence[Sequence[tuple[int, float, Value]]],
     derivers: dict[int, list[int]],
 ) -> Settling:
-    found = [
-        (column, position, place, encoded, value)
+    found = {
+        column: [
+            (position, place, encoded, value)
+            for position in derivers[column]
+            for place, (derived, encoded, value) in enumerate(derivations[position])
+            if derived == column
+        ]
         for column in columns
-        for position in derivers[column]
-        for place, (derived, encoded, value) in enumerate(derivations[position])
-        if derived == column
-    ]
-    count = len(found)
-    width = {column: sum(1 for entry in found if entry[0] == column) for column in columns}
-    columns = sorted(columns, key=lambda column: (width[column], column))
-    found.sort(key=lambda entry: (width[entry[0]], entry[0], entry[1], entry[2]))
-    finding_of = {column: i for i, column in enumerate(columns)}
-    starts: dict[int, int] = {}
-    for i, entry in enumerate(found):
-        starts.setdefault(entry[0], i)
-    groups = []
-    at = 0
-    for size, same in groupby(columns, key=width.__getitem__):
-        group = list(same)
-        index = np.array([[starts[c] + k for k in range(size)] for c in group], dtype=np.intp)
-        groups.append((at, at + len(group), _frozen(index)))
-        at += len(group)
-    encoded = np.array([entry[3] for entry in found], dtype=float)
-    positions = np.array([entry[1] for entry in found], dtype=np.intp)
+    }
+    by_width = sorted(columns, key=lambda column: (len(found[column]), column))
     return Settling(
-        columns=_frozen(np.array(columns, dtype=np.intp)),
-        by_width=tuple(groups),
-        positions=_frozen(positions),
-        places=_frozen(np.array([entry[2] for entry in found], dtype=np.intp)),
-        finding=_frozen(np.array([finding_of[entry[0]] for entry in found], dtype=np.intp)),
-        encoded=_frozen(encoded.reshape(-1, 1)),
-        values=tuple(entry[4] for entry in found),
-        keys=_frozen(np.arange(count, 0, -1, dtype=np.intp).reshape(-1, 1)),
-        first_encoded=_frozen(np.concatenate([[0.0], encoded[::-1]])),
-        first_position=_frozen(np.concatenate([[-1], positions[::-1]]).astype(np.intp)),
-        agree=all(
-            len({float(entry[3]) for entry in same}) == 1
-            for _, same in groupby(found, key=lambda entry: entry[0])
+        columns=_frozen(np.array(by_width, dtype=np.intp)),
+        groups=tuple(
+            _derivers(list(same), found)
+            for _, same in groupby(by_width, key=lambda column: len(found[column]))
         ),
     )
 
