@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import RuleConflictError
 from ..models import Value
 from .compiled import METRIC_NAMES, CompiledModel
-from .levels import Derivers, Level, Settling
+from .levels import ALWAYS, NEVER, STACKED_FROM, Derivers, Level, Settling
 from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 
 __all__ = [
@@ -291,11 +291,14 @@ def _run(
     column), only those findings are settled.
     """
     earliest: tuple[tuple[int, int], _Clash] | None = None
-    buffer = np.empty((2 * max((level.nodes for level in levels), default=0), known.shape[1]), bool)
+    most = max((level.nodes for level in levels), default=0)
+    buffer = np.empty((STACKED_FROM + 2 * most, known.shape[1]), dtype=bool)
+    buffer[ALWAYS] = True
+    buffer[NEVER] = False
     with np.errstate(over="ignore", invalid="ignore"):
         for level in levels:
             positions = level.positions
-            stack = buffer[: 2 * level.nodes]
+            stack = buffer[: STACKED_FROM + 2 * level.nodes]
             if fresh is None:
                 _truth(level, known, values, stack)
                 fired[positions] = stack[level.fired_from]
@@ -319,10 +322,11 @@ every operand first (one call in all) would copy more than the calls cost."""
 
 
 def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarray) -> None:
-    """Every node of the level, into ``stack``: where it is true (its first ``level.nodes``
-    rows) and where it is false (the next as many)."""
+    """Every node of the level, into ``stack``: where it is true (``level.nodes`` rows from
+    ``STACKED_FROM``) and where it is false (the next as many)."""
     nodes, leaves = level.nodes, level.leaves
-    true, false = stack[:leaves], stack[nodes : nodes + leaves]
+    true = stack[STACKED_FROM : STACKED_FROM + leaves]
+    false = stack[STACKED_FROM + nodes : STACKED_FROM + nodes + leaves]
     np.take(known, level.left, axis=0, out=false, mode="clip")  # where the operands are known
     compared = level.known_from
     if compared and known.shape[1] >= LEAF_BY_LEAF_FROM:
@@ -402,6 +406,8 @@ def _derive(
     """``_settle`` for ``part`` of a group's findings (only those ``kept``, if given)."""
     columns = group.columns[part]
     hit = fired[group.positions[part]]
+    if group.real is not None:
+        hit &= group.real[part]
     encoded = group.encoded[part]
     if group.width == 1:
         derived = hit[:, 0]

@@ -23,9 +23,10 @@ from the other half.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,10 +35,18 @@ from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, No
 
 __all__ = ["Derivers", "Level", "Settling", "levels_of"]
 
+_Item = TypeVar("_Item")
+
+ALWAYS, NEVER = 0, 1
+"""The stacked rows that are all true and all false: what a node with fewer parts than
+those beside it is padded with (true for its ``all``, false for its ``any`` of failures)."""
+STACKED_FROM = 2
+"""The first stacked row of a level's own nodes."""
+
 
 @dataclass(frozen=True, eq=False)
 class Derivers:
-    """Findings derived by the same number of derivations, and those derivations.
+    """Findings settled side by side, and their derivations.
 
     Each finding's derivations are in the order in which the rules, run one
     by one, would derive them: by rule position, then by place in the rule.
@@ -55,6 +64,9 @@ class Derivers:
     """Per finding and derivation: the value derived, as the rule base writes it."""
     encoded: np.ndarray
     """Findings x derivations x 1: the value derived, encoded."""
+    real: np.ndarray | None
+    """Findings x derivations x 1: which derivations are the rules' (None: all), not padding
+    that lets findings with fewer derivations go side by side with the others."""
     keys: np.ndarray
     """Derivations x 1: each derivation's key."""
     by_key: np.ndarray
@@ -93,7 +105,8 @@ class Level:
     """The rules' positions in the model's order."""
     leaves: int
     nodes: int
-    """Leaves and ``all`` nodes: the stacked truth has twice as many rows."""
+    """Leaves and ``all`` nodes: the stacked truth has twice as many rows (after the first
+    two), where each is true, then where each is false."""
     left: np.ndarray
     """Per leaf: the column it reads (a comparison's left operand)."""
     constant_runs: tuple[tuple[np.ufunc, int, int], ...]
@@ -117,8 +130,8 @@ class Level:
     """Leaves x 1: which leaves are negated (None: none is)."""
     nodes_by_width: tuple[tuple[int, int, np.ndarray, np.ndarray], ...]
     """The ``all`` nodes in groups, by height and then by number of parts: each group's
-    first and end index, and (nodes x parts) the stacked rows its parts are true in and
-    false in. A group reads only groups before it."""
+    first and end stacked row, and (nodes x parts, padded) the stacked rows its parts are
+    true in and false in. A group reads only groups before it."""
     fired_from: np.ndarray
     """Per rule: the stacked row where its condition is true..."""
     failed_from: np.ndarray
@@ -218,7 +231,7 @@ def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling |
 
     def rows(ref: _Ref) -> tuple[int, int]:
         """The stacked rows where a reference is true and false."""
-        i = index[id(ref[0])]
+        i = STACKED_FROM + index[id(ref[0])]
         return (i + nodes, i) if ref[1] else (i, i + nodes)
 
     constant = [leaf for leaf in leaves if leaf.rank[0] == 0]
@@ -230,19 +243,22 @@ def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling |
     ]
     compared = [leaf.node for leaf in column if isinstance(leaf.node, CompareNode)]
     groups = []
-    at = len(leaves)
-    for _, same in groupby(alls, key=lambda node: (node.height, len(node.parts))):
-        group = list(same)
-        parts = [[rows(part) for part in node.parts] for node in group]
-        groups.append(
-            (
-                at,
-                at + len(group),
-                _frozen(np.array([[t for t, _ in p] for p in parts], dtype=np.intp)),
-                _frozen(np.array([[f for _, f in p] for p in parts], dtype=np.intp)),
+    at = STACKED_FROM + len(leaves)
+    for _, same in groupby(alls, key=lambda node: node.height):
+        for group in _side_by_side(list(same), lambda node: len(node.parts)):
+            width = len(group[-1].parts)
+            parts = [[rows(part) for part in node.parts] for node in group]
+            padding = [(ALWAYS, NEVER)]
+            parts = [p + padding * (width - len(p)) for p in parts]
+            groups.append(
+                (
+                    at,
+                    at + len(group),
+                    _frozen(np.array([[t for t, _ in p] for p in parts], dtype=np.intp)),
+                    _frozen(np.array([[f for _, f in p] for p in parts], dtype=np.intp)),
+                )
             )
-        )
-        at += len(group)
+            at += len(group)
     negated = np.array([[leaf.negated] for leaf in leaves], dtype=bool)
     found = [rows(root) for root in roots]
     return Level(
@@ -291,28 +307,48 @@ def _reads(node: Node) -> list[int]:
     return [column for part in node.parts for column in _reads(part)]
 
 
+def _side_by_side(items: Sequence[_Item], width: Callable[[_Item], int]) -> list[list[_Item]]:
+    """Items (sorted by width) in groups evaluated side by side, each padded to its widest:
+    as few groups as keep the padding from doubling the work."""
+    groups: list[list[_Item]] = []
+    cells = 0
+    for item in items:
+        size = width(item)
+        if groups and (len(groups[-1]) + 1) * size <= 2 * (cells + size):
+            groups[-1].append(item)
+            cells += size
+        else:
+            groups.append([item])
+            cells = size
+    return groups
+
+
 def _derivers(
     columns: Sequence[int], found: dict[int, list[tuple[int, int, float, Value]]]
 ) -> Derivers:
-    """The findings (``columns``) of one width and their derivations (position, place,
-    encoded, value), in order."""
-    width = len(found[columns[0]])
-    table = [[entry for entry in found[column]] for column in columns]
+    """The findings (``columns``) and their derivations (position, place, encoded, value), in
+    order; a finding with fewer derivations than the most is padded with some that never fire."""
+    width = max(len(found[column]) for column in columns)
+    table = [
+        found[column] + [(0, -1, 0.0, False)] * (width - len(found[column])) for column in columns
+    ]
     encoded = np.array([[entry[2] for entry in row] for row in table], dtype=float)
     by_key = np.zeros((len(columns), width + 1))
     by_key[:, 1:] = encoded[:, ::-1]
+    real = np.array([[entry[1] >= 0] for row in table for entry in row], dtype=bool)
     return Derivers(
         columns=_frozen(np.array(columns, dtype=np.intp)),
         positions=_frozen(np.array([[e[0] for e in row] for row in table], dtype=np.intp)),
         places=_frozen(np.array([[e[1] for e in row] for row in table], dtype=np.intp)),
-        values=tuple(tuple(entry[3] for entry in row) for row in table),
+        values=tuple(tuple(entry[3] for entry in found[column]) for column in columns),
         encoded=_frozen(encoded.reshape(len(columns), width, 1)),
+        real=None if real.all() else _frozen(real.reshape(len(columns), width, 1)),
         keys=_frozen(
             np.arange(width, 0, -1, dtype=np.int8 if width < 127 else np.intp).reshape(-1, 1)
         ),
         by_key=_frozen(by_key.reshape(-1)),
         key_base=_frozen(np.arange(0, by_key.size, width + 1, dtype=np.intp).reshape(-1, 1)),
-        agree=all(len(set(row.tolist())) == 1 for row in encoded),
+        agree=all(len({entry[2] for entry in found[column]}) == 1 for column in columns),
     )
 
 
@@ -331,12 +367,10 @@ def _settling(
         for column in columns
     }
     by_width = sorted(columns, key=lambda column: (len(found[column]), column))
+    groups = _side_by_side(by_width, lambda column: len(found[column]))
     return Settling(
         columns=_frozen(np.array(by_width, dtype=np.intp)),
-        groups=tuple(
-            _derivers(list(same), found)
-            for _, same in groupby(by_width, key=lambda column: len(found[column]))
-        ),
+        groups=tuple(_derivers(group, found) for group in groups),
     )
 
 
