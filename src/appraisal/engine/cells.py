@@ -74,26 +74,26 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
             new = hit & ~already
             start[new, cell] = to
             set_by[new, cell] = position
-    adjustment = np.zeros(start.shape[::-1])  # cells x rows: each rule's moves in place
-    for position, (cells, points, distinct) in enumerate(model.rule_adjusts):
-        if not len(cells):
-            continue
-        hit = fired[position]
-        if not hit.any():
-            continue
-        if distinct:
-            adjustment[cells] += points[:, None] * hit
-        else:  # one rule moving one cell twice: each move in turn
-            for cell, by in zip(cells.tolist(), points.tolist(), strict=True):
-                adjustment[cell] += by * hit
-    raw = (start + adjustment.T).reshape(rows, options, leaves)
-    value = np.minimum(100.0, np.maximum(0.0, raw))
+    moved = np.zeros((len(model.adjusted), rows))  # the cells adjusted, in rule order
+    for rules, points in model.adjust_steps:
+        taking = moved[: len(rules)]
+        np.add(taking, points, out=taking, where=fired[rules])
+    start += 0.0  # every cell plus its adjustments (none: zero), the rest added in place
+    start[:, model.adjusted] += moved.T
+    raw = start.reshape(rows, options, leaves)
+    value = np.maximum(0.0, raw)
+    np.minimum(100.0, value, out=value)
     excluded = np.zeros((rows, options), dtype=bool)
     for position, gates in enumerate(model.rule_gates):
         for option, _ in gates:
             excluded[:, option] |= fired[position]
     return Cells(
-        raw, value, utility(model, raw), set_by.reshape(rows, options, leaves), excluded, unscorable
+        raw,
+        value,
+        np.where(model.maximise, value, 100.0 - value),
+        set_by.reshape(rows, options, leaves),
+        excluded,
+        unscorable,
     )
 
 
@@ -143,7 +143,7 @@ def cell_bounds(
         settled = ~np.isnan(start)
         low[:, cell] = np.where(settled, start, bottom)
         high[:, cell] = np.where(settled, start, top)
-    lowering, raising = _adjustments(model)
+    lowering, raising = model.adjust_bounds
     # sums over the rules, by numpy's own loops (small products are not worth a thread
     # pool) on float operands: casting a boolean one inside einsum costs five times more
     fixed_rows = fixed.astype(np.float64)
@@ -154,17 +154,3 @@ def cell_bounds(
         (low + moved + np.einsum("rs,rc->sc", free_rows, lowering)).reshape(shape),
         (high + moved + np.einsum("rs,rc->sc", free_rows, raising)).reshape(shape),
     )
-
-
-def _adjustments(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
-    """Rules x cells: the points each rule takes off each cell, and adds to it."""
-    lowering = np.zeros((len(model.order), model.baselines.size))
-    raising = np.zeros(lowering.shape)
-    rules = [np.full(len(cells), p) for p, (cells, _, _) in enumerate(model.rule_adjusts)]
-    if rules:
-        rule = np.concatenate(rules)
-        cell = np.concatenate([cells for cells, _, _ in model.rule_adjusts])
-        points = np.concatenate([points for _, points, _ in model.rule_adjusts])
-        np.add.at(lowering, (rule, cell), np.minimum(points, 0.0))
-        np.add.at(raising, (rule, cell), np.maximum(points, 0.0))
-    return lowering, raising

@@ -113,6 +113,14 @@ class CompiledModel(Displayable):
     rule_adjusts: tuple[tuple[np.ndarray, np.ndarray, bool], ...]
     """Per rule in evaluation order: flat cell indices, the points it adds to each, and
     whether the cells are distinct (one rule may move one cell twice)."""
+    adjusted: np.ndarray
+    """The flat indices of the cells some rule adjusts, those adjusted most often first..."""
+    adjust_steps: tuple[tuple[np.ndarray, np.ndarray], ...]
+    """... and step by step, the k-th adjustment of each cell adjusted more than k times:
+    the rule (position in ``order``) and (x 1) the points it adds. Each cell's adjustments
+    are added in rule order, as rules fire."""
+    adjust_bounds: tuple[np.ndarray, np.ndarray]
+    """Rules x cells: the points each rule takes off each cell, and adds to it."""
     rule_gates: tuple[tuple[tuple[int, str], ...], ...]
     """Per rule in evaluation order: (option, gate) of every gate it fails."""
     verdicts: tuple[Node | None, ...]
@@ -508,5 +516,36 @@ def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dic
         "cell_sets": {cell: tuple(found) for cell, found in sets.items()},
         "cell_adjusts": {cell: tuple(found) for cell, found in adjusts.items()},
         "rule_adjusts": tuple(rule_adjusts),
+        **_adjustments(adjusts, len(leaf_ids), len(order), baselines.size),
         "rule_gates": tuple(rule_gates),
+    }
+
+
+def _adjustments(
+    adjusts: Mapping[tuple[int, int], Sequence[tuple[int, float]]],
+    leaves: int,
+    rules: int,
+    cells: int,
+) -> dict[str, Any]:
+    """The adjustments as steps over the cells, and as bounds per rule and cell."""
+    ordered = sorted(adjusts, key=lambda cell: -len(adjusts[cell]))
+    steps = []
+    for k in range(len(adjusts[ordered[0]]) if ordered else 0):
+        taking = [cell for cell in ordered if len(adjusts[cell]) > k]
+        steps.append(
+            (
+                _frozen(np.array([adjusts[cell][k][0] for cell in taking], dtype=np.intp)),
+                _frozen(np.array([[adjusts[cell][k][1]] for cell in taking], dtype=float)),
+            )
+        )
+    lowering = np.zeros((rules, cells))
+    raising = np.zeros((rules, cells))
+    for (option, leaf), found in adjusts.items():
+        for position, by in found:
+            lowering[position, option * leaves + leaf] += min(by, 0.0)
+            raising[position, option * leaves + leaf] += max(by, 0.0)
+    return {
+        "adjusted": _frozen(np.array([i * leaves + k for i, k in ordered], dtype=np.intp)),
+        "adjust_steps": tuple(steps),
+        "adjust_bounds": (_frozen(lowering), _frozen(raising)),
     }
