@@ -403,12 +403,15 @@ def _firings(compiled: CompiledModel, outcome: Outcome) -> tuple[RuleFiring, ...
     are the rule base's own models, the values decoded from the engine's columns).
     """
     columns = outcome.columns
+    known = columns.known[:, 0].tolist()
+    values = columns.values[:, 0].tolist()
+    decoded = {
+        name: compiled.decode(column, values[column], columns.texts) if known[column] else None
+        for column, name in enumerate(compiled.columns)
+    }
     firings = []
     for position, rule_id in enumerate(compiled.order):
-        reads = {
-            name: columns.value(compiled, name) if name in compiled.column_of else None
-            for name in compiled.reads[rule_id]
-        }
+        reads = {name: decoded.get(name) for name in compiled.reads[rule_id]}
         if outcome.fired[position, 0]:
             effects = tuple(compiled.rule_base.rules[rule_id].then)
             firings.append(

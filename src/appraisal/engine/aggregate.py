@@ -135,9 +135,9 @@ def competition_ranks(
     are not computed (all one).
 
     Each row's scores are sorted and every count read off by a binary search,
-    O(m log m) for m options; up to ``COUNT_UP_TO`` options (and from
-    ``COUNT_FROM_ROWS`` rows), the same comparisons are simply counted, which
-    for so few options costs less.
+    O(m log m) for m options; up to ``COUNT_UP_TO`` options, the same
+    comparisons are simply counted, which for so few options costs less (option
+    by option from ``COUNT_FROM_ROWS`` rows, all at once below).
     """
     scores = np.asarray(scores, dtype=float)
     rows, options = scores.shape
@@ -148,6 +148,8 @@ def competition_ranks(
     with np.errstate(invalid="ignore"):
         if options <= COUNT_UP_TO and rows >= COUNT_FROM_ROWS:
             above, below = _counted(scores, keyed, ties=ties)
+        elif options <= COUNT_UP_TO:
+            above, below = _counted_at_once(scores, keyed, ties=ties)
         else:
             above, below = _searched(scores, keyed, ties=ties)
     better = options - above
@@ -159,7 +161,8 @@ COUNT_UP_TO = 8
 """Up to this many options, ranks are counted comparison by comparison (m per score)..."""
 
 COUNT_FROM_ROWS = 64
-"""... when there are this many rows or more: for fewer, the search takes fewer steps."""
+"""... one option at a time when there are this many rows or more; for fewer, every pair
+of options at once, in one call."""
 
 
 def _counted(scores: np.ndarray, keyed: np.ndarray, *, ties: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -177,6 +180,18 @@ def _counted(scores: np.ndarray, keyed: np.ndarray, *, ties: bool) -> tuple[np.n
             if ties:
                 below[i] += ~(columns[j] >= lower)
     return above.T, below.T
+
+
+def _counted_at_once(
+    scores: np.ndarray, keyed: np.ndarray, *, ties: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_counted`` for few rows: every pair of options compared by one call."""
+    rows, options = scores.shape
+    above = np.count_nonzero(~(keyed[:, None, :] > (scores + TIE_TOLERANCE)[:, :, None]), axis=2)
+    if not ties:
+        return above, np.zeros((rows, options), dtype=np.int64)
+    below = np.count_nonzero(~(keyed[:, None, :] >= (scores - TIE_TOLERANCE)[:, :, None]), axis=2)
+    return above, below
 
 
 def _searched(
