@@ -353,9 +353,18 @@ def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarra
         true ^= level.negated
     np.logical_and(true, false, out=true)  # known, and holds
     np.logical_xor(false, true, out=false)  # known, and does not hold
+    in_place = known.shape[1] >= LEAF_BY_LEAF_FROM
     for start, stop, true_from, false_from in level.nodes_by_width:
-        np.logical_and.reduce(stack[true_from], axis=1, out=stack[start:stop])
-        np.logical_or.reduce(stack[false_from], axis=1, out=stack[nodes + start : nodes + stop])
+        true, false = stack[start:stop], stack[nodes + start : nodes + stop]
+        if in_place:  # part by part: no copy of every part at once
+            np.take(stack, true_from[:, 0], axis=0, out=true, mode="clip")
+            np.take(stack, false_from[:, 0], axis=0, out=false, mode="clip")
+            for k in range(1, true_from.shape[1]):
+                true &= stack[true_from[:, k]]
+                false |= stack[false_from[:, k]]
+        else:
+            np.logical_and.reduce(stack[true_from], axis=1, out=true)
+            np.logical_or.reduce(stack[false_from], axis=1, out=false)
 
 
 SETTLED_AT_ONCE = 1 << 14
