@@ -75,28 +75,37 @@ class GateFailure(_Result):
 def option_records(
     model: CompiledModel, cells: Cells, fired: np.ndarray, row: int = 0
 ) -> tuple[dict[str, dict[str, CriterionValue]], dict[str, list[GateFailure]]]:
-    """Each option's value records on each leaf, and its gate failures, in one row."""
+    """Each option's value records on each leaf, and its gate failures, in one row.
+
+    Built without validating again: every part is already of its field's type.
+    """
     values: dict[str, dict[str, CriterionValue]] = {}
+    hit = fired[:, row].tolist()
+    baselines = model.baselines.tolist()
+    set_bys = cells.set_by[row].tolist()
+    found = cells.value[row].tolist()
+    utilities = cells.utility[row].tolist()
+    raws = cells.raw[row].tolist()
     for i, option_id in enumerate(model.options):
         values[option_id] = {}
         for k, criterion_id in enumerate(model.leaf_ids):
-            set_by = int(cells.set_by[row, i, k])
+            set_by = set_bys[i][k]
             set_to = dict(model.cell_sets[(i, k)])[set_by] if set_by >= 0 else None
             moves = tuple(
-                Adjustment(rule=model.order[position], by=by)
+                Adjustment.model_construct(rule=model.order[position], by=by)
                 for position, by in model.cell_adjusts.get((i, k), ())
-                if fired[position, row]
+                if hit[position]
             )
-            value = float(cells.value[row, i, k])
-            values[option_id][criterion_id] = CriterionValue(
+            value = found[i][k]
+            values[option_id][criterion_id] = CriterionValue.model_construct(
                 criterion=criterion_id,
-                baseline=float(model.baselines[i, k]),
+                baseline=baselines[i][k],
                 set_to=set_to,
                 set_by=model.order[set_by] if set_by >= 0 else None,
                 adjustments=moves,
                 value=value,
-                utility=float(cells.utility[row, i, k]),
-                clamped=value != cells.raw[row, i, k],
+                utility=utilities[i][k],
+                clamped=value != raws[i][k],
             )
     failures: dict[str, list[GateFailure]] = {option_id: [] for option_id in model.options}
     for position, gates in enumerate(model.rule_gates):

@@ -104,13 +104,18 @@ def encode(
     values = np.zeros((width, len(rows)))
     texts = dict(model.texts)
     encoded = range(len(model.columns) if findings else model.fact_count)
+    at: tuple[list[int], list[int]] = ([], [])
+    found: list[float] = []
     for column in encoded if only is None else only:
         name = model.columns[column]
         for row, facts in enumerate(rows):
             value = facts.get(name)
             if value is not None:
-                known[column, row] = True
-                values[column, row] = model.encode(column, value, texts)
+                at[0].append(column)
+                at[1].append(row)
+                found.append(model.encode(column, value, texts))
+    known[at] = True
+    values[at] = found
     return Columns(known, values, tuple(texts))
 
 
