@@ -6,9 +6,12 @@ caller drives the same functions, so the semantics live here once:
 - ``criteria``: ``CriteriaTree``, the criteria flattened once; raw to global weights
 - ``conditions``: the structure of conditions, and the verdict metrics
 - ``order``: the order rules run in (``graphlib``), and the cycles refused
+- ``nodes``: conditions compiled against the columns, as trees
+- ``levels``: rules grouped into levels (each reading only what earlier levels
+  derive), their conditions flattened into arrays, once, at compile
 - ``compiled``: ``CompiledModel``, a rule base compiled and indexed once
-- ``evaluate``: facts encoded as columns; three-valued conditions; rules in order;
-  the one conflict policy (``refuse_contradiction``)
+- ``evaluate``: facts encoded as columns; three-valued conditions, a level of
+  rules at a time; the one conflict policy (``refuse_contradiction``)
 - ``cells``: each cell's value (set, adjust, clamp, direction) and its bounds
 - ``aggregate``: totals, horizon scores, competition ranks and verdicts
 
