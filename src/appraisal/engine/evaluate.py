@@ -197,7 +197,7 @@ def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> 
     fired = np.empty((len(model.order), columns.rows), dtype=bool)
     failed = np.empty(fired.shape, dtype=bool)
     contradicted = None if refuse else np.zeros(columns.rows, dtype=bool)
-    prior = bool(known[model.fact_count :].any())
+    prior = bool(np.logical_or.reduce(known[model.fact_count :], axis=None))
     clash = _run(model.levels, known, values, fired, failed, contradicted, prior=prior)
     if clash is not None:
         refuse_contradiction(model, columns.texts, *clash)
@@ -427,7 +427,7 @@ def _derive(
         derived = hit[:, 0]
         first = derived
     else:
-        first = (hit * group.keys).max(axis=1)
+        first = np.maximum.reduce(hit * group.keys, axis=1)
         derived = first > 0
     value = encoded[:, 0] if group.agree else group.by_key[first + group.key_base[part]]
     before = None
@@ -440,7 +440,7 @@ def _derive(
         if kept is not None:
             clash &= kept[:, None, None]
         if contradicted is not None:
-            contradicted |= clash.any(axis=(0, 1))
+            contradicted |= np.logical_or.reduce(clash, axis=(0, 1))
         elif clash.any():
             found = _first_clash(group, part.start, clash, hit, value, before)
     if kept is not None:
