@@ -77,42 +77,37 @@ def option_records(
 ) -> tuple[dict[str, dict[str, CriterionValue]], dict[str, list[GateFailure]]]:
     """Each option's value records on each leaf, and its gate failures, in one row.
 
-    Built without validating again: every part is already of its field's type.
+    The records are built from the engine's own arrays, already of their types, so they
+    are constructed without validating again: an appraisal builds hundreds of them.
     """
     values: dict[str, dict[str, CriterionValue]] = {}
-    hit = fired[:, row].tolist()
-    baselines = model.baselines.tolist()
-    set_bys = cells.set_by[row].tolist()
-    found = cells.value[row].tolist()
-    utilities = cells.utility[row].tolist()
-    raws = cells.raw[row].tolist()
     for i, option_id in enumerate(model.options):
         values[option_id] = {}
         for k, criterion_id in enumerate(model.leaf_ids):
-            set_by = set_bys[i][k]
-            set_to = dict(model.cell_sets[(i, k)])[set_by] if set_by >= 0 else None
+            set_by = int(cells.set_by[row, i, k])
+            set_to = float(dict(model.cell_sets[(i, k)])[set_by]) if set_by >= 0 else None
             moves = tuple(
-                Adjustment.model_construct(rule=model.order[position], by=by)
+                Adjustment.model_construct(rule=model.order[position], by=float(by))
                 for position, by in model.cell_adjusts.get((i, k), ())
-                if hit[position]
+                if fired[position, row]
             )
-            value = found[i][k]
+            value = float(cells.value[row, i, k])
             values[option_id][criterion_id] = CriterionValue.model_construct(
                 criterion=criterion_id,
-                baseline=baselines[i][k],
+                baseline=float(model.baselines[i, k]),
                 set_to=set_to,
                 set_by=model.order[set_by] if set_by >= 0 else None,
                 adjustments=moves,
                 value=value,
-                utility=utilities[i][k],
-                clamped=value != raws[i][k],
+                utility=float(cells.utility[row, i, k]),
+                clamped=bool(value != cells.raw[row, i, k]),
             )
     failures: dict[str, list[GateFailure]] = {option_id: [] for option_id in model.options}
     for position, gates in enumerate(model.rule_gates):
         if fired[position, row]:
             for i, gate in gates:
                 failures[model.options[i]].append(
-                    GateFailure(gate=gate, rule=model.order[position])
+                    GateFailure.model_construct(gate=gate, rule=model.order[position])
                 )
     return values, failures
 
