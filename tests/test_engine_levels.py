@@ -30,11 +30,12 @@ LARGE = 300
 @contextmanager
 def batch_paths(large: bool, few_at_a_time: bool) -> Iterator[None]:
     """Evaluate as a large batch would (comparisons leaf by leaf, in place) or a small one;
-    settling one finding at a time, or as many as fit."""
+    a few rows and findings at a time, or as many as fit."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ENGINE, "LEAF_BY_LEAF_FROM", 0 if large else 10**9)
         if few_at_a_time:
             patch.setattr(ENGINE, "SETTLED_AT_ONCE", 1)
+            patch.setattr(ENGINE, "TRUTH_AT_ONCE", 2)
         yield
 
 

@@ -296,29 +296,49 @@ def _run(
     column), only those findings are settled.
     """
     earliest: tuple[tuple[int, int], _Clash] | None = None
+    rows = known.shape[1]
     most = max((level.nodes for level in levels), default=0)
-    buffer = np.empty((STACKED_FROM + 2 * most, known.shape[1]), dtype=bool)
-    buffer[ALWAYS] = True
-    buffer[NEVER] = False
+    buffers = {}
+    for width in {min(rows, TRUTH_AT_ONCE), rows % TRUTH_AT_ONCE}:
+        buffers[width] = np.empty((STACKED_FROM + 2 * most, width), dtype=bool)
+        buffers[width][ALWAYS] = True
+        buffers[width][NEVER] = False
     with np.errstate(over="ignore", invalid="ignore"):
         for level in levels:
-            positions = level.positions
-            stack = buffer[: STACKED_FROM + 2 * level.nodes]
-            if fresh is None:
-                _truth(level, known, values, stack)
-                fired[positions] = stack[level.fired_from]
-                failed[positions] = stack[level.failed_from]
-            else:
-                chosen = fresh[positions]
-                if chosen.any():
-                    _truth(level, known, values, stack)
-                    fired[positions[chosen]] = stack[level.fired_from[chosen]]
-                    failed[positions[chosen]] = stack[level.failed_from[chosen]]
+            chosen = None if fresh is None else fresh[level.positions]
+            if chosen is None or chosen.any():
+                for start in range(0, rows, TRUTH_AT_ONCE):
+                    part = slice(start, start + TRUTH_AT_ONCE)
+                    width = min(rows - start, TRUTH_AT_ONCE)
+                    stack = buffers[width][: STACKED_FROM + 2 * level.nodes]
+                    _truth(level, known[:, part], values[:, part], stack)
+                    _take(level, stack, chosen, fired[:, part], failed[:, part])
             if level.settling is not None:
                 found = _settle(level.settling, fired, known, values, contradicted, prior, touched)
                 if found is not None and (earliest is None or found[0] < earliest[0]):
                     earliest = found
     return None if earliest is None else earliest[1]
+
+
+TRUTH_AT_ONCE = 1024
+"""Rows whose conditions are evaluated at once: a larger batch goes through a level in
+blocks of rows, so that its working arrays stay small."""
+
+
+def _take(
+    level: Level,
+    stack: np.ndarray,
+    chosen: np.ndarray | None,
+    fired: np.ndarray,
+    failed: np.ndarray,
+) -> None:
+    """Where the level's rules (those ``chosen``, if given) are true and false, from ``stack``."""
+    if chosen is None:
+        fired[level.positions] = stack[level.fired_from]
+        failed[level.positions] = stack[level.failed_from]
+    else:
+        fired[level.positions[chosen]] = stack[level.fired_from[chosen]]
+        failed[level.positions[chosen]] = stack[level.failed_from[chosen]]
 
 
 LEAF_BY_LEAF_FROM = 256
