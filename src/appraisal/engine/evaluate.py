@@ -320,7 +320,7 @@ def _run(
     return None if earliest is None else earliest[1]
 
 
-TRUTH_AT_ONCE = 1024
+TRUTH_AT_ONCE = 4096
 """Rows whose conditions are evaluated at once: a larger batch goes through a level in
 blocks of rows, so that its working arrays stay small."""
 
@@ -355,12 +355,11 @@ def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarra
     np.take(known, level.left, axis=0, out=false, mode="clip")  # where the operands are known
     compared = level.known_from
     if compared and known.shape[1] >= LEAF_BY_LEAF_FROM:
-        for i, (op, left, right, constant, times) in enumerate(level.comparisons):
-            if right < 0:
-                op(values[left], constant, out=true[i])
-            else:
-                op(values[left], values[right] * times, out=true[i])
-                false[i] &= known[right]
+        for op, column, start, stop in level.constant_columns:
+            op(values[column], level.constants[start:stop], out=true[start:stop])
+        for i, (op, left, right, times) in enumerate(level.column_comparisons, level.columns_from):
+            op(values[left], values[right] * times, out=true[i])
+            false[i] &= known[right]
     elif compared:
         operands = values[level.left[:compared]]
         for op, start, stop in level.constant_runs:

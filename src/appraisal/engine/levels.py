@@ -123,9 +123,11 @@ class Level:
     """... and (x 1) the factor its value is multiplied by."""
     known_from: int
     """The first ``known`` leaf."""
-    comparisons: tuple[tuple[np.ufunc, int, int, float, float], ...]
-    """Per comparison leaf, the same one by one: operator, left column, right column (-1:
-    a constant), constant, factor."""
+    constant_columns: tuple[tuple[np.ufunc, int, int, int], ...]
+    """The comparisons with a constant again, in runs of one operator and one column read:
+    operator, column, first leaf and end (a large batch compares each run in place)..."""
+    column_comparisons: tuple[tuple[np.ufunc, int, int, float], ...]
+    """... and those with another column one by one: operator, left and right column, factor."""
     negated: np.ndarray | None
     """Leaves x 1: which leaves are negated (None: none is)."""
     nodes_by_width: tuple[tuple[int, int, np.ndarray, np.ndarray], ...]
@@ -149,11 +151,14 @@ class _Leaf:
     negated: bool
 
     @property
-    def rank(self) -> tuple[int, str]:
-        """The leaf's run (constant, column, known) and operator: the order leaves are laid in."""
+    def rank(self) -> tuple[int, str, int]:
+        """The leaf's run (constant, column, known), operator and column read: the order
+        leaves are laid in."""
         if isinstance(self.node, KnownNode):
-            return 2, ""
-        return (0 if self.node.right < 0 else 1), self.node.op
+            return 2, "", 0
+        if self.node.right < 0:
+            return 0, self.node.op, self.node.left
+        return 1, self.node.op, 0
 
 
 @dataclass(eq=False)
@@ -207,6 +212,19 @@ def _collect(ref: _Ref, leaves: list[_Leaf], alls: list[_All]) -> None:
 def _frozen(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
+
+
+def _starts(
+    leaves: Sequence[_Leaf], key: Callable[[_Leaf], tuple[str, int]]
+) -> list[tuple[tuple[str, int], list[_Leaf], int]]:
+    """The leaves in runs of one key, each with the index of its first leaf."""
+    found = []
+    at = 0
+    for value, same in groupby(leaves, key=key):
+        run = list(same)
+        found.append((value, run, at))
+        at += len(run)
+    return found
 
 
 def _runs(leaves: Sequence[_Leaf], start: int) -> tuple[tuple[np.ufunc, int, int], ...]:
@@ -278,16 +296,12 @@ def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling |
         right=_frozen(np.array([node.right for node in compared], dtype=np.intp)),
         times=_frozen(np.array([[node.times] for node in compared], dtype=float).reshape(-1, 1)),
         known_from=known_from,
-        comparisons=tuple(
-            (
-                OPERATORS[leaf.node.op],
-                leaf.node.left,
-                leaf.node.right,
-                leaf.node.constant,
-                leaf.node.times,
-            )
-            for leaf in [*constant, *column]
-            if isinstance(leaf.node, CompareNode)
+        constant_columns=tuple(
+            (OPERATORS[op], left, start, start + len(list(same)))
+            for (op, left), same, start in _starts(constant, lambda leaf: leaf.rank[1:])
+        ),
+        column_comparisons=tuple(
+            (OPERATORS[node.op], node.left, node.right, node.times) for node in compared
         ),
         negated=_frozen(negated) if negated.any() else None,
         nodes_by_width=tuple(groups),
