@@ -320,7 +320,7 @@ def _run(
     return None if earliest is None else earliest[1]
 
 
-TRUTH_AT_ONCE = 4096
+TRUTH_AT_ONCE = 2048
 """Rows whose conditions are evaluated at once: a larger batch goes through a level in
 blocks of rows, so that its working arrays stay small."""
 
