@@ -7,10 +7,15 @@ true where every part is true; ``any`` the dual; ``not`` swaps the two.
 A rule fires where its condition is true; where it is unknown, the record
 says so, and the explanation can say which missing evidence held it back.
 
-Rules run once each, in the model's order (every rule deriving a finding
-before any rule reading it), so one pass reaches the fixpoint. Two fired
-rules that derive different values for one finding contradict each other:
-``refuse_contradiction`` is the one policy for that, whoever evaluates.
+Rules run once each, a level at a time (``levels``: every rule deriving a
+finding in a level before any rule reading it), so one pass reaches the
+fixpoint; a level's conditions take a few numpy calls, however many rules it
+holds. A finding takes the value of the first rule, in the model's order,
+that derives it. Two fired rules that derive different values for one
+finding contradict each other: ``refuse_contradiction`` is the one policy
+for that, whoever evaluates, and names the contradiction a rule-by-rule run
+would meet first. ``truth`` walks one condition as a tree: verdicts, which
+read the options' metrics, use it.
 """
 
 from __future__ import annotations
