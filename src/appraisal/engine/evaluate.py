@@ -29,7 +29,17 @@ import numpy as np
 from ..errors import RuleConflictError
 from ..models import Value
 from .compiled import METRIC_NAMES, CompiledModel
-from .levels import ALWAYS, NEVER, STACKED_FROM, Derivers, Level, Settling
+from .levels import (
+    ALWAYS,
+    FALSE,
+    NEVER,
+    STACKED_FROM,
+    TRUE,
+    UNKNOWN,
+    Derivers,
+    Level,
+    Settling,
+)
 from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 
 __all__ = [
@@ -199,14 +209,13 @@ def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> 
     """
     known = columns.known.copy()
     values = columns.values.copy()
-    fired = np.empty((len(model.order), columns.rows), dtype=bool)
-    failed = np.empty(fired.shape, dtype=bool)
+    state = np.empty((len(model.order), columns.rows), dtype=np.uint8)
     contradicted = None if refuse else np.zeros(columns.rows, dtype=bool)
     prior = bool(np.logical_or.reduce(known[model.fact_count :], axis=None))
-    clash = _run(model.levels, known, values, fired, failed, contradicted, prior=prior)
+    clash = _run(model.levels, known, values, state, contradicted, prior=prior)
     if clash is not None:
         refuse_contradiction(model, columns.texts, *clash)
-    unknown = np.logical_not(np.logical_or(fired, failed, out=failed), out=failed)
+    fired, unknown = np.equal(state, TRUE), np.equal(state, UNKNOWN)
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
 
 
@@ -240,9 +249,9 @@ def rerun(
     values[first:] = _spread(base.columns.values[first:], rows)
     known[touched] = False
     values[touched] = 0.0
-    fired = _spread(base.fired, rows)
-    unknown = _spread(base.unknown, rows)
-    failed = np.empty(fired.shape, dtype=bool)
+    state = _spread(base.fired, rows).view(np.uint8)  # true (2), unknown (1) or false (0)
+    state <<= 1
+    state |= _spread(base.unknown, rows).view(np.uint8)
     contradicted = None if refuse else np.zeros(rows, dtype=bool)
     levels = [
         level
@@ -251,19 +260,11 @@ def rerun(
         or (level.settling is not None and touched[level.settling.columns].any())
     ]
     clash = _run(
-        levels,
-        known,
-        values,
-        fired,
-        failed,
-        contradicted,
-        prior=False,
-        fresh=fresh,
-        touched=touched,
+        levels, known, values, state, contradicted, prior=False, fresh=fresh, touched=touched
     )
     if clash is not None:
         refuse_contradiction(model, columns.texts, *clash)
-    unknown[reran] = ~(fired[reran] | failed[reran])
+    fired, unknown = np.equal(state, TRUE), np.equal(state, UNKNOWN)
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
 
 
@@ -284,66 +285,51 @@ def _run(
     levels: Iterable[Level],
     known: np.ndarray,
     values: np.ndarray,
-    fired: np.ndarray,
-    failed: np.ndarray,
+    state: np.ndarray,
     contradicted: np.ndarray | None,
     *,
     prior: bool,
     fresh: np.ndarray | None = None,
     touched: np.ndarray | None = None,
 ) -> _Clash | None:
-    """Run the ``levels`` in place: where each rule's condition is true (``fired``) and false
-    (``failed``), and the findings they settle; the first contradiction in the model's order,
-    if any, unless ``contradicted`` marks the rows instead.
+    """Run the ``levels`` in place: each rule's ``state`` (``TRUE``, ``UNKNOWN`` or ``FALSE``)
+    and the findings they settle; the first contradiction in the model's order, if any,
+    unless ``contradicted`` marks the rows instead.
 
     Without ``prior``, the findings settled start unknown. With ``fresh`` (per rule), only
-    those rules are evaluated, the others keeping their firing; with ``touched`` (per
+    those rules are evaluated, the others keeping their state; with ``touched`` (per
     column), only those findings are settled.
     """
     earliest: tuple[tuple[int, int], _Clash] | None = None
     rows = known.shape[1]
-    most = max((level.nodes for level in levels), default=0)
+    most = max((level.nodes + level.leaves for level in levels), default=0)
     buffers = {}
     for width in {min(rows, TRUTH_AT_ONCE), rows % TRUTH_AT_ONCE}:
-        buffers[width] = np.empty((STACKED_FROM + 2 * most, width), dtype=bool)
-        buffers[width][ALWAYS] = True
-        buffers[width][NEVER] = False
+        buffers[width] = np.empty((STACKED_FROM + most, width), dtype=np.uint8)
+        buffers[width][ALWAYS] = TRUE
+        buffers[width][NEVER] = FALSE
     with np.errstate(over="ignore", invalid="ignore"):
         for level in levels:
             chosen = None if fresh is None else fresh[level.positions]
             if chosen is None or chosen.any():
                 for start in range(0, rows, TRUTH_AT_ONCE):
                     part = slice(start, start + TRUTH_AT_ONCE)
-                    width = min(rows - start, TRUTH_AT_ONCE)
-                    stack = buffers[width][: STACKED_FROM + 2 * level.nodes]
+                    stack = buffers[min(rows - start, TRUTH_AT_ONCE)]
                     _truth(level, known[:, part], values[:, part], stack)
-                    _take(level, stack, chosen, fired[:, part], failed[:, part])
+                    if chosen is None:
+                        state[level.positions, part] = stack[level.roots]
+                    else:
+                        state[level.positions[chosen], part] = stack[level.roots[chosen]]
             if level.settling is not None:
-                found = _settle(level.settling, fired, known, values, contradicted, prior, touched)
+                found = _settle(level.settling, state, known, values, contradicted, prior, touched)
                 if found is not None and (earliest is None or found[0] < earliest[0]):
                     earliest = found
     return None if earliest is None else earliest[1]
 
 
-TRUTH_AT_ONCE = 2048
+TRUTH_AT_ONCE = 4096
 """Rows whose conditions are evaluated at once: a larger batch goes through a level in
 blocks of rows, so that its working arrays stay small."""
-
-
-def _take(
-    level: Level,
-    stack: np.ndarray,
-    chosen: np.ndarray | None,
-    fired: np.ndarray,
-    failed: np.ndarray,
-) -> None:
-    """Where the level's rules (those ``chosen``, if given) are true and false, from ``stack``."""
-    if chosen is None:
-        fired[level.positions] = stack[level.fired_from]
-        failed[level.positions] = stack[level.failed_from]
-    else:
-        fired[level.positions[chosen]] = stack[level.fired_from[chosen]]
-        failed[level.positions[chosen]] = stack[level.failed_from[chosen]]
 
 
 LEAF_BY_LEAF_FROM = 256
@@ -352,12 +338,11 @@ every operand first (one call in all) would copy more than the calls cost."""
 
 
 def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarray) -> None:
-    """Every node of the level, into ``stack``: where it is true (``level.nodes`` rows from
-    ``STACKED_FROM``) and where it is false (the next as many)."""
+    """The state of every node of the level, into ``stack`` (from ``STACKED_FROM``)."""
     nodes, leaves = level.nodes, level.leaves
-    true = stack[STACKED_FROM : STACKED_FROM + leaves]
-    false = stack[STACKED_FROM + nodes : STACKED_FROM + nodes + leaves]
-    np.take(known, level.left, axis=0, out=false, mode="clip")  # where the operands are known
+    true = stack[STACKED_FROM : STACKED_FROM + leaves].view(np.bool_)  # operands hold...
+    false = stack[STACKED_FROM + nodes : STACKED_FROM + nodes + leaves].view(np.bool_)
+    np.take(known, level.left, axis=0, out=false, mode="clip")  # ... and are known
     compared = level.known_from
     if compared and known.shape[1] >= LEAF_BY_LEAF_FROM:
         for op, column, start, stop in level.constant_columns:
@@ -382,18 +367,18 @@ def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarra
         true ^= level.negated
     np.logical_and(true, false, out=true)  # known, and holds
     np.logical_xor(false, true, out=false)  # known, and does not hold
+    states = stack[STACKED_FROM : STACKED_FROM + leaves]
+    states += UNKNOWN  # true: 2, unknown: 1, false (below): 0
+    states -= stack[STACKED_FROM + nodes : STACKED_FROM + nodes + leaves]
     in_place = known.shape[1] >= LEAF_BY_LEAF_FROM
-    for start, stop, true_from, false_from in level.nodes_by_width:
-        true, false = stack[start:stop], stack[nodes + start : nodes + stop]
+    for start, stop, parts, join in level.joins:
+        joined = stack[start:stop]
         if in_place:  # part by part: no copy of every part at once
-            np.take(stack, true_from[:, 0], axis=0, out=true, mode="clip")
-            np.take(stack, false_from[:, 0], axis=0, out=false, mode="clip")
-            for k in range(1, true_from.shape[1]):
-                true &= stack[true_from[:, k]]
-                false |= stack[false_from[:, k]]
+            np.take(stack, parts[:, 0], axis=0, out=joined, mode="clip")
+            for k in range(1, parts.shape[1]):
+                join(joined, stack[parts[:, k]], out=joined)
         else:
-            np.logical_and.reduce(stack[true_from], axis=1, out=true)
-            np.logical_or.reduce(stack[false_from], axis=1, out=false)
+            join.reduce(stack[parts], axis=1, out=joined)
 
 
 SETTLED_AT_ONCE = 1 << 14
@@ -403,14 +388,14 @@ that no temporary array outgrows the processor's caches."""
 
 def _settle(
     settling: Settling,
-    fired: np.ndarray,
+    state: np.ndarray,
     known: np.ndarray,
     values: np.ndarray,
     contradicted: np.ndarray | None,
     prior: bool,
     touched: np.ndarray | None,
 ) -> tuple[tuple[int, int], _Clash] | None:
-    """Derive the findings of ``settling`` from the rules' firing, in place: each takes the
+    """Derive the findings of ``settling`` from the rules' state, in place: each takes the
     value of the first rule (in order) that fired, or keeps the one it had. Returns the first
     contradiction, by rule position and place, with ``contradicted`` None; marks it otherwise."""
     found = None
@@ -425,7 +410,7 @@ def _settle(
                     kept = None
                 elif not kept.any():
                     continue
-            candidate = _derive(group, part, fired, known, values, contradicted, prior, kept)
+            candidate = _derive(group, part, state, known, values, contradicted, prior, kept)
             if candidate is not None and (found is None or candidate[0] < found[0]):
                 found = candidate
     return found
@@ -434,7 +419,7 @@ def _settle(
 def _derive(
     group: Derivers,
     part: slice,
-    fired: np.ndarray,
+    state: np.ndarray,
     known: np.ndarray,
     values: np.ndarray,
     contradicted: np.ndarray | None,
@@ -443,7 +428,7 @@ def _derive(
 ) -> tuple[tuple[int, int], _Clash] | None:
     """``_settle`` for ``part`` of a group's findings (only those ``kept``, if given)."""
     columns = group.columns[part]
-    hit = fired[group.positions[part]]
+    hit = np.equal(state[group.positions[part]], TRUE)
     if group.real is not None:
         hit &= group.real[part]
     encoded = group.encoded[part]

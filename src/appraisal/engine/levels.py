@@ -8,17 +8,17 @@ only what the levels before them settled, and can be evaluated together:
 
 - every comparison and ``known`` test of a level is a *leaf*: the columns it
   reads, gathered at once, and one numpy call per operator;
-- ``not`` is pushed down to the leaves (De Morgan), and ``any`` is written as
-  ``not all of not``, so the only inner node is ``all``; nested ``all`` merge.
-  A node's *height* is one more than its highest part's; the nodes of one
-  height and number of parts are evaluated at once, by one reduction over
-  their parts gathered side by side;
+- ``not`` is pushed down to the leaves (De Morgan), so the inner nodes are
+  ``all`` and ``any`` alone; nested ones of one kind merge. A node's
+  *height* is one more than its highest part's; the nodes of one height and
+  kind are evaluated at once, by one reduction over their parts gathered side
+  by side;
 - a finding is settled at the level of its last deriver, from every rule
   deriving it, in the model's order (the first to fire gives the value).
 
-Three-valued logic rides on two boolean arrays, *is true* and *is false*,
-stacked as one (nodes, then the same nodes again): negating a node reads it
-from the other half.
+Three-valued logic rides on one small integer per node and row: false (0),
+unknown (1), true (2). In that order ``all`` is the least of its parts and
+``any`` the greatest, so each is one numpy reduction.
 """
 
 from __future__ import annotations
@@ -33,13 +33,15 @@ import numpy as np
 from ..models import Value
 from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 
-__all__ = ["Derivers", "Level", "Settling", "levels_of"]
+__all__ = ["FALSE", "TRUE", "UNKNOWN", "Derivers", "Level", "Settling", "levels_of"]
 
 _Item = TypeVar("_Item")
 
+FALSE, UNKNOWN, TRUE = 0, 1, 2
+"""A condition's state in one row: ``all`` is the least of its parts, ``any`` the greatest."""
 ALWAYS, NEVER = 0, 1
-"""The stacked rows that are all true and all false: what a node with fewer parts than
-those beside it is padded with (true for its ``all``, false for its ``any`` of failures)."""
+"""The stacked rows that are true and false throughout: what a node with fewer parts than
+those beside it is padded with (true for an ``all``, false for an ``any``)."""
 STACKED_FROM = 2
 """The first stacked row of a level's own nodes."""
 
@@ -105,8 +107,8 @@ class Level:
     """The rules' positions in the model's order."""
     leaves: int
     nodes: int
-    """Leaves and ``all`` nodes: the stacked truth has twice as many rows (after the first
-    two), where each is true, then where each is false."""
+    """Leaves and inner nodes: the stacked rows from ``STACKED_FROM`` hold each one's state,
+    then (as many as there are leaves) where each leaf's operands are known."""
     left: np.ndarray
     """Per leaf: the column it reads (a comparison's left operand)."""
     constant_runs: tuple[tuple[np.ufunc, int, int], ...]
@@ -130,14 +132,12 @@ class Level:
     """... and those with another column one by one: operator, left and right column, factor."""
     negated: np.ndarray | None
     """Leaves x 1: which leaves are negated (None: none is)."""
-    nodes_by_width: tuple[tuple[int, int, np.ndarray, np.ndarray], ...]
-    """The ``all`` nodes in groups, by height and then by number of parts: each group's
-    first and end stacked row, and (nodes x parts, padded) the stacked rows its parts are
-    true in and false in. A group reads only groups before it."""
-    fired_from: np.ndarray
-    """Per rule: the stacked row where its condition is true..."""
-    failed_from: np.ndarray
-    """... and where it is false."""
+    joins: tuple[tuple[int, int, np.ndarray, np.ufunc], ...]
+    """The inner nodes in groups, by height, kind and number of parts: each group's first
+    and end stacked row, (nodes x parts, padded) its parts' stacked rows, and how they join
+    (``np.minimum`` for ``all``, ``np.maximum`` for ``any``). A group reads groups before it."""
+    roots: np.ndarray
+    """Per rule: the stacked row of its condition."""
     settling: Settling | None
     """The findings settled once this level's rules have run (None: none)."""
 
@@ -162,48 +162,41 @@ class _Leaf:
 
 
 @dataclass(eq=False)
-class _All:
-    parts: list[tuple[_Leaf | _All, bool]]
+class _Join:
+    every: bool
+    """``all`` (else ``any``)."""
+    parts: list[_Leaf | _Join]
     height: int
 
 
-_Ref = tuple[_Leaf | _All, bool]
-"""A leaf (its negation its own) or an ``all`` node and whether it is read negated."""
-
-
-def _normal(node: Node, negated: bool) -> _Ref:
-    """The condition with ``not`` pushed to the leaves and ``any`` as ``not all of not``."""
+def _normal(node: Node, negated: bool) -> _Leaf | _Join:
+    """The condition with ``not`` pushed down to the leaves, nested nodes of one kind merged."""
     if isinstance(node, KnownNode | CompareNode):
-        return _Leaf(node, negated), False
+        return _Leaf(node, negated)
     if isinstance(node, NotNode):
         return _normal(node.part, not negated)
-    inner = isinstance(node, AnyNode)
     assert isinstance(node, AllNode | AnyNode)
-    parts: list[_Ref] = []
+    every = isinstance(node, AllNode) != negated
+    parts: list[_Leaf | _Join] = []
     for part in node.parts:
-        item, read_negated = _normal(part, inner)
-        if isinstance(item, _All) and not read_negated:
+        item = _normal(part, negated)
+        if isinstance(item, _Join) and item.every == every:
             parts.extend(item.parts)
         else:
-            parts.append((item, read_negated))
-    outer = negated != inner
+            parts.append(item)
     if len(parts) == 1:
-        item, read_negated = parts[0]
-        if isinstance(item, _Leaf):
-            return _Leaf(item.node, item.negated != outer), False
-        return item, read_negated != outer
-    height = 1 + max(item.height if isinstance(item, _All) else 0 for item, _ in parts)
-    return _All(parts, height), outer
+        return parts[0]
+    height = 1 + max(item.height if isinstance(item, _Join) else 0 for item in parts)
+    return _Join(every, parts, height)
 
 
-def _collect(ref: _Ref, leaves: list[_Leaf], alls: list[_All]) -> None:
-    item = ref[0]
+def _collect(item: _Leaf | _Join, leaves: list[_Leaf], joins: list[_Join]) -> None:
     if isinstance(item, _Leaf):
         leaves.append(item)
         return
-    alls.append(item)
+    joins.append(item)
     for part in item.parts:
-        _collect(part, leaves, alls)
+        _collect(part, leaves, joins)
 
 
 # --------------------------------------------------------------------------- levels
@@ -237,21 +230,16 @@ def _runs(leaves: Sequence[_Leaf], start: int) -> tuple[tuple[np.ufunc, int, int
     return tuple(runs)
 
 
-def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling | None) -> Level:
+def _level(
+    positions: Sequence[int], roots: Sequence[_Leaf | _Join], settling: Settling | None
+) -> Level:
     leaves: list[_Leaf] = []
-    alls: list[_All] = []
+    joins: list[_Join] = []
     for root in roots:
-        _collect(root, leaves, alls)
+        _collect(root, leaves, joins)
     leaves.sort(key=lambda leaf: leaf.rank)
-    alls.sort(key=lambda node: (node.height, len(node.parts)))
-    nodes = len(leaves) + len(alls)
-    index = {id(item): i for i, item in enumerate([*leaves, *alls])}
-
-    def rows(ref: _Ref) -> tuple[int, int]:
-        """The stacked rows where a reference is true and false."""
-        i = STACKED_FROM + index[id(ref[0])]
-        return (i + nodes, i) if ref[1] else (i, i + nodes)
-
+    joins.sort(key=lambda join: (join.height, not join.every, len(join.parts)))
+    index = {id(item): STACKED_FROM + i for i, item in enumerate([*leaves, *joins])}
     constant = [leaf for leaf in leaves if leaf.rank[0] == 0]
     column = [leaf for leaf in leaves if leaf.rank[0] == 1]
     columns_from = len(constant)
@@ -262,27 +250,20 @@ def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling |
     compared = [leaf.node for leaf in column if isinstance(leaf.node, CompareNode)]
     groups = []
     at = STACKED_FROM + len(leaves)
-    for _, same in groupby(alls, key=lambda node: node.height):
-        for group in _side_by_side(list(same), lambda node: len(node.parts)):
+    for (_, anything), same in groupby(joins, key=lambda join: (join.height, not join.every)):
+        for group in _side_by_side(list(same), lambda join: len(join.parts)):
             width = len(group[-1].parts)
-            parts = [[rows(part) for part in node.parts] for node in group]
-            padding = [(ALWAYS, NEVER)]
-            parts = [p + padding * (width - len(p)) for p in parts]
-            groups.append(
-                (
-                    at,
-                    at + len(group),
-                    _frozen(np.array([[t for t, _ in p] for p in parts], dtype=np.intp)),
-                    _frozen(np.array([[f for _, f in p] for p in parts], dtype=np.intp)),
-                )
-            )
+            pad = NEVER if anything else ALWAYS
+            parts = [[index[id(p)] for p in join.parts] for join in group]
+            parts = [p + [pad] * (width - len(p)) for p in parts]
+            join = np.maximum if anything else np.minimum
+            groups.append((at, at + len(group), _frozen(np.array(parts, dtype=np.intp)), join))
             at += len(group)
     negated = np.array([[leaf.negated] for leaf in leaves], dtype=bool)
-    found = [rows(root) for root in roots]
     return Level(
         positions=_frozen(np.array(positions, dtype=np.intp)),
         leaves=len(leaves),
-        nodes=nodes,
+        nodes=len(leaves) + len(joins),
         left=_frozen(np.array(left, dtype=np.intp)),
         constant_runs=_runs(constant, 0),
         constants=_frozen(
@@ -304,9 +285,8 @@ def _level(positions: Sequence[int], roots: Sequence[_Ref], settling: Settling |
             (OPERATORS[node.op], node.left, node.right, node.times) for node in compared
         ),
         negated=_frozen(negated) if negated.any() else None,
-        nodes_by_width=tuple(groups),
-        fired_from=_frozen(np.array([t for t, _ in found], dtype=np.intp)),
-        failed_from=_frozen(np.array([f for _, f in found], dtype=np.intp)),
+        joins=tuple(groups),
+        roots=_frozen(np.array([index[id(root)] for root in roots], dtype=np.intp)),
         settling=settling,
     )
 
@@ -409,6 +389,7 @@ def levels_of(
         positions = [p for p, at in enumerate(level_of) if at == level]
         columns = settled_at.get(level)
         settling = _settling(columns, derivations, derivers) if columns else None
-        roots = [_normal(conditions[p], False) for p in positions]
-        levels.append(_level(positions, roots, settling))
+        levels.append(
+            _level(positions, [_normal(conditions[p], False) for p in positions], settling)
+        )
     return tuple(levels)
