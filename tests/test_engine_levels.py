@@ -133,8 +133,8 @@ def test_a_batch_is_the_rules_run_one_by_one_on_each_row(
 def test_nested_conditions_of_one_level_in_a_large_batch(
     raws: list[dict[str, Any]], rows: list[dict[str, Any]]
 ) -> None:
-    """Deeply nested conditions (``not`` pushed down, ``any`` as ``not all of not``, nested
-    ``all`` merged) evaluated side by side, each row as the reference semantics say."""
+    """Deeply nested conditions (``not`` pushed down, nested nodes of one kind merged)
+    evaluated side by side, each row as the reference semantics say."""
     act = [{"option": "act", "adjust": "now", "by": 1}]
     model = typed(**{f"probe_{i}": {"when": raw, "then": act} for i, raw in enumerate(raws)})
     batch = (rows * LARGE)[:LARGE]
@@ -268,8 +268,9 @@ def test_each_level_reads_only_what_the_levels_before_it_settle(rule_base: RuleB
 
 
 def test_conditions_are_flattened_into_few_nodes() -> None:
-    """``not`` costs no node, ``any`` of ``any`` and ``all`` of ``all`` merge, and a single
-    part is its own node: this condition is one ``all`` of four leaves, two negated."""
+    """``not`` costs no node (``not any`` is ``all`` of the parts negated), nodes of one kind
+    merge, and a single part is its own node: this condition is one ``all`` of four leaves,
+    two negated."""
     raw = {
         "not": {
             "any": [

@@ -1,11 +1,14 @@
 """Rules evaluated on a batch of fact vectors at once; one appraisal is a batch of one.
 
-Conditions use three-valued logic, computed as two boolean arrays over the
-rows, *is true* and *is false* (neither: unknown). A comparison that reads
-an unknown fact is unknown; ``all`` is false where any part is false and
-true where every part is true; ``any`` the dual; ``not`` swaps the two.
-A rule fires where its condition is true; where it is unknown, the record
-says so, and the explanation can say which missing evidence held it back.
+Conditions use three-valued logic: true, false or unknown in each row. A
+comparison that reads an unknown fact is unknown; ``all`` is false where any
+part is false and true where every part is true; ``any`` the dual; ``not``
+swaps true and false. A rule's condition is a state per row (``levels``:
+false, unknown, true, in that order, so ``all`` is a least and ``any`` a
+greatest); a verdict's is two boolean arrays, *is true* and *is false*
+(``truth``). A rule fires where its condition is true; where it is unknown,
+the record says so, and the explanation can say which missing evidence held
+it back.
 
 Rules run once each, a level at a time (``levels``: every rule deriving a
 finding in a level before any rule reading it), so one pass reaches the

@@ -92,7 +92,7 @@ class Settling:
     columns: np.ndarray
     """The findings' columns."""
     groups: tuple[Derivers, ...]
-    """The findings, by their number of derivations."""
+    """The findings in groups settled side by side (by their number of derivations)."""
 
 
 @dataclass(frozen=True, eq=False)
