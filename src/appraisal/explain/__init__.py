@@ -42,11 +42,11 @@ from .attribution import MAX_EXACT_PLAYERS as MAX_EXACT_PLAYERS
 from .attribution import attribute
 from .counterfactuals import WhatIf as WhatIf
 from .counterfactuals import candidate_changes as candidate_changes
-from .counterfactuals import evidence_counterfactuals, search_counterfactuals
+from .counterfactuals import counterfactual_stages, evidence_counterfactuals
 from .deltas import cite_evidence, drivers, rule_deltas
 from .deltas import evidence_behind as evidence_behind
 from .deltas import rule_baseline as rule_baseline
-from .information import information_report, no_recommendation_reason, value_of_information
+from .information import information_stages, no_recommendation_reason, value_of_information
 from .narration import evidence_drivers, narrative, versus
 from .records import (
     Answer,
@@ -140,7 +140,10 @@ def explain(
     attribution = attribute(appraisal, max_exact=max_exact, samples=samples, seed=seed)
     switches = switching_values(appraisal, weights)
     what_if = WhatIf(appraisal)
-    report = search_counterfactuals(what_if, max_size=max_changes, budget=budget)
+    report, find_out_next = what_if.together(
+        counterfactual_stages(what_if, max_size=max_changes, budget=budget),
+        information_stages(what_if),
+    )
     options = []
     for result in appraisal.options:
         spread = attribution.options[result.id]
@@ -180,7 +183,7 @@ def explain(
         evidence_counterfactuals=counterfactuals + report.smallest,
         search=report.search,
         attribution_method=attribution.method,
-        find_out_next=information_report(what_if),
+        find_out_next=find_out_next,
     )
 
 

@@ -5,6 +5,12 @@ Every change is re-appraised by the engine, as a row of a batch (``WhatIf``): th
 changes in one batch, then every set of a size that the bounds leave in another. The bounds
 are those of the engine's cells (``engine.cell_bounds``) with the rules a change cannot reach
 held as they fire.
+
+A search is written as a generator of its stages: it yields each batch of changes it wants
+appraised and is sent back their standings. So several searches over one appraisal (the
+counterfactuals and what to find out next) can share each batch through the engine
+(``WhatIf.together``), and what a rule base makes of its facts (``ModelIndex``) is worked out
+once per compiled model.
 """
 
 from __future__ import annotations
@@ -12,13 +18,24 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
 
 from ..appraise import Appraisal
-from ..engine import TIE_TOLERANCE, cell_bounds, comparisons, utility
+from ..engine import (
+    TIE_TOLERANCE,
+    Cells,
+    CompiledModel,
+    Outcome,
+    cell_bounds,
+    comparisons,
+    utility,
+)
+from ..engine import Columns as Columns
 from ..models import Comparison, FactRef, RuleBase, Value
 from ._shared import (
     Standings,
@@ -39,12 +56,17 @@ from .records import (
 )
 
 __all__ = [
+    "Batch",
     "Effects",
+    "ModelIndex",
     "Reach",
     "Result",
+    "Stages",
     "WhatIf",
     "candidate_changes",
+    "counterfactual_stages",
     "evidence_counterfactuals",
+    "model_index",
     "tests_by_fact",
 ]
 
@@ -60,6 +82,16 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "gt": operator.gt,
     "ge": operator.ge,
 }
+
+Batch = Sequence[Mapping[str, Value]]
+"""A batch of what-ifs: one mapping of changed facts per row."""
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+Stages = Generator[Batch, Standings, T]
+"""A search: it yields each batch it wants appraised, is sent their standings, and returns
+its result."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +139,107 @@ class Effects:
         return len(self.valid)
 
 
+# --------------------------------------------------------------------------- the model's index
+
+
+@dataclass(frozen=True, eq=False)
+class ModelIndex:
+    """What the searches read off a compiled model, whatever the evidence: which rules each
+    fact can move, which cells those rules move, which rules fail gates, and the tests that
+    name each fact. Worked out once per model (``model_index``)."""
+
+    tests: Mapping[str, list[Comparison]]
+    """Every comparison of the rules and verdict rules, under each fact it names."""
+    moves: np.ndarray
+    """Rules x options x leaves: the cells each rule sets or adjusts."""
+    moves_flat: np.ndarray
+    """``moves`` as rules x cells, in floats, for products."""
+    gate_masks: np.ndarray
+    """Options x rules: the rules that fail the option on a gate."""
+    gating: np.ndarray
+    """Per rule: whether it fails any option on a gate."""
+    fact_rows: Mapping[str, int]
+    """Each fact's row in ``reach`` and ``cells``."""
+    reach: np.ndarray
+    """Facts x rules: the rules whose firing may change when the fact does."""
+    cells: np.ndarray
+    """Facts x options x leaves: the cells some rule downstream of the fact moves."""
+
+
+_INDICES: weakref.WeakKeyDictionary[CompiledModel, ModelIndex] = weakref.WeakKeyDictionary()
+
+
+def model_index(model: CompiledModel) -> ModelIndex:
+    """The model's ``ModelIndex``, worked out on first use and kept while the model lives."""
+    found = _INDICES.get(model)
+    if found is None:
+        found = _index(model)
+        _INDICES[model] = found
+    return found
+
+
+def _index(model: CompiledModel) -> ModelIndex:
+    rules = len(model.order)
+    options, leaves = model.baselines.shape
+    moves = np.zeros((rules, options, leaves), dtype=bool)
+    for (option, leaf), moving in (*model.cell_sets.items(), *model.cell_adjusts.items()):
+        moves[[p for p, _ in moving], option, leaf] = True
+    gate_masks = np.zeros((options, rules), dtype=bool)
+    for position, gates in enumerate(model.rule_gates):
+        for option, _ in gates:
+            gate_masks[option, position] = True
+    facts = list(model.rule_base.facts)
+    reach = np.zeros((len(facts), rules), dtype=bool)
+    for row, fact_id in enumerate(facts):
+        reach[row, list(model.downstream_positions(fact_id))] = True
+    moves_flat = moves.reshape(rules, -1).astype(np.float64)
+    cells = (reach.astype(np.float64) @ moves_flat > 0).reshape(len(facts), options, leaves)
+    return ModelIndex(
+        tests=tests_by_fact(model.rule_base),
+        moves=moves,
+        moves_flat=moves_flat,
+        gate_masks=gate_masks,
+        gating=np.asarray(gate_masks.any(axis=0)),
+        fact_rows={fact_id: row for row, fact_id in enumerate(facts)},
+        reach=reach,
+        cells=cells,
+    )
+
+
+# --------------------------------------------------------------------------- standings
+
+
+def _part(standings: Standings, start: int, stop: int) -> Standings:
+    """Rows ``start`` to ``stop`` of a batch's standings, as the standings of a batch."""
+    outcome, cells = standings.outcome, standings.cells
+    columns = outcome.columns
+    rows = slice(start, stop)
+    return Standings(
+        outcome=Outcome(
+            Columns(columns.known[:, rows], columns.values[:, rows], columns.texts),
+            outcome.fired[:, rows],
+            outcome.unknown[:, rows],
+            None if outcome.contradicted is None else outcome.contradicted[rows],
+        ),
+        cells=Cells(
+            cells.raw[rows],
+            cells.value[rows],
+            cells.utility[rows],
+            cells.set_by[rows],
+            cells.excluded[rows],
+            None if cells.unscorable is None else cells.unscorable[rows],
+        ),
+        points=standings.points[rows],
+        score=standings.score[rows],
+        short_term=standings.short_term[rows],
+        long_term=standings.long_term[rows],
+        excluded=standings.excluded[rows],
+        first=standings.first[rows],
+        verdicts=None if standings.verdicts is None else standings.verdicts[rows],
+        void=standings.void[rows],
+    )
+
+
 class WhatIf:
     """Evidence changes re-appraised against one appraisal, a batch of rows at a time."""
 
@@ -114,6 +247,7 @@ class WhatIf:
         model = model_of(appraisal)
         self.appraisal = appraisal
         self.model = model
+        self.index = model_index(model)
         self.weights = global_weights(model, appraisal)
         self.evidence = evidence_columns(model, appraisal)
         self.options = model.options
@@ -125,60 +259,63 @@ class WhatIf:
         lead = results[self.winner].score if self.winner is not None else 0.0
         # what each rival must gain on the winner to draw level, in ``rivals`` order
         self.closes = [lead - rival.score - TIE_TOLERANCE for rival in self.rivals]
-        self._base: Standings | None = None
-        rules = len(model.order)
-        self.cells_of_rule: list[list[tuple[int, int]]] = [[] for _ in range(rules)]
-        self.rules_of_cell: dict[tuple[int, int], tuple[int, ...]] = {}
-        for cell in sorted({*model.cell_sets, *model.cell_adjusts}):
-            moving = [p for p, _ in model.cell_sets.get(cell, ())]
-            moving += [p for p, _ in model.cell_adjusts.get(cell, ())]
-            self.rules_of_cell[cell] = tuple(dict.fromkeys(moving))
-            for position in self.rules_of_cell[cell]:
-                self.cells_of_rule[position].append(cell)
-        options, leaves = model.baselines.shape
-        self.moves = np.zeros((rules, options, leaves), dtype=bool)
-        for cell, movers in self.rules_of_cell.items():
-            self.moves[list(movers), cell[0], cell[1]] = True
-        self.gate_rules: dict[int, frozenset[int]] = {
-            i: frozenset(
-                p for p, gates in enumerate(model.rule_gates) if any(o == i for o, _ in gates)
-            )
-            for i in range(len(model.options))
-        }
-        self.all_gate_rules = frozenset().union(*self.gate_rules.values())
-        self.gate_masks = np.zeros((options, rules), dtype=bool)
-        for i, gating in self.gate_rules.items():
-            self.gate_masks[i, list(gating)] = True
-        self._downstream: dict[str, frozenset[int]] = {}
-        self._cells_reached: dict[str, frozenset[tuple[int, int]]] = {}
-        self.tests = tests_by_fact(model.rule_base)
+        self.tests = self.index.tests
         """Every comparison of the rules and verdict rules, under each fact it names."""
+        self.gate_masks = self.index.gate_masks
+        self._base: Standings | None = None
+        self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ evaluating
 
-    def rows(self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True) -> Standings:
-        """The standings of a batch: one row per set of changes. Once the appraisal itself
-        has been evaluated, only the rules downstream of the changed facts rerun."""
-        columns = changed_rows(self.model, self.evidence, changes)
+    def rows(self, changes: Batch, *, verdicts: bool = True) -> Standings:
+        """The standings of a batch: one row per set of changes. The first batch also
+        appraises the appraisal itself (the row the bounds start from); after it, only the
+        rules downstream of the changed facts rerun."""
         if self._base is None:
-            return appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
+            columns = changed_rows(self.model, self.evidence, [{}, *changes])
+            standings = appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
+            self._base = _part(standings, 0, 1)
+            return _part(standings, 1, len(changes) + 1)
+        columns = changed_rows(self.model, self.evidence, changes)
         changed = {fact for change in changes for fact in change}
         base = first_row(self._base.outcome)
         return appraise_rows(
             self.model, self.weights, columns, verdicts=verdicts, base=base, changed=changed
         )
 
-    def singles(self, changes: Sequence[Mapping[str, Value]]) -> Standings:
-        """The standings of a batch of changes, after a first row without any: the
-        appraisal itself, which the bounds start from."""
-        standings = self.rows([{}, *changes])
-        if self._base is None:
-            self._base = standings
-        return standings
+    def run(self, stages: Stages[T]) -> T:
+        """A search's result, each of its stages one batch through the engine."""
+        return cast(T, self._drive([stages])[0])
 
-    def appraise(
-        self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True
-    ) -> list[Result | None]:
+    def together(self, first: Stages[T], second: Stages[U]) -> tuple[T, U]:
+        """Two searches' results, their stages side by side: each batch the engine appraises
+        holds what both ask at that stage."""
+        found = self._drive([first, second])
+        return cast(T, found[0]), cast(U, found[1])
+
+    def _drive(self, searches: Sequence[Stages[object]]) -> list[object]:
+        found: list[object] = [None] * len(searches)
+        asked: dict[int, Batch] = {}
+        for k, search in enumerate(searches):
+            try:
+                asked[k] = next(search)
+            except StopIteration as stop:
+                found[k] = stop.value
+        while asked:
+            standings = self.rows([row for batch in asked.values() for row in batch])
+            following: dict[int, Batch] = {}
+            start = 0
+            for k, batch in asked.items():
+                part = _part(standings, start, start + len(batch))
+                start += len(batch)
+                try:
+                    following[k] = searches[k].send(part)
+                except StopIteration as stop:
+                    found[k] = stop.value
+            asked = following
+        return found
+
+    def appraise(self, changes: Batch, *, verdicts: bool = True) -> list[Result | None]:
         """What each set of changes gives; None where the rules then contradict each other."""
         if not changes:
             return []
@@ -215,17 +352,15 @@ class WhatIf:
 
     def downstream(self, fact_id: str) -> frozenset[int]:
         """The rules (positions) whose firing may change when this fact does."""
-        if fact_id not in self._downstream:
-            self._downstream[fact_id] = self.model.downstream_positions(fact_id)
-        return self._downstream[fact_id]
+        return self.model.downstream_positions(fact_id)
 
-    def cells_reached(self, fact_id: str) -> frozenset[tuple[int, int]]:
-        """The cells that some rule downstream of this fact moves."""
-        if fact_id not in self._cells_reached:
-            self._cells_reached[fact_id] = frozenset(
-                cell for p in self.downstream(fact_id) for cell in self.cells_of_rule[p]
-            )
-        return self._cells_reached[fact_id]
+    def reach_rows(self, facts: Sequence[str]) -> np.ndarray:
+        """Facts x rules: the rules downstream of each fact (``ModelIndex.reach``)."""
+        return self.index.reach[[self.index.fact_rows[f] for f in facts]]
+
+    def cells_rows(self, facts: Sequence[str]) -> np.ndarray:
+        """Facts x options x leaves: the cells some rule downstream of each fact moves."""
+        return self.index.cells[[self.index.fact_rows[f] for f in facts]]
 
     def points_range(self, free: np.ndarray, fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per row (of ``free`` and ``fired``, rules x rows): the lowest and highest points of
@@ -236,6 +371,50 @@ class WhatIf:
         ends = (utility(self.model, low) * leaf_weights, utility(self.model, high) * leaf_weights)
         return np.minimum(*ends), np.maximum(*ends)
 
+    def fact_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per fact (facts x options x leaves): the lowest and highest points of every cell
+        whatever the fact's value, every rule not downstream of it firing as it does. Each
+        fact's bounds are worked out once, those not yet known in one batch."""
+        missing = [f for f in dict.fromkeys(facts) if f not in self._bounds]
+        if missing:
+            free = self.reach_rows(missing).T
+            fired = np.repeat(self.base_fired[:, None], len(missing), axis=1)
+            low, high = self.points_range(free, fired)
+            for row, fact_id in enumerate(missing):
+                self._bounds[fact_id] = (low[row], high[row])
+        shape = (0, *self.model.baselines.shape)
+        if not facts:
+            return np.zeros(shape), np.zeros(shape)
+        return (
+            np.stack([self._bounds[f][0] for f in facts]),
+            np.stack([self._bounds[f][1] for f in facts]),
+        )
+
+    def reach_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``reach`` as arrays: per fact, whether it reaches a gate rule of the winner; per
+        fact and rival, the most it could close the lead by; and whether it reaches one of
+        the rival's gate rules. A fact that reaches the winner's gate has no gains (zero)
+        and every rival's gate."""
+        count = len(facts)
+        if self.winner is None:
+            return np.ones(count, dtype=bool), np.zeros((count, 0)), np.ones((count, 0), bool)
+        first = self.options.index(self.winner)
+        reach = self.reach_rows(facts)
+        hits = (reach & self.gate_masks[first]).any(axis=1)
+        low, high = self.fact_bounds(facts)
+        cells = self.cells_rows(facts)
+        others = [self.options.index(r.id) for r in self.rivals]
+        base = self.base_points
+        # each rival's cells, then the winner's, added one at a time in that order
+        rising = np.where(cells[:, others], high[:, others] - base[others], 0.0)
+        falling = np.where(cells[:, first], base[first] - low[:, first], 0.0)
+        terms = np.concatenate([rising, np.broadcast_to(falling[:, None, :], rising.shape)], axis=2)
+        gains = np.add.accumulate(terms, axis=2)[:, :, -1] if terms.shape[2] else terms.sum(2)
+        gates = (reach[:, None, :] & self.gate_masks[others][None]).any(axis=2)
+        gains[hits] = 0.0
+        gates[hits] = True
+        return hits, gains, gates
+
     def reach(self, facts: Sequence[str]) -> list[Reach]:
         """How far changing each fact could move things, whatever its new value.
 
@@ -245,47 +424,20 @@ class WhatIf:
         the set's effect from above, since a cell's reachable range grows at most
         additively in the rules that may move.
         """
-        if self.winner is None:
-            return [Reach(True, (), ()) for _ in facts]
-        rules = len(self.model.order)
-        free = np.zeros((rules, len(facts)), dtype=bool)
-        for row, fact_id in enumerate(facts):
-            free[list(self.downstream(fact_id)), row] = True
-        base_fired = self.base_fired[:, None].repeat(len(facts), axis=1)
-        low, high = self.points_range(free, base_fired)
-        first = self.options.index(self.winner)
-        found = []
-        for row, fact_id in enumerate(facts):
-            changeable = self.downstream(fact_id)
-            if self.gate_rules[first] & changeable:
-                found.append(Reach(True, (), ()))
-                continue
-            reached = self.cells_reached(fact_id)
-            gains = []
-            for rival in self.rivals:
-                i = self.options.index(rival.id)
-                gain = 0.0
-                for option, sign in ((i, 1.0), (first, -1.0)):
-                    for k in range(len(self.model.leaf_ids)):
-                        if (option, k) not in reached:
-                            continue
-                        current = self.base_points[option, k]
-                        if sign > 0:
-                            gain += float(high[row, option, k]) - current
-                        else:
-                            gain += current - float(low[row, option, k])
-                gains.append(gain)
-            gates = tuple(
-                bool(self.gate_rules[self.options.index(r.id)] & changeable) for r in self.rivals
-            )
-            found.append(Reach(False, tuple(gains), gates))
-        return found
+        hits, gains, gates = self.reach_bounds(facts)
+        return [
+            Reach(True, (), ())
+            if hit
+            else Reach(False, tuple(gains[row].tolist()), tuple(gates[row].tolist()))
+            for row, hit in enumerate(hits.tolist())
+        ]
 
     @property
     def base_standings(self) -> Standings:
         """The appraisal itself as the engine evaluates it (a batch of one, first row)."""
         if self._base is None:
-            self._base = self.rows([{}])
+            self.rows([])
+        assert self._base is not None
         return self._base
 
     @property
@@ -316,21 +468,19 @@ class WhatIf:
     ) -> Effects:
         """What each single change does on its own, from its row of ``standings``."""
         rows = list(rows)
-        reach = np.zeros((len(changes), len(self.model.order)), dtype=bool)
-        for k, change in enumerate(changes):
-            reach[k, list(self.downstream(change.evidence))] = True
+        facts = [c.evidence for c in changes]
+        reach = self.reach_rows(facts)
         fired = standings.outcome.fired[:, rows].T
-        flat = self.moves.reshape(len(self.model.order), -1).astype(np.int64)
-        cells = (reach.astype(np.int64) @ flat > 0).reshape(-1, *self.moves.shape[1:])
+        cells = self.cells_rows(facts)
         changed = reach & (fired != self.base_fired)
-        moved = (changed.astype(np.int64) @ flat > 0).reshape(cells.shape)
+        moved = (changed.astype(np.float64) @ self.index.moves_flat > 0).reshape(cells.shape)
         deltas = np.where(moved & cells, standings.points[rows] - self.base_points, 0.0)
         return Effects(~standings.void[rows], reach, fired, cells, deltas)
 
     def single_effects(self, changes: Sequence[EvidenceChange]) -> Effects:
         """What each single change does on its own (one batch)."""
-        standings = self.singles([{c.evidence: c.to} for c in changes])
-        return self.effects(changes, standings, range(1, len(changes) + 1))
+        standings = self.rows([{c.evidence: c.to} for c in changes])
+        return self.effects(changes, standings, range(len(changes)))
 
     def may_flip_together(self, effects: Effects, changes: Sequence[int]) -> bool:
         """False only when the changes (indices into ``effects``) together certainly keep
@@ -345,30 +495,51 @@ class WhatIf:
         return bool(self.may_flip_all(effects, np.array([changes], dtype=np.intp))[0])
 
     def may_flip_all(self, effects: Effects, sets: np.ndarray) -> np.ndarray:
-        """``may_flip_together`` for every row of ``sets`` (sets x changes, indices), at once."""
+        """``may_flip_together`` for every row of ``sets`` (sets x changes, indices), at once.
+
+        Sets that leave the same rules free and fire the same others share one bound."""
         count = len(sets)
         if self.winner is None or not count:
             return np.ones(count, dtype=bool)
         first = self.options.index(self.winner)
-        reach = effects.reach[sets]  # sets x members x rules
-        owners = reach.sum(axis=1)
-        free = owners > 1
-        alone = (reach & effects.fired[sets]).any(axis=1)
-        now = np.where(owners == 0, self.base_fired, alone) & ~free  # fires, for certain
-        touched = owners > 0
-        answer = ~effects.valid[sets].all(axis=1)
+        # each member in turn: the rules and cells reached by one member (touched) and by
+        # two or more (free, shared), and the rules a member reaching them fires
+        touched = effects.reach[sets[:, 0]]
+        alone = touched & effects.fired[sets[:, 0]]
+        free = np.zeros_like(touched)
+        reached = effects.cells[sets[:, 0]]
+        shared = np.zeros_like(reached)
+        deltas = effects.deltas[sets[:, 0]]
+        valid = effects.valid[sets[:, 0]]
+        for member in sets.T[1:]:
+            reach = effects.reach[member]
+            free |= touched & reach
+            touched = touched | reach
+            alone |= reach & effects.fired[member]
+            cells = effects.cells[member]
+            shared |= reached & cells
+            reached = reached | cells
+            deltas = deltas + effects.deltas[member]
+            valid = valid & effects.valid[member]
+        now = np.where(touched, alone, self.base_fired) & ~free  # fires, for certain
+        answer = ~valid
         winner_gates = self.gate_masks[first]
         answer |= (touched & winner_gates).any(axis=1) & ((now | free) & winner_gates).any(axis=1)
-        low = effects.deltas[sets].sum(axis=(1, 3))  # sets x options
+        low = deltas.sum(axis=2)  # sets x options
         high = low.copy()
-        shared = effects.cells[sets].sum(axis=1) > 1
         some = np.flatnonzero(shared.any(axis=(1, 2)))
         if len(some):
-            bottom, top = self.points_range(free[some].T, now[some].T)
-            counted = self.base_points + effects.deltas[sets[some]].sum(axis=1)
             inside = shared[some]
-            low[some] += np.where(inside, bottom - counted, 0.0).sum(axis=2)
-            high[some] += np.where(inside, top - counted, 0.0).sum(axis=2)
+            # a shared cell's bound reads only the rules that move it: sets alike on
+            # the rules moving their shared cells share one bound
+            moving = inside.reshape(len(some), -1).astype(np.float64) @ self.index.moves_flat.T
+            relevant = moving > 0
+            held, fires = free[some] & relevant, now[some] & relevant
+            once, again = _patterns(np.concatenate([held, fires], axis=1))
+            bottom, top = self.points_range(held[once].T, fires[once].T)
+            counted = self.base_points + deltas[some]
+            low[some] += np.where(inside, bottom[again] - counted, 0.0).sum(axis=2)
+            high[some] += np.where(inside, top[again] - counted, 0.0).sum(axis=2)
         floor = self.results[self.winner].score + low[:, first] - TIE_TOLERANCE - _SLACK
         for k, option in enumerate(self.options):
             if k == first:
@@ -380,6 +551,25 @@ class WhatIf:
                 open_ = (touched & mask).any(axis=1) & ~(now & mask).any(axis=1)
             answer |= open_ & (rival.score + high[:, k] >= floor)
         return np.asarray(answer)
+
+
+def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean array: where each first occurs, and which of them
+    each row is."""
+    packed = np.packbits(rows, axis=1)
+    width = packed.shape[1]
+    data = packed.tobytes()
+    seen: dict[bytes, int] = {}
+    once: list[int] = []
+    again: list[int] = []
+    for row, start in enumerate(range(0, len(data), width)):
+        key = data[start : start + width]
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = len(once)
+            once.append(row)
+        again.append(found)
+    return np.array(once, dtype=np.intp), np.array(again, dtype=np.intp)
 
 
 # --------------------------------------------------------------------------- candidates
@@ -517,45 +707,50 @@ def search_counterfactuals(
     what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
 ) -> CounterfactualReport:
     """``evidence_counterfactuals`` with a ``WhatIf`` already made."""
+    return what_if.run(counterfactual_stages(what_if, max_size=max_size, budget=budget))
+
+
+def counterfactual_stages(
+    what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
+) -> Stages[CounterfactualReport]:
+    """``search_counterfactuals`` as stages, to share batches with another search."""
     candidates = candidate_changes(what_if.appraisal, what_if.tests)
-    standings = what_if.singles([{c.evidence: c.to} for c in candidates])
-    outcomes = what_if.results_of(standings)[1:]
-    evaluated = 0
     singles: list[EvidenceCounterfactual] = []
     helpful: list[tuple[float, int]] = []
-    for index, (change, outcome) in enumerate(zip(candidates, outcomes, strict=True)):
-        evaluated += 1
-        if outcome is None:
-            continue
-        found = _counterfactual(what_if, (change,), outcome)
-        if found.changes_winner or found.verdict_changes:
-            singles.append(found)
-        helpful.append((_lead(what_if, outcome), index))
+    standings: Standings | None = None
+    if candidates:
+        standings = yield [{c.evidence: c.to} for c in candidates]
+        singles, helpful = _singles(what_if, candidates, standings)
+    evaluated = len(candidates)
     smallest: list[EvidenceCounterfactual] = []
     exhaustive = True
     size_found: int | None = 1 if any(s.changes_winner for s in singles) else None
-    if size_found is None and what_if.winner is not None and max_size > 1:
+    if size_found is None and what_if.winner is not None and max_size > 1 and helpful:
+        assert standings is not None
         order = [i for _, i in sorted(helpful)]
         ordered = [candidates[i] for i in order]
         facts = [c.evidence for c in ordered]
         distinct = list(dict.fromkeys(facts))
-        reach_of = dict(zip(distinct, what_if.reach(distinct), strict=True))
-        reaches = [reach_of[f] for f in facts]
-        effects = what_if.effects(ordered, standings, [i + 1 for i in order])
+        where = {fact_id: row for row, fact_id in enumerate(distinct)}
+        hits, gains, gates = what_if.reach_bounds(distinct)
+        codes = np.array([where[f] for f in facts], dtype=np.intp)
+        effects = what_if.effects(ordered, standings, order)
         for size in range(2, max_size + 1):
-            combos = _promising(what_if, facts, reaches, size)
+            combos = _promising(what_if, codes, hits[codes], gains[codes], gates[codes], size)
             room = max(budget - evaluated, 0)
             if len(combos) > room:
                 combos = combos[:room]
                 exhaustive = False
             evaluated += len(combos)
             kept = what_if.may_flip_all(effects, combos)
-            tried = combos[kept].tolist()
-            changes = [tuple(ordered[i] for i in combo) for combo in tried]
-            results = what_if.appraise([{c.evidence: c.to for c in s} for s in changes])
-            for found_set, outcome in zip(changes, results, strict=True):
-                if outcome is not None and outcome.winner != what_if.winner:
-                    smallest.append(_counterfactual(what_if, found_set, outcome))
+            changes = [tuple(ordered[i] for i in combo) for combo in combos[kept].tolist()]
+            if changes:
+                tried = yield [{c.evidence: c.to for c in s} for s in changes]
+                flips = np.flatnonzero(~tried.void & (tried.winners != _winner_index(what_if)))
+                outcomes = what_if.results_of(_take(tried, flips))
+                for row, outcome in zip(flips.tolist(), outcomes, strict=True):
+                    assert outcome is not None
+                    smallest.append(_counterfactual(what_if, changes[row], outcome))
             if smallest or not exhaustive:
                 break
         size_found = len(smallest[0].changes) if smallest else None
@@ -571,25 +766,93 @@ def search_counterfactuals(
     return CounterfactualReport(singles=tuple(singles), smallest=tuple(smallest), search=search)
 
 
+def _winner_index(what_if: WhatIf) -> int:
+    """The winner's place in the model's options; -1 when there is no single winner."""
+    return what_if.options.index(what_if.winner) if what_if.winner is not None else -1
+
+
+def _take(standings: Standings, rows: np.ndarray) -> Standings:
+    """The standings of some rows only (what ``WhatIf.results_of`` reads)."""
+    return Standings(
+        outcome=standings.outcome,
+        cells=standings.cells,
+        points=standings.points[rows],
+        score=standings.score[rows],
+        short_term=standings.short_term[rows],
+        long_term=standings.long_term[rows],
+        excluded=standings.excluded[rows],
+        first=standings.first[rows],
+        verdicts=None if standings.verdicts is None else standings.verdicts[rows],
+        void=standings.void[rows],
+    )
+
+
+def _singles(
+    what_if: WhatIf, candidates: Sequence[EvidenceChange], standings: Standings
+) -> tuple[list[EvidenceCounterfactual], list[tuple[float, int]]]:
+    """The single changes that change the winner or a verdict, and how far ahead the winner
+    stays under each change the rules can appraise (lower is more promising), by index."""
+    model = what_if.model
+    valid = ~standings.void
+    assert standings.verdicts is not None
+    names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+    code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
+    base = np.array([names[what_if.verdicts[o]] for o in what_if.options])
+    moved = valid & ((standings.winners != _winner_index(what_if)) | (code != base).any(axis=1))
+    rows = np.flatnonzero(moved)
+    singles = [
+        _counterfactual(what_if, (candidates[row],), outcome)
+        for row, outcome in zip(
+            rows.tolist(), what_if.results_of(_take(standings, rows)), strict=True
+        )
+        if outcome is not None
+    ]
+    if what_if.winner is None:
+        leads = np.full(len(candidates), math.inf)
+    else:
+        first = what_if.options.index(what_if.winner)
+        scores = standings.score
+        rivals = np.where(standings.excluded, -np.inf, scores)
+        rivals[:, first] = -np.inf
+        best = rivals.max(axis=1)
+        leads = np.where(np.isfinite(best), scores[:, first] - best, 0.0)
+    helpful = [
+        (lead, row)
+        for row, (lead, ok) in enumerate(zip(leads.tolist(), valid.tolist(), strict=True))
+        if ok
+    ]
+    return singles, helpful
+
+
+def _combinations(count: int, size: int) -> np.ndarray:
+    """Every set of ``size`` of ``count`` indices, in order (sets x indices)."""
+    if size == 2:
+        return np.stack(np.triu_indices(count, 1), axis=1).astype(np.intp)
+    found = np.array(list(itertools.combinations(range(count), size)), dtype=np.intp)
+    return found.reshape(-1, size)
+
+
 def _promising(
-    what_if: WhatIf, facts: Sequence[str], reaches: Sequence[Reach], size: int
+    what_if: WhatIf,
+    codes: np.ndarray,
+    hits: np.ndarray,
+    gains: np.ndarray,
+    gates: np.ndarray,
+    size: int,
 ) -> np.ndarray:
     """The sets of ``size`` changes to distinct items, in order, that the reach bound keeps
-    (sets x changes, indices)."""
-    count = len(facts)
+    (sets x changes, indices). Per change: its item's code, and its item's reach
+    (``WhatIf.reach_bounds``)."""
+    count = len(codes)
     if count < size:
         return np.zeros((0, size), dtype=np.intp)
-    combos = np.array(list(itertools.combinations(range(count), size)), dtype=np.intp)
-    codes = np.unique(np.array(facts), return_inverse=True)[1]
+    combos = _combinations(count, size)
     picked = codes[combos]
     distinct = np.ones(len(combos), dtype=bool)
     for a, b in itertools.combinations(range(size), 2):
         distinct &= picked[:, a] != picked[:, b]
-    hits = np.array([r.hits for r in reaches], dtype=bool)
     keep = hits[combos].any(axis=1)
     if what_if.rivals and not hits.all():
-        gains = np.array([r.gains or (0.0,) * len(what_if.rivals) for r in reaches])
-        gates = np.array([r.gates or (True,) * len(what_if.rivals) for r in reaches], dtype=bool)
         total = gains[combos[:, 0]]
         for k in range(1, size):
             total = total + gains[combos[:, k]]
@@ -597,18 +860,7 @@ def _promising(
         excluded = np.array([r.excluded for r in what_if.rivals], dtype=bool)
         closes = np.array(what_if.closes)
         keep |= ((~excluded | lifted) & (total >= closes)).any(axis=1)
-    return combos[distinct & keep]
-
-
-def _lead(what_if: WhatIf, outcome: Result) -> float:
-    """How far ahead the winner stays under a change (lower is more promising)."""
-    if what_if.winner is None:
-        return math.inf
-    lead = outcome.totals[what_if.winner]
-    rivals = [
-        t for o, t in outcome.totals.items() if o != what_if.winner and not outcome.excluded[o]
-    ]
-    return lead - max(rivals, default=lead)
+    return np.asarray(combos[distinct & keep])
 
 
 def _counterfactual(

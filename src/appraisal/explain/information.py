@@ -29,8 +29,8 @@ from ..appraise import Appraisal, appraise
 from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
-from ._shared import model_of, winner
-from .counterfactuals import WhatIf
+from ._shared import Standings, model_of, winner
+from .counterfactuals import Stages, WhatIf
 from .records import (
     Answer,
     InformationFact,
@@ -44,6 +44,7 @@ __all__ = [
     "CONFIDENCE_BELOW",
     "PAIR_BUDGET",
     "PAIR_FACTS",
+    "information_stages",
     "no_recommendation_reason",
     "value_of_information",
 ]
@@ -116,14 +117,11 @@ class _Evaluator:
             self.leader,
         )
 
-    def attempt(self, changes: Sequence[Mapping[str, Value]]) -> list[_Tried | None]:
-        """The outcome of each set of changes (one batch); None where the rules then
-        contradict each other."""
-        if not changes:
-            return []
+    def outcomes(self, standings: Standings) -> list[_Tried | None]:
+        """The outcome of each row of a batch; None where the rules then contradict each
+        other."""
         what_if = self.what_if
         model = what_if.model
-        standings = what_if.rows(changes)
         assert standings.verdicts is not None
         recommending = model.rule_base.recommending_verdict
         names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
@@ -199,6 +197,26 @@ def information_report(
     pair_budget: int = PAIR_BUDGET,
 ) -> InformationReport:
     """``value_of_information`` with a ``WhatIf`` already made."""
+    return what_if.run(
+        information_stages(
+            what_if,
+            confidence_below=confidence_below,
+            pairs=pairs,
+            pair_facts=pair_facts,
+            pair_budget=pair_budget,
+        )
+    )
+
+
+def information_stages(
+    what_if: WhatIf,
+    *,
+    confidence_below: float = CONFIDENCE_BELOW,
+    pairs: bool = True,
+    pair_facts: int = PAIR_FACTS,
+    pair_budget: int = PAIR_BUDGET,
+) -> Stages[InformationReport]:
+    """``information_report`` as stages, to share batches with another search."""
     appraisal = what_if.appraisal
     rule_base = what_if.model.rule_base
     evaluator = _Evaluator(what_if)
@@ -214,11 +232,8 @@ def information_report(
                          tests_of.get(state.fact, []), known))
         for state in states
     ]  # fmt: skip
-    answers = iter(
-        evaluator.attempt(
-            [{state.fact: region.value} for state, regions in asked for region in regions]
-        )
-    )
+    changes = [{state.fact: region.value} for state, regions in asked for region in regions]
+    answers = iter(evaluator.outcomes((yield changes)) if changes else [])
     for state, regions in asked:
         spec = rule_base.facts[state.fact]
         tried = []
@@ -243,7 +258,7 @@ def information_report(
     found: list[InformationItem] = []
     search: PairSearch | None = None
     if pairs and not singles:
-        found, search, pair_skipped = _pairs(
+        found, search, pair_skipped = yield from _pairs(
             evaluator,
             candidates,
             rule_base,
@@ -518,7 +533,7 @@ def _pairs(
     verdict_depths: Mapping[str, int],
     pair_facts: int,
     budget: int,
-) -> tuple[list[InformationItem], PairSearch, int]:
+) -> Stages[tuple[list[InformationItem], PairSearch, int]]:
     """Pairs of the most promising facts whose answers together change the recommendation.
 
     Most promising: read by a verdict rule, directly or through the fewest rules (a fact that
@@ -527,27 +542,23 @@ def _pairs(
     rules downstream of it could move.
     """
     what_if = evaluator.what_if
-    rules = len(what_if.model.order)
-    free = np.zeros((rules, len(candidates)), dtype=bool)
-    for row, c in enumerate(candidates):
-        free[list(what_if.downstream(c.state.fact)), row] = True
-    fired = np.repeat(what_if.base_fired[:, None], len(candidates), axis=1)
-    low, high = what_if.points_range(free, fired)
-    widths = {}
-    for row, c in enumerate(candidates):
-        width = 0.0
-        for cell in sorted(what_if.cells_reached(c.state.fact)):
-            width += float(high[row][cell]) - float(low[row][cell])
-        widths[c.state.fact] = width
+    facts = [c.state.fact for c in candidates]
+    low, high = what_if.fact_bounds(facts)
+    cells = what_if.model.baselines.size
+    spans = np.where(what_if.cells_rows(facts), high - low, 0.0).reshape(len(facts), cells)
+    # each fact's cells added one at a time, in order
+    totals = np.add.accumulate(spans, axis=1)[:, -1] if cells else np.zeros(len(facts))
+    widths = dict(zip(facts, totals.tolist(), strict=True))
+    gating = (what_if.reach_rows(facts) & what_if.index.gating).any(axis=1).tolist()
+    reaches_gate = dict(zip(facts, gating, strict=True))
 
     def promise(c: _Candidate) -> tuple[float, bool, float, bool, float, str]:
-        reach = what_if.downstream(c.state.fact)
         width = widths[c.state.fact]
         return (
             verdict_depths.get(c.state.fact, math.inf),
             not c.stirs,
             -round(c.shift, 9),
-            not reach & what_if.all_gate_rules,
+            not reaches_gate[c.state.fact],
             -round(width, 9),
             c.state.fact,
         )
@@ -566,15 +577,12 @@ def _pairs(
         asked.append((a, b, answers))
         if not exhaustive:
             break
-    results = iter(
-        evaluator.attempt(
-            [
-                {a.state.fact: region_a.value, b.state.fact: region_b.value}
-                for a, b, answers in asked
-                for region_a, region_b in answers
-            ]
-        )
-    )
+    batch = [
+        {a.state.fact: region_a.value, b.state.fact: region_b.value}
+        for a, b, answers in asked
+        for region_a, region_b in answers
+    ]
+    results = iter(evaluator.outcomes((yield batch)) if batch else [])
     for a, b, answers in asked:
         tried = [(pair, next(results)) for pair in answers]
         pair_skipped = sum(1 for _, result in tried if result is None)
