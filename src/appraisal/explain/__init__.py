@@ -76,7 +76,7 @@ from .records import (
 )
 from .records import CounterfactualReport as CounterfactualReport
 from .switching import switching_values, weight_switching_values
-from .trace import evidence_trace
+from .trace import Tracer, evidence_trace
 
 __all__ = [
     "Answer",
@@ -144,6 +144,8 @@ def explain(
         counterfactual_stages(what_if, max_size=max_changes, budget=budget),
         information_stages(what_if),
     )
+    deltas = {result.id: rule_deltas(appraisal, result) for result in appraisal.options}
+    tracer = Tracer(appraisal)
     options = []
     for result in appraisal.options:
         spread = attribution.options[result.id]
@@ -158,7 +160,7 @@ def explain(
                 baseline=spread.baseline,
                 rule_baseline=rule_baseline(appraisal, result),
                 contributions=result.contributions,
-                rule_deltas=rule_deltas(appraisal, result),
+                rule_deltas=deltas[result.id],
                 attribution=spread.attribution,
                 attribution_method=spread.method,
                 attribution_error=spread.error,
@@ -167,8 +169,8 @@ def explain(
                     for c in report.singles
                     if any(v.option == result.id for v in c.verdict_changes)
                 ),
-                trace=evidence_trace(appraisal, result),
-                narrative=narrative(appraisal, result, attribution, report, switches),
+                trace=tracer.trace(result, deltas[result.id]),
+                narrative=narrative(appraisal, result, attribution, report, switches, deltas),
             )
         )
     counterfactuals = tuple(c for c in report.singles if c.changes_winner)

@@ -40,7 +40,6 @@ from ..models import Comparison, FactRef, RuleBase, Value
 from ._shared import (
     Standings,
     appraise_rows,
-    changed_rows,
     evidence_columns,
     first_row,
     global_weights,
@@ -263,7 +262,7 @@ class WhatIf:
         """Every comparison of the rules and verdict rules, under each fact it names."""
         self.gate_masks = self.index.gate_masks
         self._base: Standings | None = None
-        self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ evaluating
 
@@ -272,16 +271,45 @@ class WhatIf:
         appraises the appraisal itself (the row the bounds start from); after it, only the
         rules downstream of the changed facts rerun."""
         if self._base is None:
-            columns = changed_rows(self.model, self.evidence, [{}, *changes])
+            columns = self.columns([{}, *changes])
             standings = appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
             self._base = _part(standings, 0, 1)
             return _part(standings, 1, len(changes) + 1)
-        columns = changed_rows(self.model, self.evidence, changes)
+        columns = self.columns(changes)
         changed = {fact for change in changes for fact in change}
         base = first_row(self._base.outcome)
         return appraise_rows(
             self.model, self.weights, columns, verdicts=verdicts, base=base, changed=changed
         )
+
+    def columns(self, changes: Batch) -> Columns:
+        """The appraisal's evidence with, in each row, the facts of one mapping changed
+        (as ``changed_rows`` does, each value encoded once per batch and every change written
+        at once)."""
+        model = self.model
+        base = self.evidence
+        known = np.repeat(base.known[:, :1], len(changes), axis=1)
+        values = np.repeat(base.values[:, :1], len(changes), axis=1)
+        texts = {text: code for code, text in enumerate(base.texts)}
+        encoded: dict[tuple[str, type, Value], tuple[int, float]] = {}
+        at: list[int] = []
+        rows: list[int] = []
+        held: list[float] = []
+        for row, change in enumerate(changes):
+            for name, value in change.items():
+                key = (name, type(value), value)
+                found = encoded.get(key)
+                if found is None:
+                    column = model.column_of[name]
+                    found = (column, model.encode(column, value, texts))
+                    if model.kinds[column] != "text":
+                        encoded[key] = found
+                at.append(found[0])
+                rows.append(row)
+                held.append(found[1])
+        known[at, rows] = True
+        values[at, rows] = held
+        return Columns(known, values, tuple(texts))
 
     def run(self, stages: Stages[T]) -> T:
         """A search's result, each of its stages one batch through the engine."""
@@ -373,22 +401,16 @@ class WhatIf:
 
     def fact_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per fact (facts x options x leaves): the lowest and highest points of every cell
-        whatever the fact's value, every rule not downstream of it firing as it does. Each
-        fact's bounds are worked out once, those not yet known in one batch."""
-        missing = [f for f in dict.fromkeys(facts) if f not in self._bounds]
-        if missing:
-            free = self.reach_rows(missing).T
-            fired = np.repeat(self.base_fired[:, None], len(missing), axis=1)
-            low, high = self.points_range(free, fired)
-            for row, fact_id in enumerate(missing):
-                self._bounds[fact_id] = (low[row], high[row])
-        shape = (0, *self.model.baselines.shape)
-        if not facts:
-            return np.zeros(shape), np.zeros(shape)
-        return (
-            np.stack([self._bounds[f][0] for f in facts]),
-            np.stack([self._bounds[f][1] for f in facts]),
-        )
+        whatever the fact's value, every rule not downstream of it firing as it does. Worked
+        out on first use for every fact of the rule base at once, in one batch, since both
+        searches ask for most of them."""
+        if self._bounds is None:
+            free = self.index.reach.T
+            fired = np.repeat(self.base_fired[:, None], free.shape[1], axis=1)
+            self._bounds = self.points_range(free, fired)
+        rows = [self.index.fact_rows[f] for f in facts]
+        low, high = self._bounds
+        return low[rows], high[rows]
 
     def reach_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``reach`` as arrays: per fact, whether it reaches a gate rule of the winner; per
