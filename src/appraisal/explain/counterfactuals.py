@@ -554,8 +554,9 @@ class WhatIf:
             inside = shared[some]
             # a shared cell's bound reads only the rules that move it: sets alike on
             # the rules moving their shared cells share one bound
-            moving = inside.reshape(len(some), -1).astype(np.float64) @ self.index.moves_flat.T
-            relevant = moving > 0
+            kinds, which = _patterns(inside.reshape(len(some), -1))
+            moving = inside.reshape(len(some), -1)[kinds].astype(np.float64)
+            relevant = (moving @ self.index.moves_flat.T > 0)[which]
             held, fires = free[some] & relevant, now[some] & relevant
             once, again = _patterns(np.concatenate([held, fires], axis=1))
             bottom, top = self.points_range(held[once].T, fires[once].T)
@@ -576,22 +577,41 @@ class WhatIf:
 
 
 def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a boolean array: where each first occurs, and which of them
-    each row is."""
+    """The distinct rows of a boolean array: where one of each occurs, and which of them
+    each row is.
+
+    Rows are packed into 64-bit words and hashed into one number each; rows with equal
+    numbers are checked to be equal, and only if some are not (a collision) are the rows
+    told apart one by one."""
+    count = len(rows)
     packed = np.packbits(rows, axis=1)
     width = packed.shape[1]
+    if width == 0 or count == 0:
+        return np.zeros(min(count, 1), dtype=np.intp), np.zeros(count, dtype=np.intp)
+    packed = np.pad(packed, ((0, 0), (0, -width % 8)))
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    key = words[:, 0].copy()
+    for column in words.T[1:]:
+        key = (key * _MIX) ^ column
+    _, once, again = np.unique(key, return_index=True, return_inverse=True)
+    again = again.reshape(-1)
+    if (words[once][again] == words).all():
+        return once.astype(np.intp), again.astype(np.intp)
     data = packed.tobytes()
+    step = packed.shape[1]
     seen: dict[bytes, int] = {}
-    once: list[int] = []
-    again: list[int] = []
-    for row, start in enumerate(range(0, len(data), width)):
-        key = data[start : start + width]
-        found = seen.get(key)
-        if found is None:
-            found = seen[key] = len(once)
-            once.append(row)
-        again.append(found)
-    return np.array(once, dtype=np.intp), np.array(again, dtype=np.intp)
+    first: list[int] = []
+    which: list[int] = []
+    for row in range(count):
+        found = seen.setdefault(data[row * step : (row + 1) * step], len(first))
+        if found == len(first):
+            first.append(row)
+        which.append(found)
+    return np.array(first, dtype=np.intp), np.array(which, dtype=np.intp)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+"""An odd 64-bit multiplier (the golden ratio's), to mix the words of a row into one."""
 
 
 # --------------------------------------------------------------------------- candidates
