@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import appraisal
@@ -15,6 +16,7 @@ from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evid
 from appraisal.cli import main
 from appraisal.errors import RuleConflictError
 from appraisal.explain import (
+    Tracer,
     WhatIf,
     attribute,
     candidate_changes,
@@ -28,6 +30,7 @@ from appraisal.explain import (
     weight_switching_values,
     winner,
 )
+from appraisal.explain.counterfactuals import model_index
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
 
@@ -417,3 +420,27 @@ def test_switching_values_read_the_weights_the_appraisal_used() -> None:
     )
     (switch,) = weight_switching_values(heavier, "acceptability")
     assert switch.current_weight == 2
+
+
+def test_one_tracer_for_every_option_traces_each_as_alone(birmingham: Any) -> None:
+    """Subtrees shared across options (findings, evidence, rules) are built once and read
+    the same in every trace."""
+    tracer = Tracer(birmingham)
+    shared = [tracer.trace(o) for o in birmingham.options]
+    assert shared == [evidence_trace(birmingham, o) for o in birmingham.options]
+    deltas = [rule_deltas(birmingham, o) for o in birmingham.options]
+    assert [tracer.trace(o, d) for o, d in zip(birmingham.options, deltas, strict=True)] == shared
+
+
+def test_model_index_is_worked_out_once_per_model_and_matches_the_model(birmingham: Any) -> None:
+    model = birmingham.model
+    index = model_index(model)
+    assert model_index(model) is index
+    for fact_id, row in index.fact_rows.items():
+        assert set(np.flatnonzero(index.reach[row])) == set(model.downstream_positions(fact_id))
+    for (option, leaf), moving in (*model.cell_sets.items(), *model.cell_adjusts.items()):
+        assert all(index.moves[p, option, leaf] for p, _ in moving)
+    assert index.moves.sum() == len(
+        {(p, cell) for cell, moving in (*model.cell_sets.items(), *model.cell_adjusts.items())
+         for p, _ in moving}
+    )  # fmt: skip

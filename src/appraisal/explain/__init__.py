@@ -100,6 +100,7 @@ __all__ = [
     "RuleDelta",
     "RunSummary",
     "TraceNode",
+    "Tracer",
     "VerdictChange",
     "Versus",
     "WeightSwitch",

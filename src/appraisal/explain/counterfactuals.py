@@ -21,7 +21,7 @@ import operator
 import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -61,9 +61,11 @@ __all__ = [
     "Reach",
     "Result",
     "Stages",
+    "Test",
     "WhatIf",
     "candidate_changes",
     "counterfactual_stages",
+    "distinct_rows",
     "evidence_counterfactuals",
     "model_index",
     "tests_by_fact",
@@ -91,6 +93,15 @@ U = TypeVar("U")
 Stages = Generator[Batch, Standings, T]
 """A search: it yields each batch it wants appraised, is sent their standings, and returns
 its result."""
+
+
+class Test(NamedTuple):
+    """A comparison as the searches read it: what it tests, how, and against what (read off
+    the ``Comparison`` once per model rather than on every look)."""
+
+    fact: str | None
+    operator: str
+    operand: Value | FactRef
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,7 @@ class ModelIndex:
     fact can move, which cells those rules move, which rules fail gates, and the tests that
     name each fact. Worked out once per model (``model_index``)."""
 
-    tests: Mapping[str, list[Comparison]]
+    tests: Mapping[str, list[Test]]
     """Every comparison of the rules and verdict rules, under each fact it names."""
     moves: np.ndarray
     """Rules x options x leaves: the cells each rule sets or adjusts."""
@@ -194,7 +205,10 @@ def _index(model: CompiledModel) -> ModelIndex:
     moves_flat = moves.reshape(rules, -1).astype(np.float64)
     cells = (reach.astype(np.float64) @ moves_flat > 0).reshape(len(facts), options, leaves)
     return ModelIndex(
-        tests=tests_by_fact(model.rule_base),
+        tests={
+            fact_id: [Test(t.fact, t.operator, t.operand) for t in tests]
+            for fact_id, tests in tests_by_fact(model.rule_base).items()
+        },
         moves=moves,
         moves_flat=moves_flat,
         gate_masks=gate_masks,
@@ -554,11 +568,11 @@ class WhatIf:
             inside = shared[some]
             # a shared cell's bound reads only the rules that move it: sets alike on
             # the rules moving their shared cells share one bound
-            kinds, which = _patterns(inside.reshape(len(some), -1))
+            kinds, which = distinct_rows(inside.reshape(len(some), -1))
             moving = inside.reshape(len(some), -1)[kinds].astype(np.float64)
             relevant = (moving @ self.index.moves_flat.T > 0)[which]
             held, fires = free[some] & relevant, now[some] & relevant
-            once, again = _patterns(np.concatenate([held, fires], axis=1))
+            once, again = distinct_rows(np.concatenate([held, fires], axis=1))
             bottom, top = self.points_range(held[once].T, fires[once].T)
             counted = self.base_points + deltas[some]
             low[some] += np.where(inside, bottom[again] - counted, 0.0).sum(axis=2)
@@ -576,7 +590,7 @@ class WhatIf:
         return np.asarray(answer)
 
 
-def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a boolean array: where one of each occurs, and which of them
     each row is.
 
@@ -650,7 +664,7 @@ def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
 
 
 def candidate_changes(
-    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison]] | None = None
+    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison | Test]] | None = None
 ) -> list[EvidenceChange]:
     """Every single change the search considers, for each known evidence item a rule reads.
 
@@ -662,7 +676,7 @@ def candidate_changes(
     model = model_of(appraisal)
     rule_base = model.rule_base
     evidence = appraisal.evidence
-    tests_of = tests_by_fact(rule_base) if tests is None else tests
+    tests_of = model_index(model).tests if tests is None else tests
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)
@@ -691,7 +705,10 @@ def candidate_changes(
 
 
 def _number_options(
-    fact_id: str, value: float, tests: Sequence[Comparison], evidence: Mapping[str, Value | None]
+    fact_id: str,
+    value: float,
+    tests: Sequence[Comparison | Test],
+    evidence: Mapping[str, Value | None],
 ) -> list[Value]:
     """The values across each threshold of ``tests`` (those that name the fact), nearest first."""
     options: set[float] = set()

@@ -28,9 +28,9 @@ import numpy as np
 from ..appraise import Appraisal, appraise
 from ..engine import facts_read
 from ..loader import LoadedScenario
-from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
+from ..models import FactRef, FactSpec, RuleBase, Value
 from ._shared import Standings, model_of, winner
-from .counterfactuals import Stages, WhatIf
+from .counterfactuals import Stages, Test, WhatIf
 from .records import (
     Answer,
     InformationFact,
@@ -103,6 +103,32 @@ class _Candidate:
     stirs: bool
 
 
+@dataclass(frozen=True)
+class _Outcomes:
+    """What each row of a batch leads to, as lists over the rows."""
+
+    options: tuple[str, ...]
+    void: list[bool]
+    """The rules contradict each other on the row's evidence."""
+    changing: list[bool]
+    """The row changes the recommendation (and is not void)."""
+    recommended: list[int]
+    """The recommended option's index in ``options``; -1 for none."""
+    shifts: list[float]
+    stirs: list[bool]
+
+    def tried(self, row: int) -> _Tried | None:
+        """A row's outcome; None where void."""
+        if self.void[row]:
+            return None
+        chosen = self.recommended[row]
+        return _Tried(
+            recommended=self.options[chosen] if chosen >= 0 else None,
+            shift=self.shifts[row],
+            stirs=self.stirs[row],
+        )
+
+
 class _Evaluator:
     """Re-appraises answers, a batch at a time, and measures them against the appraisal."""
 
@@ -117,9 +143,8 @@ class _Evaluator:
             self.leader,
         )
 
-    def outcomes(self, standings: Standings) -> list[_Tried | None]:
-        """The outcome of each row of a batch; None where the rules then contradict each
-        other."""
+    def outcomes(self, standings: Standings) -> _Outcomes:
+        """What each row of a batch leads to."""
         what_if = self.what_if
         model = what_if.model
         assert standings.verdicts is not None
@@ -129,19 +154,17 @@ class _Evaluator:
         base = np.array([names[what_if.verdicts[o]] for o in model.options])
         chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
         single = chosen.sum(axis=1) == 1
-        recommended = np.where(single, np.argmax(chosen, axis=1), -1).tolist()
-        stirs = (code != base).any(axis=1).tolist()
-        shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin).tolist()
-        return [
-            None
-            if void
-            else _Tried(
-                recommended=model.options[recommended[row]] if recommended[row] >= 0 else None,
-                shift=shifts[row],
-                stirs=stirs[row],
-            )
-            for row, void in enumerate(standings.void.tolist())
-        ]
+        recommended = np.where(single, np.argmax(chosen, axis=1), -1)
+        now = model.options.index(self.recommended) if self.recommended is not None else -1
+        shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
+        return _Outcomes(
+            options=model.options,
+            void=standings.void.tolist(),
+            changing=(~standings.void & (recommended != now)).tolist(),
+            recommended=recommended.tolist(),
+            shifts=shifts.tolist(),
+            stirs=(code != base).any(axis=1).tolist(),
+        )
 
     def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
         """``_margin`` of every row (rows x options, the model's order)."""
@@ -233,7 +256,8 @@ def information_stages(
         for state in states
     ]  # fmt: skip
     changes = [{state.fact: region.value} for state, regions in asked for region in regions]
-    answers = iter(evaluator.outcomes((yield changes)) if changes else [])
+    measured = evaluator.outcomes((yield changes)) if changes else None
+    answers = iter([measured.tried(row) for row in range(len(changes))] if measured else [])
     for state, regions in asked:
         spec = rule_base.facts[state.fact]
         tried = []
@@ -351,7 +375,7 @@ def _regions(
     fact_id: str,
     spec: FactSpec,
     rule_base: RuleBase,
-    tests: Sequence[Comparison],
+    tests: Sequence[Test],
     known: Mapping[str, Value | None],
 ) -> tuple[_Region, ...]:
     """One answer per way the rules can see the fact (see the module docstring)."""
@@ -369,9 +393,7 @@ def _regions(
     return _number_regions(_thresholds(fact_id, tests, known))
 
 
-def _texts(
-    fact_id: str, tests: Sequence[Comparison], known: Mapping[str, Value | None]
-) -> set[str]:
+def _texts(fact_id: str, tests: Sequence[Test], known: Mapping[str, Value | None]) -> set[str]:
     """The text a fact is compared with: constants, and the values of known text facts."""
     found: set[str] = set()
     for test in tests:
@@ -391,7 +413,7 @@ def _texts(
 
 
 def _thresholds(
-    fact_id: str, tests: Sequence[Comparison], known: Mapping[str, Value | None]
+    fact_id: str, tests: Sequence[Test], known: Mapping[str, Value | None]
 ) -> list[float]:
     """Where the answers of the tests on a number change, given the other facts as known."""
     found: set[float] = set()
@@ -528,7 +550,7 @@ def _pairs(
     evaluator: _Evaluator,
     candidates: Sequence[_Candidate],
     rule_base: RuleBase,
-    tests_of: Mapping[str, Sequence[Comparison]],
+    tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
     verdict_depths: Mapping[str, int],
     pair_facts: int,
@@ -582,13 +604,17 @@ def _pairs(
         for a, b, answers in asked
         for region_a, region_b in answers
     ]
-    results = iter(evaluator.outcomes((yield batch)) if batch else [])
+    measured = evaluator.outcomes((yield batch)) if batch else None
+    start = 0
     for a, b, answers in asked:
-        tried = [(pair, next(results)) for pair in answers]
+        rows = range(start, start + len(answers))
+        start += len(answers)
+        if measured is None or not any(measured.changing[row] for row in rows):
+            skipped += sum(measured.void[row] for row in rows) if measured else 0
+            continue  # nothing to report: the pair changes no recommendation
+        tried = [(pair, measured.tried(row)) for pair, row in zip(answers, rows, strict=True)]
         pair_skipped = sum(1 for _, result in tried if result is None)
         skipped += pair_skipped
-        if not any(r is not None and r.recommended != evaluator.recommended for _, r in tried):
-            continue  # nothing to report: the pair changes no recommendation
         outcomes = [
             _outcome(
                 (region_a.answer(a.state.fact), region_b.answer(b.state.fact)),
@@ -612,7 +638,7 @@ def _combinations(
     a: _Candidate,
     b: _Candidate,
     rule_base: RuleBase,
-    tests_of: Mapping[str, Sequence[Comparison]],
+    tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
 ) -> list[tuple[_Region, _Region]]:
     """Every pair of answers; a fact compared with the other has its answers worked out again

@@ -44,11 +44,12 @@ class Tracer:
 
     def fact_node(self, fact_id: str, depth: int) -> TraceNode:
         """An evidence item, or a finding with the fired rules that derived it."""
-        key = (fact_id, depth)
+        evidence = fact_id in self.rule_base.facts
+        key = (fact_id, -1 if evidence else depth)  # an evidence item reads alike at any depth
         found = self._facts.get(key)
         if found is not None:
             return found
-        if fact_id in self.rule_base.facts:
+        if evidence:
             cited = cite_evidence(self.appraisal, fact_id)
             found = TraceNode(
                 kind="evidence",
