@@ -276,7 +276,7 @@ class WhatIf:
         """Every comparison of the rules and verdict rules, under each fact it names."""
         self.gate_masks = self.index.gate_masks
         self._base: Standings | None = None
-        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ evaluating
 
@@ -415,16 +415,20 @@ class WhatIf:
 
     def fact_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per fact (facts x options x leaves): the lowest and highest points of every cell
-        whatever the fact's value, every rule not downstream of it firing as it does. Worked
-        out on first use for every fact of the rule base at once, in one batch, since both
-        searches ask for most of them."""
-        if self._bounds is None:
-            free = self.index.reach.T
-            fired = np.repeat(self.base_fired[:, None], free.shape[1], axis=1)
-            self._bounds = self.points_range(free, fired)
-        rows = [self.index.fact_rows[f] for f in facts]
-        low, high = self._bounds
-        return low[rows], high[rows]
+        whatever the fact's value, every rule not downstream of it firing as it does. Each
+        fact's bounds are worked out once, those not yet known in one batch."""
+        missing = [f for f in dict.fromkeys(facts) if f not in self._bounds]
+        if missing:
+            free = self.reach_rows(missing).T
+            fired = np.repeat(self.base_fired[:, None], len(missing), axis=1)
+            low, high = self.points_range(free, fired)
+            for row, fact_id in enumerate(missing):
+                self._bounds[fact_id] = (low[row], high[row])
+        shape = (len(facts), *self.model.baselines.shape)
+        low, high = np.empty(shape), np.empty(shape)
+        for row, fact_id in enumerate(facts):
+            low[row], high[row] = self._bounds[fact_id]
+        return low, high
 
     def reach_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``reach`` as arrays: per fact, whether it reaches a gate rule of the winner; per

@@ -564,15 +564,17 @@ def _pairs(
     rules downstream of it could move.
     """
     what_if = evaluator.what_if
-    facts = [c.state.fact for c in candidates]
-    low, high = what_if.fact_bounds(facts)
+    facts = [c.state.fact for c in candidates] if len(candidates) > 1 else []
+    low, high = what_if.fact_bounds(facts)  # one candidate needs no ranking
     cells = what_if.model.baselines.size
     spans = np.where(what_if.cells_rows(facts), high - low, 0.0).reshape(len(facts), cells)
     # each fact's cells added one at a time, in order
     totals = np.add.accumulate(spans, axis=1)[:, -1] if cells else np.zeros(len(facts))
-    widths = dict(zip(facts, totals.tolist(), strict=True))
+    widths = dict.fromkeys((c.state.fact for c in candidates), 0.0)
+    widths.update(zip(facts, totals.tolist(), strict=True))
     gating = (what_if.reach_rows(facts) & what_if.index.gating).any(axis=1).tolist()
-    reaches_gate = dict(zip(facts, gating, strict=True))
+    reaches_gate = dict.fromkeys((c.state.fact for c in candidates), False)
+    reaches_gate.update(zip(facts, gating, strict=True))
 
     def promise(c: _Candidate) -> tuple[float, bool, float, bool, float, str]:
         width = widths[c.state.fact]
@@ -654,10 +656,13 @@ def _combinations(
 
     flipped = depends(a, b) and not depends(b, a)
     outer, inner = (b, a) if flipped else (a, b)
+    moves = depends(inner, outer)
+    if not moves and not flipped:
+        return list(itertools.product(outer.regions, inner.regions))
     found = []
     for region in outer.regions:
         others = inner.regions
-        if depends(inner, outer):
+        if moves:
             given = {**known, outer.state.fact: region.value}
             tests = tests_of.get(inner.state.fact, [])
             others = _regions(inner.state.fact, inner.spec, rule_base, tests, given)
