@@ -297,32 +297,24 @@ class WhatIf:
         )
 
     def columns(self, changes: Batch) -> Columns:
-        """The appraisal's evidence with, in each row, the facts of one mapping changed
-        (as ``changed_rows`` does, each value encoded once per batch and every change written
-        at once)."""
+        """The appraisal's evidence with, in each row, the facts of one mapping changed (as
+        ``changed_rows`` gives it), each distinct value encoded once, in order of first
+        appearance, and every change written at once."""
         model = self.model
         base = self.evidence
         known = np.repeat(base.known[:, :1], len(changes), axis=1)
         values = np.repeat(base.values[:, :1], len(changes), axis=1)
         texts = {text: code for code, text in enumerate(base.texts)}
+        keys = [(name, type(value), value) for change in changes for name, value in change.items()]
         encoded: dict[tuple[str, type, Value], tuple[int, float]] = {}
-        at: list[int] = []
-        rows: list[int] = []
-        held: list[float] = []
-        for row, change in enumerate(changes):
-            for name, value in change.items():
-                key = (name, type(value), value)
-                found = encoded.get(key)
-                if found is None:
-                    column = model.column_of[name]
-                    found = (column, model.encode(column, value, texts))
-                    if model.kinds[column] != "text":
-                        encoded[key] = found
-                at.append(found[0])
-                rows.append(row)
-                held.append(found[1])
-        known[at, rows] = True
-        values[at, rows] = held
+        for key in dict.fromkeys(keys):
+            column = model.column_of[key[0]]
+            encoded[key] = (column, model.encode(column, key[2], texts))
+        if keys:
+            at, held = zip(*(encoded[key] for key in keys), strict=True)
+            rows = np.repeat(np.arange(len(changes)), [len(change) for change in changes])
+            known[list(at), rows] = True
+            values[list(at), rows] = held
         return Columns(known, values, tuple(texts))
 
     def run(self, stages: Stages[T]) -> T:
