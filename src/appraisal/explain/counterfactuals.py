@@ -58,7 +58,6 @@ __all__ = [
     "Batch",
     "Effects",
     "ModelIndex",
-    "Reach",
     "Result",
     "Stages",
     "Test",
@@ -112,18 +111,6 @@ class Result:
     verdicts: dict[str, str]
     totals: dict[str, float]
     excluded: dict[str, bool]
-
-
-@dataclass(frozen=True)
-class Reach:
-    """The most one changed item could move the winner's lead, whatever its new value."""
-
-    hits: bool
-    """True when the item reaches a gate rule of the winner (or there is no single winner)."""
-    gains: tuple[float, ...]
-    """Per rival (in ``WhatIf.rivals`` order), the most it could close the lead by."""
-    gates: tuple[bool, ...]
-    """Per rival, whether the item reaches one of its gate rules."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -384,10 +371,6 @@ class WhatIf:
 
     # ------------------------------------------------------------------ reach
 
-    def downstream(self, fact_id: str) -> frozenset[int]:
-        """The rules (positions) whose firing may change when this fact does."""
-        return self.model.downstream_positions(fact_id)
-
     def reach_rows(self, facts: Sequence[str]) -> np.ndarray:
         """Facts x rules: the rules downstream of each fact (``ModelIndex.reach``)."""
         return self.index.reach[[self.index.fact_rows[f] for f in facts]]
@@ -423,10 +406,14 @@ class WhatIf:
         return low, high
 
     def reach_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``reach`` as arrays: per fact, whether it reaches a gate rule of the winner; per
-        fact and rival, the most it could close the lead by; and whether it reaches one of
-        the rival's gate rules. A fact that reaches the winner's gate has no gains (zero)
-        and every rival's gate."""
+        """How far changing each fact could move things, whatever its new value: whether it
+        reaches a gate rule of the winner (facts); for each rival (``rivals`` order), the
+        most it could close the winner's lead by, and whether it could lift a gate failure
+        the rival depends on (facts x rivals). A fact that reaches the winner's gate has no
+        gains (zero) and every rival's gate.
+
+        Summed over the items of a set the gains bound the set's effect from above, since
+        a cell's reachable range grows at most additively in the rules that may move."""
         count = len(facts)
         if self.winner is None:
             return np.ones(count, dtype=bool), np.zeros((count, 0)), np.ones((count, 0), bool)
@@ -447,23 +434,6 @@ class WhatIf:
         gates[hits] = True
         return hits, gains, gates
 
-    def reach(self, facts: Sequence[str]) -> list[Reach]:
-        """How far changing each fact could move things, whatever its new value.
-
-        Whether it reaches a gate rule of the winner, and for each rival the most
-        it could close the winner's lead by, and whether it could lift a gate
-        failure the rival depends on. Summed over the items of a set this bounds
-        the set's effect from above, since a cell's reachable range grows at most
-        additively in the rules that may move.
-        """
-        hits, gains, gates = self.reach_bounds(facts)
-        return [
-            Reach(True, (), ())
-            if hit
-            else Reach(False, tuple(gains[row].tolist()), tuple(gates[row].tolist()))
-            for row, hit in enumerate(hits.tolist())
-        ]
-
     @property
     def base_standings(self) -> Standings:
         """The appraisal itself as the engine evaluates it (a batch of one, first row)."""
@@ -481,17 +451,6 @@ class WhatIf:
     def base_points(self) -> np.ndarray:
         """Options x leaves: each cell's points in the appraisal."""
         return np.asarray(self.base_standings.points[0])
-
-    def may_flip(self, reaches: Sequence[Reach]) -> bool:
-        """False only when no set of changes with these reaches can move the winner."""
-        if self.winner is None or any(r.hits for r in reaches):
-            return True
-        for n, rival in enumerate(self.rivals):
-            if rival.excluded and not any(r.gates[n] for r in reaches):
-                continue
-            if sum(r.gains[n] for r in reaches) >= self.closes[n]:
-                return True
-        return False
 
     # ------------------------------------------------------------------ sets of changes
 
