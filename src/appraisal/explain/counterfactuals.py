@@ -83,8 +83,60 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "ge": operator.ge,
 }
 
-Batch = Sequence[Mapping[str, Value]]
-"""A batch of what-ifs: one mapping of changed facts per row."""
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """A batch of what-ifs: each row gives some of ``changes`` (a fact and its new value)
+    together, by index (``rows``: rows x changes per row, -1 where a row has fewer)."""
+
+    changes: tuple[tuple[str, Value], ...]
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def of(cls, mappings: Sequence[Mapping[str, Value]]) -> Batch:
+        """A batch with one row per mapping of changed facts."""
+        index: dict[tuple[str, type, Value], int] = {}
+        rows = [
+            [index.setdefault((name, type(value), value), len(index)) for name, value in m.items()]
+            for m in mappings
+        ]
+        return cls(tuple((name, value) for name, _, value in index), _padded(rows))
+
+    @classmethod
+    def singles(cls, changes: Sequence[tuple[str, Value]]) -> Batch:
+        """One row per change."""
+        return cls(tuple(changes), np.arange(len(changes), dtype=np.intp)[:, None])
+
+    @classmethod
+    def joined(cls, batches: Sequence[Batch]) -> Batch:
+        """The rows of every batch, in order."""
+        width = max((b.rows.shape[1] for b in batches), default=0)
+        parts, offset = [], 0
+        for batch in batches:
+            rows = np.full((len(batch), width), -1, dtype=np.intp)
+            given = batch.rows >= 0
+            rows[:, : batch.rows.shape[1]][given] = batch.rows[given] + offset
+            parts.append(rows)
+            offset += len(batch.changes)
+        changes = tuple(c for b in batches for c in b.changes)
+        rows = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.intp)
+        return cls(changes, rows)
+
+    def facts(self) -> set[str]:
+        """The facts some row changes."""
+        return {self.changes[i][0] for i in np.unique(self.rows[self.rows >= 0]).tolist()}
+
+
+def _padded(rows: Sequence[Sequence[int]]) -> np.ndarray:
+    """Rows of indices of differing lengths as one array, -1 after each row's own."""
+    found = np.full((len(rows), max(map(len, rows), default=0)), -1, dtype=np.intp)
+    for row, indices in enumerate(rows):
+        found[row, : len(indices)] = indices
+    return found
+
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -267,41 +319,51 @@ class WhatIf:
 
     # ------------------------------------------------------------------ evaluating
 
-    def rows(self, changes: Batch, *, verdicts: bool = True) -> Standings:
+    def rows(
+        self, changes: Batch | Sequence[Mapping[str, Value]], *, verdicts: bool = True
+    ) -> Standings:
         """The standings of a batch: one row per set of changes. The first batch also
         appraises the appraisal itself (the row the bounds start from); after it, only the
         rules downstream of the changed facts rerun."""
+        batch = changes if isinstance(changes, Batch) else Batch.of(changes)
         if self._base is None:
-            columns = self.columns([{}, *changes])
-            standings = appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
+            first = Batch.joined([Batch((), np.zeros((1, 0), dtype=np.intp)), batch])
+            standings = appraise_rows(
+                self.model, self.weights, self.columns(first), verdicts=verdicts
+            )
             self._base = _part(standings, 0, 1)
-            return _part(standings, 1, len(changes) + 1)
-        columns = self.columns(changes)
-        changed = {fact for change in changes for fact in change}
+            return _part(standings, 1, len(batch) + 1)
         base = first_row(self._base.outcome)
         return appraise_rows(
-            self.model, self.weights, columns, verdicts=verdicts, base=base, changed=changed
+            self.model,
+            self.weights,
+            self.columns(batch),
+            verdicts=verdicts,
+            base=base,
+            changed=batch.facts(),
         )
 
-    def columns(self, changes: Batch) -> Columns:
-        """The appraisal's evidence with, in each row, the facts of one mapping changed (as
-        ``changed_rows`` gives it), each distinct value encoded once, in order of first
-        appearance, and every change written at once."""
+    def columns(self, batch: Batch) -> Columns:
+        """The appraisal's evidence with, in each row, the row's changes made (as
+        ``changed_rows`` gives it): each change encoded once, and every row written at once."""
         model = self.model
         base = self.evidence
-        known = np.repeat(base.known[:, :1], len(changes), axis=1)
-        values = np.repeat(base.values[:, :1], len(changes), axis=1)
+        known = np.repeat(base.known[:, :1], len(batch), axis=1)
+        values = np.repeat(base.values[:, :1], len(batch), axis=1)
         texts = {text: code for code, text in enumerate(base.texts)}
-        keys = [(name, type(value), value) for change in changes for name, value in change.items()]
-        encoded: dict[tuple[str, type, Value], tuple[int, float]] = {}
-        for key in dict.fromkeys(keys):
-            column = model.column_of[key[0]]
-            encoded[key] = (column, model.encode(column, key[2], texts))
-        if keys:
-            at, held = zip(*(encoded[key] for key in keys), strict=True)
-            rows = np.repeat(np.arange(len(changes)), [len(change) for change in changes])
-            known[list(at), rows] = True
-            values[list(at), rows] = held
+        columns = np.array([model.column_of[name] for name, _ in batch.changes], dtype=np.intp)
+        encoded = np.array(
+            [
+                model.encode(int(c), v, texts)
+                for c, (_, v) in zip(columns, batch.changes, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        given = batch.rows >= 0
+        rows = np.nonzero(given)[0]
+        changed = batch.rows[given]
+        known[columns[changed], rows] = True
+        values[columns[changed], rows] = encoded[changed]
         return Columns(known, values, tuple(texts))
 
     def run(self, stages: Stages[T]) -> T:
@@ -323,7 +385,7 @@ class WhatIf:
             except StopIteration as stop:
                 found[k] = stop.value
         while asked:
-            standings = self.rows([row for batch in asked.values() for row in batch])
+            standings = self.rows(Batch.joined(list(asked.values())))
             following: dict[int, Batch] = {}
             start = 0
             for k, batch in asked.items():
@@ -336,7 +398,9 @@ class WhatIf:
             asked = following
         return found
 
-    def appraise(self, changes: Batch, *, verdicts: bool = True) -> list[Result | None]:
+    def appraise(
+        self, changes: Batch | Sequence[Mapping[str, Value]], *, verdicts: bool = True
+    ) -> list[Result | None]:
         """What each set of changes gives; None where the rules then contradict each other."""
         if not changes:
             return []
@@ -438,7 +502,7 @@ class WhatIf:
     def base_standings(self) -> Standings:
         """The appraisal itself as the engine evaluates it (a batch of one, first row)."""
         if self._base is None:
-            self.rows([])
+            self.rows(Batch((), np.zeros((0, 0), dtype=np.intp)))
         assert self._base is not None
         return self._base
 
@@ -470,7 +534,7 @@ class WhatIf:
 
     def single_effects(self, changes: Sequence[EvidenceChange]) -> Effects:
         """What each single change does on its own (one batch)."""
-        standings = self.rows([{c.evidence: c.to} for c in changes])
+        standings = self.rows(Batch.singles([(c.evidence, c.to) for c in changes]))
         return self.effects(changes, standings, range(len(changes)))
 
     def may_flip_together(self, effects: Effects, changes: Sequence[int]) -> bool:
@@ -733,7 +797,7 @@ def counterfactual_stages(
     helpful: list[tuple[float, int]] = []
     standings: Standings | None = None
     if candidates:
-        standings = yield [{c.evidence: c.to} for c in candidates]
+        standings = yield Batch.singles([(c.evidence, c.to) for c in candidates])
         singles, helpful = _singles(what_if, candidates, standings)
     evaluated = len(candidates)
     smallest: list[EvidenceCounterfactual] = []
@@ -757,9 +821,10 @@ def counterfactual_stages(
                 exhaustive = False
             evaluated += len(combos)
             kept = what_if.may_flip_all(effects, combos)
-            changes = [tuple(ordered[i] for i in combo) for combo in combos[kept].tolist()]
+            chosen = combos[kept]
+            changes = [tuple(ordered[i] for i in combo) for combo in chosen.tolist()]
             if changes:
-                tried = yield [{c.evidence: c.to for c in s} for s in changes]
+                tried = yield Batch(tuple((c.evidence, c.to) for c in ordered), chosen)
                 flips = np.flatnonzero(~tried.void & (tried.winners != _winner_index(what_if)))
                 outcomes = what_if.results_of(_take(tried, flips))
                 for row, outcome in zip(flips.tolist(), outcomes, strict=True):

@@ -30,7 +30,7 @@ from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import FactRef, FactSpec, RuleBase, Value
 from ._shared import Standings, model_of, winner
-from .counterfactuals import Stages, Test, WhatIf
+from .counterfactuals import Batch, Stages, Test, WhatIf
 from .records import (
     Answer,
     InformationFact,
@@ -255,8 +255,8 @@ def information_stages(
                          tests_of.get(state.fact, []), known))
         for state in states
     ]  # fmt: skip
-    changes = [{state.fact: region.value} for state, regions in asked for region in regions]
-    measured = evaluator.outcomes((yield changes)) if changes else None
+    changes = Batch.singles([(state.fact, r.value) for state, regions in asked for r in regions])
+    measured = evaluator.outcomes((yield changes)) if len(changes) else None
     answers = iter([measured.tried(row) for row in range(len(changes))] if measured else [])
     for state, regions in asked:
         spec = rule_base.facts[state.fact]
@@ -601,12 +601,20 @@ def _pairs(
         asked.append((a, b, answers))
         if not exhaustive:
             break
-    batch = [
-        {a.state.fact: region_a.value, b.state.fact: region_b.value}
+    index: dict[tuple[str, type, Value], int] = {}
+    pairs = [
+        (
+            index.setdefault((a.state.fact, type(region_a.value), region_a.value), len(index)),
+            index.setdefault((b.state.fact, type(region_b.value), region_b.value), len(index)),
+        )
         for a, b, answers in asked
         for region_a, region_b in answers
     ]
-    measured = evaluator.outcomes((yield batch)) if batch else None
+    batch = Batch(
+        tuple((fact, value) for fact, _, value in index),
+        np.array(pairs, dtype=np.intp).reshape(len(pairs), 2),
+    )
+    measured = evaluator.outcomes((yield batch)) if pairs else None
     start = 0
     for a, b, answers in asked:
         rows = range(start, start + len(answers))
