@@ -14,6 +14,7 @@ import pytest
 import appraisal
 from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evidence_values
 from appraisal.cli import main
+from appraisal.engine import encode
 from appraisal.errors import RuleConflictError
 from appraisal.explain import (
     Tracer,
@@ -30,7 +31,7 @@ from appraisal.explain import (
     weight_switching_values,
     winner,
 )
-from appraisal.explain.counterfactuals import model_index
+from appraisal.explain.counterfactuals import Batch, model_index
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
 
@@ -444,3 +445,26 @@ def test_model_index_is_worked_out_once_per_model_and_matches_the_model(birmingh
         {(p, cell) for cell, moving in (*model.cell_sets.items(), *model.cell_adjusts.items())
          for p, _ in moving}
     )  # fmt: skip
+
+
+def test_a_batch_of_changes_encodes_as_the_evidence_changed_row_by_row(birmingham: Any) -> None:
+    """Rows given as indices into one list of changes, and batches joined, hold what
+    encoding each row's changed evidence gives."""
+    what_if = WhatIf(birmingham)
+    model = birmingham.model
+    changes = candidate_changes(birmingham)
+    mappings = [{c.evidence: c.to} for c in changes[:5]]
+    mappings += [{a.evidence: a.to, b.evidence: b.to} for a, b in itertools.pairwise(changes)]
+    mappings.append({})
+    batch = Batch.joined([Batch.of(mappings[:5]), Batch.of(mappings[5:])])
+    assert len(batch) == len(mappings)
+    assert batch.facts() == {fact for m in mappings for fact in m}
+    columns = what_if.columns(batch)
+    expected = encode(model, [{**birmingham.evidence, **m} for m in mappings])
+    assert np.array_equal(columns.known, expected.known)
+    for column in np.flatnonzero(expected.known.any(axis=1)):
+        for row in range(len(mappings)):
+            if expected.known[column, row]:
+                assert columns.value(model, model.columns[column], row) == expected.value(
+                    model, model.columns[column], row
+                )

@@ -344,8 +344,8 @@ class WhatIf:
         )
 
     def columns(self, batch: Batch) -> Columns:
-        """The appraisal's evidence with, in each row, the row's changes made (as
-        ``changed_rows`` gives it): each change encoded once, and every row written at once."""
+        """The appraisal's evidence (its first row), with each row's changes made: each
+        change encoded once, and every row written at once."""
         model = self.model
         base = self.evidence
         known = np.repeat(base.known[:, :1], len(batch), axis=1)
