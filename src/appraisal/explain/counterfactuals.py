@@ -316,6 +316,7 @@ class WhatIf:
         self.gate_masks = self.index.gate_masks
         self._base: Standings | None = None
         self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._expected: list[str] = []
 
     # ------------------------------------------------------------------ evaluating
 
@@ -455,8 +456,10 @@ class WhatIf:
     def fact_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per fact (facts x options x leaves): the lowest and highest points of every cell
         whatever the fact's value, every rule not downstream of it firing as it does. Each
-        fact's bounds are worked out once, those not yet known in one batch."""
-        missing = [f for f in dict.fromkeys(facts) if f not in self._bounds]
+        fact's bounds are worked out once, those not yet known in one batch (with those
+        ``expect_bounds`` was told of)."""
+        missing = [f for f in dict.fromkeys([*facts, *self._expected]) if f not in self._bounds]
+        self._expected = []
         if missing:
             free = self.reach_rows(missing).T
             fired = np.repeat(self.base_fired[:, None], len(missing), axis=1)
@@ -468,6 +471,11 @@ class WhatIf:
         for row, fact_id in enumerate(facts):
             low[row], high[row] = self._bounds[fact_id]
         return low, high
+
+    def expect_bounds(self, facts: Sequence[str]) -> None:
+        """Say that a search may ask for these facts' bounds, so that the next batch of
+        bounds worked out holds them too (several searches side by side then share one)."""
+        self._expected += facts
 
     def reach_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How far changing each fact could move things, whatever its new value: whether it
@@ -797,6 +805,8 @@ def counterfactual_stages(
     helpful: list[tuple[float, int]] = []
     standings: Standings | None = None
     if candidates:
+        if what_if.winner is not None and max_size > 1:
+            what_if.expect_bounds([c.evidence for c in candidates])
         standings = yield Batch.singles([(c.evidence, c.to) for c in candidates])
         singles, helpful = _singles(what_if, candidates, standings)
     evaluated = len(candidates)

@@ -255,6 +255,8 @@ def information_stages(
                          tests_of.get(state.fact, []), known))
         for state in states
     ]  # fmt: skip
+    if pairs and len(states) > 1:
+        what_if.expect_bounds([state.fact for state in states])
     changes = Batch.singles([(state.fact, r.value) for state, regions in asked for r in regions])
     measured = evaluator.outcomes((yield changes)) if len(changes) else None
     answers = iter([measured.tried(row) for row in range(len(changes))] if measured else [])
