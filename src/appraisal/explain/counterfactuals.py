@@ -213,6 +213,8 @@ class ModelIndex:
     """Facts x rules: the rules whose firing may change when the fact does."""
     cells: np.ndarray
     """Facts x options x leaves: the cells some rule downstream of the fact moves."""
+    scoring: np.ndarray
+    """The rules (positions) that move some cell or fail some option on a gate."""
 
 
 _INDICES: weakref.WeakKeyDictionary[CompiledModel, ModelIndex] = weakref.WeakKeyDictionary()
@@ -255,6 +257,7 @@ def _index(model: CompiledModel) -> ModelIndex:
         fact_rows={fact_id: row for row, fact_id in enumerate(facts)},
         reach=reach,
         cells=cells,
+        scoring=np.flatnonzero(moves.any(axis=(1, 2)) | gate_masks.any(axis=0)),
     )
 
 
@@ -565,29 +568,36 @@ class WhatIf:
         if self.winner is None or not count:
             return np.ones(count, dtype=bool)
         first = self.options.index(self.winner)
+        # only the rules that move a cell or fail a gate bear on the bound: the rest are
+        # left out of every array below
+        scoring = self.index.scoring
+        reaches, firings = effects.reach[:, scoring], effects.fired[:, scoring]
+        gates = self.gate_masks[:, scoring]
         # each member in turn: the rules and cells reached by one member (touched) and by
         # two or more (free, shared), and the rules a member reaching them fires
-        touched = effects.reach[sets[:, 0]]
-        alone = touched & effects.fired[sets[:, 0]]
+        touched = reaches[sets[:, 0]]
+        alone = touched & firings[sets[:, 0]]
         free = np.zeros_like(touched)
         reached = effects.cells[sets[:, 0]]
         shared = np.zeros_like(reached)
         deltas = effects.deltas[sets[:, 0]]
         valid = effects.valid[sets[:, 0]]
         for member in sets.T[1:]:
-            reach = effects.reach[member]
+            reach = reaches[member]
             free |= touched & reach
             touched = touched | reach
-            alone |= reach & effects.fired[member]
+            alone |= reach & firings[member]
             cells = effects.cells[member]
             shared |= reached & cells
             reached = reached | cells
             deltas = deltas + effects.deltas[member]
             valid = valid & effects.valid[member]
-        now = np.where(touched, alone, self.base_fired) & ~free  # fires, for certain
+        now = np.where(touched, alone, self.base_fired[scoring]) & ~free  # fires, for certain
         answer = ~valid
-        winner_gates = self.gate_masks[first]
-        answer |= (touched & winner_gates).any(axis=1) & ((now | free) & winner_gates).any(axis=1)
+        winner_gates = np.flatnonzero(gates[first])
+        answer |= touched[:, winner_gates].any(axis=1) & (
+            now[:, winner_gates] | free[:, winner_gates]
+        ).any(axis=1)
         low = deltas.sum(axis=2)  # sets x options
         high = low.copy()
         some = np.flatnonzero(shared.any(axis=(1, 2)))
@@ -597,22 +607,36 @@ class WhatIf:
             # the rules moving their shared cells share one bound
             kinds, which = distinct_rows(inside.reshape(len(some), -1))
             moving = inside.reshape(len(some), -1)[kinds].astype(np.float64)
-            relevant = (moving @ self.index.moves_flat.T > 0)[which]
+            relevant = (moving @ self.index.moves_flat[scoring].T > 0)[which]
             held, fires = free[some] & relevant, now[some] & relevant
             once, again = distinct_rows(np.concatenate([held, fires], axis=1))
-            bottom, top = self.points_range(held[once].T, fires[once].T)
-            counted = self.base_points + deltas[some]
-            low[some] += np.where(inside, bottom[again] - counted, 0.0).sum(axis=2)
-            high[some] += np.where(inside, top[again] - counted, 0.0).sum(axis=2)
+            rules = (len(self.model.order), len(once))
+            loose, fixed = np.zeros(rules, dtype=bool), np.zeros(rules, dtype=bool)
+            loose[scoring], fixed[scoring] = held[once].T, fires[once].T
+            bottom, top = self.points_range(loose, fixed)
+            # each set's shared cells only: their bound in place of the points counted
+            sets_at, options_at, leaves_at = np.nonzero(inside)
+            pattern = again[sets_at]
+            counted = (
+                self.base_points[options_at, leaves_at]
+                + deltas[some][sets_at, options_at, leaves_at]
+            )
+            slots = sets_at * len(self.options) + options_at
+            size = len(some) * len(self.options)
+            shape = (len(some), len(self.options))
+            below = bottom[pattern, options_at, leaves_at] - counted
+            above = top[pattern, options_at, leaves_at] - counted
+            low[some] += np.bincount(slots, below, size).reshape(shape)
+            high[some] += np.bincount(slots, above, size).reshape(shape)
         floor = self.results[self.winner].score + low[:, first] - TIE_TOLERANCE - _SLACK
         for k, option in enumerate(self.options):
             if k == first:
                 continue
             rival = self.results[option]
-            mask = self.gate_masks[k]
+            mask = np.flatnonzero(gates[k])
             open_ = np.ones(count, dtype=bool)
             if rival.excluded:
-                open_ = (touched & mask).any(axis=1) & ~(now & mask).any(axis=1)
+                open_ = touched[:, mask].any(axis=1) & ~now[:, mask].any(axis=1)
             answer |= open_ & (rival.score + high[:, k] >= floor)
         return np.asarray(answer)
 
