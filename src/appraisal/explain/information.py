@@ -594,24 +594,30 @@ def _pairs(
     evaluated = skipped = 0
     exhaustive = True
     asked: list[tuple[_Candidate, _Candidate, list[tuple[_Region, _Region]]]] = []
+    # every answer is one change of the batch: a fact's own answers numbered once, and
+    # the pairs of two facts that do not move each other's answers read off those numbers
+    index: dict[tuple[str, type, Value], int] = {}
+
+    def numbered(fact: str, regions: Sequence[_Region]) -> list[int]:
+        return [index.setdefault((fact, type(r.value), r.value), len(index)) for r in regions]
+
+    own = {c.state.fact: numbered(c.state.fact, c.regions) for c in chosen}
+    pairs: list[tuple[int, int]] = []
     for a, b in itertools.combinations(chosen, 2):
-        answers = _combinations(a, b, rule_base, tests_of, known)
+        answers, apart = _combinations(a, b, rule_base, tests_of, known)
         if evaluated + len(answers) > budget:
             answers = answers[: budget - evaluated]
             exhaustive = False
         evaluated += len(answers)
         asked.append((a, b, answers))
+        if apart:
+            both = [(i, j) for i in own[a.state.fact] for j in own[b.state.fact]]
+        else:
+            firsts = numbered(a.state.fact, [r for r, _ in answers])
+            both = list(zip(firsts, numbered(b.state.fact, [r for _, r in answers]), strict=True))
+        pairs += both[: len(answers)]
         if not exhaustive:
             break
-    index: dict[tuple[str, type, Value], int] = {}
-    pairs = [
-        (
-            index.setdefault((a.state.fact, type(region_a.value), region_a.value), len(index)),
-            index.setdefault((b.state.fact, type(region_b.value), region_b.value), len(index)),
-        )
-        for a, b, answers in asked
-        for region_a, region_b in answers
-    ]
     batch = Batch(
         tuple((fact, value) for fact, _, value in index),
         np.array(pairs, dtype=np.intp).reshape(len(pairs), 2),
@@ -652,9 +658,10 @@ def _combinations(
     rule_base: RuleBase,
     tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
-) -> list[tuple[_Region, _Region]]:
+) -> tuple[list[tuple[_Region, _Region]], bool]:
     """Every pair of answers; a fact compared with the other has its answers worked out again
-    for each answer of the other (its thresholds move with it)."""
+    for each answer of the other (its thresholds move with it). True with them when they
+    are every answer of ``a`` with every answer of ``b``, in that order."""
 
     def depends(fact: _Candidate, on: _Candidate) -> bool:
         if fact.spec.type not in ("number", "text"):
@@ -668,7 +675,7 @@ def _combinations(
     outer, inner = (b, a) if flipped else (a, b)
     moves = depends(inner, outer)
     if not moves and not flipped:
-        return list(itertools.product(outer.regions, inner.regions))
+        return list(itertools.product(outer.regions, inner.regions)), True
     found = []
     for region in outer.regions:
         others = inner.regions
@@ -678,7 +685,7 @@ def _combinations(
             others = _regions(inner.state.fact, inner.spec, rule_base, tests, given)
         for other in others:
             found.append((other, region) if flipped else (region, other))
-    return found
+    return found, False
 
 
 # --------------------------------------------------------------------------- helpers
