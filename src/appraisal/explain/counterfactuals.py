@@ -318,7 +318,11 @@ class WhatIf:
         """Every comparison of the rules and verdict rules, under each fact it names."""
         self.gate_masks = self.index.gate_masks
         self._base: Standings | None = None
-        self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        empty = np.zeros((0, *model.baselines.shape))
+        self._bounds = (empty, empty)
+        """Facts x options x leaves: the lowest and highest points of each fact's cells."""
+        self._bound: dict[str, int] = {}
+        """Each fact's row in ``_bounds``, once worked out."""
         self._expected: list[str] = []
 
     # ------------------------------------------------------------------ evaluating
@@ -461,19 +465,20 @@ class WhatIf:
         whatever the fact's value, every rule not downstream of it firing as it does. Each
         fact's bounds are worked out once, those not yet known in one batch (with those
         ``expect_bounds`` was told of)."""
-        missing = [f for f in dict.fromkeys([*facts, *self._expected]) if f not in self._bounds]
+        missing = [f for f in dict.fromkeys([*facts, *self._expected]) if f not in self._bound]
         self._expected = []
         if missing:
             free = self.reach_rows(missing).T
             fired = np.repeat(self.base_fired[:, None], len(missing), axis=1)
             low, high = self.points_range(free, fired)
-            for row, fact_id in enumerate(missing):
-                self._bounds[fact_id] = (low[row], high[row])
-        shape = (len(facts), *self.model.baselines.shape)
-        low, high = np.empty(shape), np.empty(shape)
-        for row, fact_id in enumerate(facts):
-            low[row], high[row] = self._bounds[fact_id]
-        return low, high
+            start = len(self._bound)
+            self._bound.update({f: start + k for k, f in enumerate(missing)})
+            self._bounds = (
+                np.concatenate([self._bounds[0], low]),
+                np.concatenate([self._bounds[1], high]),
+            )
+        rows = [self._bound[f] for f in facts]
+        return self._bounds[0][rows], self._bounds[1][rows]
 
     def expect_bounds(self, facts: Sequence[str]) -> None:
         """Say that a search may ask for these facts' bounds, so that the next batch of
