@@ -210,8 +210,15 @@ def summarise(appraisal: Appraisal, top: int = 3) -> RunSummary:
     for result in appraisal.options:
         gates = tuple(d for d in drivers(appraisal, result) if d.kind == "gate")
         found = () if attribution is None else evidence_drivers(appraisal, result, attribution)
-        options.append(OptionDrivers(option=result.id, gates=gates, evidence=tuple(found[:top])))
-    return RunSummary(
+        options.append(
+            OptionDrivers.model_construct(
+                option=result.id, gates=gates, evidence=tuple(found[:top])
+            )
+        )
+    # Built from records already validated (or constructed as such), without validating
+    # them again: validating would build the appraisal's whole validator, rule base and all,
+    # which ``appraisal run`` would otherwise pay for in every new process.
+    return RunSummary.model_construct(
         appraisal=appraisal,
         top=top,
         options=tuple(options),
