@@ -249,11 +249,14 @@ class _Plan:
     """The modules' own plans."""
     depth: int
     """The batch its rows go in: the one after its modules' (the first without)."""
+    low: int
+    """How many of the rest are counted from each row's flags (the first ``LOW_BITS``)."""
     items: np.ndarray
     """Per player: its place among the known evidence items."""
     order: np.ndarray
     """Where the total and each player (in ``players`` order) are among the counts
-    ``_point_counts`` works out: the total, the rest, then each module's players."""
+    ``_size_counts`` works out: the total, the first ``low`` of the rest, each module's
+    players, then the rest of the rest."""
 
 
 def _clamps(game: _Game) -> bool:
@@ -282,7 +285,8 @@ class _Planner:
             )
             inside = {p for m in found for p in m.players}
             rest = tuple(p for p in players if p not in inside)
-            layout = [*rest, *(p for m in found for p in m.players)]
+            low = min(len(rest), LOW_BITS)
+            layout = [*rest[:low], *(p for m in found for p in m.players), *rest[low:]]
             self.plans[key] = _Plan(
                 index=len(self.plans),
                 players=players,
@@ -290,6 +294,7 @@ class _Planner:
                 rest=rest,
                 inner=inner,
                 depth=1 + max((p.depth for p in inner), default=-1),
+                low=low,
                 items=np.array([self.item[p] for p in players], dtype=np.intp),
                 order=np.array([0, *(1 + layout.index(p) for p in players)], dtype=np.intp),
             )
@@ -323,8 +328,6 @@ class _Structure:
     """Known items x rows: every coalition of each plan without modules, plan after plan."""
     starts: Mapping[int, int]
     """Where each plan without modules starts among the rows of ``first``."""
-    points: int
-    """How many roots of unity the counts are valued at: more than any plan has players."""
 
     @classmethod
     def of(
@@ -383,7 +386,6 @@ class _Structure:
             clamped={p: tuple(found) for p, found in clamped.items()},
             first=np.concatenate(blocks, axis=1),
             starts=starts,
-            points=1 + max((len(plan.players) for plan in plans), default=0),
         )
 
 
@@ -506,15 +508,15 @@ class _Counted:
 
     representative: np.ndarray
     """Players x states: a coalition giving each state (the first evaluated)."""
-    values: np.ndarray
-    """States x (1 + players) x points: ``_point_counts`` of each state's coalitions."""
+    counts: np.ndarray
+    """States x (1 + players) x sizes: ``_size_counts`` of each state's coalitions."""
 
 
 def _coalitions(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray:
     """Players x rows: every combination of module states (one coalition standing for each,
     the first module's states slowest) with every coalition of the rest (fastest). The
     first row is the empty coalition."""
-    shape = tuple(c.values.shape[0] for c in counted)
+    shape = tuple(c.counts.shape[0] for c in counted)
     combos = math.prod(shape)
     rest = len(plan.rest)
     found = dict(zip(plan.rest, np.tile(_bits(rest, rest), (1, combos)), strict=True))
@@ -547,117 +549,170 @@ def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
 
 # --------------------------------------------------------------------------- counting coalitions
 #
-# Exact Shapley values need, for a set of coalitions, how many have each size and how many
-# of those hold each player. Counts by size are the coefficients of a polynomial in the size
-# (x to the power of each coalition's size, summed). A module's coalitions combine with the
-# rest's by multiplying such polynomials; valued at roots of unity, multiplying is a product
-# of values, and the counts come back by the inverse transform, rounded to the whole numbers
-# they are (the rounding error stays below 2**-20 for up to 30 players: far from a half).
+# Exact Shapley values need, for a set of coalitions, how many have each size and how many of
+# those hold each player: the coefficients of polynomials in the size. A plan's row stands for
+# one coalition of the rest's first players (up to ``LOW_BITS``, counted from the row's flags)
+# joined with one combination of factor states: each module's state, and the coalition of
+# the rest's players beyond the first. Joining multiplies the polynomials (sizes add, numbers
+# multiply). The factors' products are taken as values at roots of unity and brought back to
+# whole numbers by rounding (the error stays far below a half for any plan that can be
+# enumerated); every other count is a sum of whole numbers, exact in floating point.
 
 LOW_BITS = 8
-"""Players of a plan's rest counted through one matrix of all their coalitions (256 rows);
-players beyond them are combined as a second factor."""
+SPARSE = 8
+"""The rest's players counted from each row's flags; those beyond make one more factor."""
 
 
-@functools.lru_cache(maxsize=64)
-def _roots(points: int) -> np.ndarray:
-    """The powers 0 .. points - 1 of the first ``points``-th root of unity."""
-    return np.exp(2j * np.pi * np.arange(points) / points)
-
-
-@functools.lru_cache(maxsize=64)
-def _size_values(count: int, points: int) -> np.ndarray:
-    """Coalitions of ``count`` players x (1 + count) x points, as real and imaginary parts
-    (last axis, twice as long): each coalition's size polynomial valued at the roots of
-    unity, then the same where the coalition holds each player (zero where not)."""
+@functools.lru_cache(maxsize=32)
+def _size_ones(count: int) -> np.ndarray:
+    """Coalitions of ``count`` players x (1 + count) x (count + 1): a one at each coalition's
+    size, for all of them, then for each player it holds (read-only)."""
     members = _bits(count, count)
-    sizes = members.sum(axis=0)
-    values = _roots(points)[(sizes[:, None] * np.arange(points)[None, :]) % points]
-    found = np.concatenate([values[:, None, :], members.T[:, :, None] * values[:, None, :]], 1)
-    pairs = np.empty((1 << count, (1 + count) * points * 2))
-    pairs[:, 0::2] = found.reshape(1 << count, -1).real
-    pairs[:, 1::2] = found.reshape(1 << count, -1).imag
-    pairs.flags.writeable = False
-    return pairs
-
-
-@functools.lru_cache(maxsize=64)
-def _inverse(points: int, degree: int) -> np.ndarray:
-    """Points x (degree + 1): values at the roots of unity back to coefficients."""
-    powers = (np.arange(points)[:, None] * np.arange(degree + 1)[None, :]) % points
-    found = np.conj(_roots(points))[powers] / points
+    at_size = members.sum(axis=0)[:, None] == np.arange(count + 1)[None, :]
+    holding = members.T[:, :, None] & at_size[:, None, :]
+    found = np.concatenate([at_size[:, None, :], holding], axis=1).astype(np.float64)
     found.flags.writeable = False
     return found
 
 
-def _point_counts(
-    plan: _Plan, indicators: np.ndarray, counted: Sequence[_Counted], points: int
-) -> np.ndarray:
-    """For each set of the plan's rows flagged in ``indicators`` (sets x rows): the size
-    polynomial of the coalitions the rows stand for, and of those holding each player
-    (sets x (1 + players, in ``plan.players`` order) x points), valued at the roots of unity."""
-    sets = indicators.shape[0]
-    shape = tuple(c.values.shape[0] for c in counted)
+@functools.lru_cache(maxsize=32)
+def _size_entries(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``_size_ones`` (coalitions x flattened counts) has its ones: coalitions, columns."""
+    coalitions, columns = np.nonzero(_size_ones(count).reshape(1 << count, -1))
+    coalitions.flags.writeable = False
+    columns.flags.writeable = False
+    return coalitions, columns
+
+
+@functools.lru_cache(maxsize=64)
+def _powers(length: int, points: int) -> np.ndarray:
+    """Length x points: the polynomials' values at the ``points``-th roots of unity."""
+    found = np.exp(2j * np.pi * ((np.arange(length)[:, None] * np.arange(points)) % points) / points)
+    found.flags.writeable = False
+    return found
+
+
+def _whole(values: np.ndarray, degree: int) -> np.ndarray:
+    """Polynomials of ``degree`` valued at the roots of unity (..., points) back to their
+    coefficients, the whole numbers they are (..., degree + 1)."""
+    points = values.shape[-1]
+    found = (values @ np.conj(_powers(degree + 1, points)).T).real / points
+    counts = np.rint(found)
+    assert np.abs(found - counts).max(initial=0.0) < 0.25, "counts lost to rounding"
+    return counts
+
+
+def _products(factors: Sequence[np.ndarray]) -> np.ndarray:
+    """For each combination of the factors' states (the first factor's slowest): the product
+    of their size polynomials, then, for each factor's player, the same with that player's
+    holding polynomial in its factor's place (combinations x (1 + players) x sizes).
+
+    Each factor: states x (1 + players) x (players + 1).
+    """
+    if len(factors) == 1:
+        return factors[0]
+    degree = sum(f.shape[1] - 1 for f in factors)
+    points = degree + 1
+    values = [f @ _powers(f.shape[2], points) for f in factors]
+    shape = tuple(f.shape[0] for f in factors)
     combos = math.prod(shape)
-    rest = len(plan.rest)
-    low = min(rest, LOW_BITS)
-    high = rest - low
-    flags = indicators.reshape((sets * combos) << high, 1 << low).astype(np.float64)
-    pairs = flags @ _size_values(low, points)
-    values = pairs.view(np.complex128).reshape(sets, combos, 1 << high, 1 + low, points)
-    if high:
-        upper = _size_values(high, points).view(np.complex128)
-        upper = upper.reshape(1 << high, 1 + high, points)
-        both = np.einsum("schan,hbn->scabn", values, upper)
-        rest_values = np.concatenate([both[:, :, :, 0], both[:, :, 0, 1:]], axis=2)
-    else:
-        rest_values = values[:, :, 0]
-    if not counted:
-        return rest_values[:, 0]
-    totals = [c.values[:, 0] for c in counted]
-    modules = len(counted)
 
     def spread(index: int, found: np.ndarray) -> np.ndarray:
-        """A module's states (the first axis) on its own axis of the grid of combinations."""
-        axes = [1] * modules
+        """A factor's states (the first axis) on its own axis of the grid of combinations."""
+        axes = [1] * len(shape)
         axes[index] = shape[index]
         return found.reshape(*axes, *found.shape[1:])
 
-    before: list[np.ndarray | None] = [None]
-    for index in range(modules):
-        previous = before[-1]
-        here = spread(index, totals[index])
-        before.append(here if previous is None else previous * here)
-    after: list[np.ndarray | None] = [None]
-    for index in reversed(range(modules)):
-        following = after[-1]
-        here = spread(index, totals[index])
-        after.append(here if following is None else following * here)
+    totals = [spread(i, v[:, 0]) for i, v in enumerate(values)]
+    before: list[np.ndarray] = [totals[0]]
+    for total in totals[1:-1]:
+        before.append(before[-1] * total)
+    after: list[np.ndarray] = [totals[-1]]
+    for total in reversed(totals[1:-1]):
+        after.append(after[-1] * total)
     after.reverse()
-    everything = before[-1]
-    assert everything is not None
-    product = np.broadcast_to(everything, (*shape, points)).reshape(combos, points)
-    columns = [product[:, None, :]]
-    for index in range(modules):
-        holding = spread(index, counted[index].values[:, 1:])
-        others = [f for f in (before[index], after[index + 1]) if f is not None]
-        for other in others:
-            holding = holding * other[..., None, :]
-        size = holding.shape[-2]
+    everything = before[-1] * totals[-1]
+    columns = [np.broadcast_to(everything, (*shape, points)).reshape(combos, 1, points)]
+    for index, found in enumerate(values):
+        holding = spread(index, found[:, 1:])
+        if index > 0:
+            holding = holding * before[index - 1][..., None, :]
+        if index < len(values) - 1:
+            holding = holding * after[index][..., None, :]
+        size = found.shape[1] - 1
         columns.append(np.broadcast_to(holding, (*shape, size, points)).reshape(combos, size, -1))
-    factors = np.concatenate(columns, axis=1)
-    whole = np.einsum("scn,ctn->stn", rest_values[:, :, 0], factors)
-    held = np.einsum("scjn,cn->sjn", rest_values[:, :, 1:], product)
-    return np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)[:, plan.order]
+    return _whole(np.concatenate(columns, axis=1), degree)
 
 
-def _counts(values: np.ndarray, players: int) -> np.ndarray:
-    """Size polynomials valued at the roots of unity (..., points) back to their counts:
-    whole numbers (..., players + 1)."""
-    found = (values @ _inverse(values.shape[-1], players)).real
-    counts = np.rint(found)
-    assert np.abs(found - counts).max(initial=0.0) < 0.25, "counts lost to rounding"
-    return counts.astype(np.int64)
+def _joined(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray | None:
+    """What each row's counts by the rest's first players' sizes join with: per combination
+    of factor states and size (combos x (low + 1)), the counts by size of all coalitions
+    and of those holding each factor's player (x (1 + players) x sizes). None without
+    factors (every coalition is a row)."""
+    factors = [c.counts for c in counted]
+    high = len(plan.rest) - plan.low
+    if high:
+        factors.append(_size_ones(high))
+    if not factors:
+        return None
+    products = _products(factors)
+    combos, kinds, length = products.shape
+    found = np.zeros((combos, plan.low + 1, kinds, len(plan.players) + 1))
+    for size in range(plan.low + 1):
+        found[:, size, :, size : size + length] = products
+    return found.reshape(combos * (plan.low + 1), kinds, -1)
+
+
+def _flag_counts(plan: _Plan, indicators: np.ndarray, combos: int) -> np.ndarray:
+    """Sets of the plan's rows flagged in ``indicators`` (sets x rows) counted by the rest's
+    first players: sets x combos x (1 + low) x (low + 1)."""
+    sets = indicators.shape[0]
+    flags = indicators.reshape(sets * combos, 1 << plan.low).astype(np.float64)
+    found = flags @ _size_ones(plan.low).reshape(1 << plan.low, -1)
+    return found.reshape(sets, combos, 1 + plan.low, plan.low + 1)
+
+
+def _part_counts(plan: _Plan, part: np.ndarray, parts: int, combos: int) -> np.ndarray:
+    """``_flag_counts`` of the sets of a partition of the plan's rows (each row's part, -1:
+    in none), through each row's entries alone."""
+    coalitions, columns = _size_entries(plan.low)
+    width = (1 + plan.low) * (plan.low + 1)
+    of_entry = part.reshape(combos, 1 << plan.low)[:, coalitions]
+    keys = (of_entry * combos + np.arange(combos)[:, None]) * width + columns
+    found = np.bincount(keys[of_entry >= 0], minlength=parts * combos * width)
+    return found.reshape(parts, combos, 1 + plan.low, plan.low + 1).astype(np.float64)
+
+
+def _sparse_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right``, through ``left``'s nonzero entries alone when they are few."""
+    nonzero = np.flatnonzero(left)
+    if len(nonzero) * SPARSE > left.size:
+        return np.asarray(left @ right)
+    rows, columns = np.divmod(nonzero, left.shape[1])
+    terms = right[columns] * left.reshape(-1)[nonzero][:, None]
+    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+    found = np.zeros((left.shape[0], right.shape[1]))
+    if len(nonzero):
+        found[rows[starts]] = np.add.reduceat(terms, starts, axis=0)
+    return found
+
+
+def _size_counts(plan: _Plan, counts: np.ndarray, joined: np.ndarray | None) -> np.ndarray:
+    """The counts by size of every coalition the rows of each set stand for, and of those
+    holding each player (sets x (1 + players, in ``plan.players`` order) x sizes), from
+    their counts by the rest's first players (``_flag_counts``)."""
+    if joined is None:
+        return counts[:, 0].astype(np.int64)
+    sets = counts.shape[0]
+    sizes = len(plan.players) + 1
+    whole = _sparse_product(
+        counts[:, :, 0].reshape(sets, len(joined)), joined.reshape(len(joined), -1)
+    )
+    rest = counts[:, :, 1:].transpose(0, 2, 1, 3).reshape(sets * plan.low, len(joined))
+    held = _sparse_product(rest, joined[:, 0]).reshape(sets, plan.low, sizes)
+    whole = whole.reshape(sets, joined.shape[1], sizes)
+    found = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)
+    return found[:, plan.order].astype(np.int64)
 
 
 @functools.lru_cache(maxsize=64)
@@ -802,7 +857,7 @@ class _Run:
         self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
         self.evaluated: dict[int, _Evaluated] = {}
         self.counted: dict[tuple[int, str], _Counted] = {}
-        self.modules: dict[int, tuple[_Counted, ...]] = {}
+        self.joined: dict[int, np.ndarray | None] = {}
 
     def sample(self, g: int, samples: int, rng: random.Random) -> None:
         """Rows for ``samples`` random orders of the game's players: each order's prefixes."""
@@ -832,10 +887,11 @@ class _Run:
                     taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
             else:
                 for plan in level:
-                    counted = self.modules[plan.index] = tuple(
+                    counted = tuple(
                         self.count(module, inner)
                         for module, inner in zip(plan.modules, plan.inner, strict=True)
                     )
+                    self.joined[plan.index] = _joined(plan, counted)
                     known = _coalitions(plan, counted)
                     rows = batch.add(plan.items, known, cells=plan.index in structure.scored)
                     taken.append((plan, rows, known))
@@ -854,12 +910,18 @@ class _Run:
         if key not in self.counted:
             evaluated = self.evaluated[inner.index]
             state, first = _states(evaluated, self.model.column_of[module.finding])
-            indicators = state[None, :] == np.arange(len(first))[:, None]
-            values = _point_counts(
-                inner, indicators, self.modules.get(inner.index, ()), self.structure.points
+            combos = len(state) >> inner.low
+            counts = _size_counts(
+                inner, _part_counts(inner, state, len(first), combos), self.joined_of(inner)
             )
-            self.counted[key] = _Counted(evaluated.known[:, first], values)
+            self.counted[key] = _Counted(evaluated.known[:, first], counts.astype(np.float64))
         return self.counted[key]
+
+    def joined_of(self, plan: _Plan) -> np.ndarray | None:
+        """``_joined`` of a plan (its modules counted already)."""
+        if plan.index not in self.joined:
+            self.joined[plan.index] = _joined(plan, ())
+        return self.joined[plan.index]
 
     def exact_terms(self) -> dict[int, list[tuple[CellMoves, list[float]]]]:
         """Exact Shapley values of every game computed exactly, per cell it feeds; the games
@@ -868,7 +930,8 @@ class _Run:
         A linear cell's game is worth its coefficient where its rule fires. A clampable
         cell's game splits by the pattern of its rules' firing (in a fixed order: each rule
         fired before not): each pattern is worth the cell's points under it, less the points
-        with no evidence known, on the coalitions that give it.
+        with no evidence known, on the coalitions that give it; the patterns partition the
+        rows, and are counted together.
         """
         structure = self.structure
         games = structure.games
@@ -879,56 +942,53 @@ class _Run:
             if not ones and not clamped:
                 continue
             evaluated = self.evaluated[plan.index]
-            asked = [evaluated.outcome.fired[rules, evaluated.rows]]
-            blocks_of = []
+            combos = (evaluated.rows.stop - evaluated.rows.start) >> plan.low
+            counts = [_flag_counts(plan, evaluated.outcome.fired[rules, evaluated.rows], combos)]
+            patterns = []
             for g in clamped:
-                blocks = _blocks(games[g], evaluated, len(ones) + sum(map(len, blocks_of)))
-                blocks_of.append(blocks)
-                asked.extend(inside for _, _, inside in blocks)
-            indicators = np.concatenate([np.atleast_2d(a) for a in asked])
-            phis: list[list[float]] = []
-            if len(indicators):
-                values = _point_counts(
-                    plan, indicators, self.modules.get(plan.index, ()), structure.points
-                )
-                phis = _shapley_values(_counts(values, len(plan.players))).tolist()
+                points, part = _patterns(games[g], evaluated)
+                patterns.append(points)
+                counts.append(_part_counts(plan, part, len(points), combos))
+            shares = _shapley_values(
+                _size_counts(plan, np.concatenate(counts), self.joined_of(plan))
+            )
             for index, g in enumerate(ones):
-                unit = phis[index]
+                unit = shares[index].tolist()
                 exact[g] = [
                     (cell, [coefficient * phi for phi in unit])
                     for cell, coefficient in games[g].cells
                     if coefficient is not None
                 ]
-            for g, blocks in zip(clamped, blocks_of, strict=True):
-                total = [0.0] * len(plan.players)
-                for points, index, _ in blocks:
-                    for j, phi in enumerate(phis[index]):
-                        total[j] += points * phi
-                exact[g] = [(games[g].cells[0][0], total)]
+            start = len(ones)
+            for g, points in zip(clamped, patterns, strict=True):
+                stop = start + len(points)
+                # Added pattern after pattern, as cumsum does: the same sums as a loop.
+                total = np.cumsum(points[:, None] * shares[start:stop], axis=0)
+                exact[g] = [(games[g].cells[0][0], total[-1].tolist() if stop > start
+                             else [0.0] * len(plan.players))]  # fmt: skip
+                start = stop
         return exact
 
 
-def _blocks(
-    game: _Game, evaluated: _Evaluated, start: int
-) -> list[tuple[float, int, np.ndarray]]:
+def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarray]:
     """A clampable cell's game split by the pattern of its rules' firing: each pattern's
-    points (less those with nothing known), its place among the sets asked of the plan
-    (from ``start``), and the rows that give it."""
+    points less those with nothing known (the patterns worth none left out), and each of
+    the plan's rows' pattern among them (-1: one left out)."""
     cell = game.cells[0][0]
     rows = evaluated.rows
     fired = evaluated.outcome.fired[list(game.rules), rows]
     order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
     codes = (~fired).astype(np.int64).T @ order
     worth = cell.weight * evaluated.utility[rows][:, cell.option, cell.leaf]
-    reference = float(worth[0])
-    blocks = []
     # sorted(set(...)), not np.unique: the latter imports numpy.ma on first use.
-    for code in sorted(set(codes.tolist())):
-        inside = codes == code
-        points = float(worth[int(np.argmax(inside))]) - reference
-        if points != 0.0:
-            blocks.append((points, start + len(blocks), inside))
-    return blocks
+    distinct = np.array(sorted(set(codes.tolist())), dtype=np.int64)
+    pattern = np.searchsorted(distinct, codes)
+    first = np.full(len(distinct), len(codes), dtype=np.intp)
+    np.minimum.at(first, pattern, np.arange(len(codes)))
+    points = worth[first] - worth[0]
+    kept = points != 0.0
+    number = np.where(kept, np.cumsum(kept) - 1, -1)
+    return points[kept], number[pattern]
 
 
 def _prefixes(players: tuple[str, ...], orders: Sequence[Sequence[str]]) -> np.ndarray:
