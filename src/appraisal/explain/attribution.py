@@ -321,9 +321,14 @@ class _Structure:
     scored: frozenset[int]
     """The plans some game of which needs the cells valued (a clampable cell)."""
     linear: Mapping[int, tuple[tuple[int, ...], np.ndarray]]
-    """Per plan: its games worth a coefficient where their one rule fires, and those rules."""
+    """Per plan: its games worth a coefficient where their one rule fires, and those rules
+    (but those in ``alike``)."""
     clamped: Mapping[int, tuple[int, ...]]
     """Per plan: its clampable cells' games."""
+    alike: Mapping[int, tuple[tuple[int, ...], np.ndarray, np.ndarray]]
+    """The games of one rule over plans without modules of so many players, every coalition
+    a row of ``first``, counted together: the games, their rules (games x 1) and their
+    plans' rows (games x coalitions). Not in ``linear``."""
     first: np.ndarray
     """Known items x rows: every coalition of each plan without modules, plan after plan."""
     starts: Mapping[int, int]
@@ -352,15 +357,6 @@ class _Structure:
         plans = tuple(planner.plans.values())
         depths = 1 + max((plan.depth for plan in plans), default=0)
         levels = tuple(tuple(p for p in plans if p.depth == depth) for depth in range(depths))
-        linear: dict[int, tuple[list[int], list[int]]] = {}
-        clamped: dict[int, list[int]] = {}
-        for g, plan in plan_of.items():
-            if _clamps(games[g]):
-                clamped.setdefault(plan.index, []).append(g)
-            else:
-                ones, rules = linear.setdefault(plan.index, ([], []))
-                ones.append(g)
-                rules.append(games[g].rules[0])
         starts = {}
         blocks = [np.zeros((len(known), 0), dtype=bool)]
         rows = 0
@@ -370,6 +366,21 @@ class _Structure:
             starts[plan.index] = rows
             rows += block.shape[1]
             blocks.append(block)
+        linear: dict[int, tuple[list[int], list[int]]] = {}
+        clamped: dict[int, list[int]] = {}
+        alike: dict[int, tuple[list[int], list[int], list[np.ndarray]]] = {}
+        for g, plan in plan_of.items():
+            if _clamps(games[g]):
+                clamped.setdefault(plan.index, []).append(g)
+            elif plan.index in starts and len(plan.rest) == plan.low:
+                ones, rules, taken = alike.setdefault(len(plan.players), ([], [], []))
+                ones.append(g)
+                rules.append(games[g].rules[0])
+                taken.append(starts[plan.index] + np.arange(1 << len(plan.players)))
+            else:
+                ones, rules = linear.setdefault(plan.index, ([], []))
+                ones.append(g)
+                rules.append(games[g].rules[0])
         return cls(
             known=known,
             columns=np.array([model.column_of[f] for f in known], dtype=np.intp),
@@ -384,6 +395,10 @@ class _Structure:
                 for p, (ones, rules) in linear.items()
             },
             clamped={p: tuple(found) for p, found in clamped.items()},
+            alike={
+                n: (tuple(ones), np.array(rules, dtype=np.intp)[:, None], np.array(taken))
+                for n, (ones, rules, taken) in sorted(alike.items())
+            },
             first=np.concatenate(blocks, axis=1),
             starts=starts,
         )
@@ -442,18 +457,15 @@ class _Batch:
     def run(self) -> tuple[Outcome, _Utility]:
         """The engine's outcome of every row, and the cells' utilities of the rows asked for."""
         model = self.model
-        items = np.zeros((len(self.structure.known), self.rows), dtype=bool)
+        columns = self.structure.columns
+        known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
         start = 0
         for where, part in self.parts:
             stop = start + part.shape[1]
-            if where is None:
-                items[:, start:stop] = part
-            else:
-                items[where, start:stop] = part
+            known[columns if where is None else columns[where], start:stop] = part
             start = stop
-        known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
-        known[self.structure.columns] = items
-        values = np.repeat(self.evidence.values[:, :1], self.rows, axis=1)
+        values = np.empty(known.shape)
+        values[:] = self.evidence.values[:, :1]
         outcome = evaluate(model, Columns(known, values, self.evidence.texts))
         index = np.full(self.rows, -1, dtype=np.intp)
         scored = np.zeros(self.rows, dtype=bool)
@@ -855,6 +867,8 @@ class _Run:
         self.empty = self.first.add(None, np.zeros((len(structure.known), 1), dtype=bool),
                                     cells=True)  # fmt: skip
         self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
+        self.start = 0
+        """Where the rows of ``structure.first`` start in the first batch."""
         self.evaluated: dict[int, _Evaluated] = {}
         self.counted: dict[tuple[int, str], _Counted] = {}
         self.joined: dict[int, np.ndarray | None] = {}
@@ -878,7 +892,7 @@ class _Run:
         for depth, level in enumerate(structure.levels):
             taken = []
             if depth == 0:
-                start = batch.add(None, structure.first).start
+                start = self.start = batch.add(None, structure.first).start
                 for plan in level:
                     offset = start + structure.starts[plan.index]
                     rows = slice(offset, offset + (1 << len(plan.players)))
@@ -936,6 +950,16 @@ class _Run:
         structure = self.structure
         games = structure.games
         exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
+        for players, (ones, rules, rows) in structure.alike.items():
+            flags = self.outcome.fired[rules, rows + self.start].astype(np.float64)
+            counts = flags @ _size_ones(players).reshape(1 << players, -1)
+            shares = _shapley_values(counts.reshape(len(ones), 1 + players, -1).astype(np.int64))
+            for g, unit in zip(ones, shares.tolist(), strict=True):
+                exact[g] = [
+                    (cell, [coefficient * phi for phi in unit])
+                    for cell, coefficient in games[g].cells
+                    if coefficient is not None
+                ]
         for plan in structure.plans:
             ones, rules = structure.linear.get(plan.index, ((), np.zeros(0, dtype=np.intp)))
             clamped = structure.clamped.get(plan.index, ())
