@@ -3,9 +3,15 @@
 The total splits into small games (one per rule of a cell that cannot clamp, one per cell
 that can), each over the few evidence items upstream of it. A game's worth on a coalition of
 items is what the engine gives when only those items are known: coalitions are rows of a
-batch, and every game's rows go through the engine in two batches. Exact Shapley values come
-from counting, for every coalition size, the coalitions where a game's rules fire; a game too
-large to enumerate is estimated from seeded random permutations, whose prefixes are rows too.
+batch, and every game's rows go through the engine in a few batches. Exact Shapley values
+come from counting, for every coalition size, the coalitions where a game's rules fire; a
+game too large to enumerate is estimated from seeded random permutations, whose prefixes are
+rows too.
+
+Which games there are, which coalitions each needs and the rows that do not depend on the
+evidence's values follow from the compiled model, the known items and the weights alone:
+they are worked out at first use and kept with the model (``_Structure``). Every call still
+evaluates its rows through the engine and counts them.
 
 Enumerating every coalition is rarely needed. When some items reach a game only through one
 finding (every rule reading them, directly or through other findings, lies upstream of that
@@ -13,7 +19,8 @@ finding and of nothing else the game reads), the game sees those items only thro
 finding's state (unknown, or each value it takes). Their coalitions are evaluated once, and
 counted by size and state; the game is then evaluated on one coalition standing for each
 state, with the other items enumerated as before. The counts combine exactly (sizes add,
-numbers of coalitions multiply), so the values are those of full enumeration.
+numbers of coalitions multiply), so the values are those of full enumeration: they are
+whole numbers, and every Shapley value is worked out from them by one formula.
 """
 
 from __future__ import annotations
@@ -417,7 +424,8 @@ def _structure_of(
 ) -> _Structure:
     """The model's structure for these known items and weights, worked out at first use
     and kept with the model (never its evaluation: that depends on the evidence)."""
-    key = (known, tuple(weights[leaf] for leaf in model.leaf_ids), max_exact, ENUMERATED_UP_TO)
+    weighed = tuple(weights[leaf] for leaf in model.leaf_ids)
+    key = (known, weighed, max_exact, ENUMERATED_UP_TO, LOW_BITS)
     kept = _structures.setdefault(model, {})
     found = kept.get(key)
     if found is None:
@@ -571,8 +579,11 @@ def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
 # enumerated); every other count is a sum of whole numbers, exact in floating point.
 
 LOW_BITS = 8
-SPARSE = 8
 """The rest's players counted from each row's flags; those beyond make one more factor."""
+
+SPARSE = 8
+"""A product goes through its left side's nonzero entries alone when at most one in this
+many is nonzero (a partition's counts: each row in one part)."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -599,7 +610,8 @@ def _size_entries(count: int) -> tuple[np.ndarray, np.ndarray]:
 @functools.lru_cache(maxsize=64)
 def _powers(length: int, points: int) -> np.ndarray:
     """Length x points: the polynomials' values at the ``points``-th roots of unity."""
-    found = np.exp(2j * np.pi * ((np.arange(length)[:, None] * np.arange(points)) % points) / points)
+    turns = (np.arange(length)[:, None] * np.arange(points)) % points
+    found: np.ndarray = np.exp(2j * np.pi * turns / points)
     found.flags.writeable = False
     return found
 
@@ -609,7 +621,7 @@ def _whole(values: np.ndarray, degree: int) -> np.ndarray:
     coefficients, the whole numbers they are (..., degree + 1)."""
     points = values.shape[-1]
     found = (values @ np.conj(_powers(degree + 1, points)).T).real / points
-    counts = np.rint(found)
+    counts: np.ndarray = np.rint(found)
     assert np.abs(found - counts).max(initial=0.0) < 0.25, "counts lost to rounding"
     return counts
 
@@ -680,7 +692,7 @@ def _flag_counts(plan: _Plan, indicators: np.ndarray, combos: int) -> np.ndarray
     first players: sets x combos x (1 + low) x (low + 1)."""
     sets = indicators.shape[0]
     flags = indicators.reshape(sets * combos, 1 << plan.low).astype(np.float64)
-    found = flags @ _size_ones(plan.low).reshape(1 << plan.low, -1)
+    found: np.ndarray = flags @ _size_ones(plan.low).reshape(1 << plan.low, -1)
     return found.reshape(sets, combos, 1 + plan.low, plan.low + 1)
 
 
@@ -1003,12 +1015,13 @@ def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarra
     fired = evaluated.outcome.fired[list(game.rules), rows]
     order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
     codes = (~fired).astype(np.int64).T @ order
-    worth = cell.weight * evaluated.utility[rows][:, cell.option, cell.leaf]
+    utility = evaluated.utility
+    worth = cell.weight * utility.values[utility.index[rows], cell.option, cell.leaf]
     # sorted(set(...)), not np.unique: the latter imports numpy.ma on first use.
     distinct = np.array(sorted(set(codes.tolist())), dtype=np.int64)
     pattern = np.searchsorted(distinct, codes)
-    first = np.full(len(distinct), len(codes), dtype=np.intp)
-    np.minimum.at(first, pattern, np.arange(len(codes)))
+    by_pattern = np.argsort(pattern, kind="stable")
+    first = by_pattern[np.searchsorted(pattern[by_pattern], np.arange(len(distinct)))]
     points = worth[first] - worth[0]
     kept = points != 0.0
     number = np.where(kept, np.cumsum(kept) - 1, -1)
