@@ -583,7 +583,7 @@ LOW_BITS = 8
 
 SPARSE = 8
 """A product goes through its left side's nonzero entries alone when at most one in this
-many is nonzero (a partition's counts: each row in one part)."""
+many is nonzero."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -708,7 +708,9 @@ def _part_counts(plan: _Plan, part: np.ndarray, parts: int, combos: int) -> np.n
 
 
 def _sparse_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``left @ right``, through ``left``'s nonzero entries alone when they are few."""
+    """``left @ right``, through ``left``'s nonzero entries alone when they are few (the
+    counts of a partition's parts: each row in one): large products of whole numbers then
+    cost a gather and a sum, not a matrix product's arithmetic."""
     nonzero = np.flatnonzero(left)
     if len(nonzero) * SPARSE > left.size:
         return np.asarray(left @ right)
@@ -760,9 +762,13 @@ def _shapley_values(counts: np.ndarray) -> np.ndarray:
     n = counts.shape[1] - 1
     total = counts[:, 0]
     held = counts[:, 1:]
-    gained = held[:, :, 1:]
-    lost = total[:, None, :n] - held[:, :, :n]
-    values = np.cumsum(_weights(n) * (gained - lost), axis=-1)[..., -1]
+    terms = _weights(n) * (held[:, :, 1:] - (total[:, None, :n] - held[:, :, :n]))
+    if len(terms) * n > 256:  # many sets: size after size beats cumsum's many short rows
+        values = terms[..., 0].copy()
+        for k in range(1, n):
+            values += terms[..., k]
+    else:
+        values = np.cumsum(terms, axis=-1)[..., -1]
     covered = total.sum(axis=-1)
     values[(covered == 0) | (covered == 1 << n)] = 0.0
     return np.asarray(values)
