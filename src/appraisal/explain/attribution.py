@@ -472,8 +472,9 @@ class _Batch:
             stop = start + part.shape[1]
             known[columns if where is None else columns[where], start:stop] = part
             start = stop
-        values = np.empty(known.shape)
-        values[:] = self.evidence.values[:, :1]
+        # Every row's values are the evidence's: a view, which the engine copies as it
+        # copies every batch it is given (findings join the copy).
+        values = np.broadcast_to(self.evidence.values[:, :1], known.shape)
         outcome = evaluate(model, Columns(known, values, self.evidence.texts))
         index = np.full(self.rows, -1, dtype=np.intp)
         scored = np.zeros(self.rows, dtype=bool)
