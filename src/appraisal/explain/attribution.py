@@ -264,6 +264,8 @@ class _Plan:
     """Where the total and each player (in ``players`` order) are among the counts
     ``_size_counts`` works out: the total, the first ``low`` of the rest, each module's
     players, then the rest of the rest."""
+    places: tuple[np.ndarray, ...]
+    """Where the rest's players, then each module's, are in ``players``."""
 
 
 def _clamps(game: _Game) -> bool:
@@ -304,6 +306,10 @@ class _Planner:
                 low=low,
                 items=np.array([self.item[p] for p in players], dtype=np.intp),
                 order=np.array([0, *(1 + layout.index(p) for p in players)], dtype=np.intp),
+                places=tuple(
+                    np.array([players.index(p) for p in group], dtype=np.intp)
+                    for group in (rest, *(m.players for m in found))
+                ),
             )
         return self.plans[key]
 
@@ -540,16 +546,12 @@ def _coalitions(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray:
     shape = tuple(c.counts.shape[0] for c in counted)
     combos = math.prod(shape)
     rest = len(plan.rest)
-    found = dict(zip(plan.rest, np.tile(_bits(rest, rest), (1, combos)), strict=True))
+    known = np.empty((len(plan.players), combos, 1 << rest), dtype=bool)
+    known[plan.places[0]] = _bits(rest, rest)[:, None, :]
     grid = np.indices(shape).reshape(len(shape), combos)
-    for index, (module, count) in enumerate(zip(plan.modules, counted, strict=True)):
-        states = np.repeat(grid[index], 1 << rest)
-        for j, player in enumerate(module.players):
-            found[player] = count.representative[j, states]
-    known = np.zeros((len(plan.players), combos << rest), dtype=bool)
-    for j, player in enumerate(plan.players):
-        known[j] = found[player]
-    return known
+    for states, places, count in zip(grid, plan.places[1:], counted, strict=True):
+        known[places] = count.representative[:, states, None]
+    return known.reshape(len(plan.players), -1)
 
 
 def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
