@@ -699,15 +699,49 @@ def _flag_counts(plan: _Plan, indicators: np.ndarray, combos: int) -> np.ndarray
     return found.reshape(sets, combos, 1 + plan.low, plan.low + 1)
 
 
-def _part_counts(plan: _Plan, part: np.ndarray, parts: int, combos: int) -> np.ndarray:
-    """``_flag_counts`` of the sets of a partition of the plan's rows (each row's part, -1:
-    in none), through each row's entries alone."""
-    coalitions, columns = _size_entries(plan.low)
-    width = (1 + plan.low) * (plan.low + 1)
-    of_entry = part.reshape(combos, 1 << plan.low)[:, coalitions]
-    keys = (of_entry * combos + np.arange(combos)[:, None]) * width + columns
-    found = np.bincount(keys[of_entry >= 0], minlength=parts * combos * width)
-    return found.reshape(parts, combos, 1 + plan.low, plan.low + 1).astype(np.float64)
+def _part_counts(
+    plan: _Plan, part: np.ndarray, parts: int, joined: np.ndarray | None
+) -> np.ndarray:
+    """``_size_counts`` of the parts of a partition of the plan's rows (each row's part, -1:
+    in none), from each row's entries alone: a row adds its combination's counts, shifted
+    by the size of its coalition of the rest's first players, to its part's."""
+    low = plan.low
+    in_part = part.reshape(-1, 1 << low)
+    if joined is None:  # every coalition a row: its entries are the counts
+        coalitions, columns = _size_entries(low)
+        of_entry = in_part[0, coalitions]
+        width = (1 + low) * (low + 1)
+        keys = (of_entry * width + columns)[of_entry >= 0]
+        return np.bincount(keys, minlength=parts * width).reshape(parts, 1 + low, low + 1)
+    combos = len(in_part)
+    sizes = len(plan.players) + 1
+    members = _bits(low, low)
+    slots = np.arange(combos)[:, None] * (low + 1) + members.sum(axis=0)
+    inside = in_part >= 0
+    whole = _summed(in_part[inside], slots[inside], joined.reshape(len(joined), -1), parts)
+    holders, coalitions = np.nonzero(members)
+    of_entry = in_part[:, coalitions]
+    kept = of_entry >= 0
+    targets = (of_entry * low + holders)[kept]
+    held = _summed(targets, slots[:, coalitions][kept], joined[:, 0], parts * low)
+    whole = whole.reshape(parts, joined.shape[1], sizes)
+    found = np.concatenate([whole[:, :1], held.reshape(parts, low, sizes), whole[:, 1:]], 1)
+    return found[:, plan.order].astype(np.int64)
+
+
+def _summed(targets: np.ndarray, sources: np.ndarray, right: np.ndarray, count: int) -> np.ndarray:
+    """Count x columns: each row of ``right`` at ``sources`` added into the row at the same
+    place of ``targets``; repeated pairs counted first, so each is gathered once."""
+    found = np.zeros((count, right.shape[1]))
+    if not len(targets):
+        return found
+    keys = np.sort(targets * len(right) + sources)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    times = np.diff(np.append(starts, len(keys)))
+    rows, columns = np.divmod(keys[starts], len(right))
+    firsts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+    found[rows[firsts]] = np.add.reduceat(right[columns] * times[:, None], firsts, axis=0)
+    return found
 
 
 def _sparse_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -945,10 +979,7 @@ class _Run:
         if key not in self.counted:
             evaluated = self.evaluated[inner.index]
             state, first = _states(evaluated, self.model.column_of[module.finding])
-            combos = len(state) >> inner.low
-            counts = _size_counts(
-                inner, _part_counts(inner, state, len(first), combos), self.joined_of(inner)
-            )
+            counts = _part_counts(inner, state, len(first), self.joined_of(inner))
             self.counted[key] = _Counted(evaluated.known[:, first], counts.astype(np.float64))
         return self.counted[key]
 
@@ -988,15 +1019,15 @@ class _Run:
                 continue
             evaluated = self.evaluated[plan.index]
             combos = (evaluated.rows.stop - evaluated.rows.start) >> plan.low
-            counts = [_flag_counts(plan, evaluated.outcome.fired[rules, evaluated.rows], combos)]
+            joined = self.joined_of(plan)
+            fired = evaluated.outcome.fired[rules, evaluated.rows]
+            counts = [_size_counts(plan, _flag_counts(plan, fired, combos), joined)]
             patterns = []
             for g in clamped:
                 points, part = _patterns(games[g], evaluated)
                 patterns.append(points)
-                counts.append(_part_counts(plan, part, len(points), combos))
-            shares = _shapley_values(
-                _size_counts(plan, np.concatenate(counts), self.joined_of(plan))
-            )
+                counts.append(_part_counts(plan, part, len(points), joined))
+            shares = _shapley_values(np.concatenate(counts))
             for index, g in enumerate(ones):
                 unit = shares[index].tolist()
                 exact[g] = [
