@@ -328,7 +328,9 @@ def appraise_facts(
 
     ``facts`` and ``weights`` (raw weight overrides) are checked as
     ``appraise`` checks its overrides. The engine evaluates them as a batch
-    of one; this builds the records from what it computed.
+    of one; this builds the records from what it computed, of their declared
+    types, without validating them again (a first validation would build every
+    record class's validator, a cost each new process would pay).
     """
     require(compiled, CompiledModel, "compiled")
     rule_base = compiled.rule_base
@@ -355,7 +357,7 @@ def appraise_facts(
         ranked = bool(valid[0, i])
         index = int(verdicts[0, i])
         results.append(
-            OptionResult(
+            OptionResult.model_construct(
                 id=option_id,
                 name=rule_base.options[option_id].name,
                 score=float(totals.score[0, i]),
@@ -378,7 +380,7 @@ def appraise_facts(
     recommending = rule_base.recommending_verdict
     recommended = [r.id for r in results if r.verdict == recommending]
     first = tuple(r.id for r in results if r.rank == 1)
-    return Appraisal(
+    return Appraisal.model_construct(
         scenario=scenario,
         scenario_path=scenario_path,
         rule_base=rule_base.id,
@@ -391,7 +393,7 @@ def appraise_facts(
         firings=_firings(compiled, outcome),
         rule_base_model=rule_base,
         model=compiled,
-        raw_weights={tree.ids[c]: raw[c] for c in tree.declared},
+        raw_weights={tree.ids[c]: float(raw[c]) for c in tree.declared},
         scenario_model=scenario_model,
     )
 

@@ -75,20 +75,24 @@ class GateFailure(_Result):
 def option_records(
     model: CompiledModel, cells: Cells, fired: np.ndarray, row: int = 0
 ) -> tuple[dict[str, dict[str, CriterionValue]], dict[str, list[GateFailure]]]:
-    """Each option's value records on each leaf, and its gate failures, in one row."""
+    """Each option's value records on each leaf, and its gate failures, in one row.
+
+    The records are built from the engine's own arrays, already of their types, so they
+    are constructed without validating again: an appraisal builds hundreds of them.
+    """
     values: dict[str, dict[str, CriterionValue]] = {}
     for i, option_id in enumerate(model.options):
         values[option_id] = {}
         for k, criterion_id in enumerate(model.leaf_ids):
             set_by = int(cells.set_by[row, i, k])
-            set_to = dict(model.cell_sets[(i, k)])[set_by] if set_by >= 0 else None
+            set_to = float(dict(model.cell_sets[(i, k)])[set_by]) if set_by >= 0 else None
             moves = tuple(
-                Adjustment(rule=model.order[position], by=by)
+                Adjustment.model_construct(rule=model.order[position], by=float(by))
                 for position, by in model.cell_adjusts.get((i, k), ())
                 if fired[position, row]
             )
             value = float(cells.value[row, i, k])
-            values[option_id][criterion_id] = CriterionValue(
+            values[option_id][criterion_id] = CriterionValue.model_construct(
                 criterion=criterion_id,
                 baseline=float(model.baselines[i, k]),
                 set_to=set_to,
@@ -96,14 +100,14 @@ def option_records(
                 adjustments=moves,
                 value=value,
                 utility=float(cells.utility[row, i, k]),
-                clamped=value != cells.raw[row, i, k],
+                clamped=bool(value != cells.raw[row, i, k]),
             )
     failures: dict[str, list[GateFailure]] = {option_id: [] for option_id in model.options}
     for position, gates in enumerate(model.rule_gates):
         if fired[position, row]:
             for i, gate in gates:
                 failures[model.options[i]].append(
-                    GateFailure(gate=gate, rule=model.order[position])
+                    GateFailure.model_construct(gate=gate, rule=model.order[position])
                 )
     return values, failures
 
