@@ -73,8 +73,11 @@ def test_attribution_is_exact_shapley_and_sums_to_total_minus_baseline(case: Any
     empty = appraise_facts(compiled, {})
     with mock.patch.object(attribution_module, "ENUMERATED_UP_TO", 1):
         through_modules = attribute(appraisal)  # items reaching a game through one finding
-        with mock.patch.object(attribution_module, "LOW_BITS", 1):
-            as_factors = attribute(appraisal)  # all of the rest but one player a factor too
+        with (
+            mock.patch.object(attribution_module, "LOW_BITS", 1),
+            mock.patch.object(attribution_module, "DENSE_PARTS", 0),
+        ):
+            as_factors = attribute(appraisal)  # the rest but one player a factor; parts by rows
     for attribution in (attribute(appraisal), through_modules, as_factors):
         for result in appraisal.options:
             spread = attribution.options[result.id]

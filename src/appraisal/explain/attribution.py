@@ -584,6 +584,9 @@ def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
 LOW_BITS = 8
 """The rest's players counted from each row's flags; those beyond make one more factor."""
 
+DENSE_PARTS = 8192
+"""A partition of a plan's rows into parts x rows up to this many is counted as flags."""
+
 SPARSE = 8
 """A product goes through its left side's nonzero entries alone when at most one in this
 many is nonzero."""
@@ -714,6 +717,9 @@ def _part_counts(
         keys = (of_entry * width + columns)[of_entry >= 0]
         return np.bincount(keys, minlength=parts * width).reshape(parts, 1 + low, low + 1)
     combos = len(in_part)
+    if parts * part.size <= DENSE_PARTS:
+        indicators = part[None, :] == np.arange(parts)[:, None]
+        return _size_counts(plan, _flag_counts(plan, indicators, combos), joined)
     sizes = len(plan.players) + 1
     members = _bits(low, low)
     slots = np.arange(combos)[:, None] * (low + 1) + members.sum(axis=0)
