@@ -622,11 +622,18 @@ def _powers(length: int, points: int) -> np.ndarray:
     return found
 
 
+@functools.lru_cache(maxsize=64)
+def _inverse(degree: int, points: int) -> np.ndarray:
+    """Points x (degree + 1): values at the roots of unity back to coefficients."""
+    found: np.ndarray = np.conj(_powers(degree + 1, points)).T / points
+    found.flags.writeable = False
+    return found
+
+
 def _whole(values: np.ndarray, degree: int) -> np.ndarray:
     """Polynomials of ``degree`` valued at the roots of unity (..., points) back to their
     coefficients, the whole numbers they are (..., degree + 1)."""
-    points = values.shape[-1]
-    found = (values @ np.conj(_powers(degree + 1, points)).T).real / points
+    found = (values @ _inverse(degree, values.shape[-1])).real
     counts: np.ndarray = np.rint(found)
     assert np.abs(found - counts).max(initial=0.0) < 0.25, "counts lost to rounding"
     return counts
@@ -644,33 +651,19 @@ def _products(factors: Sequence[np.ndarray]) -> np.ndarray:
     degree = sum(f.shape[1] - 1 for f in factors)
     points = degree + 1
     values = [f @ _powers(f.shape[2], points) for f in factors]
-    shape = tuple(f.shape[0] for f in factors)
-    combos = math.prod(shape)
-
-    def spread(index: int, found: np.ndarray) -> np.ndarray:
-        """A factor's states (the first axis) on its own axis of the grid of combinations."""
-        axes = [1] * len(shape)
-        axes[index] = shape[index]
-        return found.reshape(*axes, *found.shape[1:])
-
-    totals = [spread(i, v[:, 0]) for i, v in enumerate(values)]
-    before: list[np.ndarray] = [totals[0]]
-    for total in totals[1:-1]:
-        before.append(before[-1] * total)
-    after: list[np.ndarray] = [totals[-1]]
-    for total in reversed(totals[1:-1]):
-        after.append(after[-1] * total)
-    after.reverse()
-    everything = before[-1] * totals[-1]
-    columns = [np.broadcast_to(everything, (*shape, points)).reshape(combos, 1, points)]
+    combos = math.prod(f.shape[0] for f in factors)
+    # One letter per factor's state, z the points, y a factor's players: each product one
+    # einsum over the grid of combinations (the first factor's states slowest).
+    states = [chr(ord("a") + i) for i in range(len(factors))]
+    grid = "".join(states)
+    totals = [v[:, 0] for v in values]
+    everything = np.einsum(",".join(f"{s}z" for s in states) + f"->{grid}z", *totals)
+    columns = [everything.reshape(combos, 1, points)]
     for index, found in enumerate(values):
-        holding = spread(index, found[:, 1:])
-        if index > 0:
-            holding = holding * before[index - 1][..., None, :]
-        if index < len(values) - 1:
-            holding = holding * after[index][..., None, :]
-        size = found.shape[1] - 1
-        columns.append(np.broadcast_to(holding, (*shape, size, points)).reshape(combos, size, -1))
+        inputs = [f"{s}yz" if i == index else f"{s}z" for i, s in enumerate(states)]
+        operands = [found[:, 1:] if i == index else t for i, t in enumerate(totals)]
+        holding = np.einsum(",".join(inputs) + f"->{grid}yz", *operands)
+        columns.append(holding.reshape(combos, -1, points))
     return _whole(np.concatenate(columns, axis=1), degree)
 
 
@@ -754,6 +747,8 @@ def _sparse_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``left @ right``, through ``left``'s nonzero entries alone when they are few (the
     counts of a partition's parts: each row in one): large products of whole numbers then
     cost a gather and a sum, not a matrix product's arithmetic."""
+    if left.size <= DENSE_PARTS:
+        return np.asarray(left @ right)
     nonzero = np.flatnonzero(left)
     if len(nonzero) * SPARSE > left.size:
         return np.asarray(left @ right)
