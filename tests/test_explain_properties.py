@@ -75,7 +75,7 @@ def test_attribution_is_exact_shapley_and_sums_to_total_minus_baseline(case: Any
         through_modules = attribute(appraisal)  # items reaching a game through one finding
         with (
             mock.patch.object(attribution_module, "LOW_BITS", 1),
-            mock.patch.object(attribution_module, "DENSE_PARTS", 0),
+            mock.patch.object(attribution_module, "DENSE_UP_TO", 0),
         ):
             as_factors = attribute(appraisal)  # the rest but one player a factor; parts by rows
     for attribution in (attribute(appraisal), through_modules, as_factors):
@@ -121,16 +121,6 @@ def size_polynomials(draw: Any) -> np.ndarray:
 def test_factor_products_at_roots_of_unity_are_the_whole_products(factors: Any) -> None:
     found = attribution_module._products(factors)
     assert np.array_equal(found, _polynomial_products(factors))
-
-
-@PROPERTY
-@given(st.integers(1, 12), st.integers(1, 30), st.integers(1, 20), st.integers(0, 2**32))
-def test_sparse_products_are_the_products(rows: int, inner: int, columns: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    left = rng.integers(0, 50, (rows, inner)) * (rng.random((rows, inner)) < 0.1)
-    right = rng.integers(0, 50, (inner, columns)).astype(np.float64)
-    found = attribution_module._sparse_product(left.astype(np.float64), right)
-    assert np.array_equal(found, left @ right)
 
 
 @PROPERTY

@@ -584,12 +584,9 @@ def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
 LOW_BITS = 8
 """The rest's players counted from each row's flags; those beyond make one more factor."""
 
-DENSE_PARTS = 8192
-"""A partition of a plan's rows into parts x rows up to this many is counted as flags."""
-
-SPARSE = 8
-"""A product goes through its left side's nonzero entries alone when at most one in this
-many is nonzero."""
+DENSE_UP_TO = 8192
+"""A partition of a plan's rows into parts x rows up to this many is counted as flags, one
+per part; a larger one from each row's entries."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -710,7 +707,7 @@ def _part_counts(
         keys = (of_entry * width + columns)[of_entry >= 0]
         return np.bincount(keys, minlength=parts * width).reshape(parts, 1 + low, low + 1)
     combos = len(in_part)
-    if parts * part.size <= DENSE_PARTS:
+    if parts * part.size <= DENSE_UP_TO:
         indicators = part[None, :] == np.arange(parts)[:, None]
         return _size_counts(plan, _flag_counts(plan, indicators, combos), joined)
     sizes = len(plan.players) + 1
@@ -743,24 +740,6 @@ def _summed(targets: np.ndarray, sources: np.ndarray, right: np.ndarray, count: 
     return found
 
 
-def _sparse_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``left @ right``, through ``left``'s nonzero entries alone when they are few (the
-    counts of a partition's parts: each row in one): large products of whole numbers then
-    cost a gather and a sum, not a matrix product's arithmetic."""
-    if left.size <= DENSE_PARTS:
-        return np.asarray(left @ right)
-    nonzero = np.flatnonzero(left)
-    if len(nonzero) * SPARSE > left.size:
-        return np.asarray(left @ right)
-    rows, columns = np.divmod(nonzero, left.shape[1])
-    terms = right[columns] * left.reshape(-1)[nonzero][:, None]
-    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
-    found = np.zeros((left.shape[0], right.shape[1]))
-    if len(nonzero):
-        found[rows[starts]] = np.add.reduceat(terms, starts, axis=0)
-    return found
-
-
 def _size_counts(plan: _Plan, counts: np.ndarray, joined: np.ndarray | None) -> np.ndarray:
     """The counts by size of every coalition the rows of each set stand for, and of those
     holding each player (sets x (1 + players, in ``plan.players`` order) x sizes), from
@@ -769,11 +748,9 @@ def _size_counts(plan: _Plan, counts: np.ndarray, joined: np.ndarray | None) -> 
         return counts[:, 0].astype(np.int64)
     sets = counts.shape[0]
     sizes = len(plan.players) + 1
-    whole = _sparse_product(
-        counts[:, :, 0].reshape(sets, len(joined)), joined.reshape(len(joined), -1)
-    )
+    whole = counts[:, :, 0].reshape(sets, len(joined)) @ joined.reshape(len(joined), -1)
     rest = counts[:, :, 1:].transpose(0, 2, 1, 3).reshape(sets * plan.low, len(joined))
-    held = _sparse_product(rest, joined[:, 0]).reshape(sets, plan.low, sizes)
+    held = (rest @ joined[:, 0]).reshape(sets, plan.low, sizes)
     whole = whole.reshape(sets, joined.shape[1], sizes)
     found = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)
     return found[:, plan.order].astype(np.int64)
