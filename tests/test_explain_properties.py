@@ -124,18 +124,6 @@ def test_factor_products_at_roots_of_unity_are_the_whole_products(factors: Any) 
 
 
 @PROPERTY
-@given(st.integers(0, 40), st.integers(1, 8), st.integers(1, 6), st.integers(0, 2**32))
-def test_summed_rows_are_the_rows_added(entries: int, count: int, sources: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    targets = rng.integers(0, count, entries)
-    taken = rng.integers(0, sources, entries)
-    right = rng.integers(0, 50, (sources, 5)).astype(np.float64)
-    expected = np.zeros((count, 5))
-    np.add.at(expected, targets, right[taken])
-    assert np.array_equal(attribution_module._summed(targets, taken, right, count), expected)
-
-
-@PROPERTY
 @given(cases())
 def test_sampled_attribution_still_sums_exactly(case: Any) -> None:
     _, _, appraisal = case

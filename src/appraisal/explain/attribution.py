@@ -710,33 +710,27 @@ def _part_counts(
     if parts * part.size <= DENSE_UP_TO:
         indicators = part[None, :] == np.arange(parts)[:, None]
         return _size_counts(plan, _flag_counts(plan, indicators, combos), joined)
-    sizes = len(plan.players) + 1
     members = _bits(low, low)
-    slots = np.arange(combos)[:, None] * (low + 1) + members.sum(axis=0)
-    inside = in_part >= 0
-    whole = _summed(in_part[inside], slots[inside], joined.reshape(len(joined), -1), parts)
-    holders, coalitions = np.nonzero(members)
-    of_entry = in_part[:, coalitions]
-    kept = of_entry >= 0
-    targets = (of_entry * low + holders)[kept]
-    held = _summed(targets, slots[:, coalitions][kept], joined[:, 0], parts * low)
-    whole = whole.reshape(parts, joined.shape[1], sizes)
-    found = np.concatenate([whole[:, :1], held.reshape(parts, low, sizes), whole[:, 1:]], 1)
-    return found[:, plan.order].astype(np.int64)
-
-
-def _summed(targets: np.ndarray, sources: np.ndarray, right: np.ndarray, count: int) -> np.ndarray:
-    """Count x columns: each row of ``right`` at ``sources`` added into the row at the same
-    place of ``targets``; repeated pairs counted first, so each is gathered once."""
-    found = np.zeros((count, right.shape[1]))
-    if not len(targets):
+    inside = (in_part >= 0).reshape(-1)
+    found = np.zeros((parts, 1 + len(plan.players), len(plan.players) + 1), dtype=np.int64)
+    if not inside.any():
         return found
-    keys = np.sort(targets * len(right) + sources)
+    coalition = np.tile(np.arange(1 << low), combos)[inside]
+    slot = (np.arange(len(part))[inside] >> low) * (low + 1) + members.sum(axis=0)[coalition]
+    # Rows of one part, combination and size add the same counts: grouped, each is taken once.
+    keys = part[inside] * len(joined) + slot
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
     starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    group_part, group_slot = np.divmod(keys[starts], len(joined))
     times = np.diff(np.append(starts, len(keys)))
-    rows, columns = np.divmod(keys[starts], len(right))
-    firsts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
-    found[rows[firsts]] = np.add.reduceat(right[columns] * times[:, None], firsts, axis=0)
+    holding = np.add.reduceat(members.T[coalition[order]].astype(np.int64), starts, axis=0)
+    firsts = np.flatnonzero(np.concatenate([[True], group_part[1:] != group_part[:-1]]))
+    taken = joined[group_slot]
+    whole = np.add.reduceat(taken * times[:, None, None], firsts, axis=0)
+    held = np.add.reduceat(holding[:, :, None] * taken[:, :1], firsts, axis=0)
+    counted = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)[:, plan.order]
+    found[group_part[firsts]] = counted
     return found
 
 
