@@ -973,17 +973,15 @@ class _Run:
         """
         structure = self.structure
         games = structure.games
-        exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
+        # Counts by number of players: each number's Shapley values in one go.
+        counts: dict[int, list[np.ndarray]] = {}
+        asked: list[tuple[int, int, tuple[int, ...], tuple[tuple[int, np.ndarray], ...]]] = []
         for players, (ones, rules, rows) in structure.alike.items():
             flags = self.outcome.fired[rules, rows + self.start].astype(np.float64)
-            counts = flags @ _size_ones(players).reshape(1 << players, -1)
-            shares = _shapley_values(counts.reshape(len(ones), 1 + players, -1).astype(np.int64))
-            for g, unit in zip(ones, shares.tolist(), strict=True):
-                exact[g] = [
-                    (cell, [coefficient * phi for phi in unit])
-                    for cell, coefficient in games[g].cells
-                    if coefficient is not None
-                ]
+            found = flags @ _size_ones(players).reshape(1 << players, -1)
+            waiting = counts.setdefault(players, [])
+            asked.append((players, sum(map(len, waiting)), ones, ()))
+            waiting.append(found.reshape(len(ones), 1 + players, -1).astype(np.int64))
         for plan in structure.plans:
             ones, rules = structure.linear.get(plan.index, ((), np.zeros(0, dtype=np.intp)))
             clamped = structure.clamped.get(plan.index, ())
@@ -992,28 +990,34 @@ class _Run:
             evaluated = self.evaluated[plan.index]
             combos = (evaluated.rows.stop - evaluated.rows.start) >> plan.low
             joined = self.joined_of(plan)
+            waiting = counts.setdefault(len(plan.players), [])
+            start = sum(map(len, waiting))
             fired = evaluated.outcome.fired[rules, evaluated.rows]
-            counts = [_size_counts(plan, _flag_counts(plan, fired, combos), joined)]
+            waiting.append(_size_counts(plan, _flag_counts(plan, fired, combos), joined))
             patterns = []
             for g in clamped:
                 points, part = _patterns(games[g], evaluated)
-                patterns.append(points)
-                counts.append(_part_counts(plan, part, len(points), joined))
-            shares = _shapley_values(np.concatenate(counts))
-            for index, g in enumerate(ones):
-                unit = shares[index].tolist()
+                patterns.append((g, points))
+                waiting.append(_part_counts(plan, part, len(points), joined))
+            asked.append((len(plan.players), start, ones, tuple(patterns)))
+        shares = {n: _shapley_values(np.concatenate(found)) for n, found in counts.items()}
+        exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
+        for players, start, ones, split in asked:
+            values = shares[players]
+            for index, g in enumerate(ones, start):
+                unit = values[index].tolist()
                 exact[g] = [
                     (cell, [coefficient * phi for phi in unit])
                     for cell, coefficient in games[g].cells
                     if coefficient is not None
                 ]
-            start = len(ones)
-            for g, points in zip(clamped, patterns, strict=True):
+            start += len(ones)
+            for g, points in split:
                 stop = start + len(points)
                 # Added pattern after pattern, as cumsum does: the same sums as a loop.
-                total = np.cumsum(points[:, None] * shares[start:stop], axis=0)
+                total = np.cumsum(points[:, None] * values[start:stop], axis=0)
                 exact[g] = [(games[g].cells[0][0], total[-1].tolist() if stop > start
-                             else [0.0] * len(plan.players))]  # fmt: skip
+                             else [0.0] * players)]  # fmt: skip
                 start = stop
         return exact
 
@@ -1029,8 +1033,9 @@ def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarra
     codes = (~fired).astype(np.int64).T @ order
     utility = evaluated.utility
     worth = cell.weight * utility.values[utility.index[rows], cell.option, cell.leaf]
-    # sorted(set(...)), not np.unique: the latter imports numpy.ma on first use.
-    distinct = np.array(sorted(set(codes.tolist())), dtype=np.int64)
+    # Sorted and compared, not np.unique: the latter imports numpy.ma on first use.
+    ordered = np.sort(codes)
+    distinct = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
     pattern = np.searchsorted(distinct, codes)
     by_pattern = np.argsort(pattern, kind="stable")
     first = by_pattern[np.searchsorted(pattern[by_pattern], np.arange(len(distinct)))]
