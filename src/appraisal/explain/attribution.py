@@ -647,21 +647,18 @@ def _products(factors: Sequence[np.ndarray]) -> np.ndarray:
         return factors[0]
     degree = sum(f.shape[1] - 1 for f in factors)
     points = degree + 1
-    values = [f @ _powers(f.shape[2], points) for f in factors]
-    combos = math.prod(f.shape[0] for f in factors)
-    # One letter per factor's state, z the points, y a factor's players: each product one
-    # einsum over the grid of combinations (the first factor's states slowest).
-    states = [chr(ord("a") + i) for i in range(len(factors))]
-    grid = "".join(states)
-    totals = [v[:, 0] for v in values]
-    everything = np.einsum(",".join(f"{s}z" for s in states) + f"->{grid}z", *totals)
-    columns = [everything.reshape(combos, 1, points)]
-    for index, found in enumerate(values):
-        inputs = [f"{s}yz" if i == index else f"{s}z" for i, s in enumerate(states)]
-        operands = [found[:, 1:] if i == index else t for i, t in enumerate(totals)]
-        holding = np.einsum(",".join(inputs) + f"->{grid}yz", *operands)
-        columns.append(holding.reshape(combos, -1, points))
-    return _whole(np.concatenate(columns, axis=1), degree)
+    # Factor after factor: each combination so far times each of the factor's states, the
+    # total and the holdings so far by the factor's total, the total by its holdings.
+    joined = factors[0] @ _powers(factors[0].shape[2], points)
+    for factor in factors[1:]:
+        values = factor @ _powers(factor.shape[2], points)
+        combos, kinds, _ = joined.shape
+        states, more, _ = values.shape
+        found = np.empty((combos, states, kinds + more - 1, points), dtype=np.complex128)
+        found[:, :, :kinds] = joined[:, None] * values[None, :, :1]
+        found[:, :, kinds:] = joined[:, None, :1] * values[None, :, 1:]
+        joined = found.reshape(combos * states, kinds + more - 1, points)
+    return _whole(joined, degree)
 
 
 def _joined(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray | None:
