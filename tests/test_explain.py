@@ -124,6 +124,23 @@ def test_sampling_fallback_says_so_and_still_sums(birmingham: Any) -> None:
     )
 
 
+def test_attribution_kept_per_model_follows_the_weights_and_evidence(birmingham: Any) -> None:
+    """What attribution keeps with a compiled model depends on the known items and the
+    weights: other weights or less evidence on the same model give what a fresh model does."""
+    loaded = appraisal.bundled_scenarios()["birmingham-2014"]
+    leaf = next(iter(birmingham.option("commissioner").values))
+    fewer = {"provider_market_capacity": None, "partner_identified": None}
+    attribute(birmingham)  # the model now keeps what the bundled weights and evidence need
+    for changed in (
+        appraise(loaded, weights={leaf: 0.0}, compiled=birmingham.model),
+        appraise(loaded, evidence=fewer, compiled=birmingham.model),
+    ):
+        fresh = compile_rule_base(birmingham.rule_base_model)
+        again = appraise_facts(fresh, changed.evidence, changed.raw_weights)
+        assert attribute(changed).options == attribute(again).options
+    assert attribute(birmingham) == attribute(birmingham)
+
+
 def _generated_rule_base(seed: int) -> RuleBase:
     """Number facts, layered findings, ``not known`` tests (so a rule can stop firing as
     evidence arrives), adjust and set rules (so some cells can clamp)."""

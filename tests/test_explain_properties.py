@@ -6,6 +6,7 @@ every coalition of evidence, through the ordinary pipeline.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -80,7 +81,12 @@ def test_attribution_is_exact_shapley_and_sums_to_total_minus_baseline(case: Any
     empty = appraise_facts(compiled, {})
     with mock.patch.object(attribution_module, "ENUMERATED_UP_TO", 1):
         through_modules = attribute(appraisal)  # items reaching a game through one finding
-    for attribution in (attribute(appraisal), through_modules):
+        with (
+            mock.patch.object(attribution_module, "LOW_BITS", 1),
+            mock.patch.object(attribution_module, "DENSE_UP_TO", 0),
+        ):
+            as_factors = attribute(appraisal)  # the rest but one player a factor; parts by rows
+    for attribution in (attribute(appraisal), through_modules, as_factors):
         for result in appraisal.options:
             spread = attribution.options[result.id]
             assert math.isclose(spread.baseline, empty.option(result.id).score, abs_tol=1e-9)
@@ -89,6 +95,40 @@ def test_attribution_is_exact_shapley_and_sums_to_total_minus_baseline(case: Any
             expected = brute_force_shapley(compiled, facts, result.id)
             for item, points in expected.items():
                 assert abs(spread.attribution.get(item, 0.0) - points) < 1e-9
+
+
+def _polynomial_products(factors: list[np.ndarray]) -> np.ndarray:
+    """``_products`` the long way: every combination, polynomials multiplied by np.convolve."""
+    found = []
+    for states in itertools.product(*(range(len(f)) for f in factors)):
+        chosen = [f[s] for f, s in zip(factors, states, strict=True)]
+        rows = [functools.reduce(np.convolve, [c[0] for c in chosen])]
+        for index, factor in enumerate(chosen):
+            for holding in factor[1:]:
+                others = [c[0] for j, c in enumerate(chosen) if j != index]
+                rows.append(functools.reduce(np.convolve, [holding, *others]))
+        found.append(rows)
+    return np.array(found, dtype=np.float64)
+
+
+@st.composite
+def size_polynomials(draw: Any) -> np.ndarray:
+    """A factor: states x (1 + players) x (players + 1) counts, as whole numbers."""
+    states = draw(st.integers(1, 3))
+    players = draw(st.integers(1, 4))
+    counts = st.integers(0, 1 << players)
+    return np.array(
+        draw(st.lists(counts, min_size=(states * (1 + players) * (players + 1)),
+                      max_size=(states * (1 + players) * (players + 1)))),
+        dtype=np.float64,
+    ).reshape(states, 1 + players, players + 1)  # fmt: skip
+
+
+@PROPERTY
+@given(st.lists(size_polynomials(), min_size=1, max_size=4))
+def test_factor_products_at_roots_of_unity_are_the_whole_products(factors: Any) -> None:
+    found = attribution_module._products(factors)
+    assert np.array_equal(found, _polynomial_products(factors))
 
 
 @PROPERTY
