@@ -8,13 +8,16 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import appraisal
 from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evidence_values
 from appraisal.cli import main
+from appraisal.engine import encode
 from appraisal.errors import RuleConflictError
 from appraisal.explain import (
+    Tracer,
     WhatIf,
     attribute,
     candidate_changes,
@@ -28,6 +31,7 @@ from appraisal.explain import (
     weight_switching_values,
     winner,
 )
+from appraisal.explain.counterfactuals import Batch, model_index
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
 
@@ -118,6 +122,23 @@ def test_sampling_fallback_says_so_and_still_sums(birmingham: Any) -> None:
     assert sum(spread.attribution.values()) == pytest.approx(
         spread.total - spread.baseline, abs=1e-9
     )
+
+
+def test_attribution_kept_per_model_follows_the_weights_and_evidence(birmingham: Any) -> None:
+    """What attribution keeps with a compiled model depends on the known items and the
+    weights: other weights or less evidence on the same model give what a fresh model does."""
+    loaded = appraisal.bundled_scenarios()["birmingham-2014"]
+    leaf = next(iter(birmingham.option("commissioner").values))
+    fewer = {"provider_market_capacity": None, "partner_identified": None}
+    attribute(birmingham)  # the model now keeps what the bundled weights and evidence need
+    for changed in (
+        appraise(loaded, weights={leaf: 0.0}, compiled=birmingham.model),
+        appraise(loaded, evidence=fewer, compiled=birmingham.model),
+    ):
+        fresh = compile_rule_base(birmingham.rule_base_model)
+        again = appraise_facts(fresh, changed.evidence, changed.raw_weights)
+        assert attribute(changed).options == attribute(again).options
+    assert attribute(birmingham) == attribute(birmingham)
 
 
 def _generated_rule_base(seed: int) -> RuleBase:
@@ -417,3 +438,50 @@ def test_switching_values_read_the_weights_the_appraisal_used() -> None:
     )
     (switch,) = weight_switching_values(heavier, "acceptability")
     assert switch.current_weight == 2
+
+
+def test_one_tracer_for_every_option_traces_each_as_alone(birmingham: Any) -> None:
+    """Subtrees shared across options (findings, evidence, rules) are built once and read
+    the same in every trace."""
+    tracer = Tracer(birmingham)
+    shared = [tracer.trace(o) for o in birmingham.options]
+    assert shared == [evidence_trace(birmingham, o) for o in birmingham.options]
+    deltas = [rule_deltas(birmingham, o) for o in birmingham.options]
+    assert [tracer.trace(o, d) for o, d in zip(birmingham.options, deltas, strict=True)] == shared
+
+
+def test_model_index_is_worked_out_once_per_model_and_matches_the_model(birmingham: Any) -> None:
+    model = birmingham.model
+    index = model_index(model)
+    assert model_index(model) is index
+    for fact_id, row in index.fact_rows.items():
+        assert set(np.flatnonzero(index.reach[row])) == set(model.downstream_positions(fact_id))
+    for (option, leaf), moving in (*model.cell_sets.items(), *model.cell_adjusts.items()):
+        assert all(index.moves[p, option, leaf] for p, _ in moving)
+    assert index.moves.sum() == len(
+        {(p, cell) for cell, moving in (*model.cell_sets.items(), *model.cell_adjusts.items())
+         for p, _ in moving}
+    )  # fmt: skip
+
+
+def test_a_batch_of_changes_encodes_as_the_evidence_changed_row_by_row(birmingham: Any) -> None:
+    """Rows given as indices into one list of changes, and batches joined, hold what
+    encoding each row's changed evidence gives."""
+    what_if = WhatIf(birmingham)
+    model = birmingham.model
+    changes = candidate_changes(birmingham)
+    mappings = [{c.evidence: c.to} for c in changes[:5]]
+    mappings += [{a.evidence: a.to, b.evidence: b.to} for a, b in itertools.pairwise(changes)]
+    mappings.append({})
+    batch = Batch.joined([Batch.of(mappings[:5]), Batch.of(mappings[5:])])
+    assert len(batch) == len(mappings)
+    assert batch.facts() == {fact for m in mappings for fact in m}
+    columns = what_if.columns(batch)
+    expected = encode(model, [{**birmingham.evidence, **m} for m in mappings])
+    assert np.array_equal(columns.known, expected.known)
+    for column in np.flatnonzero(expected.known.any(axis=1)):
+        for row in range(len(mappings)):
+            if expected.known[column, row]:
+                assert columns.value(model, model.columns[column], row) == expected.value(
+                    model, model.columns[column], row
+                )

@@ -6,13 +6,16 @@ every coalition of evidence, through the ordinary pipeline.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
 from unittest import mock
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from appraisal.appraise import Appraisal, appraise_facts, compile_rule_base
 from appraisal.engine import facts_read
@@ -27,6 +30,13 @@ from appraisal.explain import (
     winner,
 )
 from appraisal.explain import attribution as attribution_module
+from appraisal.explain import counterfactuals as counterfactuals_module
+from appraisal.explain.counterfactuals import (
+    counterfactual_stages,
+    distinct_rows,
+    search_counterfactuals,
+)
+from appraisal.explain.information import information_report, information_stages
 from appraisal.models import AdjustEffect, AllOf, Comparison, Rule, RuleBase
 from appraisal.testing import evidence_for, rule_bases
 
@@ -71,7 +81,12 @@ def test_attribution_is_exact_shapley_and_sums_to_total_minus_baseline(case: Any
     empty = appraise_facts(compiled, {})
     with mock.patch.object(attribution_module, "ENUMERATED_UP_TO", 1):
         through_modules = attribute(appraisal)  # items reaching a game through one finding
-    for attribution in (attribute(appraisal), through_modules):
+        with (
+            mock.patch.object(attribution_module, "LOW_BITS", 1),
+            mock.patch.object(attribution_module, "DENSE_UP_TO", 0),
+        ):
+            as_factors = attribute(appraisal)  # the rest but one player a factor; parts by rows
+    for attribution in (attribute(appraisal), through_modules, as_factors):
         for result in appraisal.options:
             spread = attribution.options[result.id]
             assert math.isclose(spread.baseline, empty.option(result.id).score, abs_tol=1e-9)
@@ -80,6 +95,40 @@ def test_attribution_is_exact_shapley_and_sums_to_total_minus_baseline(case: Any
             expected = brute_force_shapley(compiled, facts, result.id)
             for item, points in expected.items():
                 assert abs(spread.attribution.get(item, 0.0) - points) < 1e-9
+
+
+def _polynomial_products(factors: list[np.ndarray]) -> np.ndarray:
+    """``_products`` the long way: every combination, polynomials multiplied by np.convolve."""
+    found = []
+    for states in itertools.product(*(range(len(f)) for f in factors)):
+        chosen = [f[s] for f, s in zip(factors, states, strict=True)]
+        rows = [functools.reduce(np.convolve, [c[0] for c in chosen])]
+        for index, factor in enumerate(chosen):
+            for holding in factor[1:]:
+                others = [c[0] for j, c in enumerate(chosen) if j != index]
+                rows.append(functools.reduce(np.convolve, [holding, *others]))
+        found.append(rows)
+    return np.array(found, dtype=np.float64)
+
+
+@st.composite
+def size_polynomials(draw: Any) -> np.ndarray:
+    """A factor: states x (1 + players) x (players + 1) counts, as whole numbers."""
+    states = draw(st.integers(1, 3))
+    players = draw(st.integers(1, 4))
+    counts = st.integers(0, 1 << players)
+    return np.array(
+        draw(st.lists(counts, min_size=(states * (1 + players) * (players + 1)),
+                      max_size=(states * (1 + players) * (players + 1)))),
+        dtype=np.float64,
+    ).reshape(states, 1 + players, players + 1)  # fmt: skip
+
+
+@PROPERTY
+@given(st.lists(size_polynomials(), min_size=1, max_size=4))
+def test_factor_products_at_roots_of_unity_are_the_whole_products(factors: Any) -> None:
+    found = attribution_module._products(factors)
+    assert np.array_equal(found, _polynomial_products(factors))
 
 
 @PROPERTY
@@ -183,3 +232,57 @@ def test_bound_on_sets_of_changes_never_skips_a_set_that_moves_first_place(case:
         for combo, outcome in zip(combos, outcomes, strict=True):
             if outcome is not None and outcome.winner != what_if.winner:
                 assert what_if.may_flip_together(effects, combo)
+
+
+@PROPERTY
+@given(cases())
+def test_searches_side_by_side_give_what_each_gives_alone(case: Any) -> None:
+    """Sharing each engine batch between the counterfactual search and what to find out
+    next changes neither's result."""
+    _, _, appraisal = case
+    what_if = WhatIf(appraisal)
+    together = what_if.together(
+        counterfactual_stages(what_if, max_size=2), information_stages(what_if)
+    )
+    alone = (
+        search_counterfactuals(WhatIf(appraisal), max_size=2),
+        information_report(WhatIf(appraisal)),
+    )
+    assert together == alone
+
+
+@PROPERTY
+@given(cases())
+def test_bounds_of_every_fact_at_once_are_each_facts_own(case: Any) -> None:
+    _, _, appraisal = case
+    what_if = WhatIf(appraisal)
+    facts = list(appraisal.rule_base_model.facts)
+    low, high = what_if.fact_bounds(facts)
+    for row, fact_id in enumerate(facts):
+        free = what_if.reach_rows([fact_id]).T
+        alone = what_if.points_range(free, what_if.base_fired[:, None])
+        assert np.array_equal(low[row], alone[0][0])
+        assert np.array_equal(high[row], alone[1][0])
+
+
+@settings(deadline=None)
+@given(
+    hnp.arrays(bool, st.tuples(st.integers(0, 30), st.integers(0, 140))),
+    st.lists(st.integers(0, 29), max_size=40),
+)
+def test_distinct_rows_finds_each_row_once(pool: np.ndarray, picks: list[int]) -> None:
+    rows = pool[[p for p in picks if p < len(pool)]] if len(pool) else pool
+    once, which = distinct_rows(rows)
+    assert np.array_equal(rows[once][which], rows)
+    assert len(once) == len({row.tobytes() for row in rows})
+
+
+def test_distinct_rows_tells_apart_rows_whose_hashes_collide() -> None:
+    """With a multiplier of zero only the last word counts: rows differing in an earlier
+    word then collide, and are still told apart."""
+    rows = np.zeros((4, 130), dtype=bool)
+    rows[1, 0] = rows[3, 0] = True
+    with mock.patch.object(counterfactuals_module, "_MIX", np.uint64(0)):
+        once, which = distinct_rows(rows)
+    assert len(once) == 2
+    assert np.array_equal(rows[once][which], rows)

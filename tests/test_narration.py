@@ -11,7 +11,15 @@ import pytest
 
 import appraisal
 from appraisal.appraise import appraise
-from appraisal.explain import explain, rule_baseline, rule_deltas
+from appraisal.explain import (
+    attribute,
+    evidence_counterfactuals,
+    explain,
+    narrative,
+    rule_baseline,
+    rule_deltas,
+    switching_values,
+)
 from appraisal.explain.narration import TOP_RULES, cited, inline
 
 
@@ -161,3 +169,14 @@ def test_declared_difference_without_rationale_gives_the_value(
     gap = rule_baseline(result, "act") - rule_baseline(result, "wait")
     assert f"starts {abs(gap):.1f} points behind wait" in narrative
     assert "valued 70" in narrative
+
+
+def test_narrative_given_the_rule_deltas_reads_as_without_them(birmingham: Any) -> None:
+    attribution = attribute(birmingham)
+    report = evidence_counterfactuals(birmingham, max_size=2)
+    switches = switching_values(birmingham)
+    deltas = {o.id: rule_deltas(birmingham, o) for o in birmingham.options}
+    for option in birmingham.options:
+        assert narrative(birmingham, option, attribution, report, switches, deltas) == narrative(
+            birmingham, option, attribution, report, switches
+        )

@@ -42,11 +42,11 @@ from .attribution import MAX_EXACT_PLAYERS as MAX_EXACT_PLAYERS
 from .attribution import attribute
 from .counterfactuals import WhatIf as WhatIf
 from .counterfactuals import candidate_changes as candidate_changes
-from .counterfactuals import evidence_counterfactuals, search_counterfactuals
+from .counterfactuals import counterfactual_stages, evidence_counterfactuals
 from .deltas import cite_evidence, drivers, rule_deltas
 from .deltas import evidence_behind as evidence_behind
 from .deltas import rule_baseline as rule_baseline
-from .information import information_report, no_recommendation_reason, value_of_information
+from .information import information_stages, no_recommendation_reason, value_of_information
 from .narration import evidence_drivers, narrative, versus
 from .records import (
     Answer,
@@ -76,7 +76,7 @@ from .records import (
 )
 from .records import CounterfactualReport as CounterfactualReport
 from .switching import switching_values, weight_switching_values
-from .trace import evidence_trace
+from .trace import Tracer, evidence_trace
 
 __all__ = [
     "Answer",
@@ -100,6 +100,7 @@ __all__ = [
     "RuleDelta",
     "RunSummary",
     "TraceNode",
+    "Tracer",
     "VerdictChange",
     "Versus",
     "WeightSwitch",
@@ -140,7 +141,12 @@ def explain(
     attribution = attribute(appraisal, max_exact=max_exact, samples=samples, seed=seed)
     switches = switching_values(appraisal, weights)
     what_if = WhatIf(appraisal)
-    report = search_counterfactuals(what_if, max_size=max_changes, budget=budget)
+    report, find_out_next = what_if.together(
+        counterfactual_stages(what_if, max_size=max_changes, budget=budget),
+        information_stages(what_if),
+    )
+    deltas = {result.id: rule_deltas(appraisal, result) for result in appraisal.options}
+    tracer = Tracer(appraisal)
     options = []
     for result in appraisal.options:
         spread = attribution.options[result.id]
@@ -155,7 +161,7 @@ def explain(
                 baseline=spread.baseline,
                 rule_baseline=rule_baseline(appraisal, result),
                 contributions=result.contributions,
-                rule_deltas=rule_deltas(appraisal, result),
+                rule_deltas=deltas[result.id],
                 attribution=spread.attribution,
                 attribution_method=spread.method,
                 attribution_error=spread.error,
@@ -164,8 +170,8 @@ def explain(
                     for c in report.singles
                     if any(v.option == result.id for v in c.verdict_changes)
                 ),
-                trace=evidence_trace(appraisal, result),
-                narrative=narrative(appraisal, result, attribution, report, switches),
+                trace=tracer.trace(result, deltas[result.id]),
+                narrative=narrative(appraisal, result, attribution, report, switches, deltas),
             )
         )
     counterfactuals = tuple(c for c in report.singles if c.changes_winner)
@@ -180,7 +186,7 @@ def explain(
         evidence_counterfactuals=counterfactuals + report.smallest,
         search=report.search,
         attribution_method=attribution.method,
-        find_out_next=information_report(what_if),
+        find_out_next=find_out_next,
     )
 
 
@@ -204,8 +210,15 @@ def summarise(appraisal: Appraisal, top: int = 3) -> RunSummary:
     for result in appraisal.options:
         gates = tuple(d for d in drivers(appraisal, result) if d.kind == "gate")
         found = () if attribution is None else evidence_drivers(appraisal, result, attribution)
-        options.append(OptionDrivers(option=result.id, gates=gates, evidence=tuple(found[:top])))
-    return RunSummary(
+        options.append(
+            OptionDrivers.model_construct(
+                option=result.id, gates=gates, evidence=tuple(found[:top])
+            )
+        )
+    # Built from records already validated (or constructed as such), without validating
+    # them again: validating would build the appraisal's whole validator, rule base and all,
+    # which ``appraisal run`` would otherwise pay for in every new process.
+    return RunSummary.model_construct(
         appraisal=appraisal,
         top=top,
         options=tuple(options),

@@ -10,7 +10,7 @@ counterfactual search and what to find out next can share it without importing e
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,6 @@ from ..engine import (
     rerun,
     verdict_metrics,
 )
-from ..models import Value
 
 
 def model_of(appraisal: Appraisal) -> CompiledModel:
@@ -61,22 +60,6 @@ def global_weights(model: CompiledModel, appraisal: Appraisal) -> np.ndarray:
 def evidence_columns(model: CompiledModel, appraisal: Appraisal) -> Columns:
     """The appraisal's evidence as a batch of one row (findings not yet derived)."""
     return encode(model, [appraisal.evidence])
-
-
-def changed_rows(
-    model: CompiledModel, base: Columns, rows: Sequence[Mapping[str, Value | None]]
-) -> Columns:
-    """A batch of ``base``'s first row with, in each row, the facts of one mapping changed
-    (None: unknown)."""
-    known = np.repeat(base.known[:, :1], len(rows), axis=1)
-    values = np.repeat(base.values[:, :1], len(rows), axis=1)
-    texts = {text: code for code, text in enumerate(base.texts)}
-    for row, changes in enumerate(rows):
-        for name, value in changes.items():
-            column = model.column_of[name]
-            known[column, row] = value is not None
-            values[column, row] = 0.0 if value is None else model.encode(column, value, texts)
-    return Columns(known, values, tuple(texts))
 
 
 @dataclass(frozen=True, eq=False)

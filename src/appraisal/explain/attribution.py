@@ -3,9 +3,15 @@
 The total splits into small games (one per rule of a cell that cannot clamp, one per cell
 that can), each over the few evidence items upstream of it. A game's worth on a coalition of
 items is what the engine gives when only those items are known: coalitions are rows of a
-batch, and every game's rows go through the engine in two batches. Exact Shapley values come
-from counting, for every coalition size, the coalitions where a game's rules fire; a game too
-large to enumerate is estimated from seeded random permutations, whose prefixes are rows too.
+batch, and every game's rows go through the engine in a few batches. Exact Shapley values
+come from counting, for every coalition size, the coalitions where a game's rules fire; a
+game too large to enumerate is estimated from seeded random permutations, whose prefixes are
+rows too.
+
+Which games there are, which coalitions each needs and the rows that do not depend on the
+evidence's values follow from the compiled model, the known items and the weights alone:
+they are worked out at first use and kept with the model (``_Structure``). Every call still
+evaluates its rows through the engine and counts them.
 
 Enumerating every coalition is rarely needed. When some items reach a game only through one
 finding (every rule reading them, directly or through other findings, lies upstream of that
@@ -13,7 +19,8 @@ finding and of nothing else the game reads), the game sees those items only thro
 finding's state (unknown, or each value it takes). Their coalitions are evaluated once, and
 counted by size and state; the game is then evaluated on one coalition standing for each
 state, with the other items enumerated as before. The counts combine exactly (sizes add,
-numbers of coalitions multiply), so the values are those of full enumeration.
+numbers of coalitions multiply), so the values are those of full enumeration: they are
+whole numbers, and every Shapley value is worked out from them by one formula.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -38,11 +46,6 @@ MAX_EXACT_PLAYERS = 20
 ENUMERATED_UP_TO = 5
 """Games (and modules) of this many items or fewer have every coalition evaluated: fewer
 rows through modules would not repay counting them apart."""
-
-KEPT_PATTERNS = 8
-"""Coalition patterns (``_size_patterns``) of up to this many items are kept between calls:
-a few kilobytes, asked for by every plan."""
-
 
 # --------------------------------------------------------------------------- games
 
@@ -235,25 +238,230 @@ class _Modules:
         return tuple(chosen)
 
 
+# --------------------------------------------------------------------------- plans
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """How the coalitions of some players are evaluated: the players that reach what is
+    evaluated only through one finding (a module each, counted through its own plan first),
+    and the rest, enumerated with one coalition standing for each combination of module
+    states. Games over the same players share a plan; so do modules."""
+
+    index: int
+    players: tuple[str, ...]
+    modules: tuple[_Module, ...]
+    rest: tuple[str, ...]
+    inner: tuple[_Plan, ...]
+    """The modules' own plans."""
+    depth: int
+    """The batch its rows go in: the one after its modules' (the first without)."""
+    low: int
+    """How many of the rest are counted from each row's flags (the first ``LOW_BITS``)."""
+    items: np.ndarray
+    """Per player: its place among the known evidence items."""
+    order: np.ndarray
+    """Where the total and each player (in ``players`` order) are among the counts
+    ``_size_counts`` works out: the total, the first ``low`` of the rest, each module's
+    players, then the rest of the rest."""
+    places: tuple[np.ndarray, ...]
+    """Where the rest's players, then each module's, are in ``players``."""
+
+
+def _clamps(game: _Game) -> bool:
+    """Whether the game is a clampable cell, whose worth needs the cell's value."""
+    return any(coefficient is None for _, coefficient in game.cells)
+
+
+class _Planner:
+    """Makes the plans games need, once each: games and modules over the same players,
+    read through the same modules, share one."""
+
+    def __init__(self, model: CompiledModel, known: Sequence[str], modules: _Modules) -> None:
+        self.model = model
+        self.modules = modules
+        self.item = {f: j for j, f in enumerate(known)}
+        self.plans: dict[tuple[object, ...], _Plan] = {}
+
+    def plan(self, own: frozenset[str], players: tuple[str, ...]) -> _Plan:
+        """The plan for what the rules ``own`` do over ``players``, and its modules' plans."""
+        found = self.modules.of(own, players) if len(players) > ENUMERATED_UP_TO else ()
+        key = (players, tuple((m.finding, m.players) for m in found))
+        if key not in self.plans:
+            inner = tuple(
+                self.plan(frozenset(self.model.derivers.get(m.finding, ())), m.players)
+                for m in found
+            )
+            inside = {p for m in found for p in m.players}
+            rest = tuple(p for p in players if p not in inside)
+            low = min(len(rest), LOW_BITS)
+            layout = [*rest[:low], *(p for m in found for p in m.players), *rest[low:]]
+            self.plans[key] = _Plan(
+                index=len(self.plans),
+                players=players,
+                modules=found,
+                rest=rest,
+                inner=inner,
+                depth=1 + max((p.depth for p in inner), default=-1),
+                low=low,
+                items=np.array([self.item[p] for p in players], dtype=np.intp),
+                order=np.array([0, *(1 + layout.index(p) for p in players)], dtype=np.intp),
+                places=tuple(
+                    np.array([players.index(p) for p in group], dtype=np.intp)
+                    for group in (rest, *(m.players for m in found))
+                ),
+            )
+        return self.plans[key]
+
+
+@dataclass(frozen=True, eq=False)
+class _Structure:
+    """What attribution needs of a model before any evaluation, for given known items,
+    weights and ``max_exact``: the games, the plans of those computed exactly, and the
+    rows of the first batch that do not depend on the evidence's values."""
+
+    known: tuple[str, ...]
+    columns: np.ndarray
+    """The model's column of each known item."""
+    games: tuple[_Game, ...]
+    sampled: tuple[int, ...]
+    """The games estimated by sampling, by index."""
+    plan_of: Mapping[int, _Plan]
+    """The plan of each game computed exactly, by index."""
+    plans: tuple[_Plan, ...]
+    levels: tuple[tuple[_Plan, ...], ...]
+    """The plans by depth, in the order their rows go into their batch."""
+    scored: frozenset[int]
+    """The plans some game of which needs the cells valued (a clampable cell)."""
+    linear: Mapping[int, tuple[tuple[int, ...], np.ndarray]]
+    """Per plan: its games worth a coefficient where their one rule fires, and those rules
+    (but those in ``alike``)."""
+    clamped: Mapping[int, tuple[int, ...]]
+    """Per plan: its clampable cells' games."""
+    alike: Mapping[int, tuple[tuple[int, ...], np.ndarray, np.ndarray]]
+    """The games of one rule over plans without modules of so many players, every coalition
+    a row of ``first``, counted together: the games, their rules (games x 1) and their
+    plans' rows (games x coalitions). Not in ``linear``."""
+    first: np.ndarray
+    """Known items x rows: every coalition of each plan without modules, plan after plan."""
+    starts: Mapping[int, int]
+    """Where each plan without modules starts among the rows of ``first``."""
+
+    @classmethod
+    def of(
+        cls, model: CompiledModel, known: tuple[str, ...], weights: Mapping[str, float],
+        max_exact: int,
+    ) -> _Structure:  # fmt: skip
+        """Worked out from the model alone: no rule is evaluated."""
+        upstream = _Upstream.of(model)
+        games = tuple(_games(model, cell_moves(model, weights), known, upstream).values())
+        planner = _Planner(model, known, _Modules(model, known, upstream))
+        sampled = []
+        plan_of: dict[int, _Plan] = {}
+        scored = set()
+        for g, game in enumerate(games):
+            if len(game.players) > max_exact:
+                sampled.append(g)
+            elif game.players:
+                own = frozenset(model.order[p] for p in game.rules)
+                plan = plan_of[g] = planner.plan(own, game.players)
+                if _clamps(game):
+                    scored.add(plan.index)
+        plans = tuple(planner.plans.values())
+        depths = 1 + max((plan.depth for plan in plans), default=0)
+        levels = tuple(tuple(p for p in plans if p.depth == depth) for depth in range(depths))
+        starts = {}
+        blocks = [np.zeros((len(known), 0), dtype=bool)]
+        rows = 0
+        for plan in levels[0] if levels else ():
+            block = np.zeros((len(known), 1 << len(plan.players)), dtype=bool)
+            block[plan.items] = _bits(len(plan.players), len(plan.players))
+            starts[plan.index] = rows
+            rows += block.shape[1]
+            blocks.append(block)
+        linear: dict[int, tuple[list[int], list[int]]] = {}
+        clamped: dict[int, list[int]] = {}
+        alike: dict[int, tuple[list[int], list[int], list[np.ndarray]]] = {}
+        for g, plan in plan_of.items():
+            if _clamps(games[g]):
+                clamped.setdefault(plan.index, []).append(g)
+            elif plan.index in starts and len(plan.rest) == plan.low:
+                ones, rules, taken = alike.setdefault(len(plan.players), ([], [], []))
+                ones.append(g)
+                rules.append(games[g].rules[0])
+                taken.append(starts[plan.index] + np.arange(1 << len(plan.players)))
+            else:
+                ones, rules = linear.setdefault(plan.index, ([], []))
+                ones.append(g)
+                rules.append(games[g].rules[0])
+        return cls(
+            known=known,
+            columns=np.array([model.column_of[f] for f in known], dtype=np.intp),
+            games=games,
+            sampled=tuple(sampled),
+            plan_of=plan_of,
+            plans=plans,
+            levels=levels,
+            scored=frozenset(scored),
+            linear={
+                p: (tuple(ones), np.array(rules, dtype=np.intp))
+                for p, (ones, rules) in linear.items()
+            },
+            clamped={p: tuple(found) for p, found in clamped.items()},
+            alike={
+                n: (tuple(ones), np.array(rules, dtype=np.intp)[:, None], np.array(taken))
+                for n, (ones, rules, taken) in sorted(alike.items())
+            },
+            first=np.concatenate(blocks, axis=1),
+            starts=starts,
+        )
+
+
+KEPT_STRUCTURES = 8
+"""Structures kept per compiled model: one for each recent set of known items and weights."""
+
+_structures: weakref.WeakKeyDictionary[CompiledModel, dict[tuple[object, ...], _Structure]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _structure_of(
+    model: CompiledModel, known: tuple[str, ...], weights: Mapping[str, float], max_exact: int
+) -> _Structure:
+    """The model's structure for these known items and weights, worked out at first use
+    and kept with the model (never its evaluation: that depends on the evidence)."""
+    weighed = tuple(weights[leaf] for leaf in model.leaf_ids)
+    key = (known, weighed, max_exact, ENUMERATED_UP_TO, LOW_BITS)
+    kept = _structures.setdefault(model, {})
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _Structure.of(model, known, weights, max_exact)
+        while len(kept) > KEPT_STRUCTURES:
+            del kept[next(iter(kept))]
+    return found
+
+
 # --------------------------------------------------------------------------- batches of coalitions
 
 
 class _Batch:
     """Coalitions of evidence items gathered as rows, evaluated together by the engine."""
 
-    def __init__(self, model: CompiledModel, evidence: Columns) -> None:
+    def __init__(self, model: CompiledModel, evidence: Columns, structure: _Structure) -> None:
         self.model = model
         self.evidence = evidence
-        self.parts: list[tuple[tuple[str, ...], np.ndarray]] = []
+        self.structure = structure
+        self.parts: list[tuple[np.ndarray | None, np.ndarray]] = []
         self.rows = 0
         self.scored: list[slice] = []
 
-    def add(self, players: tuple[str, ...], known: np.ndarray, *, cells: bool = False) -> slice:
-        """Rows in which the ``players`` are known where ``known`` (players x rows) says,
-        and every other item unknown; the slice of the batch they take. With ``cells``,
-        their cells are valued too (a game of rules alone needs only their firing)."""
+    def add(self, items: np.ndarray | None, known: np.ndarray, *, cells: bool = False) -> slice:
+        """Rows in which the known items at ``items`` (None: all, in order) are known where
+        ``known`` (items x rows) says, and every other item unknown; the slice of the batch
+        they take. With ``cells``, their cells are valued too (a game of rules alone needs
+        only their firing)."""
         start = self.rows
-        self.parts.append((players, known))
+        self.parts.append((items, known))
         self.rows += known.shape[1]
         taken = slice(start, self.rows)
         if cells:
@@ -263,14 +471,16 @@ class _Batch:
     def run(self) -> tuple[Outcome, _Utility]:
         """The engine's outcome of every row, and the cells' utilities of the rows asked for."""
         model = self.model
+        columns = self.structure.columns
         known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
         start = 0
-        for players, part in self.parts:
+        for where, part in self.parts:
             stop = start + part.shape[1]
-            for j, player in enumerate(players):
-                known[model.column_of[player], start:stop] = part[j]
+            known[columns if where is None else columns[where], start:stop] = part
             start = stop
-        values = np.repeat(self.evidence.values[:, :1], self.rows, axis=1)
+        # Every row's values are the evidence's: a view, which the engine copies as it
+        # copies every batch it is given (findings join the copy).
+        values = np.broadcast_to(self.evidence.values[:, :1], known.shape)
         outcome = evaluate(model, Columns(known, values, self.evidence.texts))
         index = np.full(self.rows, -1, dtype=np.intp)
         scored = np.zeros(self.rows, dtype=bool)
@@ -298,214 +508,275 @@ class _Utility:
         return np.asarray(self.values[found])
 
 
+@functools.lru_cache(maxsize=64)
 def _bits(count: int, size: int) -> np.ndarray:
-    """Players x coalitions: coalition m holds player j when bit j of m is set."""
+    """Players x coalitions: coalition m holds player j when bit j of m is set (read-only)."""
     coalitions = np.arange(1 << size, dtype=np.int64)
-    return ((coalitions[None, :] >> np.arange(count, dtype=np.int64)[:, None]) & 1).astype(bool)
+    found = ((coalitions[None, :] >> np.arange(count, dtype=np.int64)[:, None]) & 1).astype(bool)
+    found.flags.writeable = False
+    return found
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
+class _Evaluated:
+    """A plan's rows in one call: who is known in each, and what the engine gave them."""
+
+    rows: slice
+    known: np.ndarray
+    """Players x rows."""
+    outcome: Outcome
+    utility: _Utility
+
+
+@dataclass(frozen=True, eq=False)
 class _Counted:
-    """A module's coalitions counted by the finding's state and by size."""
+    """A module's coalitions counted by the finding's state (numbered as they first appear:
+    state 0, nothing known, first)."""
 
-    states: int
     representative: np.ndarray
     """Players x states: a coalition giving each state (the first evaluated)."""
-    sizes: np.ndarray
-    """States x sizes: how many coalitions give each state."""
-    holding: np.ndarray
-    """Players x states x sizes: the same, counting only coalitions that hold the player."""
-    size_products: dict[int, np.ndarray] = field(default_factory=dict)
-    holding_products: dict[int, np.ndarray] = field(default_factory=dict)
-    """``_product_matrix`` of ``sizes`` and of ``holding`` by length of the counts they
-    multiply: a plan's counts are combined with the same module many times."""
+    counts: np.ndarray
+    """States x (1 + players) x sizes: ``_size_counts`` of each state's coalitions."""
 
 
-@dataclass
-class _Plan:
-    """How the coalitions of some players are evaluated: the players that reach what is
-    evaluated only through one finding (a module each, counted through its own plan first),
-    and the rest, enumerated with one coalition standing for each combination of module
-    states. Games over the same players share a plan; so do modules."""
-
-    players: tuple[str, ...]
-    modules: tuple[_Module, ...]
-    rest: tuple[str, ...]
-    inner: tuple[_Plan, ...]
-    """The modules' own plans."""
-    depth: int
-    """The batch its rows go in: the one after its modules' (the first without)."""
-    rows: slice = field(default_factory=lambda: slice(0, 0))
-    known: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    """Players x rows: who is known in each of its rows."""
-    counted: tuple[_Counted, ...] = ()
-    cells: bool = False
-    """Whether some game of the plan needs its cells valued (a clampable cell)."""
-
-
-def _clamps(game: _Game) -> bool:
-    """Whether the game is a clampable cell, whose worth needs the cell's value."""
-    return any(coefficient is None for _, coefficient in game.cells)
-
-
-def _coalitions(plan: _Plan) -> np.ndarray:
+def _coalitions(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray:
     """Players x rows: every combination of module states (one coalition standing for each,
     the first module's states slowest) with every coalition of the rest (fastest). The
     first row is the empty coalition."""
-    shape = tuple(c.states for c in plan.counted)
-    combos = int(np.prod(shape))
+    shape = tuple(c.counts.shape[0] for c in counted)
+    combos = math.prod(shape)
     rest = len(plan.rest)
-    found = dict(zip(plan.rest, np.tile(_bits(rest, rest), (1, combos)), strict=True))
+    known = np.empty((len(plan.players), combos, 1 << rest), dtype=bool)
+    known[plan.places[0]] = _bits(rest, rest)[:, None, :]
     grid = np.indices(shape).reshape(len(shape), combos)
-    for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
-        states = np.repeat(grid[index], 1 << rest)
-        for j, player in enumerate(module.players):
-            found[player] = counted.representative[j, states]
-    known = np.zeros((len(plan.players), combos << rest), dtype=bool)
-    for j, player in enumerate(plan.players):
-        known[j] = found[player]
-    return known
+    for states, places, count in zip(grid, plan.places[1:], counted, strict=True):
+        known[places] = count.representative[:, states, None]
+    return known.reshape(len(plan.players), -1)
 
 
-def _count(plan: _Plan, module: _Module, outcome: Outcome, model: CompiledModel) -> _Counted:
-    """Count a module's coalitions (its plan's rows of ``outcome``) by the finding's state,
-    numbered as they first appear: the first row, nothing known, gives state 0."""
-    column = model.column_of[module.finding]
-    known = outcome.columns.known[column, plan.rows]
-    keys = np.where(known, outcome.columns.values[column, plan.rows], np.inf)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    state = np.argsort(order)[inverse.reshape(-1)]
-    indicators = state[None, :] == np.arange(len(first))[:, None]
-    sizes, holding = _size_counts(plan, indicators)
-    return _Counted(len(first), plan.known[:, first[order]], sizes, np.moveaxis(holding, 0, 1))
+def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
+    """The state of a finding on each of a plan's rows (unknown, or each value it takes),
+    numbered as they first appear, and the first row giving each."""
+    columns = evaluated.outcome.columns
+    keys = np.where(
+        columns.known[column, evaluated.rows], columns.values[column, evaluated.rows], np.inf
+    )
+    numbers: dict[float, int] = {}
+    state = [numbers.setdefault(key, len(numbers)) for key in keys.tolist()]
+    first = dict.fromkeys(state)
+    for row, number in enumerate(state):
+        if first[number] is None:
+            first[number] = row
+    return np.array(state, dtype=np.intp), [row for row in first.values() if row is not None]
 
 
-def _times(
-    counts: np.ndarray, axis: int, polynomials: np.ndarray, products: dict[int, np.ndarray]
-) -> np.ndarray:
-    """Sum over the states on ``axis`` of ``counts`` (by size, on the last axis) times each
-    state's polynomial of sizes (``polynomials``: states x degrees, or players x states x
-    degrees, giving a players axis after the others): sizes add, numbers multiply.
-    ``products`` keeps the polynomials' matrices by length, for the next call.
+# --------------------------------------------------------------------------- counting coalitions
+#
+# Exact Shapley values need, for a set of coalitions, how many have each size and how many of
+# those hold each player: the coefficients of polynomials in the size. A plan's row stands for
+# one coalition of the rest's first players (up to ``LOW_BITS``, counted from the row's flags)
+# joined with one combination of factor states: each module's state, and the coalition of
+# the rest's players beyond the first. Joining multiplies the polynomials (sizes add, numbers
+# multiply). The factors' products are taken as values at roots of unity and brought back to
+# whole numbers by rounding (the error stays far below a half for any plan that can be
+# enumerated); every other count is a sum of whole numbers, exact in floating point.
 
-    Counts are whole numbers, counted exactly.
+LOW_BITS = 8
+"""The rest's players counted from each row's flags; those beyond make one more factor."""
+
+DENSE_UP_TO = 8192
+"""A partition of a plan's rows into parts x rows up to this many is counted as flags, one
+per part; a larger one from each row's entries."""
+
+
+@functools.lru_cache(maxsize=32)
+def _size_ones(count: int) -> np.ndarray:
+    """Coalitions of ``count`` players x (1 + count) x (count + 1): a one at each coalition's
+    size, for all of them, then for each player it holds (read-only)."""
+    members = _bits(count, count)
+    at_size = members.sum(axis=0)[:, None] == np.arange(count + 1)[None, :]
+    holding = members.T[:, :, None] & at_size[:, None, :]
+    found = np.concatenate([at_size[:, None, :], holding], axis=1).astype(np.float64)
+    found.flags.writeable = False
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def _size_entries(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``_size_ones`` (coalitions x flattened counts) has its ones: coalitions, columns."""
+    coalitions, columns = np.nonzero(_size_ones(count).reshape(1 << count, -1))
+    coalitions.flags.writeable = False
+    columns.flags.writeable = False
+    return coalitions, columns
+
+
+@functools.lru_cache(maxsize=64)
+def _powers(length: int, points: int) -> np.ndarray:
+    """Length x points: the polynomials' values at the ``points``-th roots of unity."""
+    turns = (np.arange(length)[:, None] * np.arange(points)) % points
+    found: np.ndarray = np.exp(2j * np.pi * turns / points)
+    found.flags.writeable = False
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _inverse(degree: int, points: int) -> np.ndarray:
+    """Points x (degree + 1): values at the roots of unity back to coefficients."""
+    found: np.ndarray = np.conj(_powers(degree + 1, points)).T / points
+    found.flags.writeable = False
+    return found
+
+
+def _whole(values: np.ndarray, degree: int) -> np.ndarray:
+    """Polynomials of ``degree`` valued at the roots of unity (..., points) back to their
+    coefficients, the whole numbers they are (..., degree + 1)."""
+    found = (values @ _inverse(degree, values.shape[-1])).real
+    counts: np.ndarray = np.rint(found)
+    assert np.abs(found - counts).max(initial=0.0) < 0.25, "counts lost to rounding"
+    return counts
+
+
+def _products(factors: Sequence[np.ndarray]) -> np.ndarray:
+    """For each combination of the factors' states (the first factor's slowest): the product
+    of their size polynomials, then, for each factor's player, the same with that player's
+    holding polynomial in its factor's place (combinations x (1 + players) x sizes).
+
+    Each factor: states x (1 + players) x (players + 1).
     """
-    moved = np.moveaxis(counts, axis, -2)
-    states, length = moved.shape[-2:]
-    matrix = products.get(length)
-    if matrix is None:
-        matrix = products[length] = _product_matrix(polynomials, length)
-    flat = moved.reshape(*moved.shape[:-2], states * length)
-    if polynomials.ndim == 2:
-        return np.asarray(flat @ matrix)
-    found = np.tensordot(flat, matrix, ([-1], [1]))
-    return np.asarray(found)
+    if len(factors) == 1:
+        return factors[0]
+    degree = sum(f.shape[1] - 1 for f in factors)
+    points = degree + 1
+    # Factor after factor: each combination so far times each of the factor's states, the
+    # total and the holdings so far by the factor's total, the total by its holdings.
+    joined = factors[0] @ _powers(factors[0].shape[2], points)
+    for factor in factors[1:]:
+        values = factor @ _powers(factor.shape[2], points)
+        combos, kinds, _ = joined.shape
+        states, more, _ = values.shape
+        found = np.empty((combos, states, kinds + more - 1, points), dtype=np.complex128)
+        found[:, :, :kinds] = joined[:, None] * values[None, :, :1]
+        found[:, :, kinds:] = joined[:, None, :1] * values[None, :, 1:]
+        joined = found.reshape(combos * states, kinds + more - 1, points)
+    return _whole(joined, degree)
 
 
-def _product_matrix(polynomials: np.ndarray, length: int) -> np.ndarray:
-    """The matrix (states x length, by the product's sizes; a players axis first when
-    ``polynomials`` has one) that multiplies counts of ``length`` sizes by the polynomials."""
-    states, degree = polynomials.shape[-2:]
-    matrix = np.zeros((*polynomials.shape[:-1], length, length + degree - 1), dtype=np.int64)
-    steps = np.arange(length)[:, None] + np.arange(degree)[None, :]
-    matrix[..., np.arange(length)[:, None], steps] = polynomials[..., None, :]
-    return matrix.reshape(*polynomials.shape[:-2], states * length, -1)
+def _joined(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray | None:
+    """What each row's counts by the rest's first players' sizes join with: per combination
+    of factor states and size (combos x (low + 1)), the counts by size of all coalitions
+    and of those holding each factor's player (x (1 + players) x sizes). None without
+    factors (every coalition is a row)."""
+    factors = [c.counts for c in counted]
+    high = len(plan.rest) - plan.low
+    if high:
+        factors.append(_size_ones(high))
+    if not factors:
+        return None
+    products = _products(factors)
+    combos, kinds, length = products.shape
+    found = np.zeros((combos, plan.low + 1, kinds, len(plan.players) + 1))
+    for size in range(plan.low + 1):
+        found[:, size, :, size : size + length] = products
+    return found.reshape(combos * (plan.low + 1), kinds, -1)
 
 
-def _packed(flags: np.ndarray) -> np.ndarray:
-    """Flags on the last axis as bits of 64-bit words (the last axis), padded with zeros:
-    counting coalitions is then counting set bits."""
-    packed = np.packbits(flags, axis=-1, bitorder="little")
-    pad = -packed.shape[-1] % 8
-    if pad:
-        zeros = np.zeros((*packed.shape[:-1], pad), dtype=np.uint8)
-        packed = np.concatenate([packed, zeros], axis=-1)
-    return np.ascontiguousarray(packed).view(np.uint64)
+def _flag_counts(plan: _Plan, indicators: np.ndarray, combos: int) -> np.ndarray:
+    """Sets of the plan's rows flagged in ``indicators`` (sets x rows) counted by the rest's
+    first players: sets x combos x (1 + low) x (low + 1)."""
+    sets = indicators.shape[0]
+    flags = indicators.reshape(sets * combos, 1 << plan.low).astype(np.float64)
+    found: np.ndarray = flags @ _size_ones(plan.low).reshape(1 << plan.low, -1)
+    return found.reshape(sets, combos, 1 + plan.low, plan.low + 1)
 
 
-def _size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
-    """The coalitions of ``rest`` players, packed as ``_packed`` does: those of each size
-    (sizes x words), and those of each size holding each player (players x sizes x words).
-    The few small sizes every plan asks for are kept."""
-    return _small_size_patterns(rest) if rest <= KEPT_PATTERNS else _new_size_patterns(rest)
+def _part_counts(
+    plan: _Plan, part: np.ndarray, parts: int, joined: np.ndarray | None
+) -> np.ndarray:
+    """``_size_counts`` of the parts of a partition of the plan's rows (each row's part, -1:
+    in none), from each row's entries alone: a row adds its combination's counts, shifted
+    by the size of its coalition of the rest's first players, to its part's."""
+    low = plan.low
+    in_part = part.reshape(-1, 1 << low)
+    if joined is None:  # every coalition a row: its entries are the counts
+        coalitions, columns = _size_entries(low)
+        of_entry = in_part[0, coalitions]
+        width = (1 + low) * (low + 1)
+        keys = (of_entry * width + columns)[of_entry >= 0]
+        return np.bincount(keys, minlength=parts * width).reshape(parts, 1 + low, low + 1)
+    combos = len(in_part)
+    if parts * part.size <= DENSE_UP_TO:
+        indicators = part[None, :] == np.arange(parts)[:, None]
+        return _size_counts(plan, _flag_counts(plan, indicators, combos), joined)
+    members = _bits(low, low)
+    inside = (in_part >= 0).reshape(-1)
+    found = np.zeros((parts, 1 + len(plan.players), len(plan.players) + 1), dtype=np.int64)
+    if not inside.any():
+        return found
+    coalition = np.tile(np.arange(1 << low), combos)[inside]
+    slot = (np.arange(len(part))[inside] >> low) * (low + 1) + members.sum(axis=0)[coalition]
+    # Rows of one part, combination and size add the same counts: grouped, each is taken once.
+    keys = part[inside] * len(joined) + slot
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    group_part, group_slot = np.divmod(keys[starts], len(joined))
+    times = np.diff(np.append(starts, len(keys)))
+    holding = np.add.reduceat(members.T[coalition[order]].astype(np.int64), starts, axis=0)
+    firsts = np.flatnonzero(np.concatenate([[True], group_part[1:] != group_part[:-1]]))
+    taken = joined[group_slot]
+    whole = np.add.reduceat(taken * times[:, None, None], firsts, axis=0)
+    held = np.add.reduceat(holding[:, :, None] * taken[:, :1], firsts, axis=0)
+    counted = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)[:, plan.order]
+    found[group_part[firsts]] = counted
+    return found
 
 
-@functools.lru_cache(maxsize=KEPT_PATTERNS + 1)
-def _small_size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
-    """``_new_size_patterns``, kept read-only."""
-    patterns = _new_size_patterns(rest)
-    for pattern in patterns:
-        pattern.flags.writeable = False
-    return patterns
+def _size_counts(plan: _Plan, counts: np.ndarray, joined: np.ndarray | None) -> np.ndarray:
+    """The counts by size of every coalition the rows of each set stand for, and of those
+    holding each player (sets x (1 + players, in ``plan.players`` order) x sizes), from
+    their counts by the rest's first players (``_flag_counts``)."""
+    if joined is None:
+        return counts[:, 0].astype(np.int64)
+    sets = counts.shape[0]
+    sizes = len(plan.players) + 1
+    whole = counts[:, :, 0].reshape(sets, len(joined)) @ joined.reshape(len(joined), -1)
+    rest = counts[:, :, 1:].transpose(0, 2, 1, 3).reshape(sets * plan.low, len(joined))
+    held = (rest @ joined[:, 0]).reshape(sets, plan.low, sizes)
+    whole = whole.reshape(sets, joined.shape[1], sizes)
+    found = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)
+    return found[:, plan.order].astype(np.int64)
 
 
-def _new_size_patterns(rest: int) -> tuple[np.ndarray, np.ndarray]:
-    members = _bits(rest, rest)
-    of_size = members.sum(axis=0)[None, :] == np.arange(rest + 1)[:, None]
-    return _packed(of_size), _packed(members[:, None, :] & of_size[None])
+@functools.lru_cache(maxsize=64)
+def _weights(players: int) -> np.ndarray:
+    """k! (n-1-k)! / n! for each size k of a coalition a player joins."""
+    n = players
+    found = np.array(
+        [math.factorial(k) * math.factorial(n - 1 - k) / math.factorial(n) for k in range(n)]
+    )
+    found.flags.writeable = False
+    return found
 
 
-def _count_bits(words: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-    """How many of the coalitions set in ``words`` (..., words) each pattern (patterns x
-    words) holds: ... x patterns, exactly."""
-    common = np.bitwise_and(words[..., None, :], patterns)
-    return np.asarray(np.bitwise_count(common).sum(axis=-1, dtype=np.int64))
-
-
-def _size_counts(plan: _Plan, indicators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each set of the plan's rows flagged in ``indicators`` (sets x rows): how many of
-    the coalitions the rows stand for have each size (sets x sizes), and how many of those
-    hold each player (sets x players, in ``plan.players`` order, x sizes)."""
-    games = indicators.shape[0]
-    shape = tuple(c.states for c in plan.counted)
-    rest = len(plan.rest)
-    words = _packed(indicators.astype(bool).reshape(games, *shape, 1 << rest))
-    by_size, holding_rest = _size_patterns(rest)
-    base = _count_bits(words, by_size)
-    held = np.zeros((*base.shape[:-1], rest, rest + 1), dtype=np.int64)
-    for j in range(rest):
-        held[..., j, :] = _count_bits(words, holding_rest[j])
-    if not plan.modules:  # every coalition is a row
-        return base, held
-    spread = np.moveaxis(held, -2, 1)
-    stacked = np.concatenate([base[:, None], spread], axis=1)
-
-    def combine(counts: np.ndarray, lead: int, skip: int = -1) -> np.ndarray:
-        for index in reversed(range(len(plan.counted))):
-            if index != skip:
-                counted = plan.counted[index]
-                counts = _times(counts, lead + index, counted.sizes, counted.size_products)
-        return counts
-
-    combined = combine(stacked, 2)
-    holding: dict[str, np.ndarray] = {p: combined[:, 1 + j] for j, p in enumerate(plan.rest)}
-    for index, (module, counted) in enumerate(zip(plan.modules, plan.counted, strict=True)):
-        others = combine(base, 1, skip=index)  # games x states x sizes
-        # games x players x sizes
-        found = _times(others, 1, counted.holding, counted.holding_products)
-        for j, player in enumerate(module.players):
-            holding[player] = found[:, j]
-    return combined[:, 0], np.stack([holding[p] for p in plan.players], axis=1)
-
-
-def _shapley_values(plan: _Plan, indicators: np.ndarray) -> np.ndarray:
-    """Shapley values (games x players, in ``plan.players`` order) of the games worth 1 on
-    the rows of the plan where ``indicators`` (games x rows) hold, and 0 elsewhere.
+def _shapley_values(counts: np.ndarray) -> np.ndarray:
+    """Shapley values (sets x players) of the games worth 1 on sets of coalitions, from
+    their counts by size (sets x (1 + players) x sizes: all, then those holding each).
 
     A player's value is the sum over sizes k of k! (n-1-k)! / n! times (the coalitions of
     size k+1 holding it, less those of size k without it), added in order of k.
     """
-    total, held = _size_counts(plan, indicators)
-    n = len(plan.players)
-    gained = held[:, :, 1:]
-    lost = total[:, None, :n] - held[:, :, :n]
-    coefficient = np.array(
-        [math.factorial(k) * math.factorial(n - 1 - k) / math.factorial(n) for k in range(n)]
-    )
-    values = np.cumsum(coefficient * (gained - lost), axis=-1)[..., -1]
-    trivial = np.isin(total.sum(axis=-1), (0, 1 << n))
-    values[trivial] = 0.0
+    n = counts.shape[1] - 1
+    total = counts[:, 0]
+    held = counts[:, 1:]
+    terms = _weights(n) * (held[:, :, 1:] - (total[:, None, :n] - held[:, :, :n]))
+    if len(terms) * n > 256:  # many sets: size after size beats cumsum's many short rows
+        values = terms[..., 0].copy()
+        for k in range(1, n):
+            values += terms[..., k]
+    else:
+        values = np.cumsum(terms, axis=-1)[..., -1]
+    covered = total.sum(axis=-1)
+    values[(covered == 0) | (covered == 1 << n)] = 0.0
     return np.asarray(values)
 
 
@@ -539,35 +810,29 @@ def attribute(
     model = model_of(appraisal)
     max_exact = require_count(max_exact, "max_exact", 0)
     samples = require_count(samples, "samples", 1)
-    known = [f for f in model.rule_base.facts if appraisal.evidence.get(f) is not None]
-    upstream = _Upstream.of(model)
-    games = _games(model, cell_moves(model, appraisal.weights), known, upstream)
-    modules = _Modules(model, known, upstream)
-    batches = _Batches(model, evidence_columns(model, appraisal), modules)
+    known = tuple(f for f in model.rule_base.facts if appraisal.evidence.get(f) is not None)
+    structure = _structure_of(model, known, appraisal.weights, max_exact)
+    games = structure.games
+    run = _Run(model, evidence_columns(model, appraisal), structure)
     rng = random.Random(seed)
-    for game in games.values():
-        if len(game.players) > max_exact:
-            batches.sample(game, samples, rng)
-        elif game.players:
-            batches.enumerate(game)
-    batches.run()
+    for g in structure.sampled:
+        run.sample(g, samples, rng)
+    run.run()
     points: dict[int, dict[str, dict[str, float]]] = {i: {} for i in range(len(model.options))}
     variance: dict[int, dict[str, float]] = {i: {} for i in range(len(model.options))}
-    exact = _exact_terms(
-        [g for g in games.values() if id(g) in batches.plan_of], batches.plan_of, batches.results
-    )
-    for game in games.values():
-        if id(game) in batches.sampled:
-            orders, rows = batches.sampled[id(game)]
-            worths = _worths(game, batches.outcome, batches.utility, rows)
+    exact = run.exact_terms()
+    for g, game in enumerate(games):
+        if g in run.sampled:
+            orders, rows = run.sampled[g]
+            worths = _worths(game, run.outcome, run.utility, rows)
             _sample_game(game, orders, worths, points, variance)
-        elif id(game) in exact:
-            for cell, shares in exact[id(game)]:
+        elif g in exact:
+            for cell, shares in exact[g]:
                 by_item = points[cell.option].setdefault(cell.criterion, {})
                 for player, phi in zip(game.players, shares, strict=True):
                     if phi != 0.0:
                         by_item[player] = by_item.get(player, 0.0) + phi
-    empty = batches.utility[batches.empty][0]
+    empty = run.utility[run.empty][0]
     options = {}
     for result in appraisal.options:
         i = model.options.index(result.id)
@@ -578,8 +843,8 @@ def attribute(
                                                  points[i], variance[i])  # fmt: skip
     return Attribution(
         options=options,
-        method="sampled" if batches.sampled else "exact",
-        sampled_games=len(batches.sampled),
+        method="sampled" if run.sampled else "exact",
+        sampled_games=len(run.sampled),
     )
 
 
@@ -609,81 +874,175 @@ def _option_attribution(
     )
 
 
-class _Batches:
-    """The batches every game's coalitions go into, and what the engine gives for them.
+class _Run:
+    """One attribution's evaluation: the batches every game's coalitions go into, what the
+    engine gives for them, and the modules counted from them.
 
-    The first holds the coalition with nothing known, the permutations' prefixes, and the
-    coalitions of every plan without modules; each next one, once the modules of the
-    batch before are counted, the coalitions of the plans that rest on them.
+    The first batch holds the coalition with nothing known, the permutations' prefixes,
+    and the coalitions of every plan without modules; each next one, once the modules of
+    the batch before are counted, the coalitions of the plans that rest on them.
     """
 
-    def __init__(self, model: CompiledModel, evidence: Columns, modules: _Modules) -> None:
+    def __init__(self, model: CompiledModel, evidence: Columns, structure: _Structure) -> None:
         self.model = model
         self.evidence = evidence
-        self.modules = modules
-        self.first = _Batch(model, evidence)
-        self.empty = self.first.add((), np.zeros((0, 1), dtype=bool), cells=True)
+        self.structure = structure
+        self.first = _Batch(model, evidence, structure)
+        self.empty = self.first.add(None, np.zeros((len(structure.known), 1), dtype=bool),
+                                    cells=True)  # fmt: skip
         self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
-        self.plans: dict[tuple[object, ...], _Plan] = {}
-        self.plan_of: dict[int, _Plan] = {}
-        self.results: dict[int, tuple[Outcome, _Utility]] = {}
+        self.start = 0
+        """Where the rows of ``structure.first`` start in the first batch."""
+        self.evaluated: dict[int, _Evaluated] = {}
+        self.counted: dict[tuple[int, str], _Counted] = {}
+        self.joined: dict[int, np.ndarray | None] = {}
 
-    def sample(self, game: _Game, samples: int, rng: random.Random) -> None:
+    def sample(self, g: int, samples: int, rng: random.Random) -> None:
         """Rows for ``samples`` random orders of the game's players: each order's prefixes."""
+        game = self.structure.games[g]
         orders = []
         players = list(game.players)
         for _ in range(samples):
             rng.shuffle(players)
             orders.append(list(players))
-        rows = self.first.add(*_prefixes(game.players, orders), cells=_clamps(game))
-        self.sampled[id(game)] = (orders, rows)
-
-    def enumerate(self, game: _Game) -> None:
-        """The plan of every coalition the game's exact values need (shared by games alike)."""
-        own = frozenset(self.model.order[p] for p in game.rules)
-        plan = self.plan(own, game.players)
-        plan.cells = plan.cells or _clamps(game)
-        self.plan_of[id(game)] = plan
-
-    def plan(self, own: frozenset[str], players: tuple[str, ...]) -> _Plan:
-        """The plan for what the rules ``own`` do over ``players``, and its modules' plans."""
-        found = self.modules.of(own, players) if len(players) > ENUMERATED_UP_TO else ()
-        key = (players, tuple((m.finding, m.players) for m in found))
-        if key not in self.plans:
-            inner = tuple(
-                self.plan(frozenset(self.model.derivers.get(m.finding, ())), m.players)
-                for m in found
-            )
-            inside = {p for m in found for p in m.players}
-            rest = tuple(p for p in players if p not in inside)
-            depth = 1 + max((p.depth for p in inner), default=-1)
-            self.plans[key] = _Plan(players, found, rest, inner, depth)
-        return self.plans[key]
+        items = np.array([self.structure.known.index(p) for p in game.players], dtype=np.intp)
+        rows = self.first.add(items, _prefixes(game.players, orders), cells=_clamps(game))
+        self.sampled[g] = (orders, rows)
 
     def run(self) -> None:
         """Evaluate batch after batch, counting each plan's modules from the one before."""
-        depths = max((plan.depth for plan in self.plans.values()), default=0)
+        structure = self.structure
         batch = self.first
-        for depth in range(depths + 1):
-            level = [plan for plan in self.plans.values() if plan.depth == depth]
-            for plan in level:
-                plan.counted = tuple(
-                    _count(inner, module, self.results[id(inner)][0], self.model)
-                    for module, inner in zip(plan.modules, plan.inner, strict=True)
-                )
-                plan.known = _coalitions(plan)
-                plan.rows = batch.add(plan.players, plan.known, cells=plan.cells)
-            found = batch.run()
+        for depth, level in enumerate(structure.levels):
+            taken = []
             if depth == 0:
-                self.outcome, self.utility = found
-            for plan in level:
-                self.results[id(plan)] = found
-            batch = _Batch(self.model, self.evidence)
+                start = self.start = batch.add(None, structure.first).start
+                for plan in level:
+                    offset = start + structure.starts[plan.index]
+                    rows = slice(offset, offset + (1 << len(plan.players)))
+                    if plan.index in structure.scored:
+                        batch.scored.append(rows)
+                    taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
+            else:
+                for plan in level:
+                    counted = tuple(
+                        self.count(module, inner)
+                        for module, inner in zip(plan.modules, plan.inner, strict=True)
+                    )
+                    self.joined[plan.index] = _joined(plan, counted)
+                    known = _coalitions(plan, counted)
+                    rows = batch.add(plan.items, known, cells=plan.index in structure.scored)
+                    taken.append((plan, rows, known))
+            outcome, utility = batch.run()
+            if depth == 0:
+                self.outcome, self.utility = outcome, utility
+            for plan, rows, known in taken:
+                self.evaluated[plan.index] = _Evaluated(rows, known, outcome, utility)
+            batch = _Batch(self.model, self.evidence, structure)
+        if not structure.levels:
+            self.outcome, self.utility = batch.run()
+
+    def count(self, module: _Module, inner: _Plan) -> _Counted:
+        """A module's coalitions (its plan's rows) counted by the finding's state."""
+        key = (inner.index, module.finding)
+        if key not in self.counted:
+            evaluated = self.evaluated[inner.index]
+            state, first = _states(evaluated, self.model.column_of[module.finding])
+            counts = _part_counts(inner, state, len(first), self.joined_of(inner))
+            self.counted[key] = _Counted(evaluated.known[:, first], counts.astype(np.float64))
+        return self.counted[key]
+
+    def joined_of(self, plan: _Plan) -> np.ndarray | None:
+        """``_joined`` of a plan (its modules counted already)."""
+        if plan.index not in self.joined:
+            self.joined[plan.index] = _joined(plan, ())
+        return self.joined[plan.index]
+
+    def exact_terms(self) -> dict[int, list[tuple[CellMoves, list[float]]]]:
+        """Exact Shapley values of every game computed exactly, per cell it feeds; the games
+        of one plan at once.
+
+        A linear cell's game is worth its coefficient where its rule fires. A clampable
+        cell's game splits by the pattern of its rules' firing (in a fixed order: each rule
+        fired before not): each pattern is worth the cell's points under it, less the points
+        with no evidence known, on the coalitions that give it; the patterns partition the
+        rows, and are counted together.
+        """
+        structure = self.structure
+        games = structure.games
+        # Counts by number of players: each number's Shapley values in one go.
+        counts: dict[int, list[np.ndarray]] = {}
+        asked: list[tuple[int, int, tuple[int, ...], tuple[tuple[int, np.ndarray], ...]]] = []
+        for players, (ones, rules, rows) in structure.alike.items():
+            flags = self.outcome.fired[rules, rows + self.start].astype(np.float64)
+            found = flags @ _size_ones(players).reshape(1 << players, -1)
+            waiting = counts.setdefault(players, [])
+            asked.append((players, sum(map(len, waiting)), ones, ()))
+            waiting.append(found.reshape(len(ones), 1 + players, -1).astype(np.int64))
+        for plan in structure.plans:
+            ones, rules = structure.linear.get(plan.index, ((), np.zeros(0, dtype=np.intp)))
+            clamped = structure.clamped.get(plan.index, ())
+            if not ones and not clamped:
+                continue
+            evaluated = self.evaluated[plan.index]
+            combos = (evaluated.rows.stop - evaluated.rows.start) >> plan.low
+            joined = self.joined_of(plan)
+            waiting = counts.setdefault(len(plan.players), [])
+            start = sum(map(len, waiting))
+            fired = evaluated.outcome.fired[rules, evaluated.rows]
+            waiting.append(_size_counts(plan, _flag_counts(plan, fired, combos), joined))
+            patterns = []
+            for g in clamped:
+                points, part = _patterns(games[g], evaluated)
+                patterns.append((g, points))
+                waiting.append(_part_counts(plan, part, len(points), joined))
+            asked.append((len(plan.players), start, ones, tuple(patterns)))
+        shares = {n: _shapley_values(np.concatenate(found)) for n, found in counts.items()}
+        exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
+        for players, start, ones, split in asked:
+            values = shares[players]
+            for index, g in enumerate(ones, start):
+                unit = values[index].tolist()
+                exact[g] = [
+                    (cell, [coefficient * phi for phi in unit])
+                    for cell, coefficient in games[g].cells
+                    if coefficient is not None
+                ]
+            start += len(ones)
+            for g, points in split:
+                stop = start + len(points)
+                # Added pattern after pattern, as cumsum does: the same sums as a loop.
+                total = np.cumsum(points[:, None] * values[start:stop], axis=0)
+                exact[g] = [(games[g].cells[0][0], total[-1].tolist() if stop > start
+                             else [0.0] * players)]  # fmt: skip
+                start = stop
+        return exact
 
 
-def _prefixes(
-    players: tuple[str, ...], orders: Sequence[Sequence[str]]
-) -> tuple[tuple[str, ...], np.ndarray]:
+def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarray]:
+    """A clampable cell's game split by the pattern of its rules' firing: each pattern's
+    points less those with nothing known (the patterns worth none left out), and each of
+    the plan's rows' pattern among them (-1: one left out)."""
+    cell = game.cells[0][0]
+    rows = evaluated.rows
+    fired = evaluated.outcome.fired[list(game.rules), rows]
+    order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
+    codes = (~fired).astype(np.int64).T @ order
+    utility = evaluated.utility
+    worth = cell.weight * utility.values[utility.index[rows], cell.option, cell.leaf]
+    # Sorted and compared, not np.unique: the latter imports numpy.ma on first use.
+    ordered = np.sort(codes)
+    distinct = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    pattern = np.searchsorted(distinct, codes)
+    by_pattern = np.argsort(pattern, kind="stable")
+    first = by_pattern[np.searchsorted(pattern[by_pattern], np.arange(len(distinct)))]
+    points = worth[first] - worth[0]
+    kept = points != 0.0
+    number = np.where(kept, np.cumsum(kept) - 1, -1)
+    return points[kept], number[pattern]
+
+
+def _prefixes(players: tuple[str, ...], orders: Sequence[Sequence[str]]) -> np.ndarray:
     """Rows for permutation sampling: each order's prefixes, from none to all (players x rows)."""
     n = len(players)
     index = {p: j for j, p in enumerate(players)}
@@ -693,7 +1052,7 @@ def _prefixes(
         start = s * (n + 1)
         for step, player in enumerate(order):
             known[index[player], start : start + n + 1] = steps > step
-    return players, known
+    return known
 
 
 def _worths(game: _Game, outcome: Outcome, utility: _Utility, rows: slice) -> list[np.ndarray]:
@@ -706,88 +1065,6 @@ def _worths(game: _Game, outcome: Outcome, utility: _Utility, rows: slice) -> li
         else:
             found.append(cell.weight * utility[rows][:, cell.option, cell.leaf])
     return found
-
-
-def _exact_terms(
-    games: Sequence[_Game],
-    plan_of: Mapping[int, _Plan],
-    results: Mapping[int, tuple[Outcome, _Utility]],
-) -> dict[int, list[tuple[CellMoves, list[float]]]]:
-    """Exact Shapley values of every game, per cell it feeds; the games of one plan at once.
-
-    A linear cell's game is worth its coefficient where its rule fires. A clampable cell's
-    game splits by the pattern of its rules' firing (in a fixed order: each rule fired
-    before not): each pattern is worth the cell's points under it, less the points with
-    no evidence known, on the coalitions that give it.
-    """
-    wanted: dict[int, list[np.ndarray]] = {}
-    terms: dict[int, list[tuple[CellMoves, float | None, list[tuple[float, int]]]]] = {}
-    for game in games:
-        plan = plan_of[id(game)]
-        outcome, utility = results[id(plan)]
-        rows = plan.rows
-        asked = wanted.setdefault(id(plan), [])
-        found = terms[id(game)] = []
-        for cell, coefficient in game.cells:
-            if coefficient is not None:
-                asked.append(outcome.fired[game.rules[0], rows])
-                found.append((cell, coefficient, [(1.0, len(asked) - 1)]))
-                continue
-            fired = outcome.fired[list(game.rules), rows]
-            order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
-            codes = (~fired).astype(np.int64).T @ order
-            worth = cell.weight * utility[rows][:, cell.option, cell.leaf]
-            reference = float(worth[0])
-            blocks = []
-            # sorted(set(...)), not np.unique: the latter imports numpy.ma on first use.
-            for code in sorted(set(codes.tolist())):
-                inside = codes == code
-                points = float(worth[int(np.argmax(inside))]) - reference
-                if points != 0.0:
-                    asked.append(inside)
-                    blocks.append((points, len(asked) - 1))
-            found.append((cell, None, blocks))
-    values = _values_by_plan(plan_of.values(), wanted)
-    exact: dict[int, list[tuple[CellMoves, list[float]]]] = {}
-    for game in games:
-        plan_values = values.get(id(plan_of[id(game)]))
-        shares_of = []
-        for cell, coefficient, blocks in terms[id(game)]:
-            assert plan_values is not None or not blocks
-            if coefficient is not None:
-                unit = plan_values[blocks[0][1]].tolist()  # type: ignore[index]
-                shares_of.append((cell, [coefficient * phi for phi in unit]))
-                continue
-            total = [0.0] * len(game.players)
-            for points, index in blocks:
-                for j, phi in enumerate(plan_values[index].tolist()):  # type: ignore[index]
-                    total[j] += points * phi
-            shares_of.append((cell, total))
-        exact[id(game)] = shares_of
-    return exact
-
-
-def _values_by_plan(
-    plans: Iterable[_Plan], wanted: Mapping[int, Sequence[np.ndarray]]
-) -> dict[int, np.ndarray]:
-    """Each plan's Shapley values of the games asked of it (one flag per row each); plans
-    without modules are alike when they have as many players, and computed together."""
-    distinct = {id(plan): plan for plan in plans if wanted.get(id(plan))}
-    values: dict[int, np.ndarray] = {}
-    alike: dict[int, list[_Plan]] = {}
-    for key, plan in distinct.items():
-        if plan.modules:
-            values[key] = _shapley_values(plan, np.array(wanted[key]))
-        else:
-            alike.setdefault(len(plan.players), []).append(plan)
-    for group in alike.values():
-        stacked = _shapley_values(group[0], np.concatenate([wanted[id(p)] for p in group]))
-        start = 0
-        for plan in group:
-            stop = start + len(wanted[id(plan)])
-            values[id(plan)] = stacked[start:stop]
-            start = stop
-    return values
 
 
 def _sample_game(

@@ -5,6 +5,12 @@ Every change is re-appraised by the engine, as a row of a batch (``WhatIf``): th
 changes in one batch, then every set of a size that the bounds leave in another. The bounds
 are those of the engine's cells (``engine.cell_bounds``) with the rules a change cannot reach
 held as they fire.
+
+A search is written as a generator of its stages: it yields each batch of changes it wants
+appraised and is sent back their standings. So several searches over one appraisal (the
+counterfactuals and what to find out next) can share each batch through the engine
+(``WhatIf.together``), and what a rule base makes of its facts (``ModelIndex``) is worked out
+once per compiled model.
 """
 
 from __future__ import annotations
@@ -12,18 +18,28 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 
 from ..appraise import Appraisal
-from ..engine import TIE_TOLERANCE, cell_bounds, comparisons, utility
+from ..engine import (
+    TIE_TOLERANCE,
+    Cells,
+    CompiledModel,
+    Outcome,
+    cell_bounds,
+    comparisons,
+    utility,
+)
+from ..engine import Columns as Columns
 from ..models import Comparison, FactRef, RuleBase, Value
 from ._shared import (
     Standings,
     appraise_rows,
-    changed_rows,
     evidence_columns,
     first_row,
     global_weights,
@@ -39,12 +55,18 @@ from .records import (
 )
 
 __all__ = [
+    "Batch",
     "Effects",
-    "Reach",
+    "ModelIndex",
     "Result",
+    "Stages",
+    "Test",
     "WhatIf",
     "candidate_changes",
+    "counterfactual_stages",
+    "distinct_rows",
     "evidence_counterfactuals",
+    "model_index",
     "tests_by_fact",
 ]
 
@@ -62,6 +84,77 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """A batch of what-ifs: each row gives some of ``changes`` (a fact and its new value)
+    together, by index (``rows``: rows x changes per row, -1 where a row has fewer)."""
+
+    changes: tuple[tuple[str, Value], ...]
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def of(cls, mappings: Sequence[Mapping[str, Value]]) -> Batch:
+        """A batch with one row per mapping of changed facts."""
+        index: dict[tuple[str, type, Value], int] = {}
+        rows = [
+            [index.setdefault((name, type(value), value), len(index)) for name, value in m.items()]
+            for m in mappings
+        ]
+        return cls(tuple((name, value) for name, _, value in index), _padded(rows))
+
+    @classmethod
+    def singles(cls, changes: Sequence[tuple[str, Value]]) -> Batch:
+        """One row per change."""
+        return cls(tuple(changes), np.arange(len(changes), dtype=np.intp)[:, None])
+
+    @classmethod
+    def joined(cls, batches: Sequence[Batch]) -> Batch:
+        """The rows of every batch, in order."""
+        width = max((b.rows.shape[1] for b in batches), default=0)
+        parts, offset = [], 0
+        for batch in batches:
+            rows = np.full((len(batch), width), -1, dtype=np.intp)
+            given = batch.rows >= 0
+            rows[:, : batch.rows.shape[1]][given] = batch.rows[given] + offset
+            parts.append(rows)
+            offset += len(batch.changes)
+        changes = tuple(c for b in batches for c in b.changes)
+        rows = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.intp)
+        return cls(changes, rows)
+
+    def facts(self) -> set[str]:
+        """The facts some row changes."""
+        return {self.changes[i][0] for i in np.unique(self.rows[self.rows >= 0]).tolist()}
+
+
+def _padded(rows: Sequence[Sequence[int]]) -> np.ndarray:
+    """Rows of indices of differing lengths as one array, -1 after each row's own."""
+    found = np.full((len(rows), max(map(len, rows), default=0)), -1, dtype=np.intp)
+    for row, indices in enumerate(rows):
+        found[row, : len(indices)] = indices
+    return found
+
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+Stages = Generator[Batch, Standings, T]
+"""A search: it yields each batch it wants appraised, is sent their standings, and returns
+its result."""
+
+
+class Test(NamedTuple):
+    """A comparison as the searches read it: what it tests, how, and against what (read off
+    the ``Comparison`` once per model rather than on every look)."""
+
+    fact: str | None
+    operator: str
+    operand: Value | FactRef
+
+
 @dataclass(frozen=True)
 class Result:
     """What a set of changes gives: the winner, every verdict, totals and exclusions."""
@@ -70,18 +163,6 @@ class Result:
     verdicts: dict[str, str]
     totals: dict[str, float]
     excluded: dict[str, bool]
-
-
-@dataclass(frozen=True)
-class Reach:
-    """The most one changed item could move the winner's lead, whatever its new value."""
-
-    hits: bool
-    """True when the item reaches a gate rule of the winner (or there is no single winner)."""
-    gains: tuple[float, ...]
-    """Per rival (in ``WhatIf.rivals`` order), the most it could close the lead by."""
-    gates: tuple[bool, ...]
-    """Per rival, whether the item reaches one of its gate rules."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,6 +188,113 @@ class Effects:
         return len(self.valid)
 
 
+# --------------------------------------------------------------------------- the model's index
+
+
+@dataclass(frozen=True, eq=False)
+class ModelIndex:
+    """What the searches read off a compiled model, whatever the evidence: which rules each
+    fact can move, which cells those rules move, which rules fail gates, and the tests that
+    name each fact. Worked out once per model (``model_index``)."""
+
+    tests: Mapping[str, list[Test]]
+    """Every comparison of the rules and verdict rules, under each fact it names."""
+    moves: np.ndarray
+    """Rules x options x leaves: the cells each rule sets or adjusts."""
+    moves_flat: np.ndarray
+    """``moves`` as rules x cells, in floats, for products."""
+    gate_masks: np.ndarray
+    """Options x rules: the rules that fail the option on a gate."""
+    gating: np.ndarray
+    """Per rule: whether it fails any option on a gate."""
+    fact_rows: Mapping[str, int]
+    """Each fact's row in ``reach`` and ``cells``."""
+    reach: np.ndarray
+    """Facts x rules: the rules whose firing may change when the fact does."""
+    cells: np.ndarray
+    """Facts x options x leaves: the cells some rule downstream of the fact moves."""
+    scoring: np.ndarray
+    """The rules (positions) that move some cell or fail some option on a gate."""
+
+
+_INDICES: weakref.WeakKeyDictionary[CompiledModel, ModelIndex] = weakref.WeakKeyDictionary()
+
+
+def model_index(model: CompiledModel) -> ModelIndex:
+    """The model's ``ModelIndex``, worked out on first use and kept while the model lives."""
+    found = _INDICES.get(model)
+    if found is None:
+        found = _index(model)
+        _INDICES[model] = found
+    return found
+
+
+def _index(model: CompiledModel) -> ModelIndex:
+    rules = len(model.order)
+    options, leaves = model.baselines.shape
+    moves = np.zeros((rules, options, leaves), dtype=bool)
+    for (option, leaf), moving in (*model.cell_sets.items(), *model.cell_adjusts.items()):
+        moves[[p for p, _ in moving], option, leaf] = True
+    gate_masks = np.zeros((options, rules), dtype=bool)
+    for position, gates in enumerate(model.rule_gates):
+        for option, _ in gates:
+            gate_masks[option, position] = True
+    facts = list(model.rule_base.facts)
+    reach = np.zeros((len(facts), rules), dtype=bool)
+    for row, fact_id in enumerate(facts):
+        reach[row, list(model.downstream_positions(fact_id))] = True
+    moves_flat = moves.reshape(rules, -1).astype(np.float64)
+    cells = (reach.astype(np.float64) @ moves_flat > 0).reshape(len(facts), options, leaves)
+    return ModelIndex(
+        tests={
+            fact_id: [Test(t.fact, t.operator, t.operand) for t in tests]
+            for fact_id, tests in tests_by_fact(model.rule_base).items()
+        },
+        moves=moves,
+        moves_flat=moves_flat,
+        gate_masks=gate_masks,
+        gating=np.asarray(gate_masks.any(axis=0)),
+        fact_rows={fact_id: row for row, fact_id in enumerate(facts)},
+        reach=reach,
+        cells=cells,
+        scoring=np.flatnonzero(moves.any(axis=(1, 2)) | gate_masks.any(axis=0)),
+    )
+
+
+# --------------------------------------------------------------------------- standings
+
+
+def _part(standings: Standings, start: int, stop: int) -> Standings:
+    """Rows ``start`` to ``stop`` of a batch's standings, as the standings of a batch."""
+    outcome, cells = standings.outcome, standings.cells
+    columns = outcome.columns
+    rows = slice(start, stop)
+    return Standings(
+        outcome=Outcome(
+            Columns(columns.known[:, rows], columns.values[:, rows], columns.texts),
+            outcome.fired[:, rows],
+            outcome.unknown[:, rows],
+            None if outcome.contradicted is None else outcome.contradicted[rows],
+        ),
+        cells=Cells(
+            cells.raw[rows],
+            cells.value[rows],
+            cells.utility[rows],
+            cells.set_by[rows],
+            cells.excluded[rows],
+            None if cells.unscorable is None else cells.unscorable[rows],
+        ),
+        points=standings.points[rows],
+        score=standings.score[rows],
+        short_term=standings.short_term[rows],
+        long_term=standings.long_term[rows],
+        excluded=standings.excluded[rows],
+        first=standings.first[rows],
+        verdicts=None if standings.verdicts is None else standings.verdicts[rows],
+        void=standings.void[rows],
+    )
+
+
 class WhatIf:
     """Evidence changes re-appraised against one appraisal, a batch of rows at a time."""
 
@@ -114,6 +302,7 @@ class WhatIf:
         model = model_of(appraisal)
         self.appraisal = appraisal
         self.model = model
+        self.index = model_index(model)
         self.weights = global_weights(model, appraisal)
         self.evidence = evidence_columns(model, appraisal)
         self.options = model.options
@@ -125,59 +314,100 @@ class WhatIf:
         lead = results[self.winner].score if self.winner is not None else 0.0
         # what each rival must gain on the winner to draw level, in ``rivals`` order
         self.closes = [lead - rival.score - TIE_TOLERANCE for rival in self.rivals]
-        self._base: Standings | None = None
-        rules = len(model.order)
-        self.cells_of_rule: list[list[tuple[int, int]]] = [[] for _ in range(rules)]
-        self.rules_of_cell: dict[tuple[int, int], tuple[int, ...]] = {}
-        for cell in sorted({*model.cell_sets, *model.cell_adjusts}):
-            moving = [p for p, _ in model.cell_sets.get(cell, ())]
-            moving += [p for p, _ in model.cell_adjusts.get(cell, ())]
-            self.rules_of_cell[cell] = tuple(dict.fromkeys(moving))
-            for position in self.rules_of_cell[cell]:
-                self.cells_of_rule[position].append(cell)
-        options, leaves = model.baselines.shape
-        self.moves = np.zeros((rules, options, leaves), dtype=bool)
-        for cell, movers in self.rules_of_cell.items():
-            self.moves[list(movers), cell[0], cell[1]] = True
-        self.gate_rules: dict[int, frozenset[int]] = {
-            i: frozenset(
-                p for p, gates in enumerate(model.rule_gates) if any(o == i for o, _ in gates)
-            )
-            for i in range(len(model.options))
-        }
-        self.all_gate_rules = frozenset().union(*self.gate_rules.values())
-        self.gate_masks = np.zeros((options, rules), dtype=bool)
-        for i, gating in self.gate_rules.items():
-            self.gate_masks[i, list(gating)] = True
-        self._downstream: dict[str, frozenset[int]] = {}
-        self._cells_reached: dict[str, frozenset[tuple[int, int]]] = {}
-        self.tests = tests_by_fact(model.rule_base)
+        self.tests = self.index.tests
         """Every comparison of the rules and verdict rules, under each fact it names."""
+        self.gate_masks = self.index.gate_masks
+        self._base: Standings | None = None
+        empty = np.zeros((0, *model.baselines.shape))
+        self._bounds = (empty, empty)
+        """Facts x options x leaves: the lowest and highest points of each fact's cells."""
+        self._bound: dict[str, int] = {}
+        """Each fact's row in ``_bounds``, once worked out."""
+        self._expected: list[str] = []
 
     # ------------------------------------------------------------------ evaluating
 
-    def rows(self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True) -> Standings:
-        """The standings of a batch: one row per set of changes. Once the appraisal itself
-        has been evaluated, only the rules downstream of the changed facts rerun."""
-        columns = changed_rows(self.model, self.evidence, changes)
+    def rows(
+        self, changes: Batch | Sequence[Mapping[str, Value]], *, verdicts: bool = True
+    ) -> Standings:
+        """The standings of a batch: one row per set of changes. The first batch also
+        appraises the appraisal itself (the row the bounds start from); after it, only the
+        rules downstream of the changed facts rerun."""
+        batch = changes if isinstance(changes, Batch) else Batch.of(changes)
         if self._base is None:
-            return appraise_rows(self.model, self.weights, columns, verdicts=verdicts)
-        changed = {fact for change in changes for fact in change}
+            first = Batch.joined([Batch((), np.zeros((1, 0), dtype=np.intp)), batch])
+            standings = appraise_rows(
+                self.model, self.weights, self.columns(first), verdicts=verdicts
+            )
+            self._base = _part(standings, 0, 1)
+            return _part(standings, 1, len(batch) + 1)
         base = first_row(self._base.outcome)
         return appraise_rows(
-            self.model, self.weights, columns, verdicts=verdicts, base=base, changed=changed
+            self.model,
+            self.weights,
+            self.columns(batch),
+            verdicts=verdicts,
+            base=base,
+            changed=batch.facts(),
         )
 
-    def singles(self, changes: Sequence[Mapping[str, Value]]) -> Standings:
-        """The standings of a batch of changes, after a first row without any: the
-        appraisal itself, which the bounds start from."""
-        standings = self.rows([{}, *changes])
-        if self._base is None:
-            self._base = standings
-        return standings
+    def columns(self, batch: Batch) -> Columns:
+        """The appraisal's evidence (its first row), with each row's changes made: each
+        change encoded once, and every row written at once."""
+        model = self.model
+        base = self.evidence
+        known = np.repeat(base.known[:, :1], len(batch), axis=1)
+        values = np.repeat(base.values[:, :1], len(batch), axis=1)
+        texts = {text: code for code, text in enumerate(base.texts)}
+        columns = np.array([model.column_of[name] for name, _ in batch.changes], dtype=np.intp)
+        encoded = np.array(
+            [
+                model.encode(int(c), v, texts)
+                for c, (_, v) in zip(columns, batch.changes, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        given = batch.rows >= 0
+        rows = np.nonzero(given)[0]
+        changed = batch.rows[given]
+        known[columns[changed], rows] = True
+        values[columns[changed], rows] = encoded[changed]
+        return Columns(known, values, tuple(texts))
+
+    def run(self, stages: Stages[T]) -> T:
+        """A search's result, each of its stages one batch through the engine."""
+        return cast(T, self._drive([stages])[0])
+
+    def together(self, first: Stages[T], second: Stages[U]) -> tuple[T, U]:
+        """Two searches' results, their stages side by side: each batch the engine appraises
+        holds what both ask at that stage."""
+        found = self._drive([first, second])
+        return cast(T, found[0]), cast(U, found[1])
+
+    def _drive(self, searches: Sequence[Stages[object]]) -> list[object]:
+        found: list[object] = [None] * len(searches)
+        asked: dict[int, Batch] = {}
+        for k, search in enumerate(searches):
+            try:
+                asked[k] = next(search)
+            except StopIteration as stop:
+                found[k] = stop.value
+        while asked:
+            standings = self.rows(Batch.joined(list(asked.values())))
+            following: dict[int, Batch] = {}
+            start = 0
+            for k, batch in asked.items():
+                part = _part(standings, start, start + len(batch))
+                start += len(batch)
+                try:
+                    following[k] = searches[k].send(part)
+                except StopIteration as stop:
+                    found[k] = stop.value
+            asked = following
+        return found
 
     def appraise(
-        self, changes: Sequence[Mapping[str, Value]], *, verdicts: bool = True
+        self, changes: Batch | Sequence[Mapping[str, Value]], *, verdicts: bool = True
     ) -> list[Result | None]:
         """What each set of changes gives; None where the rules then contradict each other."""
         if not changes:
@@ -213,19 +443,13 @@ class WhatIf:
 
     # ------------------------------------------------------------------ reach
 
-    def downstream(self, fact_id: str) -> frozenset[int]:
-        """The rules (positions) whose firing may change when this fact does."""
-        if fact_id not in self._downstream:
-            self._downstream[fact_id] = self.model.downstream_positions(fact_id)
-        return self._downstream[fact_id]
+    def reach_rows(self, facts: Sequence[str]) -> np.ndarray:
+        """Facts x rules: the rules downstream of each fact (``ModelIndex.reach``)."""
+        return self.index.reach[[self.index.fact_rows[f] for f in facts]]
 
-    def cells_reached(self, fact_id: str) -> frozenset[tuple[int, int]]:
-        """The cells that some rule downstream of this fact moves."""
-        if fact_id not in self._cells_reached:
-            self._cells_reached[fact_id] = frozenset(
-                cell for p in self.downstream(fact_id) for cell in self.cells_of_rule[p]
-            )
-        return self._cells_reached[fact_id]
+    def cells_rows(self, facts: Sequence[str]) -> np.ndarray:
+        """Facts x options x leaves: the cells some rule downstream of each fact moves."""
+        return self.index.cells[[self.index.fact_rows[f] for f in facts]]
 
     def points_range(self, free: np.ndarray, fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per row (of ``free`` and ``fired``, rules x rows): the lowest and highest points of
@@ -236,56 +460,66 @@ class WhatIf:
         ends = (utility(self.model, low) * leaf_weights, utility(self.model, high) * leaf_weights)
         return np.minimum(*ends), np.maximum(*ends)
 
-    def reach(self, facts: Sequence[str]) -> list[Reach]:
-        """How far changing each fact could move things, whatever its new value.
-
-        Whether it reaches a gate rule of the winner, and for each rival the most
-        it could close the winner's lead by, and whether it could lift a gate
-        failure the rival depends on. Summed over the items of a set this bounds
-        the set's effect from above, since a cell's reachable range grows at most
-        additively in the rules that may move.
-        """
-        if self.winner is None:
-            return [Reach(True, (), ()) for _ in facts]
-        rules = len(self.model.order)
-        free = np.zeros((rules, len(facts)), dtype=bool)
-        for row, fact_id in enumerate(facts):
-            free[list(self.downstream(fact_id)), row] = True
-        base_fired = self.base_fired[:, None].repeat(len(facts), axis=1)
-        low, high = self.points_range(free, base_fired)
-        first = self.options.index(self.winner)
-        found = []
-        for row, fact_id in enumerate(facts):
-            changeable = self.downstream(fact_id)
-            if self.gate_rules[first] & changeable:
-                found.append(Reach(True, (), ()))
-                continue
-            reached = self.cells_reached(fact_id)
-            gains = []
-            for rival in self.rivals:
-                i = self.options.index(rival.id)
-                gain = 0.0
-                for option, sign in ((i, 1.0), (first, -1.0)):
-                    for k in range(len(self.model.leaf_ids)):
-                        if (option, k) not in reached:
-                            continue
-                        current = self.base_points[option, k]
-                        if sign > 0:
-                            gain += float(high[row, option, k]) - current
-                        else:
-                            gain += current - float(low[row, option, k])
-                gains.append(gain)
-            gates = tuple(
-                bool(self.gate_rules[self.options.index(r.id)] & changeable) for r in self.rivals
+    def fact_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per fact (facts x options x leaves): the lowest and highest points of every cell
+        whatever the fact's value, every rule not downstream of it firing as it does. Each
+        fact's bounds are worked out once, those not yet known in one batch (with those
+        ``expect_bounds`` was told of)."""
+        missing = [f for f in dict.fromkeys([*facts, *self._expected]) if f not in self._bound]
+        self._expected = []
+        if missing:
+            free = self.reach_rows(missing).T
+            fired = np.repeat(self.base_fired[:, None], len(missing), axis=1)
+            low, high = self.points_range(free, fired)
+            start = len(self._bound)
+            self._bound.update({f: start + k for k, f in enumerate(missing)})
+            self._bounds = (
+                np.concatenate([self._bounds[0], low]),
+                np.concatenate([self._bounds[1], high]),
             )
-            found.append(Reach(False, tuple(gains), gates))
-        return found
+        rows = [self._bound[f] for f in facts]
+        return self._bounds[0][rows], self._bounds[1][rows]
+
+    def expect_bounds(self, facts: Sequence[str]) -> None:
+        """Say that a search may ask for these facts' bounds, so that the next batch of
+        bounds worked out holds them too (several searches side by side then share one)."""
+        self._expected += facts
+
+    def reach_bounds(self, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How far changing each fact could move things, whatever its new value: whether it
+        reaches a gate rule of the winner (facts); for each rival (``rivals`` order), the
+        most it could close the winner's lead by, and whether it could lift a gate failure
+        the rival depends on (facts x rivals). A fact that reaches the winner's gate has no
+        gains (zero) and every rival's gate.
+
+        Summed over the items of a set the gains bound the set's effect from above, since
+        a cell's reachable range grows at most additively in the rules that may move."""
+        count = len(facts)
+        if self.winner is None:
+            return np.ones(count, dtype=bool), np.zeros((count, 0)), np.ones((count, 0), bool)
+        first = self.options.index(self.winner)
+        reach = self.reach_rows(facts)
+        hits = (reach & self.gate_masks[first]).any(axis=1)
+        low, high = self.fact_bounds(facts)
+        cells = self.cells_rows(facts)
+        others = [self.options.index(r.id) for r in self.rivals]
+        base = self.base_points
+        # each rival's cells, then the winner's, added one at a time in that order
+        rising = np.where(cells[:, others], high[:, others] - base[others], 0.0)
+        falling = np.where(cells[:, first], base[first] - low[:, first], 0.0)
+        terms = np.concatenate([rising, np.broadcast_to(falling[:, None, :], rising.shape)], axis=2)
+        gains = np.add.accumulate(terms, axis=2)[:, :, -1] if terms.shape[2] else terms.sum(2)
+        gates = (reach[:, None, :] & self.gate_masks[others][None]).any(axis=2)
+        gains[hits] = 0.0
+        gates[hits] = True
+        return hits, gains, gates
 
     @property
     def base_standings(self) -> Standings:
         """The appraisal itself as the engine evaluates it (a batch of one, first row)."""
         if self._base is None:
-            self._base = self.rows([{}])
+            self.rows(Batch((), np.zeros((0, 0), dtype=np.intp)))
+        assert self._base is not None
         return self._base
 
     @property
@@ -298,17 +532,6 @@ class WhatIf:
         """Options x leaves: each cell's points in the appraisal."""
         return np.asarray(self.base_standings.points[0])
 
-    def may_flip(self, reaches: Sequence[Reach]) -> bool:
-        """False only when no set of changes with these reaches can move the winner."""
-        if self.winner is None or any(r.hits for r in reaches):
-            return True
-        for n, rival in enumerate(self.rivals):
-            if rival.excluded and not any(r.gates[n] for r in reaches):
-                continue
-            if sum(r.gains[n] for r in reaches) >= self.closes[n]:
-                return True
-        return False
-
     # ------------------------------------------------------------------ sets of changes
 
     def effects(
@@ -316,21 +539,19 @@ class WhatIf:
     ) -> Effects:
         """What each single change does on its own, from its row of ``standings``."""
         rows = list(rows)
-        reach = np.zeros((len(changes), len(self.model.order)), dtype=bool)
-        for k, change in enumerate(changes):
-            reach[k, list(self.downstream(change.evidence))] = True
+        facts = [c.evidence for c in changes]
+        reach = self.reach_rows(facts)
         fired = standings.outcome.fired[:, rows].T
-        flat = self.moves.reshape(len(self.model.order), -1).astype(np.int64)
-        cells = (reach.astype(np.int64) @ flat > 0).reshape(-1, *self.moves.shape[1:])
+        cells = self.cells_rows(facts)
         changed = reach & (fired != self.base_fired)
-        moved = (changed.astype(np.int64) @ flat > 0).reshape(cells.shape)
+        moved = (changed.astype(np.float64) @ self.index.moves_flat > 0).reshape(cells.shape)
         deltas = np.where(moved & cells, standings.points[rows] - self.base_points, 0.0)
         return Effects(~standings.void[rows], reach, fired, cells, deltas)
 
     def single_effects(self, changes: Sequence[EvidenceChange]) -> Effects:
         """What each single change does on its own (one batch)."""
-        standings = self.singles([{c.evidence: c.to} for c in changes])
-        return self.effects(changes, standings, range(1, len(changes) + 1))
+        standings = self.rows(Batch.singles([(c.evidence, c.to) for c in changes]))
+        return self.effects(changes, standings, range(len(changes)))
 
     def may_flip_together(self, effects: Effects, changes: Sequence[int]) -> bool:
         """False only when the changes (indices into ``effects``) together certainly keep
@@ -345,41 +566,122 @@ class WhatIf:
         return bool(self.may_flip_all(effects, np.array([changes], dtype=np.intp))[0])
 
     def may_flip_all(self, effects: Effects, sets: np.ndarray) -> np.ndarray:
-        """``may_flip_together`` for every row of ``sets`` (sets x changes, indices), at once."""
+        """``may_flip_together`` for every row of ``sets`` (sets x changes, indices), at once.
+
+        Sets that leave the same rules free and fire the same others share one bound."""
         count = len(sets)
         if self.winner is None or not count:
             return np.ones(count, dtype=bool)
         first = self.options.index(self.winner)
-        reach = effects.reach[sets]  # sets x members x rules
-        owners = reach.sum(axis=1)
-        free = owners > 1
-        alone = (reach & effects.fired[sets]).any(axis=1)
-        now = np.where(owners == 0, self.base_fired, alone) & ~free  # fires, for certain
-        touched = owners > 0
-        answer = ~effects.valid[sets].all(axis=1)
-        winner_gates = self.gate_masks[first]
-        answer |= (touched & winner_gates).any(axis=1) & ((now | free) & winner_gates).any(axis=1)
-        low = effects.deltas[sets].sum(axis=(1, 3))  # sets x options
+        # only the rules that move a cell or fail a gate bear on the bound: the rest are
+        # left out of every array below
+        scoring = self.index.scoring
+        reaches, firings = effects.reach[:, scoring], effects.fired[:, scoring]
+        gates = self.gate_masks[:, scoring]
+        # each member in turn: the rules and cells reached by one member (touched) and by
+        # two or more (free, shared), and the rules a member reaching them fires
+        touched = reaches[sets[:, 0]]
+        alone = touched & firings[sets[:, 0]]
+        free = np.zeros_like(touched)
+        reached = effects.cells[sets[:, 0]]
+        shared = np.zeros_like(reached)
+        deltas = effects.deltas[sets[:, 0]]
+        valid = effects.valid[sets[:, 0]]
+        for member in sets.T[1:]:
+            reach = reaches[member]
+            free |= touched & reach
+            touched = touched | reach
+            alone |= reach & firings[member]
+            cells = effects.cells[member]
+            shared |= reached & cells
+            reached = reached | cells
+            deltas = deltas + effects.deltas[member]
+            valid = valid & effects.valid[member]
+        now = np.where(touched, alone, self.base_fired[scoring]) & ~free  # fires, for certain
+        answer = ~valid
+        winner_gates = np.flatnonzero(gates[first])
+        answer |= touched[:, winner_gates].any(axis=1) & (
+            now[:, winner_gates] | free[:, winner_gates]
+        ).any(axis=1)
+        low = deltas.sum(axis=2)  # sets x options
         high = low.copy()
-        shared = effects.cells[sets].sum(axis=1) > 1
         some = np.flatnonzero(shared.any(axis=(1, 2)))
         if len(some):
-            bottom, top = self.points_range(free[some].T, now[some].T)
-            counted = self.base_points + effects.deltas[sets[some]].sum(axis=1)
             inside = shared[some]
-            low[some] += np.where(inside, bottom - counted, 0.0).sum(axis=2)
-            high[some] += np.where(inside, top - counted, 0.0).sum(axis=2)
+            # a shared cell's bound reads only the rules that move it: sets alike on
+            # the rules moving their shared cells share one bound
+            kinds, which = distinct_rows(inside.reshape(len(some), -1))
+            moving = inside.reshape(len(some), -1)[kinds].astype(np.float64)
+            relevant = (moving @ self.index.moves_flat[scoring].T > 0)[which]
+            held, fires = free[some] & relevant, now[some] & relevant
+            once, again = distinct_rows(np.concatenate([held, fires], axis=1))
+            rules = (len(self.model.order), len(once))
+            loose, fixed = np.zeros(rules, dtype=bool), np.zeros(rules, dtype=bool)
+            loose[scoring], fixed[scoring] = held[once].T, fires[once].T
+            bottom, top = self.points_range(loose, fixed)
+            # each set's shared cells only: their bound in place of the points counted
+            sets_at, options_at, leaves_at = np.nonzero(inside)
+            pattern = again[sets_at]
+            counted = (
+                self.base_points[options_at, leaves_at]
+                + deltas[some][sets_at, options_at, leaves_at]
+            )
+            slots = sets_at * len(self.options) + options_at
+            size = len(some) * len(self.options)
+            shape = (len(some), len(self.options))
+            below = bottom[pattern, options_at, leaves_at] - counted
+            above = top[pattern, options_at, leaves_at] - counted
+            low[some] += np.bincount(slots, below, size).reshape(shape)
+            high[some] += np.bincount(slots, above, size).reshape(shape)
         floor = self.results[self.winner].score + low[:, first] - TIE_TOLERANCE - _SLACK
         for k, option in enumerate(self.options):
             if k == first:
                 continue
             rival = self.results[option]
-            mask = self.gate_masks[k]
+            mask = np.flatnonzero(gates[k])
             open_ = np.ones(count, dtype=bool)
             if rival.excluded:
-                open_ = (touched & mask).any(axis=1) & ~(now & mask).any(axis=1)
+                open_ = touched[:, mask].any(axis=1) & ~now[:, mask].any(axis=1)
             answer |= open_ & (rival.score + high[:, k] >= floor)
         return np.asarray(answer)
+
+
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean array: where one of each occurs, and which of them
+    each row is.
+
+    Rows are packed into 64-bit words and hashed into one number each; rows with equal
+    numbers are checked to be equal, and only if some are not (a collision) are the rows
+    told apart one by one."""
+    count = len(rows)
+    packed = np.packbits(rows, axis=1)
+    width = packed.shape[1]
+    if width == 0 or count == 0:
+        return np.zeros(min(count, 1), dtype=np.intp), np.zeros(count, dtype=np.intp)
+    packed = np.pad(packed, ((0, 0), (0, -width % 8)))
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    key = words[:, 0].copy()
+    for column in words.T[1:]:
+        key = (key * _MIX) ^ column
+    _, once, again = np.unique(key, return_index=True, return_inverse=True)
+    again = again.reshape(-1)
+    if (words[once][again] == words).all():
+        return once.astype(np.intp), again.astype(np.intp)
+    data = packed.tobytes()
+    step = packed.shape[1]
+    seen: dict[bytes, int] = {}
+    first: list[int] = []
+    which: list[int] = []
+    for row in range(count):
+        found = seen.setdefault(data[row * step : (row + 1) * step], len(first))
+        if found == len(first):
+            first.append(row)
+        which.append(found)
+    return np.array(first, dtype=np.intp), np.array(which, dtype=np.intp)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+"""An odd 64-bit multiplier (the golden ratio's), to mix the words of a row into one."""
 
 
 # --------------------------------------------------------------------------- candidates
@@ -418,7 +720,7 @@ def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
 
 
 def candidate_changes(
-    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison]] | None = None
+    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison | Test]] | None = None
 ) -> list[EvidenceChange]:
     """Every single change the search considers, for each known evidence item a rule reads.
 
@@ -430,7 +732,7 @@ def candidate_changes(
     model = model_of(appraisal)
     rule_base = model.rule_base
     evidence = appraisal.evidence
-    tests_of = tests_by_fact(rule_base) if tests is None else tests
+    tests_of = model_index(model).tests if tests is None else tests
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)
@@ -459,7 +761,10 @@ def candidate_changes(
 
 
 def _number_options(
-    fact_id: str, value: float, tests: Sequence[Comparison], evidence: Mapping[str, Value | None]
+    fact_id: str,
+    value: float,
+    tests: Sequence[Comparison | Test],
+    evidence: Mapping[str, Value | None],
 ) -> list[Value]:
     """The values across each threshold of ``tests`` (those that name the fact), nearest first."""
     options: set[float] = set()
@@ -517,45 +822,53 @@ def search_counterfactuals(
     what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
 ) -> CounterfactualReport:
     """``evidence_counterfactuals`` with a ``WhatIf`` already made."""
+    return what_if.run(counterfactual_stages(what_if, max_size=max_size, budget=budget))
+
+
+def counterfactual_stages(
+    what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
+) -> Stages[CounterfactualReport]:
+    """``search_counterfactuals`` as stages, to share batches with another search."""
     candidates = candidate_changes(what_if.appraisal, what_if.tests)
-    standings = what_if.singles([{c.evidence: c.to} for c in candidates])
-    outcomes = what_if.results_of(standings)[1:]
-    evaluated = 0
     singles: list[EvidenceCounterfactual] = []
     helpful: list[tuple[float, int]] = []
-    for index, (change, outcome) in enumerate(zip(candidates, outcomes, strict=True)):
-        evaluated += 1
-        if outcome is None:
-            continue
-        found = _counterfactual(what_if, (change,), outcome)
-        if found.changes_winner or found.verdict_changes:
-            singles.append(found)
-        helpful.append((_lead(what_if, outcome), index))
+    standings: Standings | None = None
+    if candidates:
+        if what_if.winner is not None and max_size > 1:
+            what_if.expect_bounds([c.evidence for c in candidates])
+        standings = yield Batch.singles([(c.evidence, c.to) for c in candidates])
+        singles, helpful = _singles(what_if, candidates, standings)
+    evaluated = len(candidates)
     smallest: list[EvidenceCounterfactual] = []
     exhaustive = True
     size_found: int | None = 1 if any(s.changes_winner for s in singles) else None
-    if size_found is None and what_if.winner is not None and max_size > 1:
+    if size_found is None and what_if.winner is not None and max_size > 1 and helpful:
+        assert standings is not None
         order = [i for _, i in sorted(helpful)]
         ordered = [candidates[i] for i in order]
         facts = [c.evidence for c in ordered]
         distinct = list(dict.fromkeys(facts))
-        reach_of = dict(zip(distinct, what_if.reach(distinct), strict=True))
-        reaches = [reach_of[f] for f in facts]
-        effects = what_if.effects(ordered, standings, [i + 1 for i in order])
+        where = {fact_id: row for row, fact_id in enumerate(distinct)}
+        hits, gains, gates = what_if.reach_bounds(distinct)
+        codes = np.array([where[f] for f in facts], dtype=np.intp)
+        effects = what_if.effects(ordered, standings, order)
         for size in range(2, max_size + 1):
-            combos = _promising(what_if, facts, reaches, size)
+            combos = _promising(what_if, codes, hits[codes], gains[codes], gates[codes], size)
             room = max(budget - evaluated, 0)
             if len(combos) > room:
                 combos = combos[:room]
                 exhaustive = False
             evaluated += len(combos)
             kept = what_if.may_flip_all(effects, combos)
-            tried = combos[kept].tolist()
-            changes = [tuple(ordered[i] for i in combo) for combo in tried]
-            results = what_if.appraise([{c.evidence: c.to for c in s} for s in changes])
-            for found_set, outcome in zip(changes, results, strict=True):
-                if outcome is not None and outcome.winner != what_if.winner:
-                    smallest.append(_counterfactual(what_if, found_set, outcome))
+            chosen = combos[kept]
+            changes = [tuple(ordered[i] for i in combo) for combo in chosen.tolist()]
+            if changes:
+                tried = yield Batch(tuple((c.evidence, c.to) for c in ordered), chosen)
+                flips = np.flatnonzero(~tried.void & (tried.winners != _winner_index(what_if)))
+                outcomes = what_if.results_of(_take(tried, flips))
+                for row, outcome in zip(flips.tolist(), outcomes, strict=True):
+                    assert outcome is not None
+                    smallest.append(_counterfactual(what_if, changes[row], outcome))
             if smallest or not exhaustive:
                 break
         size_found = len(smallest[0].changes) if smallest else None
@@ -571,25 +884,93 @@ def search_counterfactuals(
     return CounterfactualReport(singles=tuple(singles), smallest=tuple(smallest), search=search)
 
 
+def _winner_index(what_if: WhatIf) -> int:
+    """The winner's place in the model's options; -1 when there is no single winner."""
+    return what_if.options.index(what_if.winner) if what_if.winner is not None else -1
+
+
+def _take(standings: Standings, rows: np.ndarray) -> Standings:
+    """The standings of some rows only (what ``WhatIf.results_of`` reads)."""
+    return Standings(
+        outcome=standings.outcome,
+        cells=standings.cells,
+        points=standings.points[rows],
+        score=standings.score[rows],
+        short_term=standings.short_term[rows],
+        long_term=standings.long_term[rows],
+        excluded=standings.excluded[rows],
+        first=standings.first[rows],
+        verdicts=None if standings.verdicts is None else standings.verdicts[rows],
+        void=standings.void[rows],
+    )
+
+
+def _singles(
+    what_if: WhatIf, candidates: Sequence[EvidenceChange], standings: Standings
+) -> tuple[list[EvidenceCounterfactual], list[tuple[float, int]]]:
+    """The single changes that change the winner or a verdict, and how far ahead the winner
+    stays under each change the rules can appraise (lower is more promising), by index."""
+    model = what_if.model
+    valid = ~standings.void
+    assert standings.verdicts is not None
+    names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+    code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
+    base = np.array([names[what_if.verdicts[o]] for o in what_if.options])
+    moved = valid & ((standings.winners != _winner_index(what_if)) | (code != base).any(axis=1))
+    rows = np.flatnonzero(moved)
+    singles = [
+        _counterfactual(what_if, (candidates[row],), outcome)
+        for row, outcome in zip(
+            rows.tolist(), what_if.results_of(_take(standings, rows)), strict=True
+        )
+        if outcome is not None
+    ]
+    if what_if.winner is None:
+        leads = np.full(len(candidates), math.inf)
+    else:
+        first = what_if.options.index(what_if.winner)
+        scores = standings.score
+        rivals = np.where(standings.excluded, -np.inf, scores)
+        rivals[:, first] = -np.inf
+        best = rivals.max(axis=1)
+        leads = np.where(np.isfinite(best), scores[:, first] - best, 0.0)
+    helpful = [
+        (lead, row)
+        for row, (lead, ok) in enumerate(zip(leads.tolist(), valid.tolist(), strict=True))
+        if ok
+    ]
+    return singles, helpful
+
+
+def _combinations(count: int, size: int) -> np.ndarray:
+    """Every set of ``size`` of ``count`` indices, in order (sets x indices)."""
+    if size == 2:
+        return np.stack(np.triu_indices(count, 1), axis=1).astype(np.intp)
+    found = np.array(list(itertools.combinations(range(count), size)), dtype=np.intp)
+    return found.reshape(-1, size)
+
+
 def _promising(
-    what_if: WhatIf, facts: Sequence[str], reaches: Sequence[Reach], size: int
+    what_if: WhatIf,
+    codes: np.ndarray,
+    hits: np.ndarray,
+    gains: np.ndarray,
+    gates: np.ndarray,
+    size: int,
 ) -> np.ndarray:
     """The sets of ``size`` changes to distinct items, in order, that the reach bound keeps
-    (sets x changes, indices)."""
-    count = len(facts)
+    (sets x changes, indices). Per change: its item's code, and its item's reach
+    (``WhatIf.reach_bounds``)."""
+    count = len(codes)
     if count < size:
         return np.zeros((0, size), dtype=np.intp)
-    combos = np.array(list(itertools.combinations(range(count), size)), dtype=np.intp)
-    codes = np.unique(np.array(facts), return_inverse=True)[1]
+    combos = _combinations(count, size)
     picked = codes[combos]
     distinct = np.ones(len(combos), dtype=bool)
     for a, b in itertools.combinations(range(size), 2):
         distinct &= picked[:, a] != picked[:, b]
-    hits = np.array([r.hits for r in reaches], dtype=bool)
     keep = hits[combos].any(axis=1)
     if what_if.rivals and not hits.all():
-        gains = np.array([r.gains or (0.0,) * len(what_if.rivals) for r in reaches])
-        gates = np.array([r.gates or (True,) * len(what_if.rivals) for r in reaches], dtype=bool)
         total = gains[combos[:, 0]]
         for k in range(1, size):
             total = total + gains[combos[:, k]]
@@ -597,18 +978,7 @@ def _promising(
         excluded = np.array([r.excluded for r in what_if.rivals], dtype=bool)
         closes = np.array(what_if.closes)
         keep |= ((~excluded | lifted) & (total >= closes)).any(axis=1)
-    return combos[distinct & keep]
-
-
-def _lead(what_if: WhatIf, outcome: Result) -> float:
-    """How far ahead the winner stays under a change (lower is more promising)."""
-    if what_if.winner is None:
-        return math.inf
-    lead = outcome.totals[what_if.winner]
-    rivals = [
-        t for o, t in outcome.totals.items() if o != what_if.winner and not outcome.excluded[o]
-    ]
-    return lead - max(rivals, default=lead)
+    return np.asarray(combos[distinct & keep])
 
 
 def _counterfactual(

@@ -7,7 +7,6 @@ drivers are built from, so they sit in one small module of their own.
 from __future__ import annotations
 
 from ..appraise import Appraisal, OptionResult
-from ..engine import facts_read
 from ..models import DeriveEffect
 from ._shared import model_of
 from .records import Driver, EvidenceCitation, RuleDelta
@@ -43,8 +42,9 @@ def fired_derivers(appraisal: Appraisal) -> dict[str, list[str]]:
 def evidence_behind(appraisal: Appraisal, rule_id: str) -> tuple[EvidenceCitation, ...]:
     """The evidence upstream of a rule: what it reads, and what its findings rest on."""
     rule_base = appraisal.rule_base_model
+    reads = model_of(appraisal).reads
     seen: dict[str, None] = {}
-    pending = list(facts_read(rule_base.rules[rule_id].when))
+    pending = list(reads[rule_id])
     derived_by = fired_derivers(appraisal)
     while pending:
         fact_id = pending.pop(0)
@@ -52,7 +52,7 @@ def evidence_behind(appraisal: Appraisal, rule_id: str) -> tuple[EvidenceCitatio
             continue
         seen[fact_id] = None
         for rule in derived_by.get(fact_id, ()):
-            pending.extend(facts_read(rule_base.rules[rule].when))
+            pending.extend(reads[rule])
     return tuple(cite_evidence(appraisal, f) for f in seen if f in rule_base.facts)
 
 

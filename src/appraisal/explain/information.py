@@ -28,9 +28,9 @@ import numpy as np
 from ..appraise import Appraisal, appraise
 from ..engine import facts_read
 from ..loader import LoadedScenario
-from ..models import Comparison, FactRef, FactSpec, RuleBase, Value
-from ._shared import model_of, winner
-from .counterfactuals import WhatIf
+from ..models import FactRef, FactSpec, RuleBase, Value
+from ._shared import Standings, model_of, winner
+from .counterfactuals import Batch, Stages, Test, WhatIf
 from .records import (
     Answer,
     InformationFact,
@@ -44,6 +44,7 @@ __all__ = [
     "CONFIDENCE_BELOW",
     "PAIR_BUDGET",
     "PAIR_FACTS",
+    "information_stages",
     "no_recommendation_reason",
     "value_of_information",
 ]
@@ -102,6 +103,32 @@ class _Candidate:
     stirs: bool
 
 
+@dataclass(frozen=True)
+class _Outcomes:
+    """What each row of a batch leads to, as lists over the rows."""
+
+    options: tuple[str, ...]
+    void: list[bool]
+    """The rules contradict each other on the row's evidence."""
+    changing: list[bool]
+    """The row changes the recommendation (and is not void)."""
+    recommended: list[int]
+    """The recommended option's index in ``options``; -1 for none."""
+    shifts: list[float]
+    stirs: list[bool]
+
+    def tried(self, row: int) -> _Tried | None:
+        """A row's outcome; None where void."""
+        if self.void[row]:
+            return None
+        chosen = self.recommended[row]
+        return _Tried(
+            recommended=self.options[chosen] if chosen >= 0 else None,
+            shift=self.shifts[row],
+            stirs=self.stirs[row],
+        )
+
+
 class _Evaluator:
     """Re-appraises answers, a batch at a time, and measures them against the appraisal."""
 
@@ -116,14 +143,10 @@ class _Evaluator:
             self.leader,
         )
 
-    def attempt(self, changes: Sequence[Mapping[str, Value]]) -> list[_Tried | None]:
-        """The outcome of each set of changes (one batch); None where the rules then
-        contradict each other."""
-        if not changes:
-            return []
+    def outcomes(self, standings: Standings) -> _Outcomes:
+        """What each row of a batch leads to."""
         what_if = self.what_if
         model = what_if.model
-        standings = what_if.rows(changes)
         assert standings.verdicts is not None
         recommending = model.rule_base.recommending_verdict
         names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
@@ -131,19 +154,17 @@ class _Evaluator:
         base = np.array([names[what_if.verdicts[o]] for o in model.options])
         chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
         single = chosen.sum(axis=1) == 1
-        recommended = np.where(single, np.argmax(chosen, axis=1), -1).tolist()
-        stirs = (code != base).any(axis=1).tolist()
-        shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin).tolist()
-        return [
-            None
-            if void
-            else _Tried(
-                recommended=model.options[recommended[row]] if recommended[row] >= 0 else None,
-                shift=shifts[row],
-                stirs=stirs[row],
-            )
-            for row, void in enumerate(standings.void.tolist())
-        ]
+        recommended = np.where(single, np.argmax(chosen, axis=1), -1)
+        now = model.options.index(self.recommended) if self.recommended is not None else -1
+        shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
+        return _Outcomes(
+            options=model.options,
+            void=standings.void.tolist(),
+            changing=(~standings.void & (recommended != now)).tolist(),
+            recommended=recommended.tolist(),
+            shifts=shifts.tolist(),
+            stirs=(code != base).any(axis=1).tolist(),
+        )
 
     def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
         """``_margin`` of every row (rows x options, the model's order)."""
@@ -199,6 +220,26 @@ def information_report(
     pair_budget: int = PAIR_BUDGET,
 ) -> InformationReport:
     """``value_of_information`` with a ``WhatIf`` already made."""
+    return what_if.run(
+        information_stages(
+            what_if,
+            confidence_below=confidence_below,
+            pairs=pairs,
+            pair_facts=pair_facts,
+            pair_budget=pair_budget,
+        )
+    )
+
+
+def information_stages(
+    what_if: WhatIf,
+    *,
+    confidence_below: float = CONFIDENCE_BELOW,
+    pairs: bool = True,
+    pair_facts: int = PAIR_FACTS,
+    pair_budget: int = PAIR_BUDGET,
+) -> Stages[InformationReport]:
+    """``information_report`` as stages, to share batches with another search."""
     appraisal = what_if.appraisal
     rule_base = what_if.model.rule_base
     evaluator = _Evaluator(what_if)
@@ -214,11 +255,11 @@ def information_report(
                          tests_of.get(state.fact, []), known))
         for state in states
     ]  # fmt: skip
-    answers = iter(
-        evaluator.attempt(
-            [{state.fact: region.value} for state, regions in asked for region in regions]
-        )
-    )
+    if pairs and len(states) > 1:
+        what_if.expect_bounds([state.fact for state in states])
+    changes = Batch.singles([(state.fact, r.value) for state, regions in asked for r in regions])
+    measured = evaluator.outcomes((yield changes)) if len(changes) else None
+    answers = iter([measured.tried(row) for row in range(len(changes))] if measured else [])
     for state, regions in asked:
         spec = rule_base.facts[state.fact]
         tried = []
@@ -243,7 +284,7 @@ def information_report(
     found: list[InformationItem] = []
     search: PairSearch | None = None
     if pairs and not singles:
-        found, search, pair_skipped = _pairs(
+        found, search, pair_skipped = yield from _pairs(
             evaluator,
             candidates,
             rule_base,
@@ -336,7 +377,7 @@ def _regions(
     fact_id: str,
     spec: FactSpec,
     rule_base: RuleBase,
-    tests: Sequence[Comparison],
+    tests: Sequence[Test],
     known: Mapping[str, Value | None],
 ) -> tuple[_Region, ...]:
     """One answer per way the rules can see the fact (see the module docstring)."""
@@ -354,9 +395,7 @@ def _regions(
     return _number_regions(_thresholds(fact_id, tests, known))
 
 
-def _texts(
-    fact_id: str, tests: Sequence[Comparison], known: Mapping[str, Value | None]
-) -> set[str]:
+def _texts(fact_id: str, tests: Sequence[Test], known: Mapping[str, Value | None]) -> set[str]:
     """The text a fact is compared with: constants, and the values of known text facts."""
     found: set[str] = set()
     for test in tests:
@@ -376,7 +415,7 @@ def _texts(
 
 
 def _thresholds(
-    fact_id: str, tests: Sequence[Comparison], known: Mapping[str, Value | None]
+    fact_id: str, tests: Sequence[Test], known: Mapping[str, Value | None]
 ) -> list[float]:
     """Where the answers of the tests on a number change, given the other facts as known."""
     found: set[float] = set()
@@ -513,12 +552,12 @@ def _pairs(
     evaluator: _Evaluator,
     candidates: Sequence[_Candidate],
     rule_base: RuleBase,
-    tests_of: Mapping[str, Sequence[Comparison]],
+    tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
     verdict_depths: Mapping[str, int],
     pair_facts: int,
     budget: int,
-) -> tuple[list[InformationItem], PairSearch, int]:
+) -> Stages[tuple[list[InformationItem], PairSearch, int]]:
     """Pairs of the most promising facts whose answers together change the recommendation.
 
     Most promising: read by a verdict rule, directly or through the fewest rules (a fact that
@@ -527,27 +566,25 @@ def _pairs(
     rules downstream of it could move.
     """
     what_if = evaluator.what_if
-    rules = len(what_if.model.order)
-    free = np.zeros((rules, len(candidates)), dtype=bool)
-    for row, c in enumerate(candidates):
-        free[list(what_if.downstream(c.state.fact)), row] = True
-    fired = np.repeat(what_if.base_fired[:, None], len(candidates), axis=1)
-    low, high = what_if.points_range(free, fired)
-    widths = {}
-    for row, c in enumerate(candidates):
-        width = 0.0
-        for cell in sorted(what_if.cells_reached(c.state.fact)):
-            width += float(high[row][cell]) - float(low[row][cell])
-        widths[c.state.fact] = width
+    facts = [c.state.fact for c in candidates] if len(candidates) > 1 else []
+    low, high = what_if.fact_bounds(facts)  # one candidate needs no ranking
+    cells = what_if.model.baselines.size
+    spans = np.where(what_if.cells_rows(facts), high - low, 0.0).reshape(len(facts), cells)
+    # each fact's cells added one at a time, in order
+    totals = np.add.accumulate(spans, axis=1)[:, -1] if cells else np.zeros(len(facts))
+    widths = dict.fromkeys((c.state.fact for c in candidates), 0.0)
+    widths.update(zip(facts, totals.tolist(), strict=True))
+    gating = (what_if.reach_rows(facts) & what_if.index.gating).any(axis=1).tolist()
+    reaches_gate = dict.fromkeys((c.state.fact for c in candidates), False)
+    reaches_gate.update(zip(facts, gating, strict=True))
 
     def promise(c: _Candidate) -> tuple[float, bool, float, bool, float, str]:
-        reach = what_if.downstream(c.state.fact)
         width = widths[c.state.fact]
         return (
             verdict_depths.get(c.state.fact, math.inf),
             not c.stirs,
             -round(c.shift, 9),
-            not reach & what_if.all_gate_rules,
+            not reaches_gate[c.state.fact],
             -round(width, 9),
             c.state.fact,
         )
@@ -557,30 +594,45 @@ def _pairs(
     evaluated = skipped = 0
     exhaustive = True
     asked: list[tuple[_Candidate, _Candidate, list[tuple[_Region, _Region]]]] = []
+    # every answer is one change of the batch: a fact's own answers numbered once, and
+    # the pairs of two facts that do not move each other's answers read off those numbers
+    index: dict[tuple[str, type, Value], int] = {}
+
+    def numbered(fact: str, regions: Sequence[_Region]) -> list[int]:
+        return [index.setdefault((fact, type(r.value), r.value), len(index)) for r in regions]
+
+    own = {c.state.fact: numbered(c.state.fact, c.regions) for c in chosen}
+    pairs: list[tuple[int, int]] = []
     for a, b in itertools.combinations(chosen, 2):
-        answers = _combinations(a, b, rule_base, tests_of, known)
+        answers, apart = _combinations(a, b, rule_base, tests_of, known)
         if evaluated + len(answers) > budget:
             answers = answers[: budget - evaluated]
             exhaustive = False
         evaluated += len(answers)
         asked.append((a, b, answers))
+        if apart:
+            both = [(i, j) for i in own[a.state.fact] for j in own[b.state.fact]]
+        else:
+            firsts = numbered(a.state.fact, [r for r, _ in answers])
+            both = list(zip(firsts, numbered(b.state.fact, [r for _, r in answers]), strict=True))
+        pairs += both[: len(answers)]
         if not exhaustive:
             break
-    results = iter(
-        evaluator.attempt(
-            [
-                {a.state.fact: region_a.value, b.state.fact: region_b.value}
-                for a, b, answers in asked
-                for region_a, region_b in answers
-            ]
-        )
+    batch = Batch(
+        tuple((fact, value) for fact, _, value in index),
+        np.array(pairs, dtype=np.intp).reshape(len(pairs), 2),
     )
+    measured = evaluator.outcomes((yield batch)) if pairs else None
+    start = 0
     for a, b, answers in asked:
-        tried = [(pair, next(results)) for pair in answers]
+        rows = range(start, start + len(answers))
+        start += len(answers)
+        if measured is None or not any(measured.changing[row] for row in rows):
+            skipped += sum(measured.void[row] for row in rows) if measured else 0
+            continue  # nothing to report: the pair changes no recommendation
+        tried = [(pair, measured.tried(row)) for pair, row in zip(answers, rows, strict=True)]
         pair_skipped = sum(1 for _, result in tried if result is None)
         skipped += pair_skipped
-        if not any(r is not None and r.recommended != evaluator.recommended for _, r in tried):
-            continue  # nothing to report: the pair changes no recommendation
         outcomes = [
             _outcome(
                 (region_a.answer(a.state.fact), region_b.answer(b.state.fact)),
@@ -604,11 +656,12 @@ def _combinations(
     a: _Candidate,
     b: _Candidate,
     rule_base: RuleBase,
-    tests_of: Mapping[str, Sequence[Comparison]],
+    tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
-) -> list[tuple[_Region, _Region]]:
+) -> tuple[list[tuple[_Region, _Region]], bool]:
     """Every pair of answers; a fact compared with the other has its answers worked out again
-    for each answer of the other (its thresholds move with it)."""
+    for each answer of the other (its thresholds move with it). True with them when they
+    are every answer of ``a`` with every answer of ``b``, in that order."""
 
     def depends(fact: _Candidate, on: _Candidate) -> bool:
         if fact.spec.type not in ("number", "text"):
@@ -620,16 +673,19 @@ def _combinations(
 
     flipped = depends(a, b) and not depends(b, a)
     outer, inner = (b, a) if flipped else (a, b)
+    moves = depends(inner, outer)
+    if not moves and not flipped:
+        return list(itertools.product(outer.regions, inner.regions)), True
     found = []
     for region in outer.regions:
         others = inner.regions
-        if depends(inner, outer):
+        if moves:
             given = {**known, outer.state.fact: region.value}
             tests = tests_of.get(inner.state.fact, [])
             others = _regions(inner.state.fact, inner.spec, rule_base, tests, given)
         for other in others:
             found.append((other, region) if flipped else (region, other))
-    return found
+    return found, False
 
 
 # --------------------------------------------------------------------------- helpers

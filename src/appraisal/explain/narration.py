@@ -7,7 +7,8 @@ whose name would collide with the ``narrative`` function in the package namespac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 
 from ..appraise import Appraisal, OptionResult
 from ._shared import model_of, winner
@@ -19,6 +20,7 @@ from .records import (
     CriterionDifference,
     EvidenceChange,
     EvidenceDriver,
+    RuleDelta,
     Versus,
     WeightSwitch,
 )
@@ -88,33 +90,41 @@ def versus(appraisal: Appraisal, a: str, b: str, attribution: Attribution | None
 
 
 def evidence_drivers(
-    appraisal: Appraisal, option: str | OptionResult, attribution: Attribution | None = None
+    appraisal: Appraisal,
+    option: str | OptionResult,
+    attribution: Attribution | None = None,
+    deltas: Sequence[RuleDelta] | None = None,
 ) -> list[EvidenceDriver]:
-    """The evidence items that weigh most on an option, largest first, with their rules."""
+    """The evidence items that weigh most on an option, largest first, with their rules.
+
+    ``deltas`` are the option's rule deltas when already worked out."""
     result = appraisal.option(option) if isinstance(option, str) else option
-    attribution = attribution or attribute(appraisal)
+    return list(_drivers(appraisal, result, attribution or attribute(appraisal), deltas))
+
+
+def _drivers(
+    appraisal: Appraisal,
+    result: OptionResult,
+    attribution: Attribution,
+    deltas: Sequence[RuleDelta] | None,
+) -> Iterator[EvidenceDriver]:
+    """``evidence_drivers`` one at a time, so a caller wanting the first few builds no more."""
     points = attribution.options[result.id].attribution
-    rule_base = appraisal.rule_base_model
     model = model_of(appraisal)
-    moved = {d.rule for d in rule_deltas(appraisal, result)}
+    moved = {d.rule for d in (rule_deltas(appraisal, result) if deltas is None else deltas)}
     moved |= {f.rule for f in result.gate_failures}
-    found = []
+    in_order = [r for r in appraisal.rule_base_model.rules if r in moved]
     for item in sorted(points, key=lambda i: -abs(points[i])):
         if points[item] == 0.0:
             continue
         reached = model.downstream_rules(item)
-        rules = tuple(r for r in rule_base.rules if r in reached and r in moved)
-        found.append(
-            EvidenceDriver(
-                evidence=cite_evidence(appraisal, item),
-                points=points[item],
-                rules=rules,
-                rule_sources=tuple(
-                    dict.fromkeys(s for r in rules if (s := rule_source(appraisal, r)))
-                ),
-            )
+        rules = tuple(r for r in in_order if r in reached)
+        yield EvidenceDriver(
+            evidence=cite_evidence(appraisal, item),
+            points=points[item],
+            rules=rules,
+            rule_sources=tuple(dict.fromkeys(s for r in rules if (s := rule_source(appraisal, r)))),
         )
-    return found
 
 
 # --------------------------------------------------------------------------- narrative
@@ -166,6 +176,7 @@ def narrative(
     attribution: Attribution,
     counterfactuals: CounterfactualReport,
     switches: Sequence[WeightSwitch],
+    deltas: Mapping[str, Sequence[RuleDelta]] | None = None,
 ) -> str:
     """A short plain-English account of one option's verdict, generated from the data.
 
@@ -174,9 +185,11 @@ def narrative(
     stand; how far the options' declared values put it ahead of or behind the
     option it is compared with before any evidence; the rules that moved it
     most; the evidence weighing most on it; where it most leads or trails; and
-    what would change its verdict.
+    what would change its verdict. ``deltas`` are the options' rule deltas (by id) when
+    already worked out.
     """
     result = appraisal.option(option) if isinstance(option, str) else option
+    own = rule_deltas(appraisal, result) if deltas is None else deltas[result.id]
     rule_base = appraisal.rule_base_model
     verdict_rule = rule_base.verdicts[result.verdict_rule]
     ranked = len(appraisal.ranking)
@@ -213,8 +226,9 @@ def narrative(
     if other is not None:
         parts.append(_before_evidence(appraisal, result, other))
     named: set[str] = set()
-    parts.append(_rules_moving(appraisal, result, named))
-    top = [d for d in evidence_drivers(appraisal, result, attribution) if abs(d.points) >= 0.05][:5]
+    parts.append(_rules_moving(appraisal, result, named, own))
+    weighing = _drivers(appraisal, result, attribution, own)
+    top = list(itertools.islice(itertools.takewhile(lambda d: abs(d.points) >= 0.05, weighing), 5))
     for sign, heading in (
         (1, "Evidence weighing most for it"),
         (-1, "Evidence weighing most against it"),
@@ -228,7 +242,7 @@ def narrative(
             )
             parts.append(f"{heading}: {items}.")
     if other is not None:
-        parts.append(_against_winner(appraisal, result, other, attribution, named))
+        parts.append(_against_winner(appraisal, result, other, own, named))
     parts.append(_what_would_change(appraisal, result, counterfactuals, switches))
     return " ".join(p for p in parts if p)
 
@@ -315,12 +329,14 @@ def _before_evidence(appraisal: Appraisal, result: OptionResult, other_id: str) 
     )
 
 
-def _rules_moving(appraisal: Appraisal, result: OptionResult, named: set[str]) -> str:
+def _rules_moving(
+    appraisal: Appraisal, result: OptionResult, named: set[str], deltas: Sequence[RuleDelta]
+) -> str:
     """The rules that moved the option most, by points, against it and for it, with
     their rationales and sources; adds the rules named to ``named``."""
     rule_base = appraisal.rule_base_model
     points: dict[str, float] = {}
-    for delta in rule_deltas(appraisal, result):
+    for delta in deltas:
         points[delta.rule] = points.get(delta.rule, 0.0) + delta.points
     ranked = [r for r in sorted(points, key=lambda r: -abs(points[r])) if abs(points[r]) >= 0.05]
     chosen = ranked[:TOP_RULES]
@@ -354,20 +370,31 @@ def _against_winner(
     appraisal: Appraisal,
     result: OptionResult,
     other: str,
-    attribution: Attribution,
+    deltas: Sequence[RuleDelta],
     named: set[str] | None = None,
 ) -> str:
     """Where the option gains or loses most against the first-ranked (or runner-up) option,
-    with the rules behind those criteria not already named and the paragraphs they cite."""
+    with the rules behind those criteria not already named and the paragraphs they cite.
+
+    The leaf criteria in the order ``versus`` gives them (largest difference first), without
+    the evidence ``versus`` also shares out, which this sentence does not read."""
     named = set() if named is None else named
-    pair = versus(appraisal, result.id, other, attribution)
     rule_base = appraisal.rule_base_model
-    key = [d for d in pair.criteria if abs(d.difference) >= 0.05][:2]
+    tree = model_of(appraisal).tree
+    leaves = model_of(appraisal).leaves
+    theirs = appraisal.option(other)
+    differences = [
+        (leaf, result.contributions[leaf] - theirs.contributions[leaf])
+        for leaf in (tree.ids[i] for i in tree.declared)
+        if leaf in leaves
+    ]
+    differences.sort(key=lambda d: -abs(d[1]))
+    key = [d for d in differences if abs(d[1]) >= 0.05][:2]
     if not key:
         return ""
     texts = []
-    for diff in key:
-        rules = sorted(diff.rules_a, key=lambda d: -abs(d.points))
+    for leaf, difference in key:
+        rules = sorted((d for d in deltas if d.criterion == leaf), key=lambda d: -abs(d.points))
         fresh = [d for d in rules if abs(d.points) >= 0.05 and d.rule not in named][
             :TOP_RULES_PER_CRITERION
         ]
@@ -381,10 +408,11 @@ def _against_winner(
             for d in fresh
         )
         where = f", where also {behind}" if behind else ""
-        texts.append(f"{diff.name} ({diff.difference:+.1f}){where}")
-    verb = "leads" if pair.difference >= 0 else "trails"
+        texts.append(f"{_criterion_name(appraisal, leaf)} ({difference:+.1f}){where}")
+    lead = result.score - theirs.score
+    verb = "leads" if lead >= 0 else "trails"
     return (
-        f"It {verb} {_option_name(appraisal, other)} by {abs(pair.difference):.1f} points,"
+        f"It {verb} {_option_name(appraisal, other)} by {abs(lead):.1f} points,"
         " most on " + "; and on ".join(texts) + "."
     )
 

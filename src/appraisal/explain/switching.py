@@ -56,13 +56,27 @@ def weight_switching_values(
     tree = model.tree
     if criterion not in tree.position:
         raise UnknownReferenceError("criterion", criterion, tree.ids)
+    return _switches(appraisal, criterion, _raw_weights(appraisal, weights), _utility(appraisal))
+
+
+def _utility(appraisal: Appraisal) -> np.ndarray:
+    """Options (the appraisal's order) x leaves: each option's utilities."""
+    leaves = model_of(appraisal).leaf_ids
+    return np.array([[o.values[leaf].utility for leaf in leaves] for o in appraisal.options])
+
+
+def _switches(
+    appraisal: Appraisal, criterion: str, raw_weights: tuple[float, ...], utility: np.ndarray
+) -> tuple[WeightSwitch, ...]:
+    """``weight_switching_values`` given every criterion's raw weight and the utilities."""
+    tree = model_of(appraisal).tree
     first = winner(appraisal)
     index = tree.index(criterion)
     start, stop = tree.group_of(index)
     group = [tree.ids[j] for j in range(start, stop)]
     if first is None or len(group) < 2:
         return ()
-    raw = dict(zip(tree.ids, _raw_weights(appraisal, weights), strict=True))
+    raw = dict(zip(tree.ids, raw_weights, strict=True))
     parent = tree.parents[index]
     parent_weight = 1.0 if parent < 0 else appraisal.weights[tree.ids[parent]]
     if parent_weight <= 0:
@@ -75,9 +89,6 @@ def weight_switching_values(
     scale = sum(raw[c] for c in group)
     current_raw = x0 * scale
     others_raw = (1.0 - x0) * scale if scale > 0 else others_raw
-    utility = np.array(
-        [[o.values[leaf].utility for leaf in model.leaf_ids] for o in appraisal.options]
-    )
     _, slopes = tree.weight_line(index, utility, [raw[c] for c in tree.ids])
     slope = {o.id: float(slopes[row]) for row, o in enumerate(appraisal.options)}
     lead = appraisal.option(first)
@@ -136,8 +147,10 @@ def switching_values(
 ) -> tuple[WeightSwitch, ...]:
     """Weight switching values of every criterion, at every level of the hierarchy."""
     tree = model_of(appraisal).tree
+    raw_weights = _raw_weights(appraisal, weights)
+    utility = _utility(appraisal)
     return tuple(
         switch
         for criterion in dict.fromkeys(tree.ids[i] for i in tree.declared)
-        for switch in weight_switching_values(appraisal, criterion, weights)
+        for switch in _switches(appraisal, criterion, raw_weights, utility)
     )
