@@ -110,9 +110,6 @@ class CompiledModel(Displayable):
     """Per (option, leaf) cell: the rules (positions in ``order``) that set it, and to what."""
     cell_adjusts: Mapping[tuple[int, int], tuple[tuple[int, float], ...]]
     """Per cell: the rules that adjust it, and by how much, in evaluation order."""
-    rule_adjusts: tuple[tuple[np.ndarray, np.ndarray, bool], ...]
-    """Per rule in evaluation order: flat cell indices, the points it adds to each, and
-    whether the cells are distinct (one rule may move one cell twice)."""
     adjusted: np.ndarray
     """The flat indices of the cells some rule adjusts, those adjusted most often first..."""
     adjust_steps: tuple[tuple[np.ndarray, np.ndarray], ...]
@@ -468,11 +465,8 @@ def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dic
     maximise = np.array([leaves[c].direction == "maximise" for c in leaf_ids], dtype=bool)
     sets: dict[tuple[int, int], list[tuple[int, float]]] = {}
     adjusts: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    rule_adjusts: list[tuple[np.ndarray, np.ndarray, bool]] = []
     rule_gates: list[tuple[tuple[int, str], ...]] = []
     for position, rule_id in enumerate(order):
-        flat: list[int] = []
-        points: list[float] = []
         gates: list[tuple[int, str]] = []
         for effect in rule_base.rules[rule_id].then:
             if isinstance(effect, DeriveEffect):
@@ -497,15 +491,6 @@ def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dic
                 sets.setdefault(cell, []).append((position, effect.to))
             else:
                 adjusts.setdefault(cell, []).append((position, effect.by))
-                flat.append(cell[0] * len(leaf_ids) + cell[1])
-                points.append(effect.by)
-        rule_adjusts.append(
-            (
-                _frozen(np.array(flat, dtype=np.intp)),
-                _frozen(np.array(points, dtype=float)),
-                len(set(flat)) == len(flat),
-            )
-        )
         rule_gates.append(tuple(gates))
     return {
         "options": options,
@@ -515,7 +500,6 @@ def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dic
         "maximise": _frozen(maximise),
         "cell_sets": {cell: tuple(found) for cell, found in sets.items()},
         "cell_adjusts": {cell: tuple(found) for cell, found in adjusts.items()},
-        "rule_adjusts": tuple(rule_adjusts),
         **_adjustments(adjusts, len(leaf_ids), len(order), baselines.size),
         "rule_gates": tuple(rule_gates),
     }
