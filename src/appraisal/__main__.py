@@ -14,6 +14,7 @@ takes longer than the whole window it would protect).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -40,7 +41,9 @@ def main() -> int:
     """Run the command line with the arguments of this process; returns the exit code."""
     from .cli import main as run
 
-    return run()
+    code = run()
+    gc.freeze()  # the process ends now: its last collection need not traverse what lives till then
+    return code
 
 
 if __name__ == "__main__":

@@ -16,10 +16,11 @@ with the reproducibility fingerprint of what it was computed from
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,39 @@ def _shown_path(path: Path) -> str:
     return str(path)
 
 
+@contextmanager
+def _starting_up() -> Iterator[None]:
+    """No cyclic garbage collection while the input loads; what is then alive is frozen.
+
+    Loading (with the imports it brings) allocates objects that live as long as
+    the command: modules, classes, validators, the rule base and its compiled
+    model. The collector finds no garbage among them, only time, as it traverses
+    them again and again while they pile up; frozen (``gc.freeze``), later
+    collections skip them. ``main`` unfreezes them when the command returns. A
+    caller that manages the collector itself (it is off, or objects are frozen
+    already) is left alone. Loading is bounded by the input budgets
+    (``appraisal.loader``), so pausing the collector bounds its memory too.
+    """
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _load(scenario: str | None) -> Any:
     """The scenario loaded (``extends`` resolved), with its path as ``_shown_path`` shows it."""
-    import dataclasses
+    with _starting_up():
+        import dataclasses
 
-    from .loader import load_scenario, resolve_scenario
+        from .loader import load_scenario, resolve_scenario
 
-    path = resolve_scenario(scenario)
-    return dataclasses.replace(load_scenario(path), path=_shown_path(path))
+        path = resolve_scenario(scenario)
+        return dataclasses.replace(load_scenario(path), path=_shown_path(path))
 
 
 def _inputs(loaded: Any) -> list[str]:
@@ -993,6 +1019,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .output import Terminated, handled_signals
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    frozen_before = gc.get_freeze_count()
     try:  # a signal can also land while the handlers are being set or restored
         with handled_signals():
             try:
@@ -1007,6 +1034,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Terminated as signal:
         return 128 + signal.signum
+    finally:
+        if not frozen_before:  # what ``_starting_up`` froze, collectable again
+            gc.unfreeze()
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -159,9 +159,13 @@ def _options(options: Mapping[str, Any]) -> dict[str, JSONValue]:
 
 
 def _of_files(files: Sequence[FileDigest], options: Mapping[str, Any]) -> Fingerprint:
-    """A fingerprint over these files and the canonical form of ``options``."""
+    """A fingerprint over these files and the canonical form of ``options``.
+
+    Fingerprints are built here from values of their fields' types, so without
+    validation (nor a validator built for them).
+    """
     canonical = _options(options)
-    return Fingerprint(
+    return Fingerprint.model_construct(
         version=_version(),
         sha256=_digest(files, canonical, ()),
         files=tuple(files),
@@ -182,7 +186,7 @@ def scenario_fingerprint(loaded: LoadedScenario, **options: Any) -> Fingerprint:
     chain: Sequence[str] = loaded.chain or (loaded.path,)
     folder = Path(chain[0]).parent
     files = [
-        FileDigest(
+        FileDigest.model_construct(
             role="rule_base",
             path=_relative(loaded.rule_base_path, folder),
             sha256=file_sha256(loaded.rule_base_path),
@@ -190,7 +194,7 @@ def scenario_fingerprint(loaded: LoadedScenario, **options: Any) -> Fingerprint:
     ]
     for index, path in enumerate(chain):
         files.append(
-            FileDigest(
+            FileDigest.model_construct(
                 role="scenario" if index == 0 else "extends",
                 path=_relative(path, folder),
                 sha256=file_sha256(path),
@@ -202,7 +206,7 @@ def scenario_fingerprint(loaded: LoadedScenario, **options: Any) -> Fingerprint:
 def rule_base_fingerprint(path: str | Path, **options: Any) -> Fingerprint:
     """The fingerprint of an output computed from a rule base alone (``check``, ``graph``)."""
     files = [
-        FileDigest(role="rule_base", path=Path(path).name, sha256=file_sha256(path)),
+        FileDigest.model_construct(role="rule_base", path=Path(path).name, sha256=file_sha256(path)),
     ]
     return _of_files(files, options)
 
@@ -210,7 +214,7 @@ def rule_base_fingerprint(path: str | Path, **options: Any) -> Fingerprint:
 def combined_fingerprint(parts: Sequence[Fingerprint], **options: Any) -> Fingerprint:
     """One fingerprint for an output about several scenarios, in the order it lists them."""
     canonical = _options(options)
-    return Fingerprint(
+    return Fingerprint.model_construct(
         version=_version(),
         sha256=_digest((), canonical, [p.sha256 for p in parts]),
         options=canonical,

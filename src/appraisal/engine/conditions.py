@@ -13,7 +13,7 @@ from ..models import AllOf, AnyOf, Comparison, Condition, FactRef, FactSpec, Kno
 __all__ = ["METRICS", "comparisons", "facts_read", "iter_conditions"]
 
 METRICS: dict[str, FactSpec] = {
-    name: FactSpec(type=kind)
+    name: FactSpec.model_construct(type=kind)
     for name, kind in {
         "rank": "number",
         "short_term_rank": "number",
@@ -24,7 +24,10 @@ METRICS: dict[str, FactSpec] = {
         "excluded": "boolean",
     }.items()
 }
-"""What verdict rules may test about an option's result, besides facts."""
+"""What verdict rules may test about an option's result, besides facts.
+
+Built without validation (each is plainly valid): validating here would build
+``FactSpec``'s validator on import, which nothing else that loads this module needs."""
 
 
 def iter_conditions(condition: Condition) -> Iterator[Condition]:
