@@ -291,7 +291,12 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 
 _CORE = "tag:yaml.org,2002:"
-_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAPPING_START, _MAPPING_END, _SEQUENCE_END = (
+    yaml.MappingStartEvent,
+    yaml.MappingEndEvent,
+    yaml.SequenceEndEvent,
+)
 _STR = _CORE + "str"
 _INT = _CORE + "int"
 _COLLECTION_TAGS = {"mapping": _CORE + "map", "list": _CORE + "seq"}
@@ -312,7 +317,7 @@ def _excerpt(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     """A mapping or list being built, and where its next item goes."""
 
@@ -321,8 +326,11 @@ class _Frame:
     anchor: str | None
     start: int
     """The count of values when this one began, to size it for its anchor."""
+    mapping: bool
     key: str | int | None = None
     """A mapping's key awaiting its value; None while the next event is a key."""
+    key_at: KeyPath = ()
+    """The key path of the key awaiting its value."""
     height: int = 1
     """Levels of nesting in and below this value."""
 
@@ -340,7 +348,9 @@ class _Builder:
     """Plain data from parser events, keeping every position and every budget.
 
     Built with an explicit stack, not recursion, so depth is limited by
-    ``MAX_DEPTH`` alone and never by Python's recursion limit.
+    ``MAX_DEPTH`` alone and never by Python's recursion limit. A file holds
+    thousands of events, so the common ones (a plain key, a plain text value)
+    take a short path; anything else goes through the full checks.
     """
 
     def __init__(self, loader: Any, shown: str) -> None:
@@ -351,6 +361,8 @@ class _Builder:
         self.nodes = 0
         self.anchors: dict[str, _Anchored] = {}
         self.implied_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+        self.constructed: dict[tuple[str, str], Any] = {}
+        """Scalars of the core tags already read, by tag and text: numbers, booleans, nulls."""
 
     def fail(self, message: str, event: Any, key_path: KeyPath = ()) -> ScenarioLoadError:
         """An error at the event's mark, naming the field (its first levels, if deep)."""
@@ -386,11 +398,14 @@ class _Builder:
         """
         stack: list[_Frame] = []
         next_event = self.loader.get_event
+        positions = self.positions
+        implied_tags = self.implied_tags
         while True:
             event = next_event()
+            kind = type(event)
             value: Any
             height = 0
-            if isinstance(event, _COLLECTION_ENDS):
+            if kind is _MAPPING_END or kind is _SEQUENCE_END:
                 done = stack.pop()
                 value, height = done.data, done.height
                 if done.anchor is not None:
@@ -398,47 +413,80 @@ class _Builder:
                     self.anchors[done.anchor] = _Anchored(value, size, height)
             else:
                 parent = stack[-1] if stack else None
-                if parent is not None and isinstance(parent.data, dict) and parent.key is None:
-                    parent.key = self.key(event, parent)
-                    continue
-                key_path = self.child_path(parent)
-                mark = event.start_mark
-                self.positions.setdefault(key_path, (mark.line + 1, mark.column + 1))
-                if isinstance(event, yaml.AliasEvent):
-                    value, height = self.alias(event, key_path, len(stack))
-                elif isinstance(event, yaml.ScalarEvent):
-                    self.count(1, event, key_path)
-                    value = self.scalar(event, key_path)
+                if parent is None:
+                    key_path: KeyPath = ()
+                    mark = event.start_mark
+                    positions.setdefault(key_path, (mark.line + 1, mark.column + 1))
+                elif parent.mapping:
+                    if parent.key is None:
+                        self.mapping_key(event, parent)
+                        continue
+                    key_path = parent.key_at  # its position is the key's, recorded already
+                else:
+                    key_path = (*parent.key_path, len(parent.data))
+                    mark = event.start_mark
+                    positions.setdefault(key_path, (mark.line + 1, mark.column + 1))
+                if kind is _SCALAR:
+                    self.nodes += 1
+                    if self.nodes > MAX_NODES:
+                        self.count(0, event, key_path)
+                    text = event.value
+                    if event.tag is None and implied_tags.get((text, event.implicit)) == _STR:
+                        value = text
+                    else:
+                        value = self.scalar(event, key_path)
                     if event.anchor is not None:
                         self.anchors[event.anchor] = _Anchored(value, 1, 0)
+                elif kind is _ALIAS:
+                    value, height = self.alias(event, key_path, len(stack))
                 else:
                     self.count(1, event, key_path)
                     self.check_collection(event, key_path, len(stack))
-                    mapping = isinstance(event, yaml.MappingStartEvent)
+                    mapping = kind is _MAPPING_START
                     if mapping and event.flow_style:
                         self.flow_mappings.add(key_path)
                     start = self.nodes - 1
-                    stack.append(_Frame({} if mapping else [], key_path, event.anchor, start))
+                    stack.append(
+                        _Frame({} if mapping else [], key_path, event.anchor, start, mapping)
+                    )
                     continue
             if not stack:
                 return value
             parent = stack[-1]
-            parent.height = max(parent.height, height + 1)
-            if isinstance(parent.data, dict):
-                assert parent.key is not None
+            if height >= parent.height:
+                parent.height = height + 1
+            if parent.mapping:
+                assert isinstance(parent.data, dict) and parent.key is not None
                 parent.data[parent.key] = value
                 parent.key = None
             else:
+                assert isinstance(parent.data, list)
                 parent.data.append(value)
 
-    @staticmethod
-    def child_path(parent: _Frame | None) -> KeyPath:
-        if parent is None:
-            return ()
-        if isinstance(parent.data, dict):
-            assert parent.key is not None
-            return (*parent.key_path, parent.key)
-        return (*parent.key_path, len(parent.data))
+    def mapping_key(self, event: Any, parent: _Frame) -> None:
+        """Read the key a mapping's next value goes under, with its position.
+
+        A plain text key seen before in the file (its tag already worked out)
+        takes the short path; the checks of ``key`` all hold for it.
+        """
+        data = parent.data
+        if type(event) is _SCALAR and event.anchor is None and event.tag is None:
+            text = event.value
+            if (
+                text
+                and text not in data
+                and self.implied_tags.get((text, event.implicit)) == _STR
+            ):
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self.count(0, event, parent.key_path)
+                key_at = (*parent.key_path, text)
+                mark = event.start_mark
+                self.positions[key_at] = (mark.line + 1, mark.column + 1)
+                parent.key, parent.key_at = text, key_at
+                return
+        key = self.key(event, parent)
+        parent.key, parent.key_at = key, (*parent.key_path, key)
 
     def count(self, values: int, event: Any, key_path: KeyPath) -> None:
         """Count values (an alias counts those it repeats), refusing more than ``MAX_NODES``."""
@@ -554,10 +602,17 @@ class _Builder:
         raise self.fail(f"unsupported YAML tag {_short_tag(tag)!r}{hint}", event, key_path)
 
     def construct(self, event: Any, tag: str, key_path: KeyPath) -> Any:
-        """A scalar of a core tag; a value the tag cannot read is a located error."""
+        """A scalar of a core tag; a value the tag cannot read is a located error.
+
+        What a tag reads from a text depends on them alone, and the values are
+        immutable (numbers, booleans, null), so each is read once per file.
+        """
+        known = self.constructed.get((tag, event.value), _UNREAD)
+        if known is not _UNREAD:
+            return known
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return self.loader.yaml_constructors[tag](self.loader, node)
+            value = self.loader.yaml_constructors[tag](self.loader, node)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
             written = f"{_short_tag(tag)} " if event.tag is not None else ""
             raise self.fail(
@@ -565,6 +620,12 @@ class _Builder:
                 event,
                 key_path,
             ) from None
+        self.constructed[tag, event.value] = value
+        return value
+
+
+_UNREAD = object()
+"""No value read yet for a tag and text."""
 
 
 def parse_yaml(text: str, shown: str) -> tuple[Any, Marks]:
