@@ -206,7 +206,9 @@ def scenario_fingerprint(loaded: LoadedScenario, **options: Any) -> Fingerprint:
 def rule_base_fingerprint(path: str | Path, **options: Any) -> Fingerprint:
     """The fingerprint of an output computed from a rule base alone (``check``, ``graph``)."""
     files = [
-        FileDigest.model_construct(role="rule_base", path=Path(path).name, sha256=file_sha256(path)),
+        FileDigest.model_construct(
+            role="rule_base", path=Path(path).name, sha256=file_sha256(path)
+        ),
     ]
     return _of_files(files, options)
 

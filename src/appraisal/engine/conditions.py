@@ -12,17 +12,16 @@ from ..models import AllOf, AnyOf, Comparison, Condition, FactRef, FactSpec, Kno
 
 __all__ = ["METRICS", "comparisons", "facts_read", "iter_conditions"]
 
+_NUMBER = FactSpec.model_construct(type="number")
+
 METRICS: dict[str, FactSpec] = {
-    name: FactSpec.model_construct(type=kind)
-    for name, kind in {
-        "rank": "number",
-        "short_term_rank": "number",
-        "long_term_rank": "number",
-        "score": "number",
-        "short_term_score": "number",
-        "long_term_score": "number",
-        "excluded": "boolean",
-    }.items()
+    "rank": _NUMBER,
+    "short_term_rank": _NUMBER,
+    "long_term_rank": _NUMBER,
+    "score": _NUMBER,
+    "short_term_score": _NUMBER,
+    "long_term_score": _NUMBER,
+    "excluded": FactSpec.model_construct(type="boolean"),
 }
 """What verdict rules may test about an option's result, besides facts.
 

@@ -406,11 +406,7 @@ class _Builder:
             value: Any
             height = 0
             if kind is _MAPPING_END or kind is _SEQUENCE_END:
-                done = stack.pop()
-                value, height = done.data, done.height
-                if done.anchor is not None:
-                    size = self.nodes - done.start
-                    self.anchors[done.anchor] = _Anchored(value, size, height)
+                value, height = self.finish(stack.pop())
             else:
                 parent = stack[-1] if stack else None
                 if parent is None:
@@ -440,15 +436,7 @@ class _Builder:
                 elif kind is _ALIAS:
                     value, height = self.alias(event, key_path, len(stack))
                 else:
-                    self.count(1, event, key_path)
-                    self.check_collection(event, key_path, len(stack))
-                    mapping = kind is _MAPPING_START
-                    if mapping and event.flow_style:
-                        self.flow_mappings.add(key_path)
-                    start = self.nodes - 1
-                    stack.append(
-                        _Frame({} if mapping else [], key_path, event.anchor, start, mapping)
-                    )
+                    stack.append(self.start(event, key_path, len(stack)))
                     continue
             if not stack:
                 return value
@@ -463,6 +451,22 @@ class _Builder:
                 assert isinstance(parent.data, list)
                 parent.data.append(value)
 
+    def start(self, event: Any, key_path: KeyPath, depth: int) -> _Frame:
+        """The frame of a mapping or list that starts, within the budgets."""
+        self.count(1, event, key_path)
+        self.check_collection(event, key_path, depth)
+        mapping = type(event) is _MAPPING_START
+        if mapping and event.flow_style:
+            self.flow_mappings.add(key_path)
+        return _Frame({} if mapping else [], key_path, event.anchor, self.nodes - 1, mapping)
+
+    def finish(self, done: _Frame) -> tuple[Any, int]:
+        """A mapping or list that ends, and its height; recorded for aliases if anchored."""
+        if done.anchor is not None:
+            size = self.nodes - done.start
+            self.anchors[done.anchor] = _Anchored(done.data, size, done.height)
+        return done.data, done.height
+
     def mapping_key(self, event: Any, parent: _Frame) -> None:
         """Read the key a mapping's next value goes under, with its position.
 
@@ -472,11 +476,7 @@ class _Builder:
         data = parent.data
         if type(event) is _SCALAR and event.anchor is None and event.tag is None:
             text = event.value
-            if (
-                text
-                and text not in data
-                and self.implied_tags.get((text, event.implicit)) == _STR
-            ):
+            if text and text not in data and self.implied_tags.get((text, event.implicit)) == _STR:
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
                     self.count(0, event, parent.key_path)
