@@ -150,6 +150,21 @@ FileReference = Annotated[str, AfterValidator(_file_reference)]
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
+def _empty_mapping() -> dict[Any, Any]:
+    """The default of a mapping field.
+
+    A function of this module rather than ``dict``: building a validator asks
+    each factory for its signature, which for a built-in type means parsing its
+    text signature (and compiling Python's tokenizer the first time).
+    """
+    return {}
+
+
+def _empty_list() -> list[Any]:
+    """The default of a list field (a function, as ``_empty_mapping`` says why)."""
+    return []
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
@@ -480,11 +495,11 @@ class Criterion(_Judgement):
         description="Leaves: 'minimise' for a risk or a cost, which counts as 100 - value.",
     )
     anchors: dict[int, str] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="What points on the absolute 0..100 scale mean: {0: ..., 50: ..., 100: ...}.",
     )
     children: dict[Identifier, Criterion] = Field(
-        default_factory=dict, description="Sub-criteria by id; a criterion without is a leaf."
+        default_factory=_empty_mapping, description="Sub-criteria by id; a criterion without is a leaf."
     )
     weight_range: WeightRange | None = Field(
         default=None,
@@ -529,7 +544,7 @@ class Cause(_Judgement):
     name: str = Field(description="The cause, as readers see it.")
     description: str | None = Field(default=None, description="What it means, for readers.")
     drives: list[Identifier] = Field(
-        default_factory=list, description="The problems (or other causes) it drives; no cycles."
+        default_factory=_empty_list, description="The problems (or other causes) it drives; no cycles."
     )
 
 
@@ -547,10 +562,10 @@ class Option(_Base):
     name: str = Field(description="The option's name, as readers see it.")
     description: str | None = Field(default=None, description="What it involves.")
     addresses: list[Identifier] = Field(
-        default_factory=list, description="The causes and problems it addresses."
+        default_factory=_empty_list, description="The causes and problems it addresses."
     )
     values: dict[Identifier, OptionValue] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="Its baseline on every leaf criterion, by criterion id, before rules move it.",
     )
     status_quo: bool = Field(
@@ -599,34 +614,34 @@ class RuleBase(Displayable, _Base):
     title: str = Field(description="What decisions it is for.")
     description: str | None = Field(default=None, description="A longer account, for readers.")
     documents: dict[Identifier, Document] = Field(
-        default_factory=dict, description="The documents judgements cite, by id."
+        default_factory=_empty_mapping, description="The documents judgements cite, by id."
     )
     scales: dict[Identifier, list[Identifier]] = Field(
-        default_factory=dict, description="Ordered levels, lowest first, by scale id."
+        default_factory=_empty_mapping, description="Ordered levels, lowest first, by scale id."
     )
     facts: dict[Identifier, FactSpec] = Field(
-        default_factory=dict, description="What a scenario's evidence may state, by fact id."
+        default_factory=_empty_mapping, description="What a scenario's evidence may state, by fact id."
     )
     findings: dict[Identifier, FindingSpec] = Field(
-        default_factory=dict, description="What rules conclude from evidence, by finding id."
+        default_factory=_empty_mapping, description="What rules conclude from evidence, by finding id."
     )
     criteria: dict[Identifier, Criterion] = Field(
         min_length=1, description="The weighted criteria tree; leaves carry the values."
     )
     gates: dict[Identifier, Gate] = Field(
-        default_factory=dict, description="Critical success factors; failing one excludes."
+        default_factory=_empty_mapping, description="Critical success factors; failing one excludes."
     )
     causes: dict[Identifier, Cause] = Field(
-        default_factory=dict, description="Causes of the problems, by id."
+        default_factory=_empty_mapping, description="Causes of the problems, by id."
     )
     problems: dict[Identifier, Problem] = Field(
-        default_factory=dict, description="The service's problems, by id."
+        default_factory=_empty_mapping, description="The service's problems, by id."
     )
     options: dict[Identifier, Option] = Field(
         min_length=1, description="The options appraised, by id."
     )
     rules: dict[Identifier, Rule] = Field(
-        default_factory=dict, description="Rules that turn evidence into findings and values."
+        default_factory=_empty_mapping, description="Rules that turn evidence into findings and values."
     )
     verdicts: list[VerdictRule] = Field(
         min_length=1,
@@ -693,11 +708,11 @@ class Expectation(_Base):
         description="The option that should be recommended, or null: nothing should be."
     )
     verdicts: dict[Identifier, Identifier] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="Option id -> the verdict it should get (a verdict the rule base declares).",
     )
     drivers: dict[Identifier, Annotated[list[Identifier], Field(min_length=1)]] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="Option id -> facts that must be among the drivers the explanation"
         " names for that option.",
     )
@@ -724,19 +739,19 @@ class Scenario(Displayable, _Base):
         description="A scenario file this one starts from, stating only what changes.",
     )
     documents: dict[Identifier, Document] = Field(
-        default_factory=dict, description="Documents the evidence cites, by id."
+        default_factory=_empty_mapping, description="Documents the evidence cites, by id."
     )
     evidence: dict[Identifier, EvidenceItem] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="Evidence by fact id (a fact the rule base declares); a fact left out is"
         " unknown.",
     )
     weights: dict[Identifier, Weight] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="Raw weight overrides by criterion id, replacing the rule base's.",
     )
     weight_ranges: dict[Identifier, WeightRange] = Field(
-        default_factory=dict,
+        default_factory=_empty_mapping,
         description="Plausible raw weights [low, high] per criterion, for sensitivity analysis.",
     )
     weight_spread: float | None = Field(
