@@ -297,11 +297,12 @@ class Comparison(_Base):
 
     @property
     def operator(self) -> str:
-        return next(op for op in OPERATORS if getattr(self, op) is not None)
+        fields = self.__dict__  # read directly: compiling asks this of every comparison
+        return next(op for op in OPERATORS if fields[op] is not None)
 
     @property
     def operand(self) -> Value | FactRef:
-        value: Value | FactRef = getattr(self, self.operator)
+        value: Value | FactRef = self.__dict__[self.operator]
         return value
 
 

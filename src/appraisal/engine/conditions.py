@@ -48,14 +48,28 @@ def comparisons(condition: Condition) -> list[Comparison]:
 
 
 def facts_read(condition: Condition) -> tuple[str, ...]:
-    """Every fact or finding a condition reads, in order of first mention."""
+    """Every fact or finding a condition reads, in order of first mention.
+
+    Walked with an explicit stack (children pushed last first, so the order is
+    that of ``iter_conditions``): compiling a rule base asks this of every
+    condition several times.
+    """
     seen: dict[str, None] = {}
-    for part in iter_conditions(condition):
-        if isinstance(part, Known):
-            seen[part.known] = None
-        elif isinstance(part, Comparison):
+    stack: list[Condition] = [condition]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, Comparison):
             if part.fact is not None:
                 seen[part.fact] = None
-            if isinstance(part.operand, FactRef):
-                seen[part.operand.fact] = None
+            operand = part.operand
+            if isinstance(operand, FactRef):
+                seen[operand.fact] = None
+        elif isinstance(part, Known):
+            seen[part.known] = None
+        elif isinstance(part, AllOf):
+            stack.extend(reversed(part.all))
+        elif isinstance(part, AnyOf):
+            stack.extend(reversed(part.any))
+        elif isinstance(part, NotOf):
+            stack.append(part.not_)
     return tuple(seen)
