@@ -21,7 +21,6 @@ so that ``str(error)`` reads ``rules/base.yaml:14:5: options[2].id: ...``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -191,5 +190,7 @@ class ValidationReport(ScenarioLoadError):
 
 def suggest(name: str, known: Iterable[str]) -> str | None:
     """The closest known id to a misspelt one, or None when nothing is close."""
+    import difflib  # only when something is misspelt: most runs never need it
+
     matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return matches[0] if matches else None

@@ -500,7 +500,8 @@ class Criterion(_Judgement):
         description="What points on the absolute 0..100 scale mean: {0: ..., 50: ..., 100: ...}.",
     )
     children: dict[Identifier, Criterion] = Field(
-        default_factory=_empty_mapping, description="Sub-criteria by id; a criterion without is a leaf."
+        default_factory=_empty_mapping,
+        description="Sub-criteria by id; a criterion without is a leaf.",
     )
     weight_range: WeightRange | None = Field(
         default=None,
@@ -545,7 +546,8 @@ class Cause(_Judgement):
     name: str = Field(description="The cause, as readers see it.")
     description: str | None = Field(default=None, description="What it means, for readers.")
     drives: list[Identifier] = Field(
-        default_factory=_empty_list, description="The problems (or other causes) it drives; no cycles."
+        default_factory=_empty_list,
+        description="The problems (or other causes) it drives; no cycles.",
     )
 
 
@@ -621,16 +623,19 @@ class RuleBase(Displayable, _Base):
         default_factory=_empty_mapping, description="Ordered levels, lowest first, by scale id."
     )
     facts: dict[Identifier, FactSpec] = Field(
-        default_factory=_empty_mapping, description="What a scenario's evidence may state, by fact id."
+        default_factory=_empty_mapping,
+        description="What a scenario's evidence may state, by fact id.",
     )
     findings: dict[Identifier, FindingSpec] = Field(
-        default_factory=_empty_mapping, description="What rules conclude from evidence, by finding id."
+        default_factory=_empty_mapping,
+        description="What rules conclude from evidence, by finding id.",
     )
     criteria: dict[Identifier, Criterion] = Field(
         min_length=1, description="The weighted criteria tree; leaves carry the values."
     )
     gates: dict[Identifier, Gate] = Field(
-        default_factory=_empty_mapping, description="Critical success factors; failing one excludes."
+        default_factory=_empty_mapping,
+        description="Critical success factors; failing one excludes.",
     )
     causes: dict[Identifier, Cause] = Field(
         default_factory=_empty_mapping, description="Causes of the problems, by id."
@@ -642,7 +647,8 @@ class RuleBase(Displayable, _Base):
         min_length=1, description="The options appraised, by id."
     )
     rules: dict[Identifier, Rule] = Field(
-        default_factory=_empty_mapping, description="Rules that turn evidence into findings and values."
+        default_factory=_empty_mapping,
+        description="Rules that turn evidence into findings and values.",
     )
     verdicts: list[VerdictRule] = Field(
         min_length=1,

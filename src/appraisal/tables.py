@@ -30,7 +30,6 @@ optional extra (``pip install 'appraisal[pandas]'``).
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -256,6 +255,8 @@ _STYLE = (
 
 
 def _escaped(text: object) -> str:
+    import html  # only for notebook HTML; a command-line run never needs it
+
     return html.escape(clean(text), quote=True)
 
 

@@ -26,7 +26,6 @@ the functions here before they reach an output:
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
@@ -150,6 +149,8 @@ def md(text: object) -> str:
     image, emphasis or a table cell. An ``_`` inside a word (``snake_case``)
     cannot, and is left alone so ids stay readable. Line breaks become spaces.
     """
+    import html  # imported by the Markdown and HTML renderers only, never by text output
+
     escaped = html.escape(one_line(text), quote=False)
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), escaped)
 
@@ -162,6 +163,8 @@ def md_block(text: object) -> str:
 
 def html_text(text: object) -> str:
     """Cleaned text escaped for HTML content and attribute values."""
+    import html  # as in ``md``
+
     return html.escape(clean(text), quote=True)
 
 
