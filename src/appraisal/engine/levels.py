@@ -145,10 +145,18 @@ class Level:
 # --------------------------------------------------------------------------- normal form
 
 
-@dataclass(eq=False)
 class _Leaf:
-    node: KnownNode | CompareNode
-    negated: bool
+    """A leaf of the normal form: a test, perhaps negated.
+
+    This and ``_Join`` are plain classes, not dataclasses, as they are used
+    only here: a dataclass costs its generated methods at every start.
+    """
+
+    __slots__ = ("negated", "node")
+
+    def __init__(self, node: KnownNode | CompareNode, negated: bool) -> None:
+        self.node = node
+        self.negated = negated
 
     @property
     def rank(self) -> tuple[int, str, int]:
@@ -161,12 +169,15 @@ class _Leaf:
         return 1, self.node.op, 0
 
 
-@dataclass(eq=False)
 class _Join:
-    every: bool
-    """``all`` (else ``any``)."""
-    parts: list[_Leaf | _Join]
-    height: int
+    """Leaves and joins under one ``all`` (``every``) or ``any``, and the height below it."""
+
+    __slots__ = ("every", "height", "parts")
+
+    def __init__(self, every: bool, parts: list[_Leaf | _Join], height: int) -> None:
+        self.every = every
+        self.parts = parts
+        self.height = height
 
 
 def _normal(node: Node, negated: bool) -> _Leaf | _Join:

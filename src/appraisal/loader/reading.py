@@ -317,31 +317,46 @@ def _excerpt(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-@dataclass(slots=True)
 class _Frame:
-    """A mapping or list being built, and where its next item goes."""
+    """A mapping or list being built, and where its next item goes.
 
-    data: dict[str | int, Any] | list[Any]
-    key_path: KeyPath
-    anchor: str | None
-    start: int
-    """The count of values when this one began, to size it for its anchor."""
-    mapping: bool
-    key: str | int | None = None
-    """A mapping's key awaiting its value; None while the next event is a key."""
-    key_at: KeyPath = ()
-    """The key path of the key awaiting its value."""
-    height: int = 1
-    """Levels of nesting in and below this value."""
+    This and ``_Anchored`` are plain classes, not dataclasses, as they are used
+    only here: a dataclass costs its generated methods at every start.
+    """
+
+    __slots__ = ("anchor", "data", "height", "key", "key_at", "key_path", "mapping", "start")
+
+    def __init__(
+        self,
+        data: dict[str | int, Any] | list[Any],
+        key_path: KeyPath,
+        anchor: str | None,
+        start: int,
+        mapping: bool,
+    ) -> None:
+        self.data = data
+        self.key_path = key_path
+        self.anchor = anchor
+        self.start = start
+        """The count of values when this one began, to size it for its anchor."""
+        self.mapping = mapping
+        self.key: str | int | None = None
+        """A mapping's key awaiting its value; None while the next event is a key."""
+        self.key_at: KeyPath = ()
+        """The key path of the key awaiting its value."""
+        self.height = 1
+        """Levels of nesting in and below this value."""
 
 
-@dataclass(frozen=True)
 class _Anchored:
     """A value with an anchor, for its aliases to repeat: its size and height count again."""
 
-    value: Any
-    size: int
-    height: int
+    __slots__ = ("height", "size", "value")
+
+    def __init__(self, value: Any, size: int, height: int) -> None:
+        self.value = value
+        self.size = size
+        self.height = height
 
 
 class _Builder:
