@@ -38,7 +38,10 @@ from .reading import (
     validate_model,
 )
 from .suggestions import unknown
-from .validation import ValidationResult, judgement_warnings, validate_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .validation import ValidationResult, judgement_warnings, validate_file
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -71,3 +74,12 @@ __all__ = [
     "validate_file",
     "validate_model",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``validate``'s names, imported when first asked for: loading a scenario needs none."""
+    if name in ("ValidationResult", "judgement_warnings", "validate_file"):
+        from . import validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
