@@ -14,9 +14,11 @@ Every number is finite: NaN and infinity would compare false with everything
 and turn every score into NaN, so each is refused where it is written. Weights
 are bounded by ``MAX_WEIGHT`` and adjustments by the 0..100 scale, so no sum
 the scorer or the analyses compute can overflow.
-"""
 
-from __future__ import annotations
+Annotations here are evaluated as Python reads them (no ``from __future__ import
+annotations``), with only forward references quoted: pydantic would otherwise
+evaluate every annotation's text again, which every run pays on import.
+"""
 
 import datetime
 import math
@@ -280,7 +282,7 @@ class Comparison(_Base):
     )
 
     @model_validator(mode="after")
-    def _one_subject_one_operator(self) -> Comparison:
+    def _one_subject_one_operator(self) -> "Comparison":
         if (self.fact is None) == (self.metric is None):
             raise ValueError("a comparison names exactly one of 'fact' or 'metric'")
         given = [op for op in OPERATORS if getattr(self, op) is not None]
@@ -313,15 +315,15 @@ class Known(_Base):
 
 
 class AllOf(_Base):
-    all: list[Condition] = Field(min_length=1, description="True when every condition is.")
+    all: list["Condition"] = Field(min_length=1, description="True when every condition is.")
 
 
 class AnyOf(_Base):
-    any: list[Condition] = Field(min_length=1, description="True when any condition is.")
+    any: list["Condition"] = Field(min_length=1, description="True when any condition is.")
 
 
 class NotOf(_Base):
-    not_: Condition = Field(alias="not", description="True when the condition is false.")
+    not_: "Condition" = Field(alias="not", description="True when the condition is false.")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -466,7 +468,7 @@ class FactSpec(_Base):
     """Recorded for the reader, deliberately read by no rule."""
 
     @model_validator(mode="after")
-    def _scale_iff_level(self) -> FactSpec:
+    def _scale_iff_level(self) -> "FactSpec":
         if (self.type == "level") != (self.scale is not None):
             raise ValueError("a level fact names its scale, and only a level fact has one")
         return self
@@ -499,7 +501,7 @@ class Criterion(_Judgement):
         default_factory=_empty_mapping,
         description="What points on the absolute 0..100 scale mean: {0: ..., 50: ..., 100: ...}.",
     )
-    children: dict[Identifier, Criterion] = Field(
+    children: dict[Identifier, "Criterion"] = Field(
         default_factory=_empty_mapping,
         description="Sub-criteria by id; a criterion without is a leaf.",
     )
@@ -510,7 +512,7 @@ class Criterion(_Judgement):
     """Plausible raw weights ``[low, high]``, sampled by weight sensitivity analysis."""
 
     @model_validator(mode="after")
-    def _leaf_has_horizon(self) -> Criterion:
+    def _leaf_has_horizon(self) -> "Criterion":
         if not self.children and self.horizon is None:
             raise ValueError("a leaf criterion needs a horizon (short or long)")
         if self.children and self.horizon is not None:
@@ -518,7 +520,7 @@ class Criterion(_Judgement):
         return self
 
     @model_validator(mode="after")
-    def _weight_in_range(self) -> Criterion:
+    def _weight_in_range(self) -> "Criterion":
         if self.weight_range is not None:
             low, high = self.weight_range
             if not 0 <= low <= self.weight <= high:
@@ -604,7 +606,7 @@ class VerdictRule(_Judgement):
     )
 
     @model_validator(mode="after")
-    def _when_xor_otherwise(self) -> VerdictRule:
+    def _when_xor_otherwise(self) -> "VerdictRule":
         if (self.when is None) == self.otherwise:
             return self
         raise ValueError("a verdict rule has either 'when' or 'otherwise: true'")
@@ -774,7 +776,7 @@ class Scenario(Displayable, _Base):
     )
 
     @model_validator(mode="after")
-    def _names_a_rule_base(self) -> Scenario:
+    def _names_a_rule_base(self) -> "Scenario":
         if self.rule_base is None and self.extends is None:
             raise ValueError("a scenario names its 'rule_base' (or 'extends' one that does)")
         return self
