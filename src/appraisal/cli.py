@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -96,39 +97,57 @@ def _shown_path(path: Path) -> str:
     return str(path)
 
 
-@contextmanager
-def _starting_up() -> Iterator[None]:
-    """No cyclic garbage collection while the input loads; what is then alive is frozen.
+_STARTING: ContextVar[bool] = ContextVar("appraisal_starting", default=False)
+"""Whether the command is starting up, with cyclic garbage collection paused (``_start_up``)."""
 
-    Loading (with the imports it brings) allocates objects that live as long as
-    the command: modules, classes, validators, the rule base and its compiled
-    model. The collector finds no garbage among them, only time, as it traverses
-    them again and again while they pile up; frozen (``gc.freeze``), later
-    collections skip them. ``main`` unfreezes them when the command returns. A
-    caller that manages the collector itself (it is off, or objects are frozen
-    already) is left alone. Loading is bounded by the input budgets
-    (``appraisal.loader``), so pausing the collector bounds its memory too.
+
+@contextmanager
+def _start_up() -> Iterator[None]:
+    """A command, without cyclic garbage collection until its input is loaded.
+
+    Starting up (the imports a command brings, loading its scenario or rule
+    base) allocates objects that live as long as the command: modules,
+    classes, validators, the rule base and its compiled model. The collector
+    finds no garbage among them, only time, as it traverses them again and
+    again while they pile up. Once the input is loaded (``_started``), what is
+    alive is frozen (``gc.freeze``), so later collections skip it, and
+    collection resumes. A command that loads no scenario or rule base this way
+    runs without the collector; its work is bounded by the input budgets
+    (``appraisal.loader``), so its memory is too. At the end everything is
+    unfrozen and collected as usual. A caller that manages the collector
+    itself (it is off, or objects are frozen already) is left alone.
     """
     if not gc.isenabled() or gc.get_freeze_count():
         yield
         return
     gc.disable()
+    token = _STARTING.set(True)
     try:
         yield
     finally:
+        _STARTING.reset(token)
+        gc.unfreeze()
+        gc.enable()
+
+
+def _started() -> None:
+    """The input is loaded: what lives now is frozen, and collection resumes."""
+    if _STARTING.get():
+        _STARTING.set(False)
         gc.freeze()
         gc.enable()
 
 
 def _load(scenario: str | None) -> Any:
     """The scenario loaded (``extends`` resolved), with its path as ``_shown_path`` shows it."""
-    with _starting_up():
-        import dataclasses
+    import dataclasses
 
-        from .loader import load_scenario, resolve_scenario
+    from .loader import load_scenario, resolve_scenario
 
-        path = resolve_scenario(scenario)
-        return dataclasses.replace(load_scenario(path), path=_shown_path(path))
+    path = resolve_scenario(scenario)
+    loaded = dataclasses.replace(load_scenario(path), path=_shown_path(path))
+    _started()
+    return loaded
 
 
 def _inputs(loaded: Any) -> list[str]:
@@ -337,6 +356,7 @@ def _rule_base_of(name: str | None) -> tuple[Any, str, list[str]]:
     data, _ = read_yaml(path)
     if isinstance(data, dict) and "criteria" in data:
         rule_base, _ = load_rule_base(path)
+        _started()
         return rule_base, str(path), [str(path)]
     loaded = _load(name)
     return loaded.rule_base, loaded.rule_base_path, _inputs(loaded)
@@ -603,6 +623,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         dataclasses.replace(load_scenario(path), path=_shown_path(path))
         for path in _scenario_files(paths)
     ]
+    _started()
     inputs = [path for scenario in loaded for path in _inputs(scenario)]
     _check_output(args.output, inputs)
     results = [check_expectations(scenario) for scenario in loaded]
@@ -1019,9 +1040,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .output import Terminated, handled_signals
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    frozen_before = gc.get_freeze_count()
     try:  # a signal can also land while the handlers are being set or restored
-        with handled_signals():
+        with handled_signals(), _start_up():
             try:
                 return _main(argv)
             except BrokenPipeError:  # argparse's own help or error, to a closed pipe
@@ -1034,9 +1054,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Terminated as signal:
         return 128 + signal.signum
-    finally:
-        if not frozen_before:  # what ``_starting_up`` froze, collectable again
-            gc.unfreeze()
 
 
 def _main(argv: Sequence[str] | None) -> int:
