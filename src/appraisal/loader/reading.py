@@ -290,6 +290,21 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     }
 
 
+_RESOLVED_FIRSTS: frozenset[str] | None = (
+    None if None in _Loader.yaml_implicit_resolvers else frozenset(_Loader.yaml_implicit_resolvers)
+)
+"""The first characters of plain scalars that may be other than text (numbers, booleans,
+nulls...); any other plain scalar, and every quoted one, is text (None: any may not be)."""
+
+
+def _surely_text(text: str, implicit: tuple[bool, bool]) -> bool:
+    """Whether an untagged scalar is text without asking the resolver: quoted, or plain
+    with a first character no implicit tag starts with. Most values of a file are."""
+    if not implicit[0]:
+        return True
+    return _RESOLVED_FIRSTS is not None and text != "" and text[0] not in _RESOLVED_FIRSTS
+
+
 _CORE = "tag:yaml.org,2002:"
 _SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
 _MAPPING_START, _MAPPING_END, _SEQUENCE_END = (
@@ -442,7 +457,10 @@ class _Builder:
                     if self.nodes > MAX_NODES:
                         self.count(0, event, key_path)
                     text = event.value
-                    if event.tag is None and implied_tags.get((text, event.implicit)) == _STR:
+                    implicit = event.implicit
+                    if event.tag is None and (
+                        _surely_text(text, implicit) or implied_tags.get((text, implicit)) == _STR
+                    ):
                         value = text
                     else:
                         value = self.scalar(event, key_path)
@@ -491,7 +509,14 @@ class _Builder:
         data = parent.data
         if type(event) is _SCALAR and event.anchor is None and event.tag is None:
             text = event.value
-            if text and text not in data and self.implied_tags.get((text, event.implicit)) == _STR:
+            implicit = event.implicit
+            if (
+                text
+                and text not in data
+                and (
+                    _surely_text(text, implicit) or self.implied_tags.get((text, implicit)) == _STR
+                )
+            ):
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
                     self.count(0, event, parent.key_path)
