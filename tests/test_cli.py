@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +47,8 @@ def test_run_loads_only_what_it_shows(tmp_path: Path) -> None:
     commands' analyses are not imported by ``appraisal run``; nor is numpy.ma."""
     unneeded = ("networkx", "jinja2", "numpy.ma", "appraisal.briefing", "appraisal.graph",
                 "appraisal.diagram", "appraisal.reachability", "appraisal.sensitivity",
-                "appraisal.expectations", "appraisal.render.graphs")  # fmt: skip
+                "appraisal.expectations", "appraisal.render.graphs", "difflib",
+                "html")  # fmt: skip
     code = (
         "import sys, io, contextlib\n"
         "from appraisal.cli import main\n"
@@ -56,6 +60,40 @@ def test_run_loads_only_what_it_shows(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, cwd=tmp_path, timeout=120
     )
     assert result.stdout.decode().split() == ["0", "[]"], result.stderr
+
+
+def test_the_collector_pauses_until_the_input_is_loaded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No cyclic collection while a command loads its input; after it, collection resumes
+    with what loading built frozen; after the command, all is as it was."""
+    loader = importlib.import_module("appraisal.loader")
+    explain = importlib.import_module("appraisal.explain")  # the package's name is a function
+    seen: dict[str, tuple[bool, bool]] = {}
+    load, summarise = loader.load_scenario, explain.summarise
+
+    def loading(*args: Any, **kwargs: Any) -> Any:
+        seen["loading"] = gc.isenabled(), gc.get_freeze_count() > 0
+        return load(*args, **kwargs)
+
+    def summarising(*args: Any, **kwargs: Any) -> Any:
+        seen["after"] = gc.isenabled(), gc.get_freeze_count() > 0
+        return summarise(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_scenario", loading)
+    monkeypatch.setattr(explain, "summarise", summarising)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert main(["run"]) == 0
+    assert seen == {"loading": (False, False), "after": (True, True)}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()  # a caller managing the collector itself is left alone
+    try:
+        assert main(["run"]) == 0
+        assert seen["after"] == (False, False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    capsys.readouterr()
 
 
 def test_run_json(tmp_path: Path) -> None:
