@@ -756,7 +756,9 @@ def candidate_changes(
             )
         else:
             options = _number_options(fact_id, float(value), tests_of.get(fact_id, []), evidence)
-        found += [EvidenceChange(evidence=fact_id, from_=value, to=o) for o in options]
+        found += [
+            EvidenceChange.model_construct(evidence=fact_id, from_=value, to=o) for o in options
+        ]
     return found
 
 
@@ -790,7 +792,7 @@ def _number_options(
         else:
             continue
         if crossed is not None:
-            options.add(crossed)
+            options.add(float(crossed))
 
     def nearest_first(candidate: float) -> tuple[float, float]:
         return abs(candidate - value), candidate
@@ -985,12 +987,12 @@ def _counterfactual(
     what_if: WhatIf, changes: Sequence[EvidenceChange], outcome: Result
 ) -> EvidenceCounterfactual:
     new_winner, verdicts = outcome.winner, outcome.verdicts
-    return EvidenceCounterfactual(
+    return EvidenceCounterfactual.model_construct(
         changes=tuple(changes),
         new_winner=new_winner,
         changes_winner=new_winner != what_if.winner,
         verdict_changes=tuple(
-            VerdictChange(option=o, from_=what_if.verdicts[o], to=v)
+            VerdictChange.model_construct(option=o, from_=what_if.verdicts[o], to=v)
             for o, v in verdicts.items()
             if v != what_if.verdicts[o]
         ),

@@ -1,7 +1,9 @@
 """Which rules moved an option, by exactly how many points, and the evidence behind each rule.
 
 The exact per-rule deltas and their citations are what the trace, the narrative and ``run``'s
-drivers are built from, so they sit in one small module of their own.
+drivers are built from, so they sit in one small module of their own. Their records are built
+from the appraisal's own fields, already of their declared types, so they are constructed
+without validating again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def rule_source(appraisal: Appraisal, rule_id: str) -> str | None:
 def cite_evidence(appraisal: Appraisal, evidence_id: str) -> EvidenceCitation:
     """The evidence item behind a fact id, with its citation (or unknown)."""
     item = appraisal.scenario_model.evidence.get(evidence_id) if appraisal.scenario_model else None
-    return EvidenceCitation(
+    return EvidenceCitation.model_construct(
         id=evidence_id,
         value=appraisal.evidence.get(evidence_id),
         statement=item.statement if item else None,
@@ -87,7 +89,7 @@ def rule_deltas(appraisal: Appraisal, option: str | OptionResult) -> tuple[RuleD
             if overshoot != 0.0 and by * nominal > 0:
                 change = by - overshoot * by / pushing
             deltas.append(
-                RuleDelta(
+                RuleDelta.model_construct(
                     rule=rule_id,
                     criterion=criterion_id,
                     change=change,
@@ -123,7 +125,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
         points[delta.rule] = points.get(delta.rule, 0.0) + delta.points
         criteria.setdefault(delta.rule, []).append(delta.criterion)
     found = [
-        Driver(
+        Driver.model_construct(
             rule=failure.rule,
             kind="gate",
             criteria=(failure.gate,),
@@ -136,7 +138,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
     ]
     for rule_id in sorted(points, key=lambda r: -abs(points[r])):
         found.append(
-            Driver(
+            Driver.model_construct(
                 rule=rule_id,
                 kind="value",
                 criteria=tuple(criteria[rule_id]),
