@@ -756,9 +756,7 @@ def candidate_changes(
             )
         else:
             options = _number_options(fact_id, float(value), tests_of.get(fact_id, []), evidence)
-        found += [
-            EvidenceChange.model_construct(evidence=fact_id, from_=value, to=o) for o in options
-        ]
+        found += [EvidenceChange(evidence=fact_id, from_=value, to=o) for o in options]
     return found
 
 

@@ -1,9 +1,7 @@
 """Which rules moved an option, by exactly how many points, and the evidence behind each rule.
 
 The exact per-rule deltas and their citations are what the trace, the narrative and ``run``'s
-drivers are built from, so they sit in one small module of their own. Their records are built
-from the appraisal's own fields, already of their declared types, so they are constructed
-without validating again.
+drivers are built from, so they sit in one small module of their own.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ def rule_source(appraisal: Appraisal, rule_id: str) -> str | None:
 def cite_evidence(appraisal: Appraisal, evidence_id: str) -> EvidenceCitation:
     """The evidence item behind a fact id, with its citation (or unknown)."""
     item = appraisal.scenario_model.evidence.get(evidence_id) if appraisal.scenario_model else None
-    return EvidenceCitation.model_construct(
+    return EvidenceCitation(
         id=evidence_id,
         value=appraisal.evidence.get(evidence_id),
         statement=item.statement if item else None,
@@ -89,7 +87,7 @@ def rule_deltas(appraisal: Appraisal, option: str | OptionResult) -> tuple[RuleD
             if overshoot != 0.0 and by * nominal > 0:
                 change = by - overshoot * by / pushing
             deltas.append(
-                RuleDelta.model_construct(
+                RuleDelta(
                     rule=rule_id,
                     criterion=criterion_id,
                     change=change,

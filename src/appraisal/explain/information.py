@@ -361,7 +361,7 @@ def _states(
         if value is not None and (confidence is None or confidence >= confidence_below):
             continue
         found.append(
-            InformationFact.model_construct(
+            InformationFact(
                 fact=fact_id,
                 description=spec.description,
                 unit=spec.unit,

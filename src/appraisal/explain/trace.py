@@ -3,8 +3,7 @@ the evidence items and the paragraphs they come from.
 
 Separate because it only assembles a tree from the rule deltas and citations. The findings,
 evidence and rules below the criteria are the same whichever option cites them, so a
-``Tracer`` builds each such subtree once and shares it (the nodes are frozen). The nodes are
-built from the appraisal's records, already of their declared types, without validating again.
+``Tracer`` builds each such subtree once and shares it (the nodes are frozen).
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ class Tracer:
             return found
         if evidence:
             cited = cite_evidence(self.appraisal, fact_id)
-            found = TraceNode.model_construct(
+            found = TraceNode(
                 kind="evidence",
                 id=fact_id,
                 label=cited.statement or fact_id,
@@ -62,7 +61,7 @@ class Tracer:
         else:
             spec = self.rule_base.findings[fact_id]
             rules = self.derived_by.get(fact_id, []) if depth < _DEPTH else []
-            found = TraceNode.model_construct(
+            found = TraceNode(
                 kind="finding",
                 id=fact_id,
                 label=spec.description or fact_id,
@@ -79,7 +78,7 @@ class Tracer:
         if found is not None:
             return found
         rule = self.rule_base.rules[rule_id]
-        found = TraceNode.model_construct(
+        found = TraceNode(
             kind="rule",
             id=rule_id,
             label=rule.rationale or rule.description or rule_id,
@@ -110,7 +109,7 @@ class Tracer:
                 deltas = sorted(by_criterion.get(criterion_id, []), key=lambda d: -abs(d.points))
                 children = tuple(self.rule_node(d.rule, d.points, 0) for d in deltas)
             value = result.values[criterion_id].value if criterion_id in result.values else None
-            return TraceNode.model_construct(
+            return TraceNode(
                 kind="criterion",
                 id=criterion_id,
                 label=criterion.name or criterion_id,
@@ -121,7 +120,7 @@ class Tracer:
             )
 
         gates = tuple(
-            TraceNode.model_construct(
+            TraceNode(
                 kind="gate",
                 id=failure.gate,
                 label=rule_base.gates[failure.gate].name,
@@ -133,7 +132,7 @@ class Tracer:
             for failure in result.gate_failures
         )
         criteria = tuple(criterion_node(c, spec) for c, spec in rule_base.criteria.items())
-        return TraceNode.model_construct(
+        return TraceNode(
             kind="option",
             id=result.id,
             label=f"{result.name}: {result.verdict.replace('_', ' ')}"
