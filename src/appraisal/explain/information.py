@@ -590,6 +590,7 @@ def _pairs(
         )
 
     chosen = sorted(candidates, key=promise)[: max(pair_facts, 0)]
+    named = _named([c.state.fact for c in chosen], tests_of)
     found: list[InformationItem] = []
     evaluated = skipped = 0
     exhaustive = True
@@ -604,7 +605,7 @@ def _pairs(
     own = {c.state.fact: numbered(c.state.fact, c.regions) for c in chosen}
     pairs: list[tuple[int, int]] = []
     for a, b in itertools.combinations(chosen, 2):
-        answers, apart = _combinations(a, b, rule_base, tests_of, known)
+        answers, apart = _combinations(a, b, rule_base, tests_of, known, named)
         if evaluated + len(answers) > budget:
             answers = answers[: budget - evaluated]
             exhaustive = False
@@ -658,18 +659,15 @@ def _combinations(
     rule_base: RuleBase,
     tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
+    named: Mapping[str, set[str]],
 ) -> tuple[list[tuple[_Region, _Region]], bool]:
     """Every pair of answers; a fact compared with the other has its answers worked out again
     for each answer of the other (its thresholds move with it). True with them when they
-    are every answer of ``a`` with every answer of ``b``, in that order."""
+    are every answer of ``a`` with every answer of ``b``, in that order. ``named``: the facts
+    each fact's tests name (``_named``)."""
 
     def depends(fact: _Candidate, on: _Candidate) -> bool:
-        if fact.spec.type not in ("number", "text"):
-            return False
-        return any(
-            on.state.fact in (t.fact, t.operand.fact if isinstance(t.operand, FactRef) else None)
-            for t in tests_of.get(fact.state.fact, [])
-        )
+        return fact.spec.type in ("number", "text") and on.state.fact in named[fact.state.fact]
 
     flipped = depends(a, b) and not depends(b, a)
     outer, inner = (b, a) if flipped else (a, b)
@@ -686,6 +684,19 @@ def _combinations(
         for other in others:
             found.append((other, region) if flipped else (region, other))
     return found, False
+
+
+def _named(facts: Sequence[str], tests_of: Mapping[str, Sequence[Test]]) -> dict[str, set[str]]:
+    """The facts each fact's tests name, on either side: read once for every pair."""
+    return {
+        fact: {
+            name
+            for t in tests_of.get(fact, [])
+            for name in (t.fact, t.operand.fact if isinstance(t.operand, FactRef) else None)
+            if name is not None
+        }
+        for fact in facts
+    }
 
 
 # --------------------------------------------------------------------------- helpers
