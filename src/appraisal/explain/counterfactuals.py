@@ -620,17 +620,20 @@ class WhatIf:
             loose[scoring], fixed[scoring] = held[once].T, fires[once].T
             bottom, top = self.points_range(loose, fixed)
             # each set's shared cells only: their bound in place of the points counted
-            sets_at, options_at, leaves_at = np.nonzero(inside)
+            # (cells by their flat index, options x leaves, as the engine lays them out)
+            cells_per_set = inside[0].size
+            sets_at, cell_at = np.divmod(np.flatnonzero(inside), cells_per_set)
+            options_at = cell_at // self.model.baselines.shape[1]
             pattern = again[sets_at]
             counted = (
-                self.base_points[options_at, leaves_at]
-                + deltas[some][sets_at, options_at, leaves_at]
+                self.base_points.reshape(-1)[cell_at]
+                + deltas.reshape(count, -1)[some[sets_at], cell_at]
             )
             slots = sets_at * len(self.options) + options_at
             size = len(some) * len(self.options)
             shape = (len(some), len(self.options))
-            below = bottom[pattern, options_at, leaves_at] - counted
-            above = top[pattern, options_at, leaves_at] - counted
+            below = bottom.reshape(len(once), -1)[pattern, cell_at] - counted
+            above = top.reshape(len(once), -1)[pattern, cell_at] - counted
             low[some] += np.bincount(slots, below, size).reshape(shape)
             high[some] += np.bincount(slots, above, size).reshape(shape)
         floor = self.results[self.winner].score + low[:, first] - TIE_TOLERANCE - _SLACK
@@ -658,8 +661,10 @@ def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     width = packed.shape[1]
     if width == 0 or count == 0:
         return np.zeros(min(count, 1), dtype=np.intp), np.zeros(count, dtype=np.intp)
-    packed = np.pad(packed, ((0, 0), (0, -width % 8)))
-    words = np.ascontiguousarray(packed).view(np.uint64)
+    padded = np.zeros((count, width + -width % 8), dtype=np.uint8)  # whole words
+    padded[:, :width] = packed
+    packed = padded
+    words = packed.view(np.uint64)
     key = words[:, 0].copy()
     for column in words.T[1:]:
         key = (key * _MIX) ^ column
