@@ -580,30 +580,34 @@ class WhatIf:
         gates = self.gate_masks[:, scoring]
         # each member in turn: the rules and cells reached by one member (touched) and by
         # two or more (free, shared), and the rules a member reaching them fires
-        touched = reaches[sets[:, 0]]
-        alone = touched & firings[sets[:, 0]]
+        # (rows gathered by ``take``: a third of the time of indexing by an array)
+        member = sets[:, 0]
+        touched = np.take(reaches, member, axis=0)
+        alone = touched & np.take(firings, member, axis=0)
         free = np.zeros_like(touched)
-        reached = effects.cells[sets[:, 0]]
+        reached = np.take(effects.cells, member, axis=0)
         shared = np.zeros_like(reached)
-        deltas = effects.deltas[sets[:, 0]]
-        valid = effects.valid[sets[:, 0]]
+        deltas = np.take(effects.deltas, member, axis=0)
+        valid = np.take(effects.valid, member)
         for member in sets.T[1:]:
-            reach = reaches[member]
+            reach = np.take(reaches, member, axis=0)
             free |= touched & reach
             touched = touched | reach
-            alone |= reach & firings[member]
-            cells = effects.cells[member]
+            alone |= reach & np.take(firings, member, axis=0)
+            cells = np.take(effects.cells, member, axis=0)
             shared |= reached & cells
             reached = reached | cells
-            deltas = deltas + effects.deltas[member]
-            valid = valid & effects.valid[member]
-        now = np.where(touched, alone, self.base_fired[scoring]) & ~free  # fires, for certain
+            deltas = deltas + np.take(effects.deltas, member, axis=0)
+            valid = valid & np.take(effects.valid, member)
+        # fires, for certain (as logic: a third of the time of np.where on booleans)
+        now = ((touched & alone) | (~touched & self.base_fired[scoring])) & ~free
         answer = ~valid
         winner_gates = np.flatnonzero(gates[first])
         answer |= touched[:, winner_gates].any(axis=1) & (
             now[:, winner_gates] | free[:, winner_gates]
         ).any(axis=1)
-        low = deltas.sum(axis=2)  # sets x options
+        # sets x options (summed in any order: the bound allows for rounding, ``_SLACK``)
+        low = np.einsum("sol->so", deltas)
         high = low.copy()
         some = np.flatnonzero(shared.any(axis=(1, 2)))
         if len(some):
@@ -974,15 +978,22 @@ def _promising(
     distinct = np.ones(len(combos), dtype=bool)
     for a, b in itertools.combinations(range(size), 2):
         distinct &= picked[:, a] != picked[:, b]
-    keep = hits[combos].any(axis=1)
+    # members joined one at a time: numpy's reductions over a short middle axis are slow
+    keep = hits[combos[:, 0]]
+    for k in range(1, size):
+        keep = keep | hits[combos[:, k]]
     if what_if.rivals and not hits.all():
-        total = gains[combos[:, 0]]
+        # rows gathered by ``take``: a third of the time of indexing by an array
+        total = np.take(gains, combos[:, 0], axis=0)
+        lifted = np.take(gates, combos[:, 0], axis=0)
         for k in range(1, size):
-            total = total + gains[combos[:, k]]
-        lifted = gates[combos].any(axis=1)
+            total = total + np.take(gains, combos[:, k], axis=0)
+            lifted = lifted | np.take(gates, combos[:, k], axis=0)
         excluded = np.array([r.excluded for r in what_if.rivals], dtype=bool)
         closes = np.array(what_if.closes)
-        keep |= ((~excluded | lifted) & (total >= closes)).any(axis=1)
+        reachable = (~excluded | lifted) & (total >= closes)
+        for rival in range(reachable.shape[1]):
+            keep |= reachable[:, rival]
     return np.asarray(combos[distinct & keep])
 
 
