@@ -43,6 +43,8 @@ class Tracer:
         self.items: Mapping[str, EvidenceItem] = scenario.evidence if scenario else {}
         self._facts: dict[tuple[str, int], TraceNode] = {}
         self._rules: dict[tuple[str, int], TraceNode] = {}
+        self._rule_parts: dict[tuple[str, int], tuple[str, str | None, tuple[TraceNode, ...]]] = {}
+        """A rule's label, source and children at a depth, whatever points it moved."""
 
     def fact_node(self, fact_id: str, depth: int) -> TraceNode:
         """An evidence item, or a finding with the fired rules that derived it."""
@@ -79,14 +81,18 @@ class Tracer:
         found = self._rules.get(key) if points is None else None
         if found is not None:
             return found
-        rule = self.rule_base.rules[rule_id]
+        parts = self._rule_parts.get(key)
+        if parts is None:
+            rule = self.rule_base.rules[rule_id]
+            parts = (
+                rule.rationale or rule.description or rule_id,
+                rule_source(self.appraisal, rule_id),
+                tuple(self.fact_node(f, depth) for f in self.reads[rule_id]),
+            )
+            self._rule_parts[key] = parts
+        label, source, children = parts
         found = TraceNode(
-            kind="rule",
-            id=rule_id,
-            label=rule.rationale or rule.description or rule_id,
-            points=points,
-            source=rule_source(self.appraisal, rule_id),
-            children=tuple(self.fact_node(f, depth) for f in self.reads[rule_id]),
+            kind="rule", id=rule_id, label=label, points=points, source=source, children=children
         )
         if points is None:
             self._rules[key] = found
