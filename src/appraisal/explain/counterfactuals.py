@@ -359,14 +359,13 @@ class WhatIf:
         known = np.repeat(base.known[:, :1], len(batch), axis=1)
         values = np.repeat(base.values[:, :1], len(batch), axis=1)
         texts = {text: code for code, text in enumerate(base.texts)}
-        columns = np.array([model.column_of[name] for name, _ in batch.changes], dtype=np.intp)
+        column_of = model.column_of
+        numbers = [column_of[name] for name, _ in batch.changes]
         encoded = np.array(
-            [
-                model.encode(int(c), v, texts)
-                for c, (_, v) in zip(columns, batch.changes, strict=True)
-            ],
+            [model.encode(c, v, texts) for c, (_, v) in zip(numbers, batch.changes, strict=True)],
             dtype=np.float64,
         )
+        columns = np.array(numbers, dtype=np.intp)
         given = batch.rows >= 0
         rows = np.nonzero(given)[0]
         changed = batch.rows[given]
