@@ -40,6 +40,7 @@ from ..models import Comparison, FactRef, RuleBase, Value
 from ._shared import (
     Standings,
     appraise_rows,
+    by_option,
     evidence_columns,
     first_row,
     global_weights,
@@ -924,7 +925,8 @@ def _singles(
     names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
     code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
     base = np.array([names[what_if.verdicts[o]] for o in what_if.options])
-    moved = valid & ((standings.winners != _winner_index(what_if)) | (code != base).any(axis=1))
+    stirred = by_option(np.not_equal(code, base)).any(axis=0)
+    moved = valid & ((standings.winners != _winner_index(what_if)) | stirred)
     rows = np.flatnonzero(moved)
     singles = [
         _counterfactual(what_if, (candidates[row],), outcome)
@@ -940,7 +942,7 @@ def _singles(
         scores = standings.score
         rivals = np.where(standings.excluded, -np.inf, scores)
         rivals[:, first] = -np.inf
-        best = rivals.max(axis=1)
+        best = by_option(rivals).max(axis=0)
         leads = np.where(np.isfinite(best), scores[:, first] - best, 0.0)
     helpful = [
         (lead, row)

@@ -29,7 +29,7 @@ from ..appraise import Appraisal, appraise
 from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import FactRef, FactSpec, RuleBase, Value
-from ._shared import Standings, model_of, winner
+from ._shared import Standings, by_option, model_of, winner
 from .counterfactuals import Batch, Stages, Test, WhatIf
 from .records import (
     Answer,
@@ -153,8 +153,9 @@ class _Evaluator:
         code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
         base = np.array([names[what_if.verdicts[o]] for o in model.options])
         chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
-        single = chosen.sum(axis=1) == 1
-        recommended = np.where(single, np.argmax(chosen, axis=1), -1)
+        chosen = by_option(chosen)
+        single = chosen.sum(axis=0) == 1
+        recommended = np.where(single, np.argmax(chosen, axis=0), -1)
         now = model.options.index(self.recommended) if self.recommended is not None else -1
         shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
         return _Outcomes(
@@ -163,7 +164,7 @@ class _Evaluator:
             changing=(~standings.void & (recommended != now)).tolist(),
             recommended=recommended.tolist(),
             shifts=shifts.tolist(),
-            stirs=(code != base).any(axis=1).tolist(),
+            stirs=np.asarray(by_option(np.not_equal(code, base)).any(axis=0)).tolist(),
         )
 
     def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
@@ -174,7 +175,7 @@ class _Evaluator:
         lead = totals[:, leader]
         rivals = np.where(excluded, -np.inf, totals)
         rivals[:, leader] = -np.inf
-        best = rivals.max(axis=1)
+        best = by_option(rivals).max(axis=0)
         return np.where(np.isfinite(best), lead - best, 0.0)
 
 
