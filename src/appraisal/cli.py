@@ -97,45 +97,50 @@ def _shown_path(path: Path) -> str:
     return str(path)
 
 
-_STARTING: ContextVar[bool] = ContextVar("appraisal_starting", default=False)
-"""Whether the command is starting up, with cyclic garbage collection paused (``_start_up``)."""
+STARTING_THRESHOLD = 100_000
+"""Allocations between young collections while a command starts (Python's default is 700)."""
+
+_STARTING: ContextVar[tuple[int, ...] | None] = ContextVar("appraisal_starting", default=None)
+"""While a command starts up (``_start_up``), the collector's thresholds to restore."""
 
 
 @contextmanager
 def _start_up() -> Iterator[None]:
-    """A command, without cyclic garbage collection until its input is loaded.
+    """A command, with cyclic garbage collection rare until its input is loaded.
 
     Starting up (the imports a command brings, loading its scenario or rule
     base) allocates objects that live as long as the command: modules,
     classes, validators, the rule base and its compiled model. The collector
     finds no garbage among them, only time, as it traverses them again and
-    again while they pile up. Once the input is loaded (``_started``), what is
-    alive is frozen (``gc.freeze``), so later collections skip it, and
-    collection resumes. A command that loads no scenario or rule base this way
-    runs without the collector; its work is bounded by the input budgets
-    (``appraisal.loader``), so its memory is too. At the end everything is
-    unfrozen and collected as usual. A caller that manages the collector
-    itself (it is off, or objects are frozen already) is left alone.
+    again while they pile up. So until the input is loaded (``_started``) a
+    young collection waits for ``STARTING_THRESHOLD`` allocations rather than
+    700: cycles are still collected, in every command, only seldom. Once the
+    input is loaded, what is alive is frozen (``gc.freeze``), so later
+    collections skip it, and the thresholds are restored. At the end
+    everything is unfrozen and all is as it was. A caller that manages the
+    collector itself (it is off, or objects are frozen already) is left alone.
     """
     if not gc.isenabled() or gc.get_freeze_count():
         yield
         return
-    gc.disable()
-    token = _STARTING.set(True)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(STARTING_THRESHOLD, *thresholds[1:])
+    token = _STARTING.set(thresholds)
     try:
         yield
     finally:
         _STARTING.reset(token)
         gc.unfreeze()
-        gc.enable()
+        gc.set_threshold(*thresholds)
 
 
 def _started() -> None:
-    """The input is loaded: what lives now is frozen, and collection resumes."""
-    if _STARTING.get():
-        _STARTING.set(False)
+    """The input is loaded: what lives now is frozen, and collection is as usual again."""
+    thresholds = _STARTING.get()
+    if thresholds is not None:
+        _STARTING.set(None)
         gc.freeze()
-        gc.enable()
+        gc.set_threshold(*thresholds)
 
 
 def _load(scenario: str | None) -> Any:
