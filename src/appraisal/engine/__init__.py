@@ -28,7 +28,7 @@ from .aggregate import (
     competition_ranks,
     verdict_metrics,
 )
-from .cells import Cells, cell_bounds, cell_values, utility
+from .cells import Cells, cell_bounds, cell_values, contested_cells, set_clashes, utility
 from .compiled import CompiledModel, compile_model
 from .conditions import METRICS, comparisons, facts_read, iter_conditions
 from .criteria import CriteriaTree, KeyPath, criteria_paths, leaf_criteria
@@ -36,10 +36,12 @@ from .evaluate import (
     Columns,
     Metrics,
     Outcome,
+    RuleSubset,
     encode,
     evaluate,
     refuse_contradiction,
     rerun,
+    rule_subset,
     truth,
 )
 from .order import refuse_cycles, rule_order
@@ -54,6 +56,7 @@ __all__ = [
     "KeyPath",
     "Metrics",
     "Outcome",
+    "RuleSubset",
     "Totals",
     "aggregate",
     "assign_verdicts",
@@ -61,6 +64,7 @@ __all__ = [
     "cell_values",
     "comparisons",
     "compile_model",
+    "contested_cells",
     "competition_ranks",
     "criteria_paths",
     "encode",
@@ -72,6 +76,8 @@ __all__ = [
     "refuse_cycles",
     "rerun",
     "rule_order",
+    "rule_subset",
+    "set_clashes",
     "truth",
     "utility",
     "verdict_metrics",

@@ -42,17 +42,30 @@ from .levels import (
     Derivers,
     Level,
     Settling,
+    levels_of,
 )
-from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
+from .nodes import (
+    OPERATORS,
+    AllNode,
+    AnyNode,
+    CompareNode,
+    KnownNode,
+    Node,
+    NotNode,
+    columns_read,
+    renumbered,
+)
 
 __all__ = [
     "Columns",
     "Metrics",
     "Outcome",
+    "RuleSubset",
     "encode",
     "evaluate",
     "refuse_contradiction",
     "rerun",
+    "rule_subset",
     "truth",
 ]
 
@@ -148,6 +161,68 @@ class Outcome:
     contradicted: np.ndarray | None = None
     """Rows in which two fired rules derived different values for one finding, when
     evaluated with ``refuse=False``; None when a contradiction is refused."""
+    evaluated: np.ndarray | None = None
+    """Per rule, whether it ran (None: every rule did); one that did not is neither fired
+    nor unknown."""
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSubset:
+    """Some of a model's rules, closed upstream, compiled to run on their own columns.
+
+    Closed upstream: every rule deriving a finding that one of them reads or
+    derives is among them. So each of them fires, and each finding they
+    derive settles, exactly as in an evaluation of every rule; a batch whose
+    games need only these rules need not run the others.
+    """
+
+    positions: np.ndarray
+    """The rules' positions in the model's order, ascending."""
+    columns: np.ndarray
+    """The model's columns they read or derive, ascending: the batch they run on."""
+    levels: tuple[Level, ...]
+    """Their levels, compiled against their own numbering of rules and of columns."""
+
+
+def rule_subset(model: CompiledModel, positions: Iterable[int]) -> RuleSubset:
+    """The rules at ``positions`` and every rule they need: those deriving a finding that
+    one of them reads or derives, and so on upstream."""
+    chosen = set(positions)
+    derivers: dict[int, list[int]] = {}
+    for position, derived in enumerate(model.derivations):
+        for column, _, _ in derived:
+            derivers.setdefault(column, []).append(position)
+    pending = list(chosen)
+    while pending:
+        position = pending.pop()
+        touched = columns_read(model.conditions[position])
+        touched += [column for column, _, _ in model.derivations[position]]
+        for column in touched:
+            for deriver in derivers.get(column, ()):
+                if deriver not in chosen:
+                    chosen.add(deriver)
+                    pending.append(deriver)
+    ordered = sorted(chosen)
+    columns = sorted(
+        {c for p in ordered for c in columns_read(model.conditions[p])}
+        | {c for p in ordered for c, _, _ in model.derivations[p]}
+    )
+    local = {column: i for i, column in enumerate(columns)}
+    conditions = [renumbered(model.conditions[p], local) for p in ordered]
+    derivations = [
+        tuple((local[column], encoded, value) for column, encoded, value in model.derivations[p])
+        for p in ordered
+    ]
+    return RuleSubset(
+        positions=_frozen(np.array(ordered, dtype=np.intp)),
+        columns=_frozen(np.array(columns, dtype=np.intp)),
+        levels=levels_of(conditions, derivations),
+    )
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 def truth(
@@ -202,16 +277,33 @@ def _compare(
     return both & holds, np.greater(both, holds)  # known, and does not hold
 
 
-def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> Outcome:
+def evaluate(
+    model: CompiledModel,
+    columns: Columns,
+    *,
+    refuse: bool = True,
+    rules: RuleSubset | None = None,
+    owned: bool = False,
+) -> Outcome:
     """Run every rule once, a level at a time, on every row; derived findings join the columns.
 
     Raises ``RuleConflictError`` (a ``RuleEvaluationError``) where two fired
     rules derive different values for one finding, in any row; with
     ``refuse=False`` it marks those rows instead (``Outcome.contradicted``), for
     a search that skips what the rules cannot appraise.
+
+    With ``rules``, only those run: each fires as in an evaluation of every
+    rule, every other rule is reported as not evaluated (``Outcome.evaluated``),
+    and the outcome's columns hold only those the subset reads or derives
+    (every other is unknown). A contradiction among the other rules goes
+    unseen: the caller makes sure none could arise, or evaluates every rule.
+    With ``owned``, the batch's arrays are the engine's to write findings into
+    (no copy is taken); the caller no longer uses them.
     """
-    known = columns.known.copy()
-    values = columns.values.copy()
+    if rules is not None:
+        return _evaluate_subset(model, columns, refuse, rules)
+    known = columns.known if owned else columns.known.copy()
+    values = columns.values if owned else columns.values.copy()
     state = np.empty((len(model.order), columns.rows), dtype=np.uint8)
     contradicted = None if refuse else np.zeros(columns.rows, dtype=bool)
     prior = bool(np.logical_or.reduce(known[model.fact_count :], axis=None))
@@ -220,6 +312,40 @@ def evaluate(model: CompiledModel, columns: Columns, *, refuse: bool = True) -> 
         refuse_contradiction(model, columns.texts, *clash)
     fired, unknown = np.equal(state, TRUE), np.equal(state, UNKNOWN)
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
+
+
+def _evaluate_subset(
+    model: CompiledModel, columns: Columns, refuse: bool, rules: RuleSubset
+) -> Outcome:
+    """``evaluate`` of a subset of rules: run on its own columns, reported in the model's."""
+    rows = columns.rows
+    known = columns.known[rules.columns]
+    values = np.array(columns.values[rules.columns], dtype=np.float64)
+    state = np.empty((len(rules.positions), rows), dtype=np.uint8)
+    contradicted = None if refuse else np.zeros(rows, dtype=bool)
+    findings = rules.columns >= model.fact_count
+    prior = bool(np.logical_or.reduce(known[findings], axis=None))
+    clash = _run(rules.levels, known, values, state, contradicted, prior=prior)
+    if clash is not None:
+        position, (column, encoded, value), first, previous = clash
+        first = -1 if first < 0 else int(rules.positions[first])
+        derivation = (int(rules.columns[column]), encoded, value)
+        refuse_contradiction(
+            model, columns.texts, int(rules.positions[position]), derivation, first, previous
+        )
+    fired = np.zeros((len(model.order), rows), dtype=bool)
+    unknown = np.zeros(fired.shape, dtype=bool)
+    fired[rules.positions] = np.equal(state, TRUE)
+    unknown[rules.positions] = np.equal(state, UNKNOWN)
+    all_known = np.zeros(columns.known.shape, dtype=bool)
+    all_values = np.zeros(columns.known.shape)
+    all_known[rules.columns] = known
+    all_values[rules.columns] = values
+    evaluated = np.zeros(len(model.order), dtype=bool)
+    evaluated[rules.positions] = True
+    return Outcome(
+        Columns(all_known, all_values, columns.texts), fired, unknown, contradicted, evaluated
+    )
 
 
 def rerun(

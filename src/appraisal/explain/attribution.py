@@ -36,7 +36,19 @@ import numpy as np
 
 from .._guards import require_count
 from ..appraise import Appraisal
-from ..engine import Columns, CompiledModel, Outcome, cell_bounds, cell_values, evaluate
+from ..engine import (
+    Columns,
+    CompiledModel,
+    Outcome,
+    RuleSubset,
+    cell_bounds,
+    cell_values,
+    contested_cells,
+    evaluate,
+    rule_subset,
+    set_clashes,
+)
+from ..errors import RuleConflictError
 from ._shared import evidence_columns, model_of
 from .records import Attribution, OptionAttribution
 
@@ -346,6 +358,11 @@ class _Structure:
     """Known items x rows: every coalition of each plan without modules, plan after plan."""
     starts: Mapping[int, int]
     """Where each plan without modules starts among the rows of ``first``."""
+    contested: tuple[tuple[int, int], ...]
+    """The cells rules set to different values (``contested_cells``)."""
+    groups: Mapping[int, tuple[_Group, ...]]
+    """Per batch after the first: its plans in groups whose rows run one subset of the
+    rules (``_groups``)."""
 
     @classmethod
     def of(
@@ -414,7 +431,84 @@ class _Structure:
             },
             first=np.concatenate(blocks, axis=1),
             starts=starts,
+            contested=contested_cells(model),
+            groups=_groups(model, upstream, games, plan_of, levels, frozenset(scored)),
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _Group:
+    """Plans of one batch whose rows run one subset of the rules."""
+
+    rules: RuleSubset | None
+    """None: every rule."""
+    plans: tuple[_Plan, ...]
+
+
+def _groups(
+    model: CompiledModel,
+    upstream: _Upstream,
+    games: Sequence[_Game],
+    plan_of: Mapping[int, _Plan],
+    levels: Sequence[Sequence[_Plan]],
+    scored: frozenset[int],
+) -> dict[int, tuple[_Group, ...]]:
+    """The plans of each batch after the first, grouped by the rules their rows need.
+
+    A plan's rows need the rules of its games and those deriving its modules' findings
+    (with every rule upstream). They need more where a contradiction could lie: a row
+    holds only the plan's players, so a finding two rules derive differently, or a cell
+    two rules set differently (in rows whose cells were valued), can be contradicted in
+    its rows only if some deriver or setter reads a player, directly or not; else they
+    fire as with nothing known, a row of the first batch, evaluated whole. Those rules
+    join the plan's, so the subset meets every contradiction the whole batch would
+    (which is then evaluated whole, to be refused as before).
+    """
+    needs: dict[int, set[int]] = {}
+    for g, plan in plan_of.items():
+        needs.setdefault(plan.index, set()).update(games[g].rules)
+    for plan in (p for level in levels for p in level):
+        for module, inner in zip(plan.modules, plan.inner, strict=True):
+            derivers = model.derivers.get(module.finding, ())
+            needs.setdefault(inner.index, set()).update(model.position[r] for r in derivers)
+    contested = []
+    for finding in model.rule_base.findings:
+        column = model.column_of[finding]
+        derivers = model.derivers.get(finding, ())
+        derived = {
+            encoded
+            for r in derivers
+            for at, encoded, _ in model.derivations[model.position[r]]
+            if at == column
+        }
+        if len(derived) > 1:
+            contested.append((derivers, False))
+    for cell in contested_cells(model):
+        contested.append((tuple(model.order[p] for p, _ in model.cell_sets[cell]), True))
+    touching = [
+        (frozenset().union(*(upstream.facts[r] for r in rules)),
+         {model.position[r] for r in rules}, cells)
+        for rules, cells in contested
+    ]  # fmt: skip
+    subsets: dict[frozenset[int], RuleSubset] = {}
+    found = {}
+    for depth, level in enumerate(levels):
+        if depth == 0:
+            continue
+        grouped: dict[tuple[int, ...], tuple[RuleSubset, list[_Plan]]] = {}
+        for plan in level:
+            players = frozenset(plan.players)
+            need = set(needs.get(plan.index, ()))
+            for facts, rules, cells in touching:
+                if facts & players and (plan.index in scored or not cells):
+                    need |= rules
+            key = frozenset(need)
+            if key not in subsets:
+                subsets[key] = rule_subset(model, key)
+            rules = subsets[key]
+            grouped.setdefault(tuple(rules.positions.tolist()), (rules, []))[1].append(plan)
+        found[depth] = tuple(_Group(rules, tuple(plans)) for rules, plans in grouped.values())
+    return found
 
 
 KEPT_STRUCTURES = 8
@@ -444,55 +538,108 @@ def _structure_of(
 # --------------------------------------------------------------------------- batches of coalitions
 
 
-class _Batch:
-    """Coalitions of evidence items gathered as rows, evaluated together by the engine."""
+RULE_SUBSETS = True
+"""Whether the batches after the first run each group of their rows on only the rules it
+needs (``_groups``); else every rule runs on every row."""
 
-    def __init__(self, model: CompiledModel, evidence: Columns, structure: _Structure) -> None:
+
+class _Contested(Exception):
+    """A subset of the rules met a contradiction: the batch is to be evaluated whole."""
+
+
+class _Batch:
+    """Coalitions of evidence items gathered as rows, evaluated together by the engine: by
+    every rule, or by a subset (``rules``) that a contradiction sends back to the whole."""
+
+    def __init__(
+        self,
+        model: CompiledModel,
+        evidence: Columns,
+        structure: _Structure,
+        rules: RuleSubset | None = None,
+    ) -> None:
         self.model = model
         self.evidence = evidence
         self.structure = structure
+        self.rules = rules
         self.parts: list[tuple[np.ndarray | None, np.ndarray]] = []
         self.rows = 0
         self.scored: list[slice] = []
+        self.valued: list[slice] = []
 
-    def add(self, items: np.ndarray | None, known: np.ndarray, *, cells: bool = False) -> slice:
+    def add(
+        self,
+        items: np.ndarray | None,
+        known: np.ndarray,
+        *,
+        scored: bool = False,
+        valued: bool = False,
+    ) -> slice:
         """Rows in which the known items at ``items`` (None: all, in order) are known where
         ``known`` (items x rows) says, and every other item unknown; the slice of the batch
-        they take. With ``cells``, their cells are valued too (a game of rules alone needs
-        only their firing)."""
+        they take. With ``valued``, their cells are valued; with ``scored`` (or ``valued``),
+        they are rows a game scores, in which cells set two ways are refused (a game of
+        rules alone needs only their firing)."""
         start = self.rows
         self.parts.append((items, known))
         self.rows += known.shape[1]
         taken = slice(start, self.rows)
-        if cells:
+        if scored or valued:
             self.scored.append(taken)
+        if valued:
+            self.valued.append(taken)
         return taken
 
     def run(self) -> tuple[Outcome, _Utility]:
-        """The engine's outcome of every row, and the cells' utilities of the rows asked for."""
+        """The engine's outcome of every row, and the cells' utilities of the rows valued.
+
+        Raises ``_Contested`` where a subset of the rules meets a contradiction, a finding
+        derived two ways or (in rows scored) a cell set two ways; evaluated whole, the
+        batch refuses the first as it always did.
+        """
         model = self.model
-        columns = self.structure.columns
+        structure = self.structure
+        columns = structure.columns
         known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
         start = 0
         for where, part in self.parts:
             stop = start + part.shape[1]
             known[columns if where is None else columns[where], start:stop] = part
             start = stop
-        # Every row's values are the evidence's: a view, which the engine copies as it
-        # copies every batch it is given (findings join the copy).
+        # Every row's values are the evidence's: a view, which the engine copies (all of it,
+        # or the columns of its subset of rules) as findings join it.
         values = np.broadcast_to(self.evidence.values[:, :1], known.shape)
-        outcome = evaluate(model, Columns(known, values, self.evidence.texts))
+        batch = Columns(known, values, self.evidence.texts)
+        if self.rules is None:
+            outcome = evaluate(model, batch)
+        else:
+            try:
+                outcome = evaluate(model, batch, rules=self.rules)
+            except RuleConflictError as error:
+                raise _Contested from error
+        scored = _rows(self.scored, self.rows)
+        if structure.contested and len(scored):
+            fired = outcome.fired[:, scored]
+            if set_clashes(model, fired, structure.contested).any():
+                if self.rules is not None:
+                    raise _Contested
+                cell_values(model, fired)  # refuses the first clash, as valuing them does
+        valued = _rows(self.valued, self.rows)
         index = np.full(self.rows, -1, dtype=np.intp)
-        scored = np.zeros(self.rows, dtype=bool)
-        for rows in self.scored:
-            scored[rows] = True
-        wanted = np.flatnonzero(scored)
-        index[wanted] = np.arange(len(wanted))
-        if len(wanted):
-            utility = cell_values(model, outcome.fired[:, wanted]).utility
+        index[valued] = np.arange(len(valued))
+        if len(valued):
+            utility = cell_values(model, outcome.fired[:, valued]).utility
         else:
             utility = np.zeros((0, *model.baselines.shape))
         return outcome, _Utility(index, utility)
+
+
+def _rows(slices: Sequence[slice], rows: int) -> np.ndarray:
+    """The rows of a batch (of ``rows``) that the slices take, ascending."""
+    taken = np.zeros(rows, dtype=bool)
+    for part in slices:
+        taken[part] = True
+    return np.flatnonzero(taken)
 
 
 @dataclass(frozen=True, eq=False)
@@ -525,7 +672,6 @@ class _Evaluated:
     known: np.ndarray
     """Players x rows."""
     outcome: Outcome
-    utility: _Utility
 
 
 @dataclass(frozen=True, eq=False)
@@ -889,7 +1035,7 @@ class _Run:
         self.structure = structure
         self.first = _Batch(model, evidence, structure)
         self.empty = self.first.add(None, np.zeros((len(structure.known), 1), dtype=bool),
-                                    cells=True)  # fmt: skip
+                                    valued=True)  # fmt: skip
         self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
         self.start = 0
         """Where the rows of ``structure.first`` start in the first batch."""
@@ -906,41 +1052,51 @@ class _Run:
             rng.shuffle(players)
             orders.append(list(players))
         items = np.array([self.structure.known.index(p) for p in game.players], dtype=np.intp)
-        rows = self.first.add(items, _prefixes(game.players, orders), cells=_clamps(game))
+        rows = self.first.add(items, _prefixes(game.players, orders), valued=_clamps(game))
         self.sampled[g] = (orders, rows)
 
     def run(self) -> None:
         """Evaluate batch after batch, counting each plan's modules from the one before."""
         structure = self.structure
-        batch = self.first
-        for depth, level in enumerate(structure.levels):
+        taken = []
+        if structure.levels:
+            start = self.start = self.first.add(None, structure.first).start
+            for plan in structure.levels[0]:
+                offset = start + structure.starts[plan.index]
+                rows = slice(offset, offset + (1 << len(plan.players)))
+                if plan.index in structure.scored:
+                    self.first.scored.append(rows)
+                taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
+        self.outcome, self.utility = self.first.run()
+        for plan, rows, known in taken:
+            self.evaluated[plan.index] = _Evaluated(rows, known, self.outcome)
+        for depth, level in enumerate(structure.levels[1:], 1):
+            coalitions = {}
+            for plan in level:
+                counted = tuple(
+                    self.count(module, inner)
+                    for module, inner in zip(plan.modules, plan.inner, strict=True)
+                )
+                self.joined[plan.index] = _joined(plan, counted)
+                coalitions[plan.index] = _coalitions(plan, counted)
+            whole = (_Group(None, level),)
+            try:
+                self.evaluate(structure.groups[depth] if RULE_SUBSETS else whole, coalitions)
+            except _Contested:
+                self.evaluate(whole, coalitions)
+
+    def evaluate(self, groups: Sequence[_Group], coalitions: Mapping[int, np.ndarray]) -> None:
+        """The plans' coalitions evaluated, a batch per group."""
+        for group in groups:
+            batch = _Batch(self.model, self.evidence, self.structure, group.rules)
             taken = []
-            if depth == 0:
-                start = self.start = batch.add(None, structure.first).start
-                for plan in level:
-                    offset = start + structure.starts[plan.index]
-                    rows = slice(offset, offset + (1 << len(plan.players)))
-                    if plan.index in structure.scored:
-                        batch.scored.append(rows)
-                    taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
-            else:
-                for plan in level:
-                    counted = tuple(
-                        self.count(module, inner)
-                        for module, inner in zip(plan.modules, plan.inner, strict=True)
-                    )
-                    self.joined[plan.index] = _joined(plan, counted)
-                    known = _coalitions(plan, counted)
-                    rows = batch.add(plan.items, known, cells=plan.index in structure.scored)
-                    taken.append((plan, rows, known))
-            outcome, utility = batch.run()
-            if depth == 0:
-                self.outcome, self.utility = outcome, utility
+            for plan in group.plans:
+                known = coalitions[plan.index]
+                scored = plan.index in self.structure.scored
+                taken.append((plan, batch.add(plan.items, known, scored=scored), known))
+            outcome, _ = batch.run()
             for plan, rows, known in taken:
-                self.evaluated[plan.index] = _Evaluated(rows, known, outcome, utility)
-            batch = _Batch(self.model, self.evidence, structure)
-        if not structure.levels:
-            self.outcome, self.utility = batch.run()
+                self.evaluated[plan.index] = _Evaluated(rows, known, outcome)
 
     def count(self, module: _Module, inner: _Plan) -> _Counted:
         """A module's coalitions (its plan's rows) counted by the finding's state."""
@@ -958,6 +1114,38 @@ class _Run:
             self.joined[plan.index] = _joined(plan, ())
         return self.joined[plan.index]
 
+    def patterns(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Each clampable cell's game split by the pattern of its rules' firing: each
+        pattern's points less those with nothing known (the patterns worth none left out),
+        and each of the plan's rows' pattern among them (-1: one left out).
+
+        A cell's value follows from its rules' firing alone, so one row per pattern is
+        valued (the first giving it; the plan's first row, with nothing known, among them),
+        every game's in one go.
+        """
+        games = self.structure.games
+        found = []
+        for plan in self.structure.plans:
+            for g in self.structure.clamped.get(plan.index, ()):
+                evaluated = self.evaluated[plan.index]
+                pattern, first = _patterns(games[g], evaluated)
+                found.append((g, pattern, evaluated.outcome.fired[:, evaluated.rows.start + first]))
+        if not found:
+            return {}
+        utility = cell_values(self.model, np.concatenate([f for _, _, f in found], axis=1)).utility
+        split = {}
+        start = 0
+        for g, pattern, fired in found:
+            cell = games[g].cells[0][0]
+            stop = start + fired.shape[1]
+            worth = cell.weight * utility[start:stop, cell.option, cell.leaf]
+            start = stop
+            points = worth - worth[pattern[0]]
+            kept = points != 0.0
+            number = np.where(kept, np.cumsum(kept) - 1, -1)
+            split[g] = (points[kept], number[pattern])
+        return split
+
     def exact_terms(self) -> dict[int, list[tuple[CellMoves, list[float]]]]:
         """Exact Shapley values of every game computed exactly, per cell it feeds; the games
         of one plan at once.
@@ -970,6 +1158,7 @@ class _Run:
         """
         structure = self.structure
         games = structure.games
+        split_by = self.patterns()
         # Counts by number of players: each number's Shapley values in one go.
         counts: dict[int, list[np.ndarray]] = {}
         asked: list[tuple[int, int, tuple[int, ...], tuple[tuple[int, np.ndarray], ...]]] = []
@@ -993,7 +1182,7 @@ class _Run:
             waiting.append(_size_counts(plan, _flag_counts(plan, fired, combos), joined))
             patterns = []
             for g in clamped:
-                points, part = _patterns(games[g], evaluated)
+                points, part = split_by[g]
                 patterns.append((g, points))
                 waiting.append(_part_counts(plan, part, len(points), joined))
             asked.append((len(plan.players), start, ones, tuple(patterns)))
@@ -1020,26 +1209,19 @@ class _Run:
 
 
 def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarray]:
-    """A clampable cell's game split by the pattern of its rules' firing: each pattern's
-    points less those with nothing known (the patterns worth none left out), and each of
-    the plan's rows' pattern among them (-1: one left out)."""
-    cell = game.cells[0][0]
-    rows = evaluated.rows
-    fired = evaluated.outcome.fired[list(game.rules), rows]
+    """The pattern of a clampable cell's rules' firing on each of a plan's rows (numbered
+    in a fixed order of patterns: each rule fired before not), and the first row giving
+    each (relative to the plan's first)."""
+    fired = evaluated.outcome.fired[list(game.rules), evaluated.rows]
     order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
     codes = (~fired).astype(np.int64).T @ order
-    utility = evaluated.utility
-    worth = cell.weight * utility.values[utility.index[rows], cell.option, cell.leaf]
     # Sorted and compared, not np.unique: the latter imports numpy.ma on first use.
     ordered = np.sort(codes)
     distinct = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
     pattern = np.searchsorted(distinct, codes)
     by_pattern = np.argsort(pattern, kind="stable")
     first = by_pattern[np.searchsorted(pattern[by_pattern], np.arange(len(distinct)))]
-    points = worth[first] - worth[0]
-    kept = points != 0.0
-    number = np.where(kept, np.cumsum(kept) - 1, -1)
-    return points[kept], number[pattern]
+    return pattern, first
 
 
 def _prefixes(players: tuple[str, ...], orders: Sequence[Sequence[str]]) -> np.ndarray:
