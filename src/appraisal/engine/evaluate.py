@@ -67,6 +67,7 @@ __all__ = [
     "rerun",
     "rule_subset",
     "truth",
+    "closed_rules",
 ]
 
 Metrics = Mapping[str, tuple[np.ndarray, np.ndarray]]
@@ -151,29 +152,14 @@ def encode(
 
 
 @dataclass(frozen=True, eq=False)
-class Outcome:
-    """What evaluating every rule on a batch gives: which fired, which were unknown, and
-    every fact and finding afterwards. Rules are rows in the model's ``order``."""
-
-    columns: Columns
-    fired: np.ndarray
-    unknown: np.ndarray
-    contradicted: np.ndarray | None = None
-    """Rows in which two fired rules derived different values for one finding, when
-    evaluated with ``refuse=False``; None when a contradiction is refused."""
-    evaluated: np.ndarray | None = None
-    """Per rule, whether it ran (None: every rule did); one that did not is neither fired
-    nor unknown."""
-
-
-@dataclass(frozen=True, eq=False)
 class RuleSubset:
     """Some of a model's rules, closed upstream, compiled to run on their own columns.
 
     Closed upstream: every rule deriving a finding that one of them reads or
     derives is among them. So each of them fires, and each finding they
     derive settles, exactly as in an evaluation of every rule; a batch whose
-    games need only these rules need not run the others.
+    games need only these rules need not run the others, nor hold columns
+    they do not read.
     """
 
     positions: np.ndarray
@@ -182,26 +168,53 @@ class RuleSubset:
     """The model's columns they read or derive, ascending: the batch they run on."""
     levels: tuple[Level, ...]
     """Their levels, compiled against their own numbering of rules and of columns."""
+    rule_index: np.ndarray
+    """Per rule of the model: its place among ``positions`` (-1: not among them)."""
+    column_index: np.ndarray
+    """Per column of the model (and the one never known): its place among ``columns``
+    (-1: not among them)."""
+
+    def take(self, columns: Columns) -> Columns:
+        """The subset's columns of a batch of the model's."""
+        return Columns(columns.known[self.columns], columns.values[self.columns], columns.texts)
 
 
-def rule_subset(model: CompiledModel, positions: Iterable[int]) -> RuleSubset:
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """What evaluating every rule on a batch gives: which fired, which were unknown, and
+    every fact and finding afterwards. Rules are rows in the model's ``order``; with
+    ``rules``, rows in the subset's ``positions``, and the columns the subset's."""
+
+    columns: Columns
+    fired: np.ndarray
+    unknown: np.ndarray
+    contradicted: np.ndarray | None = None
+    """Rows in which two fired rules derived different values for one finding, when
+    evaluated with ``refuse=False``; None when a contradiction is refused."""
+    rules: RuleSubset | None = None
+    """The rules that ran, when only some did (``evaluate``'s ``rules``)."""
+
+
+def closed_rules(model: CompiledModel, positions: Iterable[int]) -> frozenset[int]:
     """The rules at ``positions`` and every rule they need: those deriving a finding that
-    one of them reads or derives, and so on upstream."""
+    one of them reads or derives, and so on upstream (positions in the model's order)."""
     chosen = set(positions)
-    derivers: dict[int, list[int]] = {}
-    for position, derived in enumerate(model.derivations):
-        for column, _, _ in derived:
-            derivers.setdefault(column, []).append(position)
     pending = list(chosen)
     while pending:
         position = pending.pop()
-        touched = columns_read(model.conditions[position])
-        touched += [column for column, _, _ in model.derivations[position]]
-        for column in touched:
-            for deriver in derivers.get(column, ()):
-                if deriver not in chosen:
-                    chosen.add(deriver)
-                    pending.append(deriver)
+        derived = [model.columns[column] for column, _, _ in model.derivations[position]]
+        for name in (*model.reads[model.order[position]], *derived):
+            for deriver in model.derivers.get(name, ()):
+                at = model.position[deriver]
+                if at not in chosen:
+                    chosen.add(at)
+                    pending.append(at)
+    return frozenset(chosen)
+
+
+def rule_subset(model: CompiledModel, positions: Iterable[int]) -> RuleSubset:
+    """The rules at ``positions`` and every rule they need (``closed_rules``), compiled."""
+    chosen = closed_rules(model, positions)
     ordered = sorted(chosen)
     columns = sorted(
         {c for p in ordered for c in columns_read(model.conditions[p])}
@@ -213,10 +226,16 @@ def rule_subset(model: CompiledModel, positions: Iterable[int]) -> RuleSubset:
         tuple((local[column], encoded, value) for column, encoded, value in model.derivations[p])
         for p in ordered
     ]
+    rule_index = np.full(len(model.order), -1, dtype=np.intp)
+    rule_index[ordered] = np.arange(len(ordered))
+    column_index = np.full(len(model.columns) + 1, -1, dtype=np.intp)
+    column_index[columns] = np.arange(len(columns))
     return RuleSubset(
         positions=_frozen(np.array(ordered, dtype=np.intp)),
         columns=_frozen(np.array(columns, dtype=np.intp)),
         levels=levels_of(conditions, derivations),
+        rule_index=_frozen(rule_index),
+        column_index=_frozen(column_index),
     )
 
 
@@ -283,7 +302,6 @@ def evaluate(
     *,
     refuse: bool = True,
     rules: RuleSubset | None = None,
-    owned: bool = False,
 ) -> Outcome:
     """Run every rule once, a level at a time, on every row; derived findings join the columns.
 
@@ -292,60 +310,39 @@ def evaluate(
     ``refuse=False`` it marks those rows instead (``Outcome.contradicted``), for
     a search that skips what the rules cannot appraise.
 
-    With ``rules``, only those run: each fires as in an evaluation of every
-    rule, every other rule is reported as not evaluated (``Outcome.evaluated``),
-    and the outcome's columns hold only those the subset reads or derives
-    (every other is unknown). A contradiction among the other rules goes
-    unseen: the caller makes sure none could arise, or evaluates every rule.
-    With ``owned``, the batch's arrays are the engine's to write findings into
-    (no copy is taken); the caller no longer uses them.
+    With ``rules``, only those run, on a batch of their own columns
+    (``RuleSubset.take``): each fires, and each finding they derive settles, as
+    among every rule, and the outcome speaks of them alone (``Outcome.rules``).
+    A contradiction among the other rules goes unseen: the caller makes sure
+    none could arise, or evaluates every rule.
     """
+    if rules is not None and columns.known.shape[0] != len(rules.columns):
+        raise ValueError("a subset of the rules runs on a batch of its own columns")
+    levels, count, findings = model.levels, len(model.order), model.fact_count
     if rules is not None:
-        return _evaluate_subset(model, columns, refuse, rules)
-    known = columns.known if owned else columns.known.copy()
-    values = columns.values if owned else columns.values.copy()
-    state = np.empty((len(model.order), columns.rows), dtype=np.uint8)
+        levels, count = rules.levels, len(rules.positions)
+        findings = int(np.searchsorted(rules.columns, findings))  # the first finding's place
+    known = columns.known.copy()
+    values = columns.values.copy()
+    state = np.empty((count, columns.rows), dtype=np.uint8)
     contradicted = None if refuse else np.zeros(columns.rows, dtype=bool)
-    prior = bool(np.logical_or.reduce(known[model.fact_count :], axis=None))
-    clash = _run(model.levels, known, values, state, contradicted, prior=prior)
+    prior = bool(np.logical_or.reduce(known[findings:], axis=None))
+    clash = _run(levels, known, values, state, contradicted, prior=prior)
     if clash is not None:
+        if rules is not None:
+            clash = _in_model(rules, clash)
         refuse_contradiction(model, columns.texts, *clash)
     fired, unknown = np.equal(state, TRUE), np.equal(state, UNKNOWN)
-    return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
+    return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted, rules)
 
 
-def _evaluate_subset(
-    model: CompiledModel, columns: Columns, refuse: bool, rules: RuleSubset
-) -> Outcome:
-    """``evaluate`` of a subset of rules: run on its own columns, reported in the model's."""
-    rows = columns.rows
-    known = columns.known[rules.columns]
-    values = np.array(columns.values[rules.columns], dtype=np.float64)
-    state = np.empty((len(rules.positions), rows), dtype=np.uint8)
-    contradicted = None if refuse else np.zeros(rows, dtype=bool)
-    findings = rules.columns >= model.fact_count
-    prior = bool(np.logical_or.reduce(known[findings], axis=None))
-    clash = _run(rules.levels, known, values, state, contradicted, prior=prior)
-    if clash is not None:
-        position, (column, encoded, value), first, previous = clash
-        first = -1 if first < 0 else int(rules.positions[first])
-        derivation = (int(rules.columns[column]), encoded, value)
-        refuse_contradiction(
-            model, columns.texts, int(rules.positions[position]), derivation, first, previous
-        )
-    fired = np.zeros((len(model.order), rows), dtype=bool)
-    unknown = np.zeros(fired.shape, dtype=bool)
-    fired[rules.positions] = np.equal(state, TRUE)
-    unknown[rules.positions] = np.equal(state, UNKNOWN)
-    all_known = np.zeros(columns.known.shape, dtype=bool)
-    all_values = np.zeros(columns.known.shape)
-    all_known[rules.columns] = known
-    all_values[rules.columns] = values
-    evaluated = np.zeros(len(model.order), dtype=bool)
-    evaluated[rules.positions] = True
-    return Outcome(
-        Columns(all_known, all_values, columns.texts), fired, unknown, contradicted, evaluated
-    )
+def _in_model(rules: RuleSubset, clash: _Clash) -> _Clash:
+    """A contradiction a subset of the rules met, its rules and finding renumbered as the
+    model numbers them."""
+    position, (column, encoded, value), first, previous = clash
+    derivation = (int(rules.columns[column]), encoded, value)
+    earlier = -1 if first < 0 else int(rules.positions[first])
+    return int(rules.positions[position]), derivation, earlier, previous
 
 
 def rerun(

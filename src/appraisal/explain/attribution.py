@@ -43,6 +43,7 @@ from ..engine import (
     RuleSubset,
     cell_bounds,
     cell_values,
+    closed_rules,
     contested_cells,
     evaluate,
     rule_subset,
@@ -360,9 +361,18 @@ class _Structure:
     """Where each plan without modules starts among the rows of ``first``."""
     contested: tuple[tuple[int, int], ...]
     """The cells rules set to different values (``contested_cells``)."""
-    groups: Mapping[int, tuple[_Group, ...]]
-    """Per batch after the first: its plans in groups whose rows run one subset of the
-    rules (``_groups``)."""
+    needs: Mapping[int, tuple[frozenset[int], int]]
+    """Per plan of a batch after the first: the rules its rows need (``_needs``), and how
+    many levels they take."""
+    subsets: dict[frozenset[int], RuleSubset] = field(default_factory=dict)
+    """The subsets of the rules groups of rows have run, compiled at first use."""
+
+    def subset(self, model: CompiledModel, rules: frozenset[int]) -> RuleSubset:
+        """The rules compiled to run on their own (``rules`` closed upstream)."""
+        found = self.subsets.get(rules)
+        if found is None:
+            found = self.subsets[rules] = rule_subset(model, rules)
+        return found
 
     @classmethod
     def of(
@@ -432,7 +442,7 @@ class _Structure:
             first=np.concatenate(blocks, axis=1),
             starts=starts,
             contested=contested_cells(model),
-            groups=_groups(model, upstream, games, plan_of, levels, frozenset(scored)),
+            needs=_needs(model, upstream, games, plan_of, levels, frozenset(scored)),
         )
 
 
@@ -445,24 +455,25 @@ class _Group:
     plans: tuple[_Plan, ...]
 
 
-def _groups(
+def _needs(
     model: CompiledModel,
     upstream: _Upstream,
     games: Sequence[_Game],
     plan_of: Mapping[int, _Plan],
     levels: Sequence[Sequence[_Plan]],
     scored: frozenset[int],
-) -> dict[int, tuple[_Group, ...]]:
-    """The plans of each batch after the first, grouped by the rules their rows need.
+) -> dict[int, tuple[frozenset[int], int]]:
+    """The rules the rows of each plan after the first batch need, closed upstream, and
+    the levels they take.
 
     A plan's rows need the rules of its games and those deriving its modules' findings
     (with every rule upstream). They need more where a contradiction could lie: a row
     holds only the plan's players, so a finding two rules derive differently, or a cell
-    two rules set differently (in rows whose cells were valued), can be contradicted in
-    its rows only if some deriver or setter reads a player, directly or not; else they
-    fire as with nothing known, a row of the first batch, evaluated whole. Those rules
-    join the plan's, so the subset meets every contradiction the whole batch would
-    (which is then evaluated whole, to be refused as before).
+    two rules set differently (in rows a game scores), can be contradicted in its rows
+    only if some deriver or setter reads a player, directly or not; else they fire as
+    with nothing known, a row of the first batch, evaluated whole. Those rules join the
+    plan's, so its rows meet every contradiction they would among all the rules (and
+    the batch is then evaluated whole, to be refused as before).
     """
     needs: dict[int, set[int]] = {}
     for g, plan in plan_of.items():
@@ -490,25 +501,52 @@ def _groups(
          {model.position[r] for r in rules}, cells)
         for rules, cells in contested
     ]  # fmt: skip
-    subsets: dict[frozenset[int], RuleSubset] = {}
+    level_of = {int(p): i for i, level in enumerate(model.levels) for p in level.positions}
     found = {}
-    for depth, level in enumerate(levels):
-        if depth == 0:
-            continue
-        grouped: dict[tuple[int, ...], tuple[RuleSubset, list[_Plan]]] = {}
+    for level in levels[1:]:
         for plan in level:
             players = frozenset(plan.players)
             need = set(needs.get(plan.index, ()))
             for facts, rules, cells in touching:
                 if facts & players and (plan.index in scored or not cells):
                     need |= rules
-            key = frozenset(need)
-            if key not in subsets:
-                subsets[key] = rule_subset(model, key)
-            rules = subsets[key]
-            grouped.setdefault(tuple(rules.positions.tolist()), (rules, []))[1].append(plan)
-        found[depth] = tuple(_Group(rules, tuple(plans)) for rules, plans in grouped.values())
+            closed = closed_rules(model, need)
+            found[plan.index] = (closed, 1 + max((level_of[p] for p in closed), default=-1))
     return found
+
+
+LEVEL_COST = 8000
+"""What one more level costs the engine, in rules x rows: a batch's plans run as groups
+(``_grouped``), one subset of the rules each, the fewer the groups the fewer the levels
+run, the more rules each row may run for nothing."""
+
+
+def _grouped(
+    structure: _Structure, model: CompiledModel, rows: Mapping[int, int], level: Sequence[_Plan]
+) -> tuple[_Group, ...]:
+    """A batch's plans (with ``rows`` each) grouped by the rules they run: the largest
+    first, each alone or joining the group it adds least to, whichever costs less."""
+    groups: list[tuple[frozenset[int], int, int, list[_Plan]]] = []
+    for plan in sorted(level, key=lambda p: -rows[p.index]):
+        rules, height = structure.needs[plan.index]
+        count = rows[plan.index]
+        best = (height * LEVEL_COST + count * len(rules), -1)
+        for g, (others, levels, counted, _) in enumerate(groups):
+            joined = len(rules | others)
+            added = (max(height, levels) - levels) * LEVEL_COST + (counted + count) * joined
+            added -= counted * len(others)
+            best = min(best, (added, g))
+        if best[1] < 0:
+            groups.append((rules, height, count, [plan]))
+        else:
+            others, levels, counted, plans = groups[best[1]]
+            plans.append(plan)
+            groups[best[1]] = (rules | others, max(height, levels), counted + count, plans)
+    order = {plan.index: k for k, plan in enumerate(level)}
+    return tuple(
+        _Group(structure.subset(model, rules), tuple(sorted(plans, key=lambda p: order[p.index])))
+        for rules, _, _, plans in groups
+    )
 
 
 KEPT_STRUCTURES = 8
@@ -540,7 +578,7 @@ def _structure_of(
 
 RULE_SUBSETS = True
 """Whether the batches after the first run each group of their rows on only the rules it
-needs (``_groups``); else every rule runs on every row."""
+needs (``_grouped``); else every rule runs on every row."""
 
 
 class _Contested(Exception):
@@ -599,29 +637,34 @@ class _Batch:
         """
         model = self.model
         structure = self.structure
-        columns = structure.columns
-        known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
+        rules = self.rules
+        columns = structure.columns if rules is None else rules.column_index[structure.columns]
+        width = self.evidence.known.shape[0] if rules is None else len(rules.columns)
+        known = np.zeros((width, self.rows), dtype=bool)
         start = 0
         for where, part in self.parts:
             stop = start + part.shape[1]
             known[columns if where is None else columns[where], start:stop] = part
             start = stop
-        # Every row's values are the evidence's: a view, which the engine copies (all of it,
-        # or the columns of its subset of rules) as findings join it.
-        values = np.broadcast_to(self.evidence.values[:, :1], known.shape)
-        batch = Columns(known, values, self.evidence.texts)
-        if self.rules is None:
+        # Every row's values are the evidence's: a view, which the engine copies as findings
+        # join it (for a subset of the rules, only its own columns).
+        values = self.evidence.values if rules is None else self.evidence.values[rules.columns]
+        batch = Columns(known, np.broadcast_to(values[:, :1], known.shape), self.evidence.texts)
+        if rules is None:
             outcome = evaluate(model, batch)
         else:
             try:
-                outcome = evaluate(model, batch, rules=self.rules)
+                outcome = evaluate(model, batch, rules=rules)
             except RuleConflictError as error:
                 raise _Contested from error
         scored = _rows(self.scored, self.rows)
         if structure.contested and len(scored):
             fired = outcome.fired[:, scored]
+            if rules is not None:
+                fired = np.zeros((len(model.order), len(scored)), dtype=bool)
+                fired[rules.positions] = outcome.fired[:, scored]
             if set_clashes(model, fired, structure.contested).any():
-                if self.rules is not None:
+                if rules is not None:
                     raise _Contested
                 cell_values(model, fired)  # refuses the first clash, as valuing them does
         valued = _rows(self.valued, self.rows)
@@ -673,6 +716,30 @@ class _Evaluated:
     """Players x rows."""
     outcome: Outcome
 
+    def fired(self, positions: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Whether the rules at ``positions`` (in the model's order) fired: rules x rows."""
+        rules = self.outcome.rules
+        at = positions if rules is None else rules.rule_index[positions]
+        return np.asarray(self.outcome.fired[at, self.rows])
+
+    def firing(self, rows: np.ndarray) -> np.ndarray:
+        """Every rule of the model on some of the rows (by index among them): a rule that
+        did not run, not fired."""
+        fired = self.outcome.fired[:, self.rows.start + rows]
+        rules = self.outcome.rules
+        if rules is None:
+            return np.asarray(fired)
+        every = np.zeros((len(rules.rule_index), len(rows)), dtype=bool)
+        every[rules.positions] = fired
+        return every
+
+    def column(self, column: int) -> tuple[np.ndarray, np.ndarray]:
+        """A fact's or finding's column (the model's) on the rows: known, and values."""
+        rules = self.outcome.rules
+        at = column if rules is None else int(rules.column_index[column])
+        columns = self.outcome.columns
+        return columns.known[at, self.rows], columns.values[at, self.rows]
+
 
 @dataclass(frozen=True, eq=False)
 class _Counted:
@@ -703,10 +770,8 @@ def _coalitions(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray:
 def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
     """The state of a finding on each of a plan's rows (unknown, or each value it takes),
     numbered as they first appear, and the first row giving each."""
-    columns = evaluated.outcome.columns
-    keys = np.where(
-        columns.known[column, evaluated.rows], columns.values[column, evaluated.rows], np.inf
-    )
+    known, values = evaluated.column(column)
+    keys = np.where(known, values, np.inf)
     numbers: dict[float, int] = {}
     state = [numbers.setdefault(key, len(numbers)) for key in keys.tolist()]
     first = dict.fromkeys(state)
@@ -1070,7 +1135,7 @@ class _Run:
         self.outcome, self.utility = self.first.run()
         for plan, rows, known in taken:
             self.evaluated[plan.index] = _Evaluated(rows, known, self.outcome)
-        for depth, level in enumerate(structure.levels[1:], 1):
+        for level in structure.levels[1:]:
             coalitions = {}
             for plan in level:
                 counted = tuple(
@@ -1080,8 +1145,10 @@ class _Run:
                 self.joined[plan.index] = _joined(plan, counted)
                 coalitions[plan.index] = _coalitions(plan, counted)
             whole = (_Group(None, level),)
+            rows = {index: known.shape[1] for index, known in coalitions.items()}
+            groups = _grouped(structure, self.model, rows, level) if RULE_SUBSETS else whole
             try:
-                self.evaluate(structure.groups[depth] if RULE_SUBSETS else whole, coalitions)
+                self.evaluate(groups, coalitions)
             except _Contested:
                 self.evaluate(whole, coalitions)
 
@@ -1129,7 +1196,7 @@ class _Run:
             for g in self.structure.clamped.get(plan.index, ()):
                 evaluated = self.evaluated[plan.index]
                 pattern, first = _patterns(games[g], evaluated)
-                found.append((g, pattern, evaluated.outcome.fired[:, evaluated.rows.start + first]))
+                found.append((g, pattern, evaluated.firing(first)))
         if not found:
             return {}
         utility = cell_values(self.model, np.concatenate([f for _, _, f in found], axis=1)).utility
@@ -1178,7 +1245,7 @@ class _Run:
             joined = self.joined_of(plan)
             waiting = counts.setdefault(len(plan.players), [])
             start = sum(map(len, waiting))
-            fired = evaluated.outcome.fired[rules, evaluated.rows]
+            fired = evaluated.fired(rules)
             waiting.append(_size_counts(plan, _flag_counts(plan, fired, combos), joined))
             patterns = []
             for g in clamped:
@@ -1212,7 +1279,7 @@ def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarra
     """The pattern of a clampable cell's rules' firing on each of a plan's rows (numbered
     in a fixed order of patterns: each rule fired before not), and the first row giving
     each (relative to the plan's first)."""
-    fired = evaluated.outcome.fired[list(game.rules), evaluated.rows]
+    fired = evaluated.fired(list(game.rules))
     order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
     codes = (~fired).astype(np.int64).T @ order
     # Sorted and compared, not np.unique: the latter imports numpy.ma on first use.
