@@ -100,9 +100,7 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
 
 def contested_cells(model: CompiledModel) -> tuple[tuple[int, int], ...]:
     """The cells that rules set to different values: the only ones where sets can clash."""
-    return tuple(
-        cell for cell, sets in model.cell_sets.items() if len({to for _, to in sets}) > 1
-    )
+    return tuple(cell for cell, sets in model.cell_sets.items() if len({to for _, to in sets}) > 1)
 
 
 def set_clashes(

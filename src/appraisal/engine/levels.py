@@ -300,7 +300,6 @@ def _level(
     )
 
 
-
 def _side_by_side(items: Sequence[_Item], width: Callable[[_Item], int]) -> list[list[_Item]]:
     """Items (sorted by width) in groups evaluated side by side, each padded to its widest:
     as few groups as keep the padding from doubling the work."""

@@ -1145,8 +1145,8 @@ class _Run:
                 self.joined[plan.index] = _joined(plan, counted)
                 coalitions[plan.index] = _coalitions(plan, counted)
             whole = (_Group(None, level),)
-            rows = {index: known.shape[1] for index, known in coalitions.items()}
-            groups = _grouped(structure, self.model, rows, level) if RULE_SUBSETS else whole
+            counts = {index: known.shape[1] for index, known in coalitions.items()}
+            groups = _grouped(structure, self.model, counts, level) if RULE_SUBSETS else whole
             try:
                 self.evaluate(groups, coalitions)
             except _Contested:
