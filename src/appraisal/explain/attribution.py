@@ -11,7 +11,9 @@ rows too.
 Which games there are, which coalitions each needs and the rows that do not depend on the
 evidence's values follow from the compiled model, the known items and the weights alone:
 they are worked out at first use and kept with the model (``_Structure``). Every call still
-evaluates its rows through the engine and counts them.
+evaluates its rows through the engine and counts them. After the first batch, rows run only
+the rules their games need (``_needs``, ``_grouped``); a contradiction is refused as an
+evaluation of every rule would refuse it.
 
 Enumerating every coalition is rarely needed. When some items reach a game only through one
 finding (every rule reading them, directly or through other findings, lies upstream of that
