@@ -374,6 +374,8 @@ class _Structure:
         found = self.subsets.get(rules)
         if found is None:
             found = self.subsets[rules] = rule_subset(model, rules)
+            while len(self.subsets) > KEPT_SUBSETS:
+                del self.subsets[next(iter(self.subsets))]
         return found
 
     @classmethod
@@ -553,6 +555,10 @@ def _grouped(
 
 KEPT_STRUCTURES = 8
 """Structures kept per compiled model: one for each recent set of known items and weights."""
+
+KEPT_SUBSETS = 64
+"""Subsets of the rules kept compiled per structure: a few per batch, as the evidence
+groups its rows."""
 
 _structures: weakref.WeakKeyDictionary[CompiledModel, dict[tuple[object, ...], _Structure]] = (
     weakref.WeakKeyDictionary()
