@@ -727,7 +727,10 @@ class _Evaluated:
     def fired(self, positions: np.ndarray | Sequence[int]) -> np.ndarray:
         """Whether the rules at ``positions`` (in the model's order) fired: rules x rows."""
         rules = self.outcome.rules
-        at = positions if rules is None else rules.rule_index[positions]
+        if rules is None:
+            return np.asarray(self.outcome.fired[positions, self.rows])
+        at = rules.rule_index[positions]
+        assert (at >= 0).all(), "a rule the rows did not run"
         return np.asarray(self.outcome.fired[at, self.rows])
 
     def firing(self, rows: np.ndarray) -> np.ndarray:
@@ -745,6 +748,7 @@ class _Evaluated:
         """A fact's or finding's column (the model's) on the rows: known, and values."""
         rules = self.outcome.rules
         at = column if rules is None else int(rules.column_index[column])
+        assert at >= 0, "a column the rows did not hold"
         columns = self.outcome.columns
         return columns.known[at, self.rows], columns.values[at, self.rows]
 
