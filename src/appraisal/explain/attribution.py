@@ -947,8 +947,9 @@ def _part_counts(
     holding = np.add.reduceat(members.T[coalition[order]].astype(np.int64), starts, axis=0)
     firsts = np.flatnonzero(np.concatenate([[True], group_part[1:] != group_part[:-1]]))
     taken = joined[group_slot]
-    whole = np.add.reduceat(taken * times[:, None, None], firsts, axis=0)
     held = np.add.reduceat(holding[:, :, None] * taken[:, :1], firsts, axis=0)
+    taken *= times[:, None, None]  # in place: the largest array here, not copied again
+    whole = np.add.reduceat(taken, firsts, axis=0)
     counted = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)[:, plan.order]
     found[group_part[firsts]] = counted
     return found
