@@ -11,7 +11,8 @@ caller drives the same functions, so the semantics live here once:
   derive), their conditions flattened into arrays, once, at compile
 - ``compiled``: ``CompiledModel``, a rule base compiled and indexed once
 - ``evaluate``: facts encoded as columns; three-valued conditions, a level of
-  rules at a time; the one conflict policy (``refuse_contradiction``)
+  rules at a time, every rule or a closed subset (``rule_subset``); the one
+  conflict policy (``refuse_contradiction``)
 - ``cells``: each cell's value (set, adjust, clamp, direction) and its bounds
 - ``aggregate``: totals, horizon scores, competition ranks and verdicts
 

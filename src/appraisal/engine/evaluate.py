@@ -19,6 +19,10 @@ finding contradict each other: ``refuse_contradiction`` is the one policy
 for that, whoever evaluates, and names the contradiction a rule-by-rule run
 would meet first. ``truth`` walks one condition as a tree: verdicts, which
 read the options' metrics, use it.
+
+A batch that needs only some rules runs a ``RuleSubset``: those rules and
+every rule deriving what they read or derive, compiled once to run on their
+own columns, so that they fire as among every rule at a fraction of the cost.
 """
 
 from __future__ import annotations
