@@ -65,13 +65,13 @@ __all__ = [
     "Metrics",
     "Outcome",
     "RuleSubset",
+    "closed_rules",
     "encode",
     "evaluate",
     "refuse_contradiction",
     "rerun",
     "rule_subset",
     "truth",
-    "closed_rules",
 ]
 
 Metrics = Mapping[str, tuple[np.ndarray, np.ndarray]]
