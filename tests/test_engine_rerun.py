@@ -209,3 +209,25 @@ def test_the_line_of_a_weight_is_the_totals_at_each_share(index: int, share: flo
     raw[index] = share * siblings / (1 - share)
     totals = aggregate(tree, tree.global_weights(raw), utilities[None]).score[0]
     assert np.allclose(intercept + slope * share, totals, atol=1e-9)
+
+
+@SETTINGS
+@given(
+    st.lists(st.floats(0.1, 10.0), min_size=len(MODEL.tree.ids), max_size=len(MODEL.tree.ids)),
+    st.integers(0, 2**32 - 1),
+)
+def test_every_slope_at_once_is_each_weight_lines_slope(raw: list[float], seed: int) -> None:
+    """``weight_slopes`` gives, criterion by criterion, exactly the slope ``weight_line``
+    gives (zeros for a criterion alone in its group), at any raw weights and utilities."""
+    tree = MODEL.tree
+    utilities = np.random.default_rng(seed).uniform(
+        0, 100, (len(MODEL.options), len(MODEL.leaf_ids))
+    )
+    slopes = tree.weight_slopes(utilities, raw)
+    for index in range(len(tree.ids)):
+        start, stop = tree.group_of(index)
+        if stop - start < 2:
+            assert not slopes[index].any()
+            continue
+        _, slope = tree.weight_line(index, utilities, raw)
+        assert np.array_equal(slopes[index], slope, equal_nan=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import BaseModel
 
 import appraisal
 from appraisal.appraise import appraise, appraise_facts, compile_rule_base, evidence_values
@@ -17,6 +18,8 @@ from appraisal.cli import main
 from appraisal.engine import encode
 from appraisal.errors import RuleConflictError
 from appraisal.explain import (
+    Explanation,
+    OptionDrivers,
     Tracer,
     WhatIf,
     attribute,
@@ -35,7 +38,7 @@ from appraisal.explain.counterfactuals import Batch, model_index
 from appraisal.loader import load_scenario
 from appraisal.models import RuleBase
 
-from .conftest import write_drift_case
+from .conftest import SCENARIOS, write_drift_case
 from .test_engine_batch import MESSAGE, Q_TRUE_LINE
 
 
@@ -485,3 +488,37 @@ def test_a_batch_of_changes_encodes_as_the_evidence_changed_row_by_row(birmingha
                 assert columns.value(model, model.columns[column], row) == expected.value(
                     model, model.columns[column], row
                 )
+
+
+def _same_typed(built: Any, validated: Any, where: str = "explanation") -> None:
+    """The two are equal and every value is of the same type, field by field, all the way
+    down: a record built without validation holds what validation would have made of it."""
+    assert type(built) is type(validated), f"{where}: {type(built)} vs {type(validated)}"
+    if isinstance(built, BaseModel):
+        for name in type(built).model_fields:
+            _same_typed(getattr(built, name), getattr(validated, name), f"{where}.{name}")
+    elif isinstance(built, dict):
+        assert list(built) == list(validated), where
+        for key in built:
+            _same_typed(built[key], validated[key], f"{where}[{key!r}]")
+    elif isinstance(built, tuple | list):
+        assert len(built) == len(validated), where
+        for i, (a, b) in enumerate(zip(built, validated, strict=True)):
+            _same_typed(a, b, f"{where}[{i}]")
+    else:
+        assert built == validated, where
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "cases").glob("*.yaml"))
+)
+def test_explanation_records_are_what_validation_makes_of_them(path: Path) -> None:
+    """Records built without validating hold values of their declared types: validating
+    their dump again gives the same values of the same types, so equality and JSON agree."""
+    appraisal_ = appraise(load_scenario(path))
+    explanation = explain(appraisal_)
+    again = Explanation.model_validate(explanation.model_dump(by_alias=True))
+    _same_typed(explanation, again)
+    summary = summarise(appraisal_)
+    for built in summary.options:
+        _same_typed(built, OptionDrivers.model_validate(built.model_dump(by_alias=True)))

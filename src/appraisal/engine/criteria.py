@@ -294,21 +294,52 @@ class CriteriaTree:
         """
         shares = self.local_shares(raw)
         unit = self.unit_values(utility, raw)
+        global_weights = self.globalise(shares)
+        start, stop = self.group_of(index)
+        parent_weight, sibling_value = self._sibling_line(index, shares, unit, global_weights)
+        group_value = sum(shares[j] * unit[j] for j in range(start, stop))
+        leaf_weights = global_weights[list(self.declared_leaves)]
+        totals = np.asarray(utility @ leaf_weights, dtype=float)
+        intercept = totals - parent_weight * group_value + parent_weight * sibling_value
+        slope = parent_weight * (unit[index] - sibling_value)
+        return np.asarray(intercept, dtype=float), np.asarray(slope, dtype=float)
+
+    def weight_slopes(
+        self, utility: np.ndarray, raw: np.ndarray | Sequence[float] | None = None
+    ) -> np.ndarray:
+        """The slope of every criterion's weight line (criteria x options), as ``weight_line``
+        gives each, with the shares and unit values worked out once for them all.
+
+        The switching values read every criterion's slope; a criterion alone in its group
+        has no line (its share is always 1) and gets zeros.
+        """
+        shares = self.local_shares(raw)
+        unit = self.unit_values(utility, raw)
+        global_weights = self.globalise(shares)
+        slopes = np.zeros_like(unit)
+        for index in range(len(self.ids)):
+            start, stop = self.group_of(index)
+            if stop - start < 2:
+                continue
+            parent_weight, sibling_value = self._sibling_line(index, shares, unit, global_weights)
+            slopes[index] = parent_weight * (unit[index] - sibling_value)
+        return slopes
+
+    def _sibling_line(
+        self, index: int, shares: np.ndarray, unit: np.ndarray, global_weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """The parent's global weight and the siblings' value per option at unit weight
+        (theirs in proportion, or equal ones when they have no weight), for ``index``'s line."""
         start, stop = self.group_of(index)
         parent = self.parents[index]
-        parent_weight = 1.0 if parent < 0 else float(self.globalise(shares)[parent])
+        parent_weight = 1.0 if parent < 0 else float(global_weights[parent])
         siblings = [j for j in range(start, stop) if j != index]
         rest = sum(shares[j] for j in siblings)
         if rest > 0:
             sibling_value = sum(shares[j] * unit[j] for j in siblings) / rest
         else:
             sibling_value = sum(unit[j] for j in siblings) / len(siblings)
-        group_value = sum(shares[j] * unit[j] for j in range(start, stop))
-        leaf_weights = self.globalise(shares)[list(self.declared_leaves)]
-        totals = np.asarray(utility @ leaf_weights, dtype=float)
-        intercept = totals - parent_weight * group_value + parent_weight * sibling_value
-        slope = parent_weight * (unit[index] - sibling_value)
-        return np.asarray(intercept, dtype=float), np.asarray(slope, dtype=float)
+        return parent_weight, np.asarray(sibling_value, dtype=float)
 
 
 def leaf_criteria(rule_base: RuleBase) -> dict[str, Criterion]:

@@ -151,20 +151,20 @@ def explain(
     for result in appraisal.options:
         spread = attribution.options[result.id]
         options.append(
-            OptionExplanation(
+            OptionExplanation.model_construct(
                 id=result.id,
                 name=result.name,
                 verdict=result.verdict,
                 rank=result.rank,
                 excluded=result.excluded,
                 total=result.score,
-                baseline=spread.baseline,
+                baseline=float(spread.baseline),
                 rule_baseline=rule_baseline(appraisal, result),
                 contributions=result.contributions,
                 rule_deltas=deltas[result.id],
                 attribution=spread.attribution,
                 attribution_method=spread.method,
-                attribution_error=spread.error,
+                attribution_error=float(spread.error),
                 verdict_counterfactuals=tuple(
                     c
                     for c in report.singles
@@ -176,7 +176,8 @@ def explain(
         )
     counterfactuals = tuple(c for c in report.singles if c.changes_winner)
     counterfactuals += tuple(c for c in report.singles if not c.changes_winner)
-    return Explanation(
+    # Built from records already of their declared types, without validating them again.
+    return Explanation.model_construct(
         scenario=appraisal.scenario,
         winner=winner(appraisal),
         recommended=appraisal.recommended,

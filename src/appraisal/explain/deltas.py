@@ -123,7 +123,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
         points[delta.rule] = points.get(delta.rule, 0.0) + delta.points
         criteria.setdefault(delta.rule, []).append(delta.criterion)
     found = [
-        Driver(
+        Driver.model_construct(
             rule=failure.rule,
             kind="gate",
             criteria=(failure.gate,),
@@ -136,7 +136,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
     ]
     for rule_id in sorted(points, key=lambda r: -abs(points[r])):
         found.append(
-            Driver(
+            Driver.model_construct(
                 rule=rule_id,
                 kind="value",
                 criteria=tuple(criteria[rule_id]),

@@ -29,7 +29,7 @@ from ..appraise import Appraisal, appraise
 from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import FactRef, FactSpec, RuleBase, Value
-from ._shared import Standings, model_of, winner
+from ._shared import Standings, by_option, model_of, winner
 from .counterfactuals import Batch, Stages, Test, WhatIf
 from .records import (
     Answer,
@@ -153,8 +153,9 @@ class _Evaluator:
         code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
         base = np.array([names[what_if.verdicts[o]] for o in model.options])
         chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
-        single = chosen.sum(axis=1) == 1
-        recommended = np.where(single, np.argmax(chosen, axis=1), -1)
+        chosen = by_option(chosen)
+        single = chosen.sum(axis=0) == 1
+        recommended = np.where(single, np.argmax(chosen, axis=0), -1)
         now = model.options.index(self.recommended) if self.recommended is not None else -1
         shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
         return _Outcomes(
@@ -163,7 +164,7 @@ class _Evaluator:
             changing=(~standings.void & (recommended != now)).tolist(),
             recommended=recommended.tolist(),
             shifts=shifts.tolist(),
-            stirs=(code != base).any(axis=1).tolist(),
+            stirs=np.asarray(by_option(np.not_equal(code, base)).any(axis=0)).tolist(),
         )
 
     def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
@@ -174,7 +175,7 @@ class _Evaluator:
         lead = totals[:, leader]
         rivals = np.where(excluded, -np.inf, totals)
         rivals[:, leader] = -np.inf
-        best = rivals.max(axis=1)
+        best = by_option(rivals).max(axis=0)
         return np.where(np.isfinite(best), lead - best, 0.0)
 
 
@@ -590,6 +591,7 @@ def _pairs(
         )
 
     chosen = sorted(candidates, key=promise)[: max(pair_facts, 0)]
+    named = _named([c.state.fact for c in chosen], tests_of)
     found: list[InformationItem] = []
     evaluated = skipped = 0
     exhaustive = True
@@ -604,7 +606,7 @@ def _pairs(
     own = {c.state.fact: numbered(c.state.fact, c.regions) for c in chosen}
     pairs: list[tuple[int, int]] = []
     for a, b in itertools.combinations(chosen, 2):
-        answers, apart = _combinations(a, b, rule_base, tests_of, known)
+        answers, apart = _combinations(a, b, rule_base, tests_of, known, named)
         if evaluated + len(answers) > budget:
             answers = answers[: budget - evaluated]
             exhaustive = False
@@ -658,18 +660,15 @@ def _combinations(
     rule_base: RuleBase,
     tests_of: Mapping[str, Sequence[Test]],
     known: Mapping[str, Value | None],
+    named: Mapping[str, set[str]],
 ) -> tuple[list[tuple[_Region, _Region]], bool]:
     """Every pair of answers; a fact compared with the other has its answers worked out again
     for each answer of the other (its thresholds move with it). True with them when they
-    are every answer of ``a`` with every answer of ``b``, in that order."""
+    are every answer of ``a`` with every answer of ``b``, in that order. ``named``: the facts
+    each fact's tests name (``_named``)."""
 
     def depends(fact: _Candidate, on: _Candidate) -> bool:
-        if fact.spec.type not in ("number", "text"):
-            return False
-        return any(
-            on.state.fact in (t.fact, t.operand.fact if isinstance(t.operand, FactRef) else None)
-            for t in tests_of.get(fact.state.fact, [])
-        )
+        return fact.spec.type in ("number", "text") and on.state.fact in named[fact.state.fact]
 
     flipped = depends(a, b) and not depends(b, a)
     outer, inner = (b, a) if flipped else (a, b)
@@ -686,6 +685,19 @@ def _combinations(
         for other in others:
             found.append((other, region) if flipped else (region, other))
     return found, False
+
+
+def _named(facts: Sequence[str], tests_of: Mapping[str, Sequence[Test]]) -> dict[str, set[str]]:
+    """The facts each fact's tests name, on either side: read once for every pair."""
+    return {
+        fact: {
+            name
+            for t in tests_of.get(fact, [])
+            for name in (t.fact, t.operand.fact if isinstance(t.operand, FactRef) else None)
+            if name is not None
+        }
+        for fact in facts
+    }
 
 
 # --------------------------------------------------------------------------- helpers

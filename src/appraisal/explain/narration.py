@@ -119,9 +119,9 @@ def _drivers(
             continue
         reached = model.downstream_rules(item)
         rules = tuple(r for r in in_order if r in reached)
-        yield EvidenceDriver(
+        yield EvidenceDriver.model_construct(
             evidence=cite_evidence(appraisal, item),
-            points=points[item],
+            points=float(points[item]),
             rules=rules,
             rule_sources=tuple(dict.fromkeys(s for r in rules if (s := rule_source(appraisal, r)))),
         )

@@ -2,12 +2,14 @@
 option loses first place, and to whom.
 
 The line of a criterion's weight is the engine's (``CriteriaTree.weight_line``), the one the
-weight sweeps of ``sensitivity`` draw.
+weight sweeps of ``sensitivity`` draw; every criterion's slope is read from one call
+(``CriteriaTree.weight_slopes``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 
@@ -28,6 +30,8 @@ def _raw_weights(appraisal: Appraisal, weights: Mapping[str, float] | None) -> t
     overrides.update(checked_weights(model.rule_base, weights, model.tree.paths()))
     return model.tree.raw_weights(overrides)
 
+
+Direction = Literal["increase", "decrease"]
 
 _TIE = 1e-9
 """Crossings (and closing rates) this close are the same crossing."""
@@ -56,7 +60,9 @@ def weight_switching_values(
     tree = model.tree
     if criterion not in tree.position:
         raise UnknownReferenceError("criterion", criterion, tree.ids)
-    return _switches(appraisal, criterion, _raw_weights(appraisal, weights), _utility(appraisal))
+    raw_weights = _raw_weights(appraisal, weights)
+    slopes = _slopes(appraisal, raw_weights)
+    return _switches(appraisal, criterion, raw_weights, slopes)
 
 
 def _utility(appraisal: Appraisal) -> np.ndarray:
@@ -65,10 +71,18 @@ def _utility(appraisal: Appraisal) -> np.ndarray:
     return np.array([[o.values[leaf].utility for leaf in leaves] for o in appraisal.options])
 
 
+def _slopes(appraisal: Appraisal, raw_weights: tuple[float, ...]) -> np.ndarray:
+    """Every criterion's weight-line slope (criteria x options), the raw weights read by id."""
+    tree = model_of(appraisal).tree
+    raw = dict(zip(tree.ids, raw_weights, strict=True))
+    return tree.weight_slopes(_utility(appraisal), [raw[c] for c in tree.ids])
+
+
 def _switches(
-    appraisal: Appraisal, criterion: str, raw_weights: tuple[float, ...], utility: np.ndarray
+    appraisal: Appraisal, criterion: str, raw_weights: tuple[float, ...], slopes: np.ndarray
 ) -> tuple[WeightSwitch, ...]:
-    """``weight_switching_values`` given every criterion's raw weight and the utilities."""
+    """``weight_switching_values`` given every criterion's raw weight and the slope of every
+    criterion's weight line (``CriteriaTree.weight_slopes``, worked out once for them all)."""
     tree = model_of(appraisal).tree
     first = winner(appraisal)
     index = tree.index(criterion)
@@ -89,11 +103,10 @@ def _switches(
     scale = sum(raw[c] for c in group)
     current_raw = x0 * scale
     others_raw = (1.0 - x0) * scale if scale > 0 else others_raw
-    _, slopes = tree.weight_line(index, utility, [raw[c] for c in tree.ids])
-    slope = {o.id: float(slopes[row]) for row, o in enumerate(appraisal.options)}
+    slope = {o.id: float(slopes[index, row]) for row, o in enumerate(appraisal.options)}
     lead = appraisal.option(first)
     lead_slope = slope[first]
-    crossings: dict[str, list[tuple[float, float, str]]] = {"increase": [], "decrease": []}
+    crossings: dict[Direction, list[tuple[float, float, str]]] = {"increase": [], "decrease": []}
     for rival in appraisal.options:
         if rival.excluded or rival.id == first:
             continue
@@ -128,7 +141,7 @@ def _switches(
             and abs(other_rate - rate) <= _TIE * max(1.0, abs(rate))
         )
         found.append(
-            WeightSwitch(
+            WeightSwitch.model_construct(
                 criterion=criterion,
                 direction=direction,
                 weight=x * others_raw / (1.0 - x),
@@ -148,9 +161,9 @@ def switching_values(
     """Weight switching values of every criterion, at every level of the hierarchy."""
     tree = model_of(appraisal).tree
     raw_weights = _raw_weights(appraisal, weights)
-    utility = _utility(appraisal)
+    slopes = _slopes(appraisal, raw_weights)
     return tuple(
         switch
         for criterion in dict.fromkeys(tree.ids[i] for i in tree.declared)
-        for switch in _switches(appraisal, criterion, raw_weights, utility)
+        for switch in _switches(appraisal, criterion, raw_weights, slopes)
     )

@@ -8,12 +8,12 @@ evidence and rules below the criteria are the same whichever option cites them, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..appraise import Appraisal, OptionResult
-from ..models import Criterion
+from ..models import Criterion, EvidenceItem
 from ._shared import model_of
-from .deltas import cite_evidence, fired_derivers, rule_deltas, rule_source
+from .deltas import fired_derivers, rule_deltas, rule_source
 from .records import RuleDelta, TraceNode
 
 __all__ = ["Tracer", "evidence_trace"]
@@ -39,8 +39,12 @@ class Tracer:
         self.rule_base = appraisal.rule_base_model
         self.reads = model_of(appraisal).reads
         self.derived_by = fired_derivers(appraisal)
+        scenario = appraisal.scenario_model
+        self.items: Mapping[str, EvidenceItem] = scenario.evidence if scenario else {}
         self._facts: dict[tuple[str, int], TraceNode] = {}
         self._rules: dict[tuple[str, int], TraceNode] = {}
+        self._rule_parts: dict[tuple[str, int], tuple[str, str | None, tuple[TraceNode, ...]]] = {}
+        """A rule's label, source and children at a depth, whatever points it moved."""
 
     def fact_node(self, fact_id: str, depth: int) -> TraceNode:
         """An evidence item, or a finding with the fired rules that derived it."""
@@ -50,13 +54,13 @@ class Tracer:
         if found is not None:
             return found
         if evidence:
-            cited = cite_evidence(self.appraisal, fact_id)
+            item = self.items.get(fact_id)  # as ``cite_evidence`` reads it
             found = TraceNode(
                 kind="evidence",
                 id=fact_id,
-                label=cited.statement or fact_id,
-                value=cited.value,
-                source=cited.source,
+                label=(item.statement if item else None) or fact_id,
+                value=self.appraisal.evidence.get(fact_id),
+                source=str(item.source) if item else None,
             )
         else:
             spec = self.rule_base.findings[fact_id]
@@ -77,14 +81,18 @@ class Tracer:
         found = self._rules.get(key) if points is None else None
         if found is not None:
             return found
-        rule = self.rule_base.rules[rule_id]
+        parts = self._rule_parts.get(key)
+        if parts is None:
+            rule = self.rule_base.rules[rule_id]
+            parts = (
+                rule.rationale or rule.description or rule_id,
+                rule_source(self.appraisal, rule_id),
+                tuple(self.fact_node(f, depth) for f in self.reads[rule_id]),
+            )
+            self._rule_parts[key] = parts
+        label, source, children = parts
         found = TraceNode(
-            kind="rule",
-            id=rule_id,
-            label=rule.rationale or rule.description or rule_id,
-            points=points,
-            source=rule_source(self.appraisal, rule_id),
-            children=tuple(self.fact_node(f, depth) for f in self.reads[rule_id]),
+            kind="rule", id=rule_id, label=label, points=points, source=source, children=children
         )
         if points is None:
             self._rules[key] = found
