@@ -11,7 +11,8 @@ caller drives the same functions, so the semantics live here once:
   derive), their conditions flattened into arrays, once, at compile
 - ``compiled``: ``CompiledModel``, a rule base compiled and indexed once
 - ``evaluate``: facts encoded as columns; three-valued conditions, a level of
-  rules at a time; the one conflict policy (``refuse_contradiction``)
+  rules at a time, every rule or a closed subset (``rule_subset``); the one
+  conflict policy (``refuse_contradiction``)
 - ``cells``: each cell's value (set, adjust, clamp, direction) and its bounds
 - ``aggregate``: totals, horizon scores, competition ranks and verdicts
 
@@ -28,7 +29,7 @@ from .aggregate import (
     competition_ranks,
     verdict_metrics,
 )
-from .cells import Cells, cell_bounds, cell_values, utility
+from .cells import Cells, cell_bounds, cell_values, contested_cells, set_clashes, utility
 from .compiled import CompiledModel, compile_model
 from .conditions import METRICS, comparisons, facts_read, iter_conditions
 from .criteria import CriteriaTree, KeyPath, criteria_paths, leaf_criteria
@@ -36,10 +37,13 @@ from .evaluate import (
     Columns,
     Metrics,
     Outcome,
+    RuleSubset,
+    closed_rules,
     encode,
     evaluate,
     refuse_contradiction,
     rerun,
+    rule_subset,
     truth,
 )
 from .order import refuse_cycles, rule_order
@@ -54,13 +58,16 @@ __all__ = [
     "KeyPath",
     "Metrics",
     "Outcome",
+    "RuleSubset",
     "Totals",
     "aggregate",
     "assign_verdicts",
     "cell_bounds",
     "cell_values",
+    "closed_rules",
     "comparisons",
     "compile_model",
+    "contested_cells",
     "competition_ranks",
     "criteria_paths",
     "encode",
@@ -72,6 +79,8 @@ __all__ = [
     "refuse_cycles",
     "rerun",
     "rule_order",
+    "rule_subset",
+    "set_clashes",
     "truth",
     "utility",
     "verdict_metrics",

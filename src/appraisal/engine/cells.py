@@ -13,6 +13,7 @@ range any pattern of firings could reach, for searches that prune by it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from ..errors import ScoringError
 from .compiled import CompiledModel
 
-__all__ = ["Cells", "cell_bounds", "cell_values", "utility"]
+__all__ = ["Cells", "cell_bounds", "cell_values", "contested_cells", "set_clashes", "utility"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +96,26 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
         excluded,
         unscorable,
     )
+
+
+def contested_cells(model: CompiledModel) -> tuple[tuple[int, int], ...]:
+    """The cells that rules set to different values: the only ones where sets can clash."""
+    return tuple(cell for cell, sets in model.cell_sets.items() if len({to for _, to in sets}) > 1)
+
+
+def set_clashes(
+    model: CompiledModel, fired: np.ndarray, cells: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """The rows of ``fired`` in which two fired rules set one of ``cells`` to different
+    values: where ``cell_values`` refuses to score, if ``cells`` holds every contested cell
+    (``contested_cells``), found without valuing any cell."""
+    found = np.zeros(fired.shape[1], dtype=bool)
+    for cell in cells:
+        sets = model.cell_sets[cell]
+        values = sorted({to for _, to in sets})
+        setting = [fired[[p for p, to in sets if to == value]].any(axis=0) for value in values]
+        found |= np.add.reduce(np.array(setting, dtype=np.int64), axis=0) > 1
+    return found
 
 
 def utility(model: CompiledModel, raw: np.ndarray) -> np.ndarray:

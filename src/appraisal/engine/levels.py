@@ -31,7 +31,16 @@ from typing import TypeVar
 import numpy as np
 
 from ..models import Value
-from .nodes import OPERATORS, AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
+from .nodes import (
+    OPERATORS,
+    AllNode,
+    AnyNode,
+    CompareNode,
+    KnownNode,
+    Node,
+    NotNode,
+    columns_read,
+)
 
 __all__ = ["FALSE", "TRUE", "UNKNOWN", "Derivers", "Level", "Settling", "levels_of"]
 
@@ -302,16 +311,6 @@ def _level(
     )
 
 
-def _reads(node: Node) -> list[int]:
-    if isinstance(node, KnownNode):
-        return [node.column]
-    if isinstance(node, CompareNode):
-        return [node.left] if node.right < 0 else [node.left, node.right]
-    if isinstance(node, NotNode):
-        return _reads(node.part)
-    return [column for part in node.parts for column in _reads(part)]
-
-
 def _side_by_side(items: Sequence[_Item], width: Callable[[_Item], int]) -> list[list[_Item]]:
     """Items (sorted by width) in groups evaluated side by side, each padded to its widest:
     as few groups as keep the padding from doubling the work."""
@@ -390,7 +389,7 @@ def levels_of(
             derivers.setdefault(column, []).append(position)
     level_of: list[int] = []
     for node in conditions:
-        read = [level_of[p] + 1 for c in _reads(node) for p in derivers.get(c, ())]
+        read = [level_of[p] + 1 for c in columns_read(node) for p in derivers.get(c, ())]
         level_of.append(max(read, default=0))
     settled_at: dict[int, list[int]] = {}
     for column in sorted(derivers):

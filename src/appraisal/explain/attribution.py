@@ -11,7 +11,9 @@ rows too.
 Which games there are, which coalitions each needs and the rows that do not depend on the
 evidence's values follow from the compiled model, the known items and the weights alone:
 they are worked out at first use and kept with the model (``_Structure``). Every call still
-evaluates its rows through the engine and counts them.
+evaluates its rows through the engine and counts them. After the first batch, rows run only
+the rules their games need (``_needs``, ``_grouped``); a contradiction is refused as an
+evaluation of every rule would refuse it.
 
 Enumerating every coalition is rarely needed. When some items reach a game only through one
 finding (every rule reading them, directly or through other findings, lies upstream of that
@@ -36,7 +38,20 @@ import numpy as np
 
 from .._guards import require_count
 from ..appraise import Appraisal
-from ..engine import Columns, CompiledModel, Outcome, cell_bounds, cell_values, evaluate
+from ..engine import (
+    Columns,
+    CompiledModel,
+    Outcome,
+    RuleSubset,
+    cell_bounds,
+    cell_values,
+    closed_rules,
+    contested_cells,
+    evaluate,
+    rule_subset,
+    set_clashes,
+)
+from ..errors import RuleConflictError
 from ._shared import evidence_columns, model_of
 from .records import Attribution, OptionAttribution
 
@@ -346,6 +361,22 @@ class _Structure:
     """Known items x rows: every coalition of each plan without modules, plan after plan."""
     starts: Mapping[int, int]
     """Where each plan without modules starts among the rows of ``first``."""
+    contested: tuple[tuple[int, int], ...]
+    """The cells rules set to different values (``contested_cells``)."""
+    needs: Mapping[int, tuple[frozenset[int], int]]
+    """Per plan of a batch after the first: the rules its rows need (``_needs``), and how
+    many levels they take."""
+    subsets: dict[frozenset[int], RuleSubset] = field(default_factory=dict)
+    """The subsets of the rules groups of rows have run, compiled at first use."""
+
+    def subset(self, model: CompiledModel, rules: frozenset[int]) -> RuleSubset:
+        """The rules compiled to run on their own (``rules`` closed upstream)."""
+        found = self.subsets.get(rules)
+        if found is None:
+            found = self.subsets[rules] = rule_subset(model, rules)
+            while len(self.subsets) > KEPT_SUBSETS:
+                del self.subsets[next(iter(self.subsets))]
+        return found
 
     @classmethod
     def of(
@@ -414,11 +445,120 @@ class _Structure:
             },
             first=np.concatenate(blocks, axis=1),
             starts=starts,
+            contested=contested_cells(model),
+            needs=_needs(model, upstream, games, plan_of, levels, frozenset(scored)),
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _Group:
+    """Plans of one batch whose rows run one subset of the rules."""
+
+    rules: RuleSubset | None
+    """None: every rule."""
+    plans: tuple[_Plan, ...]
+
+
+def _needs(
+    model: CompiledModel,
+    upstream: _Upstream,
+    games: Sequence[_Game],
+    plan_of: Mapping[int, _Plan],
+    levels: Sequence[Sequence[_Plan]],
+    scored: frozenset[int],
+) -> dict[int, tuple[frozenset[int], int]]:
+    """The rules the rows of each plan after the first batch need, closed upstream, and
+    the levels they take.
+
+    A plan's rows need the rules of its games and those deriving its modules' findings
+    (with every rule upstream). They need more where a contradiction could lie: a row
+    holds only the plan's players, so a finding two rules derive differently, or a cell
+    two rules set differently (in rows a game scores), can be contradicted in its rows
+    only if some deriver or setter reads a player, directly or not; else they fire as
+    with nothing known, a row of the first batch, evaluated whole. Those rules join the
+    plan's, so its rows meet every contradiction they would among all the rules (and
+    the batch is then evaluated whole, to be refused as before).
+    """
+    needs: dict[int, set[int]] = {}
+    for g, plan in plan_of.items():
+        needs.setdefault(plan.index, set()).update(games[g].rules)
+    for plan in (p for level in levels for p in level):
+        for module, inner in zip(plan.modules, plan.inner, strict=True):
+            derivers = model.derivers.get(module.finding, ())
+            needs.setdefault(inner.index, set()).update(model.position[r] for r in derivers)
+    contested = []
+    for finding in model.rule_base.findings:
+        column = model.column_of[finding]
+        derivers = model.derivers.get(finding, ())
+        derived = {
+            encoded
+            for r in derivers
+            for at, encoded, _ in model.derivations[model.position[r]]
+            if at == column
+        }
+        if len(derived) > 1:
+            contested.append((derivers, False))
+    for cell in contested_cells(model):
+        contested.append((tuple(model.order[p] for p, _ in model.cell_sets[cell]), True))
+    touching = [
+        (frozenset().union(*(upstream.facts[r] for r in rules)),
+         {model.position[r] for r in rules}, cells)
+        for rules, cells in contested
+    ]  # fmt: skip
+    level_of = {int(p): i for i, level in enumerate(model.levels) for p in level.positions}
+    found = {}
+    for level in levels[1:]:
+        for plan in level:
+            players = frozenset(plan.players)
+            need = set(needs.get(plan.index, ()))
+            for facts, rules, cells in touching:
+                if facts & players and (plan.index in scored or not cells):
+                    need |= rules
+            closed = closed_rules(model, need)
+            found[plan.index] = (closed, 1 + max((level_of[p] for p in closed), default=-1))
+    return found
+
+
+LEVEL_COST = 8000
+"""What one more level costs the engine, in rules x rows: a batch's plans run as groups
+(``_grouped``), one subset of the rules each, the fewer the groups the fewer the levels
+run, the more rules each row may run for nothing."""
+
+
+def _grouped(
+    structure: _Structure, model: CompiledModel, rows: Mapping[int, int], level: Sequence[_Plan]
+) -> tuple[_Group, ...]:
+    """A batch's plans (with ``rows`` each) grouped by the rules they run: the largest
+    first, each alone or joining the group it adds least to, whichever costs less."""
+    groups: list[tuple[frozenset[int], int, int, list[_Plan]]] = []
+    for plan in sorted(level, key=lambda p: -rows[p.index]):
+        rules, height = structure.needs[plan.index]
+        count = rows[plan.index]
+        best = (height * LEVEL_COST + count * len(rules), -1)
+        for g, (others, levels, counted, _) in enumerate(groups):
+            joined = len(rules | others)
+            added = (max(height, levels) - levels) * LEVEL_COST + (counted + count) * joined
+            added -= counted * len(others)
+            best = min(best, (added, g))
+        if best[1] < 0:
+            groups.append((rules, height, count, [plan]))
+        else:
+            others, levels, counted, plans = groups[best[1]]
+            plans.append(plan)
+            groups[best[1]] = (rules | others, max(height, levels), counted + count, plans)
+    order = {plan.index: k for k, plan in enumerate(level)}
+    return tuple(
+        _Group(structure.subset(model, rules), tuple(sorted(plans, key=lambda p: order[p.index])))
+        for rules, _, _, plans in groups
+    )
 
 
 KEPT_STRUCTURES = 8
 """Structures kept per compiled model: one for each recent set of known items and weights."""
+
+KEPT_SUBSETS = 64
+"""Subsets of the rules kept compiled per structure: a few per batch, as the evidence
+groups its rows."""
 
 _structures: weakref.WeakKeyDictionary[CompiledModel, dict[tuple[object, ...], _Structure]] = (
     weakref.WeakKeyDictionary()
@@ -444,55 +584,113 @@ def _structure_of(
 # --------------------------------------------------------------------------- batches of coalitions
 
 
-class _Batch:
-    """Coalitions of evidence items gathered as rows, evaluated together by the engine."""
+RULE_SUBSETS = True
+"""Whether the batches after the first run each group of their rows on only the rules it
+needs (``_grouped``); else every rule runs on every row."""
 
-    def __init__(self, model: CompiledModel, evidence: Columns, structure: _Structure) -> None:
+
+class _Contested(Exception):
+    """A subset of the rules met a contradiction: the batch is to be evaluated whole."""
+
+
+class _Batch:
+    """Coalitions of evidence items gathered as rows, evaluated together by the engine: by
+    every rule, or by a subset (``rules``) that a contradiction sends back to the whole."""
+
+    def __init__(
+        self,
+        model: CompiledModel,
+        evidence: Columns,
+        structure: _Structure,
+        rules: RuleSubset | None = None,
+    ) -> None:
         self.model = model
         self.evidence = evidence
         self.structure = structure
+        self.rules = rules
         self.parts: list[tuple[np.ndarray | None, np.ndarray]] = []
         self.rows = 0
         self.scored: list[slice] = []
+        self.valued: list[slice] = []
 
-    def add(self, items: np.ndarray | None, known: np.ndarray, *, cells: bool = False) -> slice:
+    def add(
+        self,
+        items: np.ndarray | None,
+        known: np.ndarray,
+        *,
+        scored: bool = False,
+        valued: bool = False,
+    ) -> slice:
         """Rows in which the known items at ``items`` (None: all, in order) are known where
         ``known`` (items x rows) says, and every other item unknown; the slice of the batch
-        they take. With ``cells``, their cells are valued too (a game of rules alone needs
-        only their firing)."""
+        they take. With ``valued``, their cells are valued; with ``scored`` (or ``valued``),
+        they are rows a game scores, in which cells set two ways are refused (a game of
+        rules alone needs only their firing)."""
         start = self.rows
         self.parts.append((items, known))
         self.rows += known.shape[1]
         taken = slice(start, self.rows)
-        if cells:
+        if scored or valued:
             self.scored.append(taken)
+        if valued:
+            self.valued.append(taken)
         return taken
 
     def run(self) -> tuple[Outcome, _Utility]:
-        """The engine's outcome of every row, and the cells' utilities of the rows asked for."""
+        """The engine's outcome of every row, and the cells' utilities of the rows valued.
+
+        Raises ``_Contested`` where a subset of the rules meets a contradiction, a finding
+        derived two ways or (in rows scored) a cell set two ways; evaluated whole, the
+        batch refuses the first as it always did.
+        """
         model = self.model
-        columns = self.structure.columns
-        known = np.zeros((self.evidence.known.shape[0], self.rows), dtype=bool)
+        structure = self.structure
+        rules = self.rules
+        columns = structure.columns if rules is None else rules.column_index[structure.columns]
+        width = self.evidence.known.shape[0] if rules is None else len(rules.columns)
+        known = np.zeros((width, self.rows), dtype=bool)
         start = 0
         for where, part in self.parts:
             stop = start + part.shape[1]
             known[columns if where is None else columns[where], start:stop] = part
             start = stop
-        # Every row's values are the evidence's: a view, which the engine copies as it
-        # copies every batch it is given (findings join the copy).
-        values = np.broadcast_to(self.evidence.values[:, :1], known.shape)
-        outcome = evaluate(model, Columns(known, values, self.evidence.texts))
+        # Every row's values are the evidence's: a view, which the engine copies as findings
+        # join it (for a subset of the rules, only its own columns).
+        values = self.evidence.values if rules is None else self.evidence.values[rules.columns]
+        batch = Columns(known, np.broadcast_to(values[:, :1], known.shape), self.evidence.texts)
+        if rules is None:
+            outcome = evaluate(model, batch)
+        else:
+            try:
+                outcome = evaluate(model, batch, rules=rules)
+            except RuleConflictError as error:
+                raise _Contested from error
+        scored = _rows(self.scored, self.rows)
+        if structure.contested and len(scored):
+            fired = outcome.fired[:, scored]
+            if rules is not None:
+                fired = np.zeros((len(model.order), len(scored)), dtype=bool)
+                fired[rules.positions] = outcome.fired[:, scored]
+            if set_clashes(model, fired, structure.contested).any():
+                if rules is not None:
+                    raise _Contested
+                cell_values(model, fired)  # refuses the first clash, as valuing them does
+        valued = _rows(self.valued, self.rows)
         index = np.full(self.rows, -1, dtype=np.intp)
-        scored = np.zeros(self.rows, dtype=bool)
-        for rows in self.scored:
-            scored[rows] = True
-        wanted = np.flatnonzero(scored)
-        index[wanted] = np.arange(len(wanted))
-        if len(wanted):
-            utility = cell_values(model, outcome.fired[:, wanted]).utility
+        index[valued] = np.arange(len(valued))
+        if len(valued):
+            utility = cell_values(model, outcome.fired[:, valued]).utility
         else:
             utility = np.zeros((0, *model.baselines.shape))
         return outcome, _Utility(index, utility)
+
+
+def _rows(slices: Sequence[slice], rows: int) -> np.ndarray:
+    """The rows of a batch (of ``rows``) that the slices take, ascending."""
+    taken = np.zeros(rows, dtype=bool)
+    for part in slices:
+        taken[part] = True
+    return np.flatnonzero(taken)
 
 
 @dataclass(frozen=True, eq=False)
@@ -525,7 +723,34 @@ class _Evaluated:
     known: np.ndarray
     """Players x rows."""
     outcome: Outcome
-    utility: _Utility
+
+    def fired(self, positions: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Whether the rules at ``positions`` (in the model's order) fired: rules x rows."""
+        rules = self.outcome.rules
+        if rules is None:
+            return np.asarray(self.outcome.fired[positions, self.rows])
+        at = rules.rule_index[positions]
+        assert (at >= 0).all(), "a rule the rows did not run"
+        return np.asarray(self.outcome.fired[at, self.rows])
+
+    def firing(self, rows: np.ndarray) -> np.ndarray:
+        """Every rule of the model on some of the rows (by index among them): a rule that
+        did not run, not fired."""
+        fired = self.outcome.fired[:, self.rows.start + rows]
+        rules = self.outcome.rules
+        if rules is None:
+            return np.asarray(fired)
+        every = np.zeros((len(rules.rule_index), len(rows)), dtype=bool)
+        every[rules.positions] = fired
+        return every
+
+    def column(self, column: int) -> tuple[np.ndarray, np.ndarray]:
+        """A fact's or finding's column (the model's) on the rows: known, and values."""
+        rules = self.outcome.rules
+        at = column if rules is None else int(rules.column_index[column])
+        assert at >= 0, "a column the rows did not hold"
+        columns = self.outcome.columns
+        return columns.known[at, self.rows], columns.values[at, self.rows]
 
 
 @dataclass(frozen=True, eq=False)
@@ -557,10 +782,8 @@ def _coalitions(plan: _Plan, counted: Sequence[_Counted]) -> np.ndarray:
 def _states(evaluated: _Evaluated, column: int) -> tuple[np.ndarray, list[int]]:
     """The state of a finding on each of a plan's rows (unknown, or each value it takes),
     numbered as they first appear, and the first row giving each."""
-    columns = evaluated.outcome.columns
-    keys = np.where(
-        columns.known[column, evaluated.rows], columns.values[column, evaluated.rows], np.inf
-    )
+    known, values = evaluated.column(column)
+    keys = np.where(known, values, np.inf)
     numbers: dict[float, int] = {}
     state = [numbers.setdefault(key, len(numbers)) for key in keys.tolist()]
     first = dict.fromkeys(state)
@@ -724,8 +947,9 @@ def _part_counts(
     holding = np.add.reduceat(members.T[coalition[order]].astype(np.int64), starts, axis=0)
     firsts = np.flatnonzero(np.concatenate([[True], group_part[1:] != group_part[:-1]]))
     taken = joined[group_slot]
-    whole = np.add.reduceat(taken * times[:, None, None], firsts, axis=0)
     held = np.add.reduceat(holding[:, :, None] * taken[:, :1], firsts, axis=0)
+    taken *= times[:, None, None]  # in place: the largest array here, not copied again
+    whole = np.add.reduceat(taken, firsts, axis=0)
     counted = np.concatenate([whole[:, :1], held, whole[:, 1:]], axis=1)[:, plan.order]
     found[group_part[firsts]] = counted
     return found
@@ -889,7 +1113,7 @@ class _Run:
         self.structure = structure
         self.first = _Batch(model, evidence, structure)
         self.empty = self.first.add(None, np.zeros((len(structure.known), 1), dtype=bool),
-                                    cells=True)  # fmt: skip
+                                    valued=True)  # fmt: skip
         self.sampled: dict[int, tuple[list[list[str]], slice]] = {}
         self.start = 0
         """Where the rows of ``structure.first`` start in the first batch."""
@@ -906,41 +1130,53 @@ class _Run:
             rng.shuffle(players)
             orders.append(list(players))
         items = np.array([self.structure.known.index(p) for p in game.players], dtype=np.intp)
-        rows = self.first.add(items, _prefixes(game.players, orders), cells=_clamps(game))
+        rows = self.first.add(items, _prefixes(game.players, orders), valued=_clamps(game))
         self.sampled[g] = (orders, rows)
 
     def run(self) -> None:
         """Evaluate batch after batch, counting each plan's modules from the one before."""
         structure = self.structure
-        batch = self.first
-        for depth, level in enumerate(structure.levels):
+        taken = []
+        if structure.levels:
+            start = self.start = self.first.add(None, structure.first).start
+            for plan in structure.levels[0]:
+                offset = start + structure.starts[plan.index]
+                rows = slice(offset, offset + (1 << len(plan.players)))
+                if plan.index in structure.scored:
+                    self.first.scored.append(rows)
+                taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
+        self.outcome, self.utility = self.first.run()
+        for plan, rows, known in taken:
+            self.evaluated[plan.index] = _Evaluated(rows, known, self.outcome)
+        for level in structure.levels[1:]:
+            coalitions = {}
+            for plan in level:
+                counted = tuple(
+                    self.count(module, inner)
+                    for module, inner in zip(plan.modules, plan.inner, strict=True)
+                )
+                self.joined[plan.index] = _joined(plan, counted)
+                coalitions[plan.index] = _coalitions(plan, counted)
+            whole = (_Group(None, level),)
+            counts = {index: known.shape[1] for index, known in coalitions.items()}
+            groups = _grouped(structure, self.model, counts, level) if RULE_SUBSETS else whole
+            try:
+                self.evaluate(groups, coalitions)
+            except _Contested:
+                self.evaluate(whole, coalitions)
+
+    def evaluate(self, groups: Sequence[_Group], coalitions: Mapping[int, np.ndarray]) -> None:
+        """The plans' coalitions evaluated, a batch per group."""
+        for group in groups:
+            batch = _Batch(self.model, self.evidence, self.structure, group.rules)
             taken = []
-            if depth == 0:
-                start = self.start = batch.add(None, structure.first).start
-                for plan in level:
-                    offset = start + structure.starts[plan.index]
-                    rows = slice(offset, offset + (1 << len(plan.players)))
-                    if plan.index in structure.scored:
-                        batch.scored.append(rows)
-                    taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
-            else:
-                for plan in level:
-                    counted = tuple(
-                        self.count(module, inner)
-                        for module, inner in zip(plan.modules, plan.inner, strict=True)
-                    )
-                    self.joined[plan.index] = _joined(plan, counted)
-                    known = _coalitions(plan, counted)
-                    rows = batch.add(plan.items, known, cells=plan.index in structure.scored)
-                    taken.append((plan, rows, known))
-            outcome, utility = batch.run()
-            if depth == 0:
-                self.outcome, self.utility = outcome, utility
+            for plan in group.plans:
+                known = coalitions[plan.index]
+                scored = plan.index in self.structure.scored
+                taken.append((plan, batch.add(plan.items, known, scored=scored), known))
+            outcome, _ = batch.run()
             for plan, rows, known in taken:
-                self.evaluated[plan.index] = _Evaluated(rows, known, outcome, utility)
-            batch = _Batch(self.model, self.evidence, structure)
-        if not structure.levels:
-            self.outcome, self.utility = batch.run()
+                self.evaluated[plan.index] = _Evaluated(rows, known, outcome)
 
     def count(self, module: _Module, inner: _Plan) -> _Counted:
         """A module's coalitions (its plan's rows) counted by the finding's state."""
@@ -958,6 +1194,38 @@ class _Run:
             self.joined[plan.index] = _joined(plan, ())
         return self.joined[plan.index]
 
+    def patterns(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Each clampable cell's game split by the pattern of its rules' firing: each
+        pattern's points less those with nothing known (the patterns worth none left out),
+        and each of the plan's rows' pattern among them (-1: one left out).
+
+        A cell's value follows from its rules' firing alone, so one row per pattern is
+        valued (the first giving it; the plan's first row, with nothing known, among them),
+        every game's in one go.
+        """
+        games = self.structure.games
+        found = []
+        for plan in self.structure.plans:
+            for g in self.structure.clamped.get(plan.index, ()):
+                evaluated = self.evaluated[plan.index]
+                pattern, first = _patterns(games[g], evaluated)
+                found.append((g, pattern, evaluated.firing(first)))
+        if not found:
+            return {}
+        utility = cell_values(self.model, np.concatenate([f for _, _, f in found], axis=1)).utility
+        split = {}
+        start = 0
+        for g, pattern, fired in found:
+            cell = games[g].cells[0][0]
+            stop = start + fired.shape[1]
+            worth = cell.weight * utility[start:stop, cell.option, cell.leaf]
+            start = stop
+            points = worth - worth[pattern[0]]
+            kept = points != 0.0
+            number = np.where(kept, np.cumsum(kept) - 1, -1)
+            split[g] = (points[kept], number[pattern])
+        return split
+
     def exact_terms(self) -> dict[int, list[tuple[CellMoves, list[float]]]]:
         """Exact Shapley values of every game computed exactly, per cell it feeds; the games
         of one plan at once.
@@ -970,6 +1238,7 @@ class _Run:
         """
         structure = self.structure
         games = structure.games
+        split_by = self.patterns()
         # Counts by number of players: each number's Shapley values in one go.
         counts: dict[int, list[np.ndarray]] = {}
         asked: list[tuple[int, int, tuple[int, ...], tuple[tuple[int, np.ndarray], ...]]] = []
@@ -989,11 +1258,11 @@ class _Run:
             joined = self.joined_of(plan)
             waiting = counts.setdefault(len(plan.players), [])
             start = sum(map(len, waiting))
-            fired = evaluated.outcome.fired[rules, evaluated.rows]
+            fired = evaluated.fired(rules)
             waiting.append(_size_counts(plan, _flag_counts(plan, fired, combos), joined))
             patterns = []
             for g in clamped:
-                points, part = _patterns(games[g], evaluated)
+                points, part = split_by[g]
                 patterns.append((g, points))
                 waiting.append(_part_counts(plan, part, len(points), joined))
             asked.append((len(plan.players), start, ones, tuple(patterns)))
@@ -1020,26 +1289,19 @@ class _Run:
 
 
 def _patterns(game: _Game, evaluated: _Evaluated) -> tuple[np.ndarray, np.ndarray]:
-    """A clampable cell's game split by the pattern of its rules' firing: each pattern's
-    points less those with nothing known (the patterns worth none left out), and each of
-    the plan's rows' pattern among them (-1: one left out)."""
-    cell = game.cells[0][0]
-    rows = evaluated.rows
-    fired = evaluated.outcome.fired[list(game.rules), rows]
+    """The pattern of a clampable cell's rules' firing on each of a plan's rows (numbered
+    in a fixed order of patterns: each rule fired before not), and the first row giving
+    each (relative to the plan's first)."""
+    fired = evaluated.fired(list(game.rules))
     order = 1 << np.arange(len(game.rules) - 1, -1, -1, dtype=np.int64)
     codes = (~fired).astype(np.int64).T @ order
-    utility = evaluated.utility
-    worth = cell.weight * utility.values[utility.index[rows], cell.option, cell.leaf]
     # Sorted and compared, not np.unique: the latter imports numpy.ma on first use.
     ordered = np.sort(codes)
     distinct = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
     pattern = np.searchsorted(distinct, codes)
     by_pattern = np.argsort(pattern, kind="stable")
     first = by_pattern[np.searchsorted(pattern[by_pattern], np.arange(len(distinct)))]
-    points = worth[first] - worth[0]
-    kept = points != 0.0
-    number = np.where(kept, np.cumsum(kept) - 1, -1)
-    return points[kept], number[pattern]
+    return pattern, first
 
 
 def _prefixes(players: tuple[str, ...], orders: Sequence[Sequence[str]]) -> np.ndarray:
