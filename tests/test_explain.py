@@ -30,6 +30,7 @@ from appraisal.explain import (
     rule_baseline,
     rule_deltas,
     summarise,
+    switching_values,
     versus,
     weight_switching_values,
     winner,
@@ -430,6 +431,44 @@ def test_drift_explain_exits_2_with_one_located_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip().splitlines() == [f"error: {MESSAGE}"]
+
+
+def test_no_switch_is_reported_for_a_criterion_whose_siblings_weigh_nothing() -> None:
+    """With its sibling at 0, a criterion holds all its parent's share at any weight: no
+    weight of it changes first place, though its share, computed as a quotient, can come
+    out a rounding short of 1 (42 and 0.31 here gave a switch at 4.9e-17)."""
+
+    def option(a1x: int, a1y: int, a2: int, b: int) -> dict[str, Any]:
+        values = {"a1x": a1x, "a1y": a1y, "a2": a2, "b": b}
+        return {"name": "o", "values": {k: {"value": v} for k, v in values.items()}}
+
+    leaf = {"weight": 1, "horizon": "short"}
+    rule_base = RuleBase.model_validate(
+        {
+            "id": "g",
+            "title": "g",
+            "criteria": {
+                "a": {
+                    "weight": 1,
+                    "children": {
+                        "a1": {"weight": 1, "children": {"a1x": leaf, "a1y": leaf}},
+                        "a2": {"weight": 2, "horizon": "long"},
+                    },
+                },
+                "b": leaf,
+            },
+            "options": {"x": option(10, 90, 20, 30), "y": option(80, 20, 60, 40)},
+            "verdicts": [
+                {"verdict": "recommended", "recommends": True, "when": {"metric": "rank", "eq": 1}},
+                {"verdict": "other", "otherwise": True},
+            ],
+        }
+    )
+    weights = {"a1": 42.0, "a1x": 0.0, "a1y": 0.31}
+    result = appraise_facts(compile_rule_base(rule_base), {}, weights)
+    assert weight_switching_values(result, "a1y", weights) == ()
+    assert all(s.criterion != "a1y" for s in switching_values(result, weights))
+    assert weight_switching_values(result, "a1x", weights)  # raising the other one can
 
 
 def test_switching_values_read_the_weights_the_appraisal_used() -> None:

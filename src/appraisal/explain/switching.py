@@ -97,9 +97,11 @@ def _switches(
         return ()
     shares = {c: appraisal.weights[c] / parent_weight for c in group}
     x0 = shares[criterion]
-    if 1.0 - x0 <= 0:
-        return ()  # the siblings weigh nothing: no proportion to keep them in
     others_raw = sum(raw[c] for c in group if c != criterion)
+    if others_raw <= 0 or 1.0 - x0 <= 0:
+        # The siblings weigh nothing: no proportion to keep them in. Read from the raw
+        # weights, since a share computed as a quotient can fall a rounding short of 1.
+        return ()
     scale = sum(raw[c] for c in group)
     current_raw = x0 * scale
     others_raw = (1.0 - x0) * scale if scale > 0 else others_raw
