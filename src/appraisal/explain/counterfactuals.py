@@ -270,14 +270,16 @@ def _part(standings: Standings, start: int, stop: int) -> Standings:
     outcome, cells = standings.outcome, standings.cells
     columns = outcome.columns
     rows = slice(start, stop)
-    return Standings(
-        outcome=Outcome(
+    return _with_rows(
+        standings,
+        rows,
+        Outcome(
             Columns(columns.known[:, rows], columns.values[:, rows], columns.texts),
             outcome.fired[:, rows],
             outcome.unknown[:, rows],
             None if outcome.contradicted is None else outcome.contradicted[rows],
         ),
-        cells=Cells(
+        Cells(
             cells.raw[rows],
             cells.value[rows],
             cells.utility[rows],
@@ -285,6 +287,16 @@ def _part(standings: Standings, start: int, stop: int) -> Standings:
             cells.excluded[rows],
             None if cells.unscorable is None else cells.unscorable[rows],
         ),
+    )
+
+
+def _with_rows(
+    standings: Standings, rows: slice | np.ndarray, outcome: Outcome, cells: Cells
+) -> Standings:
+    """The standings' figures of some rows, beside the outcome and cells given."""
+    return Standings(
+        outcome=outcome,
+        cells=cells,
         points=standings.points[rows],
         score=standings.score[rows],
         short_term=standings.short_term[rows],
@@ -900,18 +912,7 @@ def _winner_index(what_if: WhatIf) -> int:
 
 def _take(standings: Standings, rows: np.ndarray) -> Standings:
     """The standings of some rows only (what ``WhatIf.results_of`` reads)."""
-    return Standings(
-        outcome=standings.outcome,
-        cells=standings.cells,
-        points=standings.points[rows],
-        score=standings.score[rows],
-        short_term=standings.short_term[rows],
-        long_term=standings.long_term[rows],
-        excluded=standings.excluded[rows],
-        first=standings.first[rows],
-        verdicts=None if standings.verdicts is None else standings.verdicts[rows],
-        void=standings.void[rows],
-    )
+    return _with_rows(standings, rows, standings.outcome, standings.cells)
 
 
 def _singles(
