@@ -74,6 +74,37 @@ def firings(draw: st.DrawFn) -> tuple[CompiledModel, np.ndarray]:
 @given(firings())
 def test_cells_are_the_effects_applied_one_by_one(case: tuple[CompiledModel, np.ndarray]) -> None:
     model, fired = case
+    assert model.adjust_sums is not None or not model.cell_adjusts  # whole points
+    assert_applied_one_by_one(model, fired)
+
+
+@SETTINGS
+@given(firings())
+def test_fractional_adjustments_are_added_in_rule_order(
+    case: tuple[CompiledModel, np.ndarray],
+) -> None:
+    """Points that are not whole are summed step by step, in rule order, as written."""
+    model, fired = case
+    rule_base = model.rule_base
+    rules = {
+        rule_id: rule.model_copy(
+            update={
+                "then": [
+                    effect.model_copy(update={"by": effect.by + 0.1})
+                    if isinstance(effect, AdjustEffect)
+                    else effect
+                    for effect in rule.then
+                ]
+            }
+        )
+        for rule_id, rule in rule_base.rules.items()
+    }
+    fractional = compile_model(rule_base.model_copy(update={"rules": rules}))
+    assert fractional.adjust_sums is None
+    assert_applied_one_by_one(fractional, fired)
+
+
+def assert_applied_one_by_one(model: CompiledModel, fired: np.ndarray) -> None:
     cells = cell_values(model, fired, refuse=False)
     low, high = cell_bounds(model)
     assert cells.unscorable is not None

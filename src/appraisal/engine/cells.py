@@ -75,19 +75,23 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
             new = hit & ~already
             start[new, cell] = to
             set_by[new, cell] = position
-    moved = np.zeros((len(model.adjusted), rows))  # the cells adjusted, in rule order
-    for rules, points in model.adjust_steps:
-        taking = moved[: len(rules)]
-        np.add(taking, points, out=taking, where=fired[rules])
     start += 0.0  # every cell plus its adjustments (none: zero), the rest added in place
-    start[:, model.adjusted] += moved.T
+    if model.adjust_sums is not None:  # whole points: one exact product
+        adjusting, points = model.adjust_sums
+        if len(adjusting) > 0:
+            start += fired[adjusting].T.astype(np.float64) @ points
+    else:
+        moved = np.zeros((len(model.adjusted), rows))  # the cells adjusted, in rule order
+        for rules, points in model.adjust_steps:
+            taking = moved[: len(rules)]
+            np.add(taking, points, out=taking, where=fired[rules])
+        start[:, model.adjusted] += moved.T
     raw = start.reshape(rows, options, leaves)
     value = np.maximum(0.0, raw)
     np.minimum(100.0, value, out=value)
     excluded = np.zeros((rows, options), dtype=bool)
-    for position, gates in enumerate(model.rule_gates):
-        for option, _ in gates:
-            excluded[:, option] |= fired[position]
+    for option, failing in model.gated:
+        excluded[:, option] = np.logical_or.reduce(fired[failing], axis=0)
     return Cells(
         raw,
         value,

@@ -120,6 +120,14 @@ class CompiledModel(Displayable):
     """Rules x cells: the points each rule takes off each cell, and adds to it."""
     rule_gates: tuple[tuple[tuple[int, str], ...], ...]
     """Per rule in evaluation order: (option, gate) of every gate it fails."""
+    gated: tuple[tuple[int, np.ndarray], ...]
+    """Per option some rule gates: the option and the rules (positions) that fail it, so
+    that an option's exclusion is one call, whatever the number of rules."""
+    adjust_sums: tuple[np.ndarray, np.ndarray] | None
+    """The rules that adjust some cell (positions) and, rules x cells, the points each adds
+    to each: every cell's adjustments as one matrix product. Only when every adjustment is a
+    whole number (None otherwise), so that the sum is exact in any order and equals the sum
+    in rule order."""
     verdicts: tuple[Node | None, ...]
     """Each verdict rule's condition (None: ``otherwise``), in order."""
     metrics_read: frozenset[str]
@@ -502,7 +510,24 @@ def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dic
         "cell_adjusts": {cell: tuple(found) for cell, found in adjusts.items()},
         **_adjustments(adjusts, len(leaf_ids), len(order), baselines.size),
         "rule_gates": tuple(rule_gates),
+        "gated": _gated(rule_gates, len(options)),
     }
+
+
+def _gated(
+    rule_gates: Sequence[Sequence[tuple[int, str]]], options: int
+) -> tuple[tuple[int, np.ndarray], ...]:
+    """Per option some rule gates: the option and the positions of the rules failing it."""
+    failing: list[list[int]] = [[] for _ in range(options)]
+    for position, gates in enumerate(rule_gates):
+        for option, _ in gates:
+            if position not in failing[option]:
+                failing[option].append(position)
+    return tuple(
+        (option, _frozen(np.array(found, dtype=np.intp)))
+        for option, found in enumerate(failing)
+        if found
+    )
 
 
 def _adjustments(
@@ -528,7 +553,17 @@ def _adjustments(
         for position, by in found:
             lowering[position, option * leaves + leaf] += min(by, 0.0)
             raising[position, option * leaves + leaf] += max(by, 0.0)
+    adjusting = np.flatnonzero(lowering.any(axis=1) | raising.any(axis=1))
+    points = [float(by) for found in adjusts.values() for _, by in found]
+    whole = all(by.is_integer() and abs(by) < 2.0**40 for by in points)
+    sums = None
+    if whole:
+        sums = (
+            _frozen(adjusting.astype(np.intp)),
+            _frozen((lowering + raising)[adjusting]),
+        )
     return {
+        "adjust_sums": sums,
         "adjusted": _frozen(np.array([i * leaves + k for i, k in ordered], dtype=np.intp)),
         "adjust_steps": tuple(steps),
         "adjust_bounds": (_frozen(lowering), _frozen(raising)),
