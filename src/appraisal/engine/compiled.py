@@ -56,6 +56,7 @@ __all__ = [
     "METRIC_NAMES",
     "Node",
     "NotNode",
+    "RerunPlan",
     "compile_model",
 ]
 
@@ -66,6 +67,19 @@ _ORDERING = frozenset({"lt", "le", "gt", "ge"})
 
 
 # --------------------------------------------------------------------------- the model
+
+
+class RerunPlan:
+    """What rerunning the rules after some facts change runs: the rules downstream of them
+    (``fresh``, per rule in order), the findings those derive (``touched``, per column and
+    the one never known), and the levels holding either."""
+
+    __slots__ = ("fresh", "levels", "touched")
+
+    def __init__(self, fresh: np.ndarray, touched: np.ndarray, levels: tuple[Level, ...]) -> None:
+        self.fresh = fresh
+        self.touched = touched
+        self.levels = levels
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -146,6 +160,8 @@ class CompiledModel(Displayable):
         default_factory=dict, init=False, repr=False
     )
     """Per fact or finding, once asked: the rules downstream of it, by id and position."""
+    _reruns: dict[frozenset[str], RerunPlan] = field(default_factory=dict, init=False, repr=False)
+    """Per set of changed facts, once asked: what a rerun runs (``rerun_plan``)."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CompiledModel):
@@ -216,6 +232,26 @@ class CompiledModel(Displayable):
     def downstream_positions(self, fact_id: str) -> frozenset[int]:
         """``downstream_rules`` as positions in ``order``."""
         return self._reach(fact_id)[1]
+
+    def rerun_plan(self, changed: frozenset[str]) -> RerunPlan:
+        """What a rerun after the ``changed`` facts runs, worked out once per set: the
+        searches rerun after the same few sets batch after batch."""
+        plan = self._reruns.get(changed)
+        if plan is None:
+            reran = sorted(set().union(*(self.downstream_positions(n) for n in changed)))
+            fresh = np.zeros(len(self.order), dtype=bool)
+            fresh[reran] = True
+            touched = np.zeros(len(self.columns) + 1, dtype=bool)
+            touched[[column for p in reran for column, _, _ in self.derivations[p]]] = True
+            levels = tuple(
+                level
+                for level in self.levels
+                if fresh[level.positions].any()
+                or (level.settling is not None and touched[level.settling.columns].any())
+            )
+            plan = RerunPlan(_frozen(fresh), _frozen(touched), levels)
+            self._reruns[changed] = plan
+        return plan
 
     def _reach(self, fact_id: str) -> tuple[frozenset[str], frozenset[int]]:
         """Worked out once per fact: every explanation asks for the same few."""

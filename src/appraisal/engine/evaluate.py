@@ -367,28 +367,20 @@ def rerun(
     it, in order. So the outcome, conflicts included, is ``evaluate``'s.
     """
     rows = columns.rows
-    reran = sorted(set().union(*(model.downstream_positions(n) for n in changed)))
-    fresh = np.zeros(len(model.order), dtype=bool)
-    fresh[reran] = True
-    touched = np.zeros(columns.known.shape[0], dtype=bool)
-    touched[[column for p in reran for column, _, _ in model.derivations[p]]] = True
+    plan = model.rerun_plan(frozenset(changed))
+    fresh, touched = plan.fresh, plan.touched
     first = model.fact_count
     known = columns.known.copy()
     values = columns.values.copy()
-    known[first:] = _spread(base.columns.known[first:], rows)
-    values[first:] = _spread(base.columns.values[first:], rows)
+    np.copyto(known[first:], _first_or_all(base.columns.known[first:], rows))
+    np.copyto(values[first:], _first_or_all(base.columns.values[first:], rows))
     known[touched] = False
     values[touched] = 0.0
-    state = _spread(base.fired, rows).view(np.uint8)  # true (2), unknown (1) or false (0)
-    state <<= 1
-    state |= _spread(base.unknown, rows).view(np.uint8)
+    before = np.left_shift(base.fired.view(np.uint8), 1)  # true (2), unknown (1) or false (0)
+    before |= base.unknown.view(np.uint8)
+    state = before if before.shape[1] == rows else np.repeat(before[:, :1], rows, axis=1)
     contradicted = None if refuse else np.zeros(rows, dtype=bool)
-    levels = [
-        level
-        for level in model.levels
-        if fresh[level.positions].any()
-        or (level.settling is not None and touched[level.settling.columns].any())
-    ]
+    levels = plan.levels
     clash = _run(
         levels, known, values, state, contradicted, prior=False, fresh=fresh, touched=touched
     )
@@ -398,12 +390,9 @@ def rerun(
     return Outcome(Columns(known, values, columns.texts), fired, unknown, contradicted)
 
 
-def _spread(array: np.ndarray, rows: int) -> np.ndarray:
-    """A writable copy of ``array`` (one column per row) with ``rows`` columns: its own,
-    or its first repeated."""
-    if array.shape[1] == rows:
-        return array.copy()
-    return np.repeat(array[:, :1], rows, axis=1)
+def _first_or_all(array: np.ndarray, rows: int) -> np.ndarray:
+    """``array`` (one column per row) if it has ``rows`` columns, else its first, to spread."""
+    return array if array.shape[1] == rows else array[:, :1]
 
 
 _Clash = tuple[int, tuple[int, float, Value], int, float]
