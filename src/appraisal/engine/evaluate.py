@@ -547,6 +547,20 @@ def _derive(
 ) -> tuple[tuple[int, int], _Clash] | None:
     """``_settle`` for ``part`` of a group's findings (only those ``kept``, if given)."""
     columns = group.columns[part]
+    if not prior and kept is None and group.by_pattern is not None:
+        value_of, derived_of, clash_of, base = group.by_pattern
+        fired = np.equal(state[group.positions[part]], TRUE)
+        at = np.packbits(fired, axis=1)[:, 0, :] + base[part]  # findings x rows
+        clash = None if group.agree else clash_of[at]
+        if clash is None or contradicted is not None or not clash.any():
+            if clash is not None and contradicted is not None:
+                contradicted |= np.logical_or.reduce(clash, axis=0)
+            derived = derived_of[at]
+            known[columns] = derived
+            settled = values[columns]
+            np.copyto(settled, value_of[at], where=derived)
+            values[columns] = settled
+            return None
     hit = np.equal(state[group.positions[part]], TRUE)
     if group.real is not None:
         hit &= group.real[part]

@@ -88,6 +88,11 @@ class Derivers:
     agree: bool
     """Whether each finding's derivations all derive one value: then none can contradict
     another (only a value the finding had before)."""
+    by_pattern: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    """Up to ``PATTERN_WIDTH`` derivations, per finding and pattern of them fired (their
+    ``np.packbits``, the first the highest bit), flat: the value derived, whether any derived
+    it, and whether two derived different values; with (findings x 1) where each finding's
+    patterns start. Three look-ups then settle a finding with no value before (None: wider)."""
 
     @property
     def width(self) -> int:
@@ -340,6 +345,7 @@ def _derivers(
     by_key = np.zeros((len(columns), width + 1))
     by_key[:, 1:] = encoded[:, ::-1]
     real = np.array([[entry[1] >= 0] for row in table for entry in row], dtype=bool)
+    agree = all(len({entry[2] for entry in found[column]}) == 1 for column in columns)
     return Derivers(
         columns=_frozen(np.array(columns, dtype=np.intp)),
         positions=_frozen(np.array([[e[0] for e in row] for row in table], dtype=np.intp)),
@@ -352,7 +358,36 @@ def _derivers(
         ),
         by_key=_frozen(by_key.reshape(-1)),
         key_base=_frozen(np.arange(0, by_key.size, width + 1, dtype=np.intp).reshape(-1, 1)),
-        agree=all(len({entry[2] for entry in found[column]}) == 1 for column in columns),
+        agree=agree,
+        by_pattern=_by_pattern(encoded, real.reshape(len(columns), width), agree),
+    )
+
+
+PATTERN_WIDTH = 8
+"""The most derivations of a finding settled by looking up the pattern of those fired."""
+
+_PATTERN_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(bool)
+"""Per pattern of up to eight derivations fired (``np.packbits``): which fired."""
+
+
+def _by_pattern(
+    encoded: np.ndarray, real: np.ndarray, agree: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """``Derivers.by_pattern`` for findings x derivations ``encoded`` (``real``: not padding);
+    derivations that ``agree`` never clash, as ``_derive`` never compares them."""
+    findings, width = encoded.shape
+    if width > PATTERN_WIDTH:
+        return None
+    fired = _PATTERN_BITS[None, :, :width] & real[:, None, :]  # findings x patterns x derivations
+    derived = fired.any(axis=2)
+    first = np.argmax(fired, axis=2)
+    value = np.where(derived, np.take_along_axis(encoded, first, axis=1), 0.0)
+    clash = (fired & (encoded[:, None, :] != value[:, :, None])).any(axis=2) & (not agree)
+    return (
+        _frozen(value.reshape(-1)),
+        _frozen(derived.reshape(-1)),
+        _frozen(clash.reshape(-1)),
+        _frozen(np.arange(0, findings * 256, 256, dtype=np.intp).reshape(-1, 1)),
     )
 
 
