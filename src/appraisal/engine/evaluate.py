@@ -535,6 +535,11 @@ def _settle(
     return found
 
 
+PATTERNS_BELOW = 100
+"""Below this many rows, findings settle by looking up the pattern of derivations fired
+(``Derivers.by_pattern``): fewer calls; from it, packing the patterns costs more than it saves."""
+
+
 def _derive(
     group: Derivers,
     part: slice,
@@ -547,7 +552,8 @@ def _derive(
 ) -> tuple[tuple[int, int], _Clash] | None:
     """``_settle`` for ``part`` of a group's findings (only those ``kept``, if given)."""
     columns = group.columns[part]
-    if not prior and kept is None and group.by_pattern is not None:
+    rows = known.shape[1]
+    if not prior and kept is None and group.by_pattern is not None and rows < PATTERNS_BELOW:
         value_of, derived_of, clash_of, base = group.by_pattern
         fired = np.equal(state[group.positions[part]], TRUE)
         at = np.packbits(fired, axis=1)[:, 0, :] + base[part]  # findings x rows
