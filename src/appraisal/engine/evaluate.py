@@ -461,7 +461,7 @@ def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarra
     nodes, leaves = level.nodes, level.leaves
     true = stack[STACKED_FROM : STACKED_FROM + leaves].view(np.bool_)  # operands hold...
     false = stack[STACKED_FROM + nodes : STACKED_FROM + nodes + leaves].view(np.bool_)
-    np.take(known, level.left, axis=0, out=false, mode="clip")  # ... and are known
+    known.take(level.left, 0, false, "clip")  # ... and are known
     compared = level.known_from
     if compared and known.shape[1] >= LEAF_BY_LEAF_FROM:
         for op, column, start, stop in level.constant_columns:
@@ -493,7 +493,7 @@ def _truth(level: Level, known: np.ndarray, values: np.ndarray, stack: np.ndarra
     for start, stop, parts, join in level.joins:
         joined = stack[start:stop]
         if in_place:  # part by part: no copy of every part at once
-            np.take(stack, parts[:, 0], axis=0, out=joined, mode="clip")
+            stack.take(parts[:, 0], 0, joined, "clip")
             for k in range(1, parts.shape[1]):
                 join(joined, stack[parts[:, k]], out=joined)
         else:
