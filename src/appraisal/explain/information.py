@@ -625,12 +625,15 @@ def _pairs(
         np.array(pairs, dtype=np.intp).reshape(len(pairs), 2),
     )
     measured = evaluator.outcomes((yield batch)) if pairs else None
+    ends = np.cumsum([len(answers) for _, _, answers in asked], dtype=np.intp)
+    changing = _counts(measured.changing if measured else [], ends)
+    void = _counts(measured.void if measured else [], ends)
     start = 0
-    for a, b, answers in asked:
+    for (a, b, answers), moves, voided in zip(asked, changing, void, strict=True):
         rows = range(start, start + len(answers))
         start += len(answers)
-        if measured is None or not any(measured.changing[row] for row in rows):
-            skipped += sum(measured.void[row] for row in rows) if measured else 0
+        if measured is None or not moves:
+            skipped += voided
             continue  # nothing to report: the pair changes no recommendation
         tried = [(pair, measured.tried(row)) for pair, row in zip(answers, rows, strict=True)]
         pair_skipped = sum(1 for _, result in tried if result is None)
@@ -652,6 +655,17 @@ def _pairs(
         exhaustive=exhaustive,
     )
     return found, search, skipped
+
+
+def _counts(flags: Sequence[bool], ends: np.ndarray) -> list[int]:
+    """How many flags are set in each run of rows, the runs ending at ``ends`` (one pass
+    over the rows, not one Python loop per run)."""
+    if not len(ends):
+        return []
+    running = np.zeros(int(ends[-1]) + 1, dtype=np.intp)
+    if len(flags):
+        np.cumsum(flags, out=running[1:])
+    return (running[ends] - running[np.concatenate(([0], ends[:-1]))]).tolist()
 
 
 def _combinations(
