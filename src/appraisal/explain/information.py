@@ -142,21 +142,26 @@ class _Evaluator:
             {o.id: o.excluded for o in appraisal.options},
             self.leader,
         )
+        # each verdict rule's verdict, the appraisal's own verdicts and the recommending one
+        # as numbers, worked out once for every batch
+        model = what_if.model
+        recommending = model.rule_base.recommending_verdict
+        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+        self.codes = np.array([names[v.verdict] for v in model.rule_base.verdicts])
+        self.base_codes = np.array([names[what_if.verdicts[o]] for o in model.options])
+        self.recommending = names.get(recommending, -1) if recommending is not None else -1
+        self.now = model.options.index(self.recommended) if self.recommended is not None else -1
 
     def outcomes(self, standings: Standings) -> _Outcomes:
         """What each row of a batch leads to."""
-        what_if = self.what_if
-        model = what_if.model
+        model = self.what_if.model
         assert standings.verdicts is not None
-        recommending = model.rule_base.recommending_verdict
-        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
-        code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
-        base = np.array([names[what_if.verdicts[o]] for o in model.options])
-        chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
-        chosen = by_option(chosen)
+        code = self.codes[standings.verdicts]
+        base = self.base_codes
+        chosen = by_option(code == self.recommending)
         single = chosen.sum(axis=0) == 1
         recommended = np.where(single, np.argmax(chosen, axis=0), -1)
-        now = model.options.index(self.recommended) if self.recommended is not None else -1
+        now = self.now
         shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
         return _Outcomes(
             options=model.options,
@@ -665,7 +670,8 @@ def _counts(flags: Sequence[bool], ends: np.ndarray) -> list[int]:
     running = np.zeros(int(ends[-1]) + 1, dtype=np.intp)
     if len(flags):
         np.cumsum(flags, out=running[1:])
-    return (running[ends] - running[np.concatenate(([0], ends[:-1]))]).tolist()
+    counts: list[int] = (running[ends] - running[np.concatenate(([0], ends[:-1]))]).tolist()
+    return counts
 
 
 def _combinations(
