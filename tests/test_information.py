@@ -448,3 +448,18 @@ def _combinations(outcome: Any) -> list[tuple[Value, ...]]:
     import itertools
 
     return list(itertools.product(*(a.tested for a in outcome.answers)))
+
+
+def test_contradicting_pairs_are_skipped_and_counted(tmp_path: Path) -> None:
+    both = {"any": [PLAN_UNKNOWN, {"not": {"known": "capacity"}}]}
+    path = write_case(tmp_path, {}, rule_base=tiny(both))
+    report = value_of_information(path)
+    assert report.pair_search is not None and "audit" in report.pair_search.facts
+    # no single answer is contradicted; of the pairs, only a plan with a flagging audit is,
+    # and that pair is not reported (a plan alone leaves capacity unknown: no change)
+    assert value_of_information(path, pairs=False).skipped == 0
+    assert report.skipped == 1
+    assert all({f.fact for f in item.facts} != {"plan", "audit"} for item in report.pairs)
+    with pytest.raises(RuleEvaluationError):
+        appraisal.appraise(path, evidence={"plan": True, "audit": True})
+    appraisal.appraise(path, evidence={"plan": False, "audit": True})

@@ -636,8 +636,10 @@ class _Batch:
             self.valued.append(taken)
         return taken
 
-    def run(self) -> tuple[Outcome, _Utility]:
-        """The engine's outcome of every row, and the cells' utilities of the rows valued.
+    def run(self) -> Outcome:
+        """The engine's outcome of every row. Those valued are valued later (``_Run.value``):
+        a cell set two ways in them is refused here, as in every row scored, so valuing them
+        cannot fail.
 
         Raises ``_Contested`` where a subset of the rules meets a contradiction, a finding
         derived two ways or (in rows scored) a cell set two ways; evaluated whole, the
@@ -675,14 +677,7 @@ class _Batch:
                 if rules is not None:
                     raise _Contested
                 cell_values(model, fired)  # refuses the first clash, as valuing them does
-        valued = _rows(self.valued, self.rows)
-        index = np.full(self.rows, -1, dtype=np.intp)
-        index[valued] = np.arange(len(valued))
-        if len(valued):
-            utility = cell_values(model, outcome.fired[:, valued]).utility
-        else:
-            utility = np.zeros((0, *model.baselines.shape))
-        return outcome, _Utility(index, utility)
+        return outcome
 
 
 def _rows(slices: Sequence[slice], rows: int) -> np.ndarray:
@@ -1145,7 +1140,7 @@ class _Run:
                 if plan.index in structure.scored:
                     self.first.scored.append(rows)
                 taken.append((plan, rows, _bits(len(plan.players), len(plan.players))))
-        self.outcome, self.utility = self.first.run()
+        self.outcome = self.first.run()
         for plan, rows, known in taken:
             self.evaluated[plan.index] = _Evaluated(rows, known, self.outcome)
         for level in structure.levels[1:]:
@@ -1164,6 +1159,7 @@ class _Run:
                 self.evaluate(groups, coalitions)
             except _Contested:
                 self.evaluate(whole, coalitions)
+        self.utility, self.split = self.value()
 
     def evaluate(self, groups: Sequence[_Group], coalitions: Mapping[int, np.ndarray]) -> None:
         """The plans' coalitions evaluated, a batch per group."""
@@ -1174,7 +1170,7 @@ class _Run:
                 known = coalitions[plan.index]
                 scored = plan.index in self.structure.scored
                 taken.append((plan, batch.add(plan.items, known, scored=scored), known))
-            outcome, _ = batch.run()
+            outcome = batch.run()
             for plan, rows, known in taken:
                 self.evaluated[plan.index] = _Evaluated(rows, known, outcome)
 
@@ -1194,28 +1190,33 @@ class _Run:
             self.joined[plan.index] = _joined(plan, ())
         return self.joined[plan.index]
 
-    def patterns(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Each clampable cell's game split by the pattern of its rules' firing: each
-        pattern's points less those with nothing known (the patterns worth none left out),
-        and each of the plan's rows' pattern among them (-1: one left out).
+    def value(self) -> tuple[_Utility, dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """The cells of the first batch's rows valued (``utility``), and each clampable
+        cell's game split by the pattern of its rules' firing: each pattern's points less
+        those with nothing known (the patterns worth none left out), and each of the plan's
+        rows' pattern among them (-1: one left out); every cell valued in one go.
 
         A cell's value follows from its rules' firing alone, so one row per pattern is
-        valued (the first giving it; the plan's first row, with nothing known, among them),
-        every game's in one go.
+        valued (the first giving it; the plan's first row, with nothing known, among them).
         """
+        model = self.model
+        valued = _rows(self.first.valued, self.first.rows)
+        index = np.full(self.first.rows, -1, dtype=np.intp)
+        index[valued] = np.arange(len(valued))
         games = self.structure.games
-        found = []
+        found = [(-1, valued, self.outcome.fired[:, valued])]
         for plan in self.structure.plans:
             for g in self.structure.clamped.get(plan.index, ()):
                 evaluated = self.evaluated[plan.index]
                 pattern, first = _patterns(games[g], evaluated)
                 found.append((g, pattern, evaluated.firing(first)))
-        if not found:
-            return {}
-        utility = cell_values(self.model, np.concatenate([f for _, _, f in found], axis=1)).utility
+        if sum(fired.shape[1] for _, _, fired in found):
+            utility = cell_values(model, np.concatenate([f for _, _, f in found], axis=1)).utility
+        else:
+            utility = np.zeros((0, *model.baselines.shape))
         split = {}
-        start = 0
-        for g, pattern, fired in found:
+        start = len(valued)
+        for g, pattern, fired in found[1:]:
             cell = games[g].cells[0][0]
             stop = start + fired.shape[1]
             worth = cell.weight * utility[start:stop, cell.option, cell.leaf]
@@ -1224,7 +1225,7 @@ class _Run:
             kept = points != 0.0
             number = np.where(kept, np.cumsum(kept) - 1, -1)
             split[g] = (points[kept], number[pattern])
-        return split
+        return _Utility(index, utility[: len(valued)]), split
 
     def exact_terms(self) -> dict[int, list[tuple[CellMoves, list[float]]]]:
         """Exact Shapley values of every game computed exactly, per cell it feeds; the games
@@ -1238,7 +1239,7 @@ class _Run:
         """
         structure = self.structure
         games = structure.games
-        split_by = self.patterns()
+        split_by = self.split
         # Counts by number of players: each number's Shapley values in one go.
         counts: dict[int, list[np.ndarray]] = {}
         asked: list[tuple[int, int, tuple[int, ...], tuple[tuple[int, np.ndarray], ...]]] = []

@@ -142,21 +142,26 @@ class _Evaluator:
             {o.id: o.excluded for o in appraisal.options},
             self.leader,
         )
+        # each verdict rule's verdict, the appraisal's own verdicts and the recommending one
+        # as numbers, worked out once for every batch
+        model = what_if.model
+        recommending = model.rule_base.recommending_verdict
+        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+        self.codes = np.array([names[v.verdict] for v in model.rule_base.verdicts])
+        self.base_codes = np.array([names[what_if.verdicts[o]] for o in model.options])
+        self.recommending = names.get(recommending, -1) if recommending is not None else -1
+        self.now = model.options.index(self.recommended) if self.recommended is not None else -1
 
     def outcomes(self, standings: Standings) -> _Outcomes:
         """What each row of a batch leads to."""
-        what_if = self.what_if
-        model = what_if.model
+        model = self.what_if.model
         assert standings.verdicts is not None
-        recommending = model.rule_base.recommending_verdict
-        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
-        code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
-        base = np.array([names[what_if.verdicts[o]] for o in model.options])
-        chosen = code == (names.get(recommending, -1) if recommending is not None else -1)
-        chosen = by_option(chosen)
+        code = self.codes[standings.verdicts]
+        base = self.base_codes
+        chosen = by_option(code == self.recommending)
         single = chosen.sum(axis=0) == 1
         recommended = np.where(single, np.argmax(chosen, axis=0), -1)
-        now = model.options.index(self.recommended) if self.recommended is not None else -1
+        now = self.now
         shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
         return _Outcomes(
             options=model.options,
@@ -625,12 +630,15 @@ def _pairs(
         np.array(pairs, dtype=np.intp).reshape(len(pairs), 2),
     )
     measured = evaluator.outcomes((yield batch)) if pairs else None
+    ends = np.cumsum([len(answers) for _, _, answers in asked], dtype=np.intp)
+    changing = _counts(measured.changing if measured else [], ends)
+    void = _counts(measured.void if measured else [], ends)
     start = 0
-    for a, b, answers in asked:
+    for (a, b, answers), moves, voided in zip(asked, changing, void, strict=True):
         rows = range(start, start + len(answers))
         start += len(answers)
-        if measured is None or not any(measured.changing[row] for row in rows):
-            skipped += sum(measured.void[row] for row in rows) if measured else 0
+        if measured is None or not moves:
+            skipped += voided
             continue  # nothing to report: the pair changes no recommendation
         tried = [(pair, measured.tried(row)) for pair, row in zip(answers, rows, strict=True)]
         pair_skipped = sum(1 for _, result in tried if result is None)
@@ -652,6 +660,18 @@ def _pairs(
         exhaustive=exhaustive,
     )
     return found, search, skipped
+
+
+def _counts(flags: Sequence[bool], ends: np.ndarray) -> list[int]:
+    """How many flags are set in each run of rows, the runs ending at ``ends`` (one pass
+    over the rows, not one Python loop per run)."""
+    if not len(ends):
+        return []
+    running = np.zeros(int(ends[-1]) + 1, dtype=np.intp)
+    if len(flags):
+        np.cumsum(flags, out=running[1:])
+    counts: list[int] = (running[ends] - running[np.concatenate(([0], ends[:-1]))]).tolist()
+    return counts
 
 
 def _combinations(
