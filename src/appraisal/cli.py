@@ -160,6 +160,16 @@ def _inputs(loaded: Any) -> list[str]:
     return [*loaded.chain, loaded.rule_base_path]
 
 
+def _check_sampling(args: argparse.Namespace) -> None:
+    """``--samples`` positive and ``--seed`` non-negative, checked before any work."""
+    from .errors import AppraisalError, Location
+
+    for flag, value, least in (("--samples", args.samples, 1), ("--seed", args.seed, 0)):
+        if value < least:
+            wanted = "a positive" if least else "a non-negative"
+            raise AppraisalError(f"must be {wanted} integer, not {value}", Location(flag))
+
+
 def _checked_weights(loaded: Any, weight_pairs: Sequence[str]) -> dict[str, float]:
     from .errors import Location, UnknownReferenceError
     from .loader import criteria_paths
@@ -517,14 +527,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from . import render
-    from .errors import AppraisalError, Location
     from .fingerprint import scenario_fingerprint
     from .sensitivity import sensitivity
 
-    for flag, value, least in (("--samples", args.samples, 1), ("--seed", args.seed, 0)):
-        if value < least:
-            wanted = "a positive" if least else "a non-negative"
-            raise AppraisalError(f"must be {wanted} integer, not {value}", Location(flag))
+    _check_sampling(args)
     loaded = _load(args.scenario)
     inputs = _inputs(loaded)
     weights = _checked_weights(loaded, args.weight)
@@ -658,13 +664,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the briefing: recommendation, what would change it, scores, tree, narrative,
     evidence, robustness, graph and fingerprint, as one HTML file or as Markdown."""
     from .briefing import brief
-    from .errors import AppraisalError, Location
     from .render.report import briefing_html, briefing_markdown
 
-    for flag, value, least in (("--samples", args.samples, 1), ("--seed", args.seed, 0)):
-        if value < least:
-            wanted = "a positive" if least else "a non-negative"
-            raise AppraisalError(f"must be {wanted} integer, not {value}", Location(flag))
+    _check_sampling(args)
     loaded = _load(args.scenario)
     inputs = _inputs(loaded)
     weights = _checked_weights(loaded, args.weight)
