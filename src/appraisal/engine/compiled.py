@@ -15,9 +15,9 @@ text), a number itself; every comparison is then a comparison of floats.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -80,6 +80,9 @@ class RerunPlan:
         self.fresh = fresh
         self.touched = touched
         self.levels = levels
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -162,6 +165,8 @@ class CompiledModel(Displayable):
     """Per fact or finding, once asked: the rules downstream of it, by id and position."""
     _reruns: dict[frozenset[str], RerunPlan] = field(default_factory=dict, init=False, repr=False)
     """Per set of changed facts, once asked: what a rerun runs (``rerun_plan``)."""
+    _kept: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False)
+    """What later stages work out from the model alone, once (``kept``)."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CompiledModel):
@@ -232,6 +237,14 @@ class CompiledModel(Displayable):
     def downstream_positions(self, fact_id: str) -> frozenset[int]:
         """``downstream_rules`` as positions in ``order``."""
         return self._reach(fact_id)[1]
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What ``make`` works out from this model, made on first use and kept while the
+        model lives: indices an explanation or a search asks for call after call. ``key``
+        names it, e.g. the function that asks."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return cast(T, self._kept[key])
 
     def rerun_plan(self, changed: frozenset[str]) -> RerunPlan:
         """What a rerun after the ``changed`` facts runs, worked out once per set: the

@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import math
 import random
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -560,10 +559,6 @@ KEPT_SUBSETS = 64
 """Subsets of the rules kept compiled per structure: a few per batch, as the evidence
 groups its rows."""
 
-_structures: weakref.WeakKeyDictionary[CompiledModel, dict[tuple[object, ...], _Structure]] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 def _structure_of(
     model: CompiledModel, known: tuple[str, ...], weights: Mapping[str, float], max_exact: int
@@ -572,7 +567,7 @@ def _structure_of(
     and kept with the model (never its evaluation: that depends on the evidence)."""
     weighed = tuple(weights[leaf] for leaf in model.leaf_ids)
     key = (known, weighed, max_exact, ENUMERATED_UP_TO, LOW_BITS)
-    kept = _structures.setdefault(model, {})
+    kept: dict[tuple[object, ...], _Structure] = model.kept(_structure_of, dict)
     found = kept.get(key)
     if found is None:
         found = kept[key] = _Structure.of(model, known, weights, max_exact)

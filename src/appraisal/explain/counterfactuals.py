@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar, cast
@@ -218,16 +217,9 @@ class ModelIndex:
     """The rules (positions) that move some cell or fail some option on a gate."""
 
 
-_INDICES: weakref.WeakKeyDictionary[CompiledModel, ModelIndex] = weakref.WeakKeyDictionary()
-
-
 def model_index(model: CompiledModel) -> ModelIndex:
     """The model's ``ModelIndex``, worked out on first use and kept while the model lives."""
-    found = _INDICES.get(model)
-    if found is None:
-        found = _index(model)
-        _INDICES[model] = found
-    return found
+    return model.kept(model_index, lambda: _index(model))
 
 
 def _index(model: CompiledModel) -> ModelIndex:
