@@ -122,23 +122,14 @@ def exponent(sizes: Sequence[int], seconds: Sequence[float]) -> float:
     return covariance / sum((x - mean_x) ** 2 for x in xs)
 
 
-def process_seconds(arguments: list[str], repeats: int, env: dict[str, str] | None = None) -> float:
-    return process_times(arguments, repeats, env)[0]
-
-
-def process_times(
-    arguments: list[str], repeats: int, env: dict[str, str] | None = None
-) -> tuple[float, float]:
-    """Median wall-clock and CPU (user + system) seconds of a Python process."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run([sys.executable, *arguments], check=True, stdout=subprocess.DEVNULL, env=env)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+def process_times(arguments: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one Python process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *arguments], check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 USED_MODULES = """
@@ -211,10 +202,10 @@ def whole_process(repeats: int) -> None:
         times["... from cached bytecode"] = []
     for _ in range(repeats):
         for label, arguments in commands.items():
-            times[label].append(process_times(arguments, 1))
+            times[label].append(process_times(arguments))
         if uncached:
             times["... from cached bytecode"].append(
-                process_times(["-m", "appraisal", "run"], 1, env=cached)
+                process_times(["-m", "appraisal", "run"], env=cached)
             )
     medians = {
         label: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
