@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
+import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,8 @@ import yaml
 from hypothesis import settings
 
 from appraisal.loader.bundled import bundled_root
+from appraisal.models import RuleBase, Scenario
+from appraisal.testing import to_yaml
 
 # In CI the property tests draw the same examples every run, so a result can
 # be reproduced; locally they explore new examples each time.
@@ -88,6 +94,22 @@ SMALL_RULE_BASE: dict[str, Any] = {
         {"verdict": "not_recommended", "otherwise": True},
     ],
 }
+
+
+GENERATED = Path(tempfile.mkdtemp(prefix="appraisal-generated-"))
+"""Where generated cases are written: a hypothesis example cannot use ``tmp_path``, which
+is made once per test, not once per example."""
+atexit.register(shutil.rmtree, GENERATED, ignore_errors=True)
+_FOLDERS = itertools.count()
+
+
+def write_generated(rule_base: RuleBase, scenario: Scenario) -> Path:
+    """A generated rule base and scenario, written to a fresh folder; the scenario's path."""
+    folder = GENERATED / str(next(_FOLDERS))
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(to_yaml(rule_base), encoding="utf-8")
+    (folder / "scenario.yaml").write_text(to_yaml(scenario), encoding="utf-8")
+    return folder / "scenario.yaml"
 
 
 def write_yaml(path: Path, data: Any) -> Path:

@@ -15,10 +15,7 @@ entry point must stop with the same one.
 
 from __future__ import annotations
 
-import atexit
 import itertools
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,26 +62,18 @@ from appraisal.testing import (
     evidence_for,
     rule_bases,
     scenarios_for,
-    to_yaml,
     weights_for,
 )
 
-from .conftest import DRIFT_RULES, write_drift_case
+from .conftest import DRIFT_RULES, write_drift_case, write_generated
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-ROOT = Path(tempfile.mkdtemp(prefix="appraisal-conformance-"))
-atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
-FOLDERS = itertools.count()
 T = TypeVar("T")
 
 
 def load(rule_base: RuleBase, scenario: Scenario) -> LoadedScenario:
     """The two files written to a fresh folder, and loaded as a user's would be."""
-    folder = ROOT / str(next(FOLDERS))
-    folder.mkdir()
-    (folder / "rules.yaml").write_text(to_yaml(rule_base), encoding="utf-8")
-    (folder / "scenario.yaml").write_text(to_yaml(scenario), encoding="utf-8")
-    return load_scenario(folder / "scenario.yaml")
+    return load_scenario(write_generated(rule_base, scenario))
 
 
 def cases(**options: bool) -> st.SearchStrategy[tuple[RuleBase, Scenario]]:

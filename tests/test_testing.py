@@ -3,14 +3,9 @@ tells equal appraisals from different ones."""
 
 from __future__ import annotations
 
-import atexit
 import importlib
-import itertools
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,26 +44,13 @@ from appraisal.testing import (
     evidence_for,
     rule_bases,
     scenarios_for,
-    to_yaml,
     weights_for,
 )
 
-from .conftest import BIRMINGHAM, RULES
+from .conftest import BIRMINGHAM, RULES, write_generated
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEARCH = settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate])
-FOLDERS = itertools.count()
-ROOT = Path(tempfile.mkdtemp(prefix="appraisal-testing-"))
-atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
-
-
-def write(rule_base: RuleBase, scenario: Scenario) -> Path:
-    """Both files in a fresh folder; the scenario's path."""
-    folder = ROOT / str(next(FOLDERS))
-    folder.mkdir()
-    (folder / "rules.yaml").write_text(to_yaml(rule_base), encoding="utf-8")
-    (folder / "scenario.yaml").write_text(to_yaml(scenario), encoding="utf-8")
-    return folder / "scenario.yaml"
 
 
 def test_importing_without_hypothesis_says_what_to_install(
@@ -87,7 +69,7 @@ def test_importing_without_hypothesis_says_what_to_install(
 @given(rule_bases().flatmap(lambda rb: st.tuples(st.just(rb), scenarios_for(rb, uncertain=True))))
 def test_generated_files_load_back_to_the_same_models(case: tuple[RuleBase, Scenario]) -> None:
     rule_base, scenario = case
-    path = write(rule_base, scenario)
+    path = write_generated(rule_base, scenario)
     report = validate_file(path.parent / "rules.yaml")
     assert report.errors == ()
     loaded = load_scenario(path)
