@@ -30,6 +30,7 @@ from .engine import (
     encode,
     evaluate,
     verdict_metrics,
+    verdict_ranks,
 )
 from .errors import AppraisalError, UnknownReferenceError
 from .loader import LoadedScenario, load_scenario
@@ -343,11 +344,8 @@ def appraise_facts(
     cells = cell_values(compiled, outcome.fired)
     totals = aggregate(tree, global_weights, cells.utility)
     valid = ~cells.excluded
-    ranks = {
-        "rank": competition_ranks(totals.score, valid, ties=False)[0] + 1,
-        "short_term_rank": competition_ranks(totals.short_term, valid, ties=False)[0] + 1,
-        "long_term_rank": competition_ranks(totals.long_term, valid, ties=False)[0] + 1,
-    }
+    better = competition_ranks(totals.score, valid, ties=False)[0]
+    ranks = verdict_ranks(compiled, totals, valid, better, every=True)  # the records show all
     verdicts = assign_verdicts(
         compiled, outcome.columns, verdict_metrics(totals, cells.excluded, ranks)
     )

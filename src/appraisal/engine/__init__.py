@@ -28,6 +28,7 @@ from .aggregate import (
     assign_verdicts,
     competition_ranks,
     verdict_metrics,
+    verdict_ranks,
 )
 from .cells import Cells, cell_bounds, cell_values, contested_cells, set_clashes, utility
 from .compiled import CompiledModel, compile_model
@@ -84,4 +85,5 @@ __all__ = [
     "truth",
     "utility",
     "verdict_metrics",
+    "verdict_ranks",
 ]

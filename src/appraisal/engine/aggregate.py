@@ -34,6 +34,7 @@ __all__ = [
     "assign_verdicts",
     "competition_ranks",
     "verdict_metrics",
+    "verdict_ranks",
 ]
 
 TIE_TOLERANCE = 1e-9
@@ -245,6 +246,27 @@ def _first(ordered: np.ndarray, bound: np.ndarray, *, strict: bool) -> np.ndarra
         high = np.where(open_ & past, middle, high)
         low = np.where(open_ & ~past, middle + 1, low)
     return low
+
+
+def verdict_ranks(
+    model: CompiledModel,
+    totals: Totals,
+    valid: np.ndarray,
+    better: np.ndarray,
+    *,
+    every: bool = False,
+) -> dict[str, np.ndarray]:
+    """Competition ranks by metric name, for ``verdict_metrics``: overall from ``better``
+    (``competition_ranks``' first count, which the caller has already), and by horizon
+    where the model's verdict rules read them, or ``every`` time (a record shows them)."""
+    ranks = {"rank": better + 1}
+    for name, scores in (
+        ("short_term_rank", totals.short_term),
+        ("long_term_rank", totals.long_term),
+    ):
+        if every or name in model.metrics_read:
+            ranks[name] = competition_ranks(scores, valid, ties=False)[0] + 1
+    return ranks
 
 
 def verdict_metrics(

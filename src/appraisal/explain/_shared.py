@@ -29,6 +29,7 @@ from ..engine import (
     evaluate,
     rerun,
     verdict_metrics,
+    verdict_ranks,
 )
 
 
@@ -138,17 +139,11 @@ def appraise_rows(
     void = np.asarray(outcome.contradicted) | np.asarray(cells.unscorable)
     totals = aggregate(model.tree, weights, cells.utility)
     valid = ~cells.excluded
-    better = competition_ranks(totals.score, valid)[0]
+    better = competition_ranks(totals.score, valid, ties=False)[0]
     points = cells.utility * weights[list(model.tree.declared_leaves)]
     chosen = None
     if verdicts:
-        ranks = {"rank": better + 1}
-        for metric, scores in (
-            ("short_term_rank", totals.short_term),
-            ("long_term_rank", totals.long_term),
-        ):
-            if metric in model.metrics_read:
-                ranks[metric] = competition_ranks(scores, valid)[0] + 1
+        ranks = verdict_ranks(model, totals, valid, better)
         metrics = verdict_metrics(totals, cells.excluded, ranks)
         chosen = assign_verdicts(model, outcome.columns, metrics)
     return Standings(

@@ -31,6 +31,7 @@ from ..engine import (
     encode,
     evaluate,
     verdict_metrics,
+    verdict_ranks,
 )
 from ..loader import LoadedScenario, load_scenario
 from ..models import Comparison, FactRef, RuleBase, Scenario, Value
@@ -373,14 +374,7 @@ def _standing(
     totals = aggregate(tree, weights, utility, contributions=False)
     valid = ~excluded
     better, tied = competition_ranks(totals.score, valid)
-    ranks = {"rank": better + 1}
-    for name, scores in (
-        ("short_term_rank", totals.short_term),
-        ("long_term_rank", totals.long_term),
-    ):
-        if name in model.metrics_read:
-            ranks[name] = competition_ranks(scores, valid, ties=False)[0] + 1
-    metrics = verdict_metrics(totals, excluded, ranks)
+    metrics = verdict_metrics(totals, excluded, verdict_ranks(model, totals, valid, better))
     return better, tied, valid, assign_verdicts(model, columns, metrics)
 
 
