@@ -151,6 +151,12 @@ def _contrast_text(fill: str) -> str:
     return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
 
 
+def _segment_label(x: float, y: float, width: float, label: str, fill: str) -> str:
+    """``label`` centred in a bar segment 24 high, in whichever of black or white reads on
+    ``fill``."""
+    return _text(x + width / 2, y + 16, label, size=11, anchor="middle", fill=_contrast_text(fill))
+
+
 def _shade(colour: str, amount: float) -> str:
     """``colour`` mixed with white (``amount`` > 0) or black (< 0)."""
     channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
@@ -255,16 +261,7 @@ def contribution_chart(scores: ScoresMatrix, chart_id: str = "contributions") ->
                     rows.append(
                         _rect(x + (width - chip) / 2, y + 5, chip, 14, fill, extra=' rx="2"')
                     )
-                rows.append(
-                    _text(
-                        x + width / 2,
-                        y + 16,
-                        label,
-                        size=11,
-                        anchor="middle",
-                        fill=_contrast_text(fill),
-                    )
-                )
+                rows.append(_segment_label(x, y, width, label, fill))
             rows.append("</g>")
             x += width
         if row.excluded:  # outlined in dashes, as the graph draws an excluded option
@@ -377,27 +374,9 @@ def acceptability_chart(
             body.append(f"<g>{tip}{_rect(x, y, width, 24, fills[rank], stroke='#ffffff')}")
             label = f"{_ordinal(rank + 1)} {_percent(share)}"
             if width >= _fits(label, 11) + 8:
-                body.append(
-                    _text(
-                        x + width / 2,
-                        y + 16,
-                        label,
-                        size=11,
-                        anchor="middle",
-                        fill=_contrast_text(fills[rank]),
-                    )
-                )
+                body.append(_segment_label(x, y, width, label, fills[rank]))
             elif width >= _fits(_percent(share), 11) + 4:
-                body.append(
-                    _text(
-                        x + width / 2,
-                        y + 16,
-                        _percent(share),
-                        size=11,
-                        anchor="middle",
-                        fill=_contrast_text(fills[rank]),
-                    )
-                )
+                body.append(_segment_label(x, y, width, _percent(share), fills[rank]))
             body.append("</g>")
             x += width
         y += 24 + 14
