@@ -231,11 +231,12 @@ def test_rerun_is_evaluate_on_generated_rule_bases(case: Any, large: bool) -> No
         assert base.contradicted is not None and fast.contradicted is not None
         if not base.contradicted[0]:  # else only evaluate sees the findings rerun leaves alone
             assert (fast.contradicted == full.contradicted).all()
-            refused = _message(lambda: rerun(model, base, columns, changed))
-            assert refused == _message(lambda: evaluate(model, columns))
+            refused = conflict_message(lambda: rerun(model, base, columns, changed))
+            assert refused == conflict_message(lambda: evaluate(model, columns))
 
 
-def _message(action: Any) -> str | None:
+def conflict_message(action: Any) -> str | None:
+    """The contradiction ``action`` refuses, as its message (None: it refuses none)."""
     try:
         action()
     except RuleConflictError as error:

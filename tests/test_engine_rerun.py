@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appraisal import load_scenario
-from appraisal.appraise import appraise_facts, compile_rule_base, evidence_values
+from appraisal.appraise import appraise_facts, compile_rule_base
 from appraisal.engine import (
     CompiledModel,
     aggregate,
@@ -27,12 +26,8 @@ from appraisal.engine import (
 from appraisal.errors import RuleConflictError, ScoringError
 from appraisal.models import RuleBase
 
-from .conftest import BIRMINGHAM
-from .test_engine_batch import CHOICES, DRIFT_RULES
+from .test_engine_batch import BASE, CHOICES, DRIFT_RULES, MODEL
 
-LOADED = load_scenario(BIRMINGHAM)
-MODEL: CompiledModel = LOADED.model
-BASE = evidence_values(LOADED.scenario.evidence)
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CHANGES = st.lists(

@@ -27,7 +27,7 @@ from appraisal.models import RuleBase, Value
 from appraisal.testing import evidence_for, rule_bases
 
 from .test_engine import typed
-from .test_engine_levels import batch_paths
+from .test_engine_levels import batch_paths, conflict_message
 from .test_engine_rerun import SETS
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -42,14 +42,6 @@ def subsets(draw: st.DrawFn) -> tuple[CompiledModel, list[dict[str, Value | None
     model = compile_model(rule_base)
     chosen = draw(st.sets(st.integers(0, max(0, len(model.order) - 1)), max_size=4))
     return model, rows, {p for p in chosen if p < len(model.order)}
-
-
-def _message(action: Any) -> str | None:
-    try:
-        action()
-    except RuleConflictError as error:
-        return str(error)
-    return None
 
 
 @SETTINGS
@@ -78,12 +70,12 @@ def test_a_closed_subset_fires_and_settles_as_among_every_rule(case: Any, large:
     assert (subset.rule_index[subset.positions] == np.arange(len(positions))).all()
     assert (subset.column_index[subset.columns] == np.arange(len(subset.columns))).all()
     assert (subset.rule_index >= 0).sum() == len(positions)
-    refused = _message(lambda: evaluate(model, subset.take(batch), rules=subset))
+    refused = conflict_message(lambda: evaluate(model, subset.take(batch), rules=subset))
     if refused is not None:  # a contradiction among some rules is one among all of them
-        assert _message(lambda: evaluate(model, batch)) is not None
+        assert conflict_message(lambda: evaluate(model, batch)) is not None
     everything = rule_subset(model, range(len(model.order)))
-    assert _message(lambda: evaluate(model, everything.take(batch), rules=everything)) == (
-        _message(lambda: evaluate(model, batch))
+    assert conflict_message(lambda: evaluate(model, everything.take(batch), rules=everything)) == (
+        conflict_message(lambda: evaluate(model, batch))
     )
 
 
@@ -103,7 +95,7 @@ def test_a_subset_names_the_model_s_rules_and_finding_when_it_refuses() -> None:
     with pytest.raises(RuleConflictError) as caught:
         evaluate(model, subset.take(batch), rules=subset)
     assert caught.value.rules == ("yes", "no") and caught.value.finding == "low_rate"
-    assert str(caught.value) == _message(lambda: evaluate(model, batch))
+    assert str(caught.value) == conflict_message(lambda: evaluate(model, batch))
     marked = evaluate(model, subset.take(batch), refuse=False, rules=subset)
     assert marked.contradicted is not None and marked.contradicted.tolist() == [False, True]
 
