@@ -117,6 +117,24 @@ def write_yaml(path: Path, data: Any) -> Path:
     return path
 
 
+def evidence_items(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Scenario evidence holding these values, each with a statement and a source."""
+    return {
+        key: {"statement": f"{key} is {value}", "value": value, "source": "doc para 2"}
+        for key, value in values.items()
+    }
+
+
+def write_case(folder: Path, rule_base: dict[str, Any], values: dict[str, Any]) -> Path:
+    """A rule base and a scenario with these evidence values, written to ``folder``; the
+    scenario's path."""
+    write_yaml(folder / "rules.yaml", rule_base)
+    return write_yaml(
+        folder / "scenario.yaml",
+        {"title": "A test scenario", "rule_base": "rules.yaml", "evidence": evidence_items(values)},
+    )
+
+
 @pytest.fixture
 def make_rule_base(tmp_path: Path) -> Callable[..., Path]:
     """Write the small rule base, with top-level keys replaced by ``overrides``."""
@@ -135,10 +153,7 @@ def make_scenario(tmp_path: Path, make_rule_base: Callable[..., Path]) -> Callab
 
     def make(name: str = "scenario.yaml", rule_base: Path | None = None, **values: Any) -> Path:
         rule_base = rule_base or make_rule_base()
-        evidence = {
-            key: {"statement": f"{key} is {value}", "value": value, "source": "doc para 2"}
-            for key, value in values.items()
-        }
+        evidence = evidence_items(values)
         data = {"title": "A test scenario", "rule_base": rule_base.name, "evidence": evidence}
         return write_yaml(tmp_path / name, data)
 

@@ -19,7 +19,7 @@ from .conftest import (
     SCENARIOS,
     SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE,
     SMALL_RULE_BASE,
-    write_yaml,
+    write_case,
 )
 
 SAMPLES = 400
@@ -183,18 +183,6 @@ def test_nothing_recommended() -> None:
     assert not any(o.recommended for o in rec.options)
 
 
-def _write(tmp_path: Path, rule_base: dict[str, Any], evidence: dict[str, Any]) -> Path:
-    write_yaml(tmp_path / "rules.yaml", rule_base)
-    items = {
-        key: {"statement": f"{key} is {value}", "value": value, "source": "doc para 2"}
-        for key, value in evidence.items()
-    }
-    return write_yaml(
-        tmp_path / "scenario.yaml",
-        {"title": "A test scenario", "rule_base": "rules.yaml", "evidence": items},
-    )
-
-
 def test_another_verdict_vocabulary(tmp_path: Path) -> None:
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
     rule_base["verdicts"] = [
@@ -202,7 +190,7 @@ def test_another_verdict_vocabulary(tmp_path: Path) -> None:
         {"verdict": "preferred", "recommends": True, "when": {"metric": "rank", "eq": 1}},
         {"verdict": "set_aside", "otherwise": True},
     ]
-    briefing = brief(_write(tmp_path, rule_base, {"plan": True}), samples=SAMPLES)
+    briefing = brief(write_case(tmp_path, rule_base, {"plan": True}), samples=SAMPLES)
     rec = briefing.recommendation
     assert rec.recommended is not None
     chosen = next(o for o in rec.options if o.recommended)
@@ -216,7 +204,7 @@ def test_an_explanation_that_cannot_be_worked_out_is_recorded(tmp_path: Path) ->
     as attribution does: the briefing says so instead of raising."""
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
     rule_base["rules"].update(copy.deepcopy(SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE))
-    scenario = _write(tmp_path, rule_base, {"plan": True, "support": "strong"})
+    scenario = write_case(tmp_path, rule_base, {"plan": True, "support": "strong"})
     briefing = brief(scenario, samples=SAMPLES)
     message = briefing.problem("explanation")
     assert message is not None and "different values" in message
@@ -231,7 +219,7 @@ def test_every_option_excluded(tmp_path: Path) -> None:
         "when": {"fact": "plan", "eq": False},
         "then": [{"option": "wait", "fail_gate": "feasible"}],
     }
-    scenario = _write(tmp_path, rule_base, {"plan": False, "support": "weak"})
+    scenario = write_case(tmp_path, rule_base, {"plan": False, "support": "weak"})
     briefing = brief(scenario, samples=SAMPLES)
     assert briefing.problems == ()
     assert briefing.recommendation.standing == "No option passes every gate."
@@ -293,7 +281,7 @@ def test_contributions_sum_to_totals_for_any_weights(
     tmp_path_factory: pytest.TempPathFactory, benefit: float, now: float, cost: float
 ) -> None:
     folder = tmp_path_factory.mktemp("weights")
-    scenario = _write(folder, copy.deepcopy(SMALL_RULE_BASE), {"plan": True, "rate": 3.0})
+    scenario = write_case(folder, copy.deepcopy(SMALL_RULE_BASE), {"plan": True, "rate": 3.0})
     briefing = brief(
         scenario,
         weights={"benefit": benefit, "now": now, "cost": cost},

@@ -55,13 +55,10 @@ def test_no_differences_no_effects() -> None:
 
 
 def _scenario(tmp_path: Path, name: str, weights: dict[str, float], **values: Any) -> Path:
-    from .conftest import SMALL_RULE_BASE
+    from .conftest import SMALL_RULE_BASE, evidence_items
 
     rules = write_yaml(tmp_path / "rules.yaml", SMALL_RULE_BASE)
-    evidence = {
-        key: {"statement": f"{key} is {value}", "value": value, "source": "doc para 2"}
-        for key, value in values.items()
-    }
+    evidence = evidence_items(values)
     data = {"title": name, "rule_base": rules.name, "evidence": evidence, "weights": weights}
     return write_yaml(tmp_path / f"{name}.yaml", data)
 

@@ -7,7 +7,6 @@ import copy
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import html5lib
 import pytest
@@ -25,7 +24,7 @@ from .conftest import (
     SCENARIOS,
     SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE,
     SMALL_RULE_BASE,
-    write_yaml,
+    write_case,
 )
 
 SAMPLES = 400
@@ -144,7 +143,7 @@ def test_self_contained_no_script_no_request(html: str) -> None:
 def test_no_web_address_except_in_citations(tmp_path: Path) -> None:
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
     rule_base["documents"]["doc"]["url"] = "https://example.org/report.pdf"
-    text = briefing_html(brief(_scenario(tmp_path, rule_base, {"plan": True}), samples=50))
+    text = briefing_html(brief(write_case(tmp_path, rule_base, {"plan": True}), samples=50))
     found = re.findall(r"https?://[^\s\"'<>]+", text)
     svg_namespace = "http://www.w3.org/2000/svg"
     assert set(found) == {svg_namespace, "https://example.org/report.pdf"}
@@ -156,7 +155,7 @@ def test_hostile_names_are_escaped(tmp_path: Path) -> None:
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
     rule_base["options"]["wait"]["name"] = "<script>alert(1)</script> | **x** [a](b)"
     rule_base["criteria"]["cost"]["name"] = '"><img src=x onerror=alert(1)>'
-    briefing = brief(_scenario(tmp_path, rule_base, {"plan": True}), samples=50)
+    briefing = brief(write_case(tmp_path, rule_base, {"plan": True}), samples=50)
     html = briefing_html(briefing)
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -214,18 +213,6 @@ def test_mermaid_is_the_package_writer_with_the_scenarios_state(markdown: str) -
 # --------------------------------------------------------------------------- other briefings
 
 
-def _scenario(tmp_path: Path, rule_base: dict[str, Any], evidence: dict[str, Any]) -> Path:
-    write_yaml(tmp_path / "rules.yaml", rule_base)
-    items = {
-        key: {"statement": f"{key} is {value}", "value": value, "source": "doc para 2"}
-        for key, value in evidence.items()
-    }
-    return write_yaml(
-        tmp_path / "scenario.yaml",
-        {"title": "A test scenario", "rule_base": "rules.yaml", "evidence": items},
-    )
-
-
 def test_report_when_nothing_is_recommended() -> None:
     briefing = brief(SCENARIOS / "no-evidence.yaml", samples=SAMPLES)
     html = briefing_html(briefing)
@@ -247,7 +234,7 @@ def test_report_with_another_verdict_vocabulary(tmp_path: Path) -> None:
         {"verdict": "preferred", "recommends": True, "when": {"metric": "rank", "eq": 1}},
         {"verdict": "set_aside", "otherwise": True},
     ]
-    briefing = brief(_scenario(tmp_path, rule_base, {"plan": True}), samples=50)
+    briefing = brief(write_case(tmp_path, rule_base, {"plan": True}), samples=50)
     html = briefing_html(briefing)
     assert re.search(r'<span class="badge recommended">✓ preferred</span>', html)
     assert "set aside" in html
@@ -258,7 +245,7 @@ def test_report_with_another_verdict_vocabulary(tmp_path: Path) -> None:
 def test_report_says_what_could_not_be_worked_out(tmp_path: Path) -> None:
     rule_base = copy.deepcopy(SMALL_RULE_BASE)
     rule_base["rules"].update(copy.deepcopy(SETS_CONFLICTING_ON_PART_OF_THE_EVIDENCE))
-    scenario = _scenario(tmp_path, rule_base, {"plan": True, "support": "strong"})
+    scenario = write_case(tmp_path, rule_base, {"plan": True, "support": "strong"})
     briefing = brief(scenario, samples=50)
     html = briefing_html(briefing)
     assert '<p class="problem" role="note"><strong>Not available:</strong>' in html
@@ -332,7 +319,7 @@ def test_cli_bad_input_is_one_message(
 def test_cli_will_not_overwrite_its_own_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    scenario = _scenario(tmp_path, copy.deepcopy(SMALL_RULE_BASE), {"plan": True})
+    scenario = write_case(tmp_path, copy.deepcopy(SMALL_RULE_BASE), {"plan": True})
     before = scenario.read_bytes()
     assert main(["report", str(scenario), "-o", str(scenario)]) == 2
     assert scenario.read_bytes() == before
