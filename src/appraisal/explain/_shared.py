@@ -17,7 +17,6 @@ import numpy as np
 
 from ..appraise import Appraisal
 from ..engine import (
-    Cells,
     Columns,
     CompiledModel,
     Outcome,
@@ -79,18 +78,15 @@ class Standings:
     """
 
     outcome: Outcome
-    cells: Cells
     points: np.ndarray
     """Rows x options x leaves: each cell's score points (global weight x utility)."""
     score: np.ndarray
     """Rows x options, as are the rest."""
-    short_term: np.ndarray
-    long_term: np.ndarray
     excluded: np.ndarray
     first: np.ndarray
     """Where the option is ranked first."""
-    verdicts: np.ndarray | None
-    """The index of each option's verdict rule; None when not asked for."""
+    verdicts: np.ndarray
+    """The index of each option's verdict rule."""
     void: np.ndarray
 
     @property
@@ -100,28 +96,12 @@ class Standings:
         single = first.sum(axis=0) == 1
         return np.where(single, np.argmax(first, axis=0), -1)
 
-    def winner(self, model: CompiledModel, row: int) -> str | None:
-        """The single first-ranked option of a row, or None."""
-        index = int(self.winners[row])
-        return model.options[index] if index >= 0 else None
-
-
-def first_row(outcome: Outcome) -> Outcome:
-    """The outcome of a batch's first row alone, a batch of one."""
-    columns = outcome.columns
-    return Outcome(
-        Columns(columns.known[:, :1], columns.values[:, :1], columns.texts),
-        outcome.fired[:, :1],
-        outcome.unknown[:, :1],
-    )
-
 
 def appraise_rows(
     model: CompiledModel,
     weights: np.ndarray,
     columns: Columns,
     *,
-    verdicts: bool = True,
     base: Outcome | None = None,
     changed: Collection[str] = (),
 ) -> Standings:
@@ -141,20 +121,13 @@ def appraise_rows(
     valid = ~cells.excluded
     better = competition_ranks(totals.score, valid, ties=False)[0]
     points = cells.utility * weights[list(model.tree.declared_leaves)]
-    chosen = None
-    if verdicts:
-        ranks = verdict_ranks(model, totals, valid, better)
-        metrics = verdict_metrics(totals, cells.excluded, ranks)
-        chosen = assign_verdicts(model, outcome.columns, metrics)
+    metrics = verdict_metrics(totals, cells.excluded, verdict_ranks(model, totals, valid, better))
     return Standings(
         outcome=outcome,
-        cells=cells,
         points=points,
         score=totals.score,
-        short_term=totals.short_term,
-        long_term=totals.long_term,
         excluded=cells.excluded,
         first=(better == 0) & valid,
-        verdicts=chosen,
+        verdicts=assign_verdicts(model, outcome.columns, metrics),
         void=void,
     )

@@ -27,7 +27,6 @@ import numpy as np
 from ..appraise import Appraisal
 from ..engine import (
     TIE_TOLERANCE,
-    Cells,
     CompiledModel,
     Outcome,
     cell_bounds,
@@ -41,7 +40,6 @@ from ._shared import (
     appraise_rows,
     by_option,
     evidence_columns,
-    first_row,
     global_weights,
     model_of,
     winner,
@@ -259,7 +257,7 @@ def _index(model: CompiledModel) -> ModelIndex:
 
 def _part(standings: Standings, start: int, stop: int) -> Standings:
     """Rows ``start`` to ``stop`` of a batch's standings, as the standings of a batch."""
-    outcome, cells = standings.outcome, standings.cells
+    outcome = standings.outcome
     columns = outcome.columns
     rows = slice(start, stop)
     return _with_rows(
@@ -271,31 +269,18 @@ def _part(standings: Standings, start: int, stop: int) -> Standings:
             outcome.unknown[:, rows],
             None if outcome.contradicted is None else outcome.contradicted[rows],
         ),
-        Cells(
-            cells.raw[rows],
-            cells.value[rows],
-            cells.utility[rows],
-            cells.set_by[rows],
-            cells.excluded[rows],
-            None if cells.unscorable is None else cells.unscorable[rows],
-        ),
     )
 
 
-def _with_rows(
-    standings: Standings, rows: slice | np.ndarray, outcome: Outcome, cells: Cells
-) -> Standings:
-    """The standings' figures of some rows, beside the outcome and cells given."""
+def _with_rows(standings: Standings, rows: slice | np.ndarray, outcome: Outcome) -> Standings:
+    """The standings' figures of some rows, beside the outcome given."""
     return Standings(
         outcome=outcome,
-        cells=cells,
         points=standings.points[rows],
         score=standings.score[rows],
-        short_term=standings.short_term[rows],
-        long_term=standings.long_term[rows],
         excluded=standings.excluded[rows],
         first=standings.first[rows],
-        verdicts=None if standings.verdicts is None else standings.verdicts[rows],
+        verdicts=standings.verdicts[rows],
         void=standings.void[rows],
     )
 
@@ -332,27 +317,21 @@ class WhatIf:
 
     # ------------------------------------------------------------------ evaluating
 
-    def rows(
-        self, changes: Batch | Sequence[Mapping[str, Value]], *, verdicts: bool = True
-    ) -> Standings:
+    def rows(self, changes: Batch | Sequence[Mapping[str, Value]]) -> Standings:
         """The standings of a batch: one row per set of changes. The first batch also
         appraises the appraisal itself (the row the bounds start from); after it, only the
         rules downstream of the changed facts rerun."""
         batch = changes if isinstance(changes, Batch) else Batch.of(changes)
         if self._base is None:
             first = Batch.joined([Batch((), np.zeros((1, 0), dtype=np.intp)), batch])
-            standings = appraise_rows(
-                self.model, self.weights, self.columns(first), verdicts=verdicts
-            )
+            standings = appraise_rows(self.model, self.weights, self.columns(first))
             self._base = _part(standings, 0, 1)
             return _part(standings, 1, len(batch) + 1)
-        base = first_row(self._base.outcome)
         return appraise_rows(
             self.model,
             self.weights,
             self.columns(batch),
-            verdicts=verdicts,
-            base=base,
+            base=self._base.outcome,
             changed=batch.facts(),
         )
 
@@ -361,8 +340,8 @@ class WhatIf:
         change encoded once, and every row written at once."""
         model = self.model
         base = self.evidence
-        known = np.repeat(base.known[:, :1], len(batch), axis=1)
-        values = np.repeat(base.values[:, :1], len(batch), axis=1)
+        repeated = base.repeat(len(batch))
+        known, values = repeated.known, repeated.values
         texts = {text: code for code, text in enumerate(base.texts)}
         column_of = model.column_of
         numbers = [column_of[name] for name, _ in batch.changes]
@@ -410,13 +389,11 @@ class WhatIf:
             asked = following
         return found
 
-    def appraise(
-        self, changes: Batch | Sequence[Mapping[str, Value]], *, verdicts: bool = True
-    ) -> list[Result | None]:
+    def appraise(self, changes: Batch | Sequence[Mapping[str, Value]]) -> list[Result | None]:
         """What each set of changes gives; None where the rules then contradict each other."""
         if not changes:
             return []
-        return self.results_of(self.rows(changes, verdicts=verdicts))
+        return self.results_of(self.rows(changes))
 
     def results_of(self, standings: Standings) -> list[Result | None]:
         """Each row's result (None where void), options in the appraisal's order."""
@@ -427,7 +404,7 @@ class WhatIf:
         void = standings.void.tolist()
         scores = standings.score[:, order].tolist()
         excluded = standings.excluded[:, order].tolist()
-        chosen = None if standings.verdicts is None else standings.verdicts[:, order].tolist()
+        chosen = standings.verdicts[:, order].tolist()
         names = list(self.results)
         for row in range(len(void)):
             if void[row]:
@@ -436,9 +413,9 @@ class WhatIf:
             found.append(
                 Result(
                     winner=self.options[winners[row]] if winners[row] >= 0 else None,
-                    verdicts={}
-                    if chosen is None
-                    else {o: verdicts[v].verdict for o, v in zip(names, chosen[row], strict=True)},
+                    verdicts={
+                        o: verdicts[v].verdict for o, v in zip(names, chosen[row], strict=True)
+                    },
                     totals=dict(zip(names, scores[row], strict=True)),
                     excluded=dict(zip(names, excluded[row], strict=True)),
                 )
@@ -904,7 +881,7 @@ def _winner_index(what_if: WhatIf) -> int:
 
 def _take(standings: Standings, rows: np.ndarray) -> Standings:
     """The standings of some rows only (what ``WhatIf.results_of`` reads)."""
-    return _with_rows(standings, rows, standings.outcome, standings.cells)
+    return _with_rows(standings, rows, standings.outcome)
 
 
 def _singles(
@@ -914,7 +891,6 @@ def _singles(
     stays under each change the rules can appraise (lower is more promising), by index."""
     model = what_if.model
     valid = ~standings.void
-    assert standings.verdicts is not None
     names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
     code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
     base = np.array([names[what_if.verdicts[o]] for o in what_if.options])

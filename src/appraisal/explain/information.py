@@ -155,7 +155,6 @@ class _Evaluator:
     def outcomes(self, standings: Standings) -> _Outcomes:
         """What each row of a batch leads to."""
         model = self.what_if.model
-        assert standings.verdicts is not None
         code = self.codes[standings.verdicts]
         base = self.base_codes
         chosen = by_option(code == self.recommending)
