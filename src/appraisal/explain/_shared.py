@@ -92,9 +92,23 @@ class Standings:
     @property
     def winners(self) -> np.ndarray:
         """Per row: the index of the single first-ranked option, or -1 (a tie, or none)."""
-        first = by_option(self.first)
-        single = first.sum(axis=0) == 1
-        return np.where(single, np.argmax(first, axis=0), -1)
+        return only_one(self.first)
+
+
+def only_one(chosen: np.ndarray) -> np.ndarray:
+    """Per row of ``chosen`` (rows x options): the index of its one chosen option, or -1
+    (none, or more than one)."""
+    by = by_option(chosen)
+    return np.where(by.sum(axis=0) == 1, np.argmax(by, axis=0), -1)
+
+
+def leads(score: np.ndarray, excluded: np.ndarray, index: int) -> np.ndarray:
+    """Per row: how far option ``index`` scores above the best of the others not excluded
+    (0 when there is none)."""
+    rivals = np.where(excluded, -np.inf, score)
+    rivals[:, index] = -np.inf
+    best = by_option(rivals).max(axis=0)
+    return np.where(np.isfinite(best), score[:, index] - best, 0.0)
 
 
 def appraise_rows(

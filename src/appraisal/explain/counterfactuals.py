@@ -41,6 +41,7 @@ from ._shared import (
     by_option,
     evidence_columns,
     global_weights,
+    leads,
     model_of,
     winner,
 )
@@ -300,6 +301,13 @@ class WhatIf:
         self.results = results
         self.winner = winner(appraisal)
         self.verdicts = {o.id: o.verdict for o in appraisal.options}
+        numbers = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
+        self.verdict_numbers = numbers
+        """Each verdict as a number, so that verdicts compare as arrays."""
+        self.codes = np.array([numbers[v.verdict] for v in model.rule_base.verdicts])
+        """Each verdict rule's verdict, as its number."""
+        self.base_codes = np.array([numbers[self.verdicts[o]] for o in model.options])
+        """The appraisal's verdict of each option, as its number."""
         self.rivals = [o for o in appraisal.options if o.id != self.winner]
         lead = results[self.winner].score if self.winner is not None else 0.0
         # what each rival must gain on the winner to draw level, in ``rivals`` order
@@ -356,6 +364,11 @@ class WhatIf:
         known[columns[changed], rows] = True
         values[columns[changed], rows] = encoded[changed]
         return Columns(known, values, tuple(texts))
+
+    def stirred(self, codes: np.ndarray) -> np.ndarray:
+        """Per row of a batch's verdicts (as ``codes[standings.verdicts]``): whether some
+        option's verdict differs from the appraisal's."""
+        return np.asarray(by_option(np.not_equal(codes, self.base_codes)).any(axis=0))
 
     def run(self, stages: Stages[T]) -> T:
         """A search's result, each of its stages one batch through the engine."""
@@ -889,12 +902,8 @@ def _singles(
 ) -> tuple[list[EvidenceCounterfactual], list[tuple[float, int]]]:
     """The single changes that change the winner or a verdict, and how far ahead the winner
     stays under each change the rules can appraise (lower is more promising), by index."""
-    model = what_if.model
     valid = ~standings.void
-    names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
-    code = np.array([names[v.verdict] for v in model.rule_base.verdicts])[standings.verdicts]
-    base = np.array([names[what_if.verdicts[o]] for o in what_if.options])
-    stirred = by_option(np.not_equal(code, base)).any(axis=0)
+    stirred = what_if.stirred(what_if.codes[standings.verdicts])
     moved = valid & ((standings.winners != _winner_index(what_if)) | stirred)
     rows = np.flatnonzero(moved)
     singles = [
@@ -905,17 +914,12 @@ def _singles(
         if outcome is not None
     ]
     if what_if.winner is None:
-        leads = np.full(len(candidates), math.inf)
+        ahead = np.full(len(candidates), math.inf)
     else:
-        first = what_if.options.index(what_if.winner)
-        scores = standings.score
-        rivals = np.where(standings.excluded, -np.inf, scores)
-        rivals[:, first] = -np.inf
-        best = by_option(rivals).max(axis=0)
-        leads = np.where(np.isfinite(best), scores[:, first] - best, 0.0)
+        ahead = leads(standings.score, standings.excluded, what_if.options.index(what_if.winner))
     helpful = [
         (lead, row)
-        for row, (lead, ok) in enumerate(zip(leads.tolist(), valid.tolist(), strict=True))
+        for row, (lead, ok) in enumerate(zip(ahead.tolist(), valid.tolist(), strict=True))
         if ok
     ]
     return singles, helpful

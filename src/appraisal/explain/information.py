@@ -29,7 +29,7 @@ from ..appraise import Appraisal, appraise
 from ..engine import facts_read
 from ..loader import LoadedScenario
 from ..models import FactRef, FactSpec, RuleBase, Value
-from ._shared import Standings, by_option, model_of, winner
+from ._shared import Standings, leads, model_of, only_one, winner
 from .counterfactuals import Batch, Stages, Test, WhatIf
 from .records import (
     Answer,
@@ -142,24 +142,18 @@ class _Evaluator:
             {o.id: o.excluded for o in appraisal.options},
             self.leader,
         )
-        # each verdict rule's verdict, the appraisal's own verdicts and the recommending one
-        # as numbers, worked out once for every batch
+        # the recommending verdict as a number (``WhatIf.verdict_numbers``)
         model = what_if.model
         recommending = model.rule_base.recommending_verdict
-        names = {v.verdict: k for k, v in enumerate(model.rule_base.verdicts)}
-        self.codes = np.array([names[v.verdict] for v in model.rule_base.verdicts])
-        self.base_codes = np.array([names[what_if.verdicts[o]] for o in model.options])
-        self.recommending = names.get(recommending, -1) if recommending is not None else -1
+        numbers = what_if.verdict_numbers
+        self.recommending = numbers.get(recommending, -1) if recommending is not None else -1
         self.now = model.options.index(self.recommended) if self.recommended is not None else -1
 
     def outcomes(self, standings: Standings) -> _Outcomes:
         """What each row of a batch leads to."""
         model = self.what_if.model
-        code = self.codes[standings.verdicts]
-        base = self.base_codes
-        chosen = by_option(code == self.recommending)
-        single = chosen.sum(axis=0) == 1
-        recommended = np.where(single, np.argmax(chosen, axis=0), -1)
+        code = self.what_if.codes[standings.verdicts]
+        recommended = only_one(code == self.recommending)
         now = self.now
         shifts = np.abs(self._margins(standings.score, standings.excluded) - self.margin)
         return _Outcomes(
@@ -168,19 +162,14 @@ class _Evaluator:
             changing=(~standings.void & (recommended != now)).tolist(),
             recommended=recommended.tolist(),
             shifts=shifts.tolist(),
-            stirs=np.asarray(by_option(np.not_equal(code, base)).any(axis=0)).tolist(),
+            stirs=self.what_if.stirred(code).tolist(),
         )
 
     def _margins(self, totals: np.ndarray, excluded: np.ndarray) -> np.ndarray:
         """``_margin`` of every row (rows x options, the model's order)."""
         if self.leader is None:
             return np.zeros(len(totals))
-        leader = self.what_if.options.index(self.leader)
-        lead = totals[:, leader]
-        rivals = np.where(excluded, -np.inf, totals)
-        rivals[:, leader] = -np.inf
-        best = by_option(rivals).max(axis=0)
-        return np.where(np.isfinite(best), lead - best, 0.0)
+        return leads(totals, excluded, self.what_if.options.index(self.leader))
 
 
 def value_of_information(
