@@ -43,7 +43,7 @@ from ..models import (
 from ..tables import Displayable, Summary, counted
 from .conditions import METRICS, comparisons, facts_read
 from .criteria import CriteriaTree
-from .levels import Level, levels_of
+from .levels import Level, levels_of, read_only
 from .nodes import AllNode, AnyNode, CompareNode, KnownNode, Node, NotNode
 from .order import refuse_cycles, rule_order
 
@@ -159,12 +159,6 @@ class CompiledModel(Displayable):
     position: Mapping[str, int] = field(repr=False)
     """Each rule's position in ``order``."""
     column_of: Mapping[str, int] = field(repr=False)
-    _downstream: dict[str, tuple[frozenset[str], frozenset[int]]] = field(
-        default_factory=dict, init=False, repr=False
-    )
-    """Per fact or finding, once asked: the rules downstream of it, by id and position."""
-    _reruns: dict[frozenset[str], RerunPlan] = field(default_factory=dict, init=False, repr=False)
-    """Per set of changed facts, once asked: what a rerun runs (``rerun_plan``)."""
     _kept: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False)
     """What later stages work out from the model alone, once (``kept``)."""
 
@@ -222,14 +216,6 @@ class CompiledModel(Displayable):
 
     # ------------------------------------------------------------------ dependencies
 
-    def upstream_facts(self, rule_id: str) -> set[str]:
-        """The facts (evidence) a rule depends on, directly or through findings."""
-        return {n for n in self._upstream(rule_id)[0] if n in self.rule_base.facts}
-
-    def upstream_rules(self, rule_id: str) -> set[str]:
-        """The rules that must run before this one can settle (those deriving what it reads)."""
-        return self._upstream(rule_id)[1] - {rule_id}
-
     def downstream_rules(self, fact_id: str) -> frozenset[str]:
         """The rules whose firing may change when this fact or finding does."""
         return self._reach(fact_id)[0]
@@ -249,31 +235,29 @@ class CompiledModel(Displayable):
     def rerun_plan(self, changed: frozenset[str]) -> RerunPlan:
         """What a rerun after the ``changed`` facts runs, worked out once per set: the
         searches rerun after the same few sets batch after batch."""
-        plan = self._reruns.get(changed)
-        if plan is None:
-            reran = sorted(set().union(*(self.downstream_positions(n) for n in changed)))
-            fresh = np.zeros(len(self.order), dtype=bool)
-            fresh[reran] = True
-            touched = np.zeros(len(self.columns) + 1, dtype=bool)
-            touched[[column for p in reran for column, _, _ in self.derivations[p]]] = True
-            levels = tuple(
-                level
-                for level in self.levels
-                if fresh[level.positions].any()
-                or (level.settling is not None and touched[level.settling.columns].any())
-            )
-            plan = RerunPlan(_frozen(fresh), _frozen(touched), levels)
-            self._reruns[changed] = plan
-        return plan
+        return self.kept(("rerun plan", changed), lambda: self._rerun_plan(changed))
+
+    def _rerun_plan(self, changed: frozenset[str]) -> RerunPlan:
+        reran = sorted(set().union(*(self.downstream_positions(n) for n in changed)))
+        fresh = np.zeros(len(self.order), dtype=bool)
+        fresh[reran] = True
+        touched = np.zeros(len(self.columns) + 1, dtype=bool)
+        touched[[column for p in reran for column, _, _ in self.derivations[p]]] = True
+        levels = tuple(
+            level
+            for level in self.levels
+            if fresh[level.positions].any()
+            or (level.settling is not None and touched[level.settling.columns].any())
+        )
+        return RerunPlan(read_only(fresh), read_only(touched), levels)
 
     def _reach(self, fact_id: str) -> tuple[frozenset[str], frozenset[int]]:
         """Worked out once per fact: every explanation asks for the same few."""
-        found = self._downstream.get(fact_id)
-        if found is None:
-            rules = self._walk_downstream(fact_id)
-            found = (frozenset(rules), frozenset(self.position[r] for r in rules))
-            self._downstream[fact_id] = found
-        return found
+        return self.kept(("downstream", fact_id), lambda: self._downstream(fact_id))
+
+    def _downstream(self, fact_id: str) -> tuple[frozenset[str], frozenset[int]]:
+        rules = self._walk_downstream(fact_id)
+        return frozenset(rules), frozenset(self.position[r] for r in rules)
 
     def _walk_downstream(self, fact_id: str) -> set[str]:
         rules: set[str] = set()
@@ -290,23 +274,6 @@ class CompiledModel(Displayable):
                         names.add(name)
                         pending.append(name)
         return rules
-
-    def _upstream(self, rule_id: str) -> tuple[set[str], set[str]]:
-        """The facts and findings, and the rules, upstream of a rule (names and rule ids
-        apart: a rule may share its id with the finding it derives)."""
-        names: set[str] = set()
-        rules = {rule_id}
-        pending = [rule_id]
-        while pending:
-            for name in self.reads.get(pending.pop(), ()):
-                if name in names:
-                    continue
-                names.add(name)
-                for deriver in self.derivers.get(name, ()):
-                    if deriver not in rules:
-                        rules.add(deriver)
-                        pending.append(deriver)
-        return names, rules
 
 
 # --------------------------------------------------------------------------- compiling
@@ -423,6 +390,7 @@ def compile_model(
         )
     tree = CriteriaTree.from_rule_base(rule_base)
     cells = _cells(rule_base, tree, order)
+    reads = {r: facts_read(rule.when) for r, rule in rule_base.rules.items()}
     return CompiledModel(
         rule_base=rule_base,
         tree=tree,
@@ -455,8 +423,8 @@ def compile_model(
                 }
             )
         ),
-        reads={r: facts_read(rule.when) for r, rule in rule_base.rules.items()},
-        readers=_readers(rule_base),
+        reads=reads,
+        readers=_readers(reads),
         derivers=_derivers(rule_base),
         position={r: i for i, r in enumerate(order)},
         column_of=dict(compiler.column_of),
@@ -480,10 +448,11 @@ def _derivations(
     return tuple(found)
 
 
-def _readers(rule_base: RuleBase) -> dict[str, tuple[str, ...]]:
+def _readers(reads: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Per fact or finding: the rules that read it, from what each rule reads."""
     found: dict[str, list[str]] = {}
-    for rule_id, rule in rule_base.rules.items():
-        for name in facts_read(rule.when):
+    for rule_id, names in reads.items():
+        for name in names:
             found.setdefault(name, []).append(rule_id)
     return {name: tuple(rules) for name, rules in found.items()}
 
@@ -495,11 +464,6 @@ def _derivers(rule_base: RuleBase) -> dict[str, tuple[str, ...]]:
             if isinstance(effect, DeriveEffect):
                 found.setdefault(effect.derive, []).append(rule_id)
     return {name: tuple(dict.fromkeys(rules)) for name, rules in found.items()}
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array
 
 
 def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dict[str, Any]:
@@ -553,8 +517,8 @@ def _cells(rule_base: RuleBase, tree: CriteriaTree, order: Sequence[str]) -> dic
         "options": options,
         "leaf_ids": leaf_ids,
         "leaves": leaves,
-        "baselines": _frozen(baselines),
-        "maximise": _frozen(maximise),
+        "baselines": read_only(baselines),
+        "maximise": read_only(maximise),
         "cell_sets": {cell: tuple(found) for cell, found in sets.items()},
         "cell_adjusts": {cell: tuple(found) for cell, found in adjusts.items()},
         **_adjustments(adjusts, len(leaf_ids), len(order), baselines.size),
@@ -573,7 +537,7 @@ def _gated(
             if position not in failing[option]:
                 failing[option].append(position)
     return tuple(
-        (option, _frozen(np.array(found, dtype=np.intp)))
+        (option, read_only(np.array(found, dtype=np.intp)))
         for option, found in enumerate(failing)
         if found
     )
@@ -592,8 +556,8 @@ def _adjustments(
         taking = [cell for cell in ordered if len(adjusts[cell]) > k]
         steps.append(
             (
-                _frozen(np.array([adjusts[cell][k][0] for cell in taking], dtype=np.intp)),
-                _frozen(np.array([[adjusts[cell][k][1]] for cell in taking], dtype=float)),
+                read_only(np.array([adjusts[cell][k][0] for cell in taking], dtype=np.intp)),
+                read_only(np.array([[adjusts[cell][k][1]] for cell in taking], dtype=float)),
             )
         )
     lowering = np.zeros((rules, cells))
@@ -608,12 +572,12 @@ def _adjustments(
     sums = None
     if whole:
         sums = (
-            _frozen(adjusting.astype(np.intp)),
-            _frozen((lowering + raising)[adjusting]),
+            read_only(adjusting.astype(np.intp)),
+            read_only((lowering + raising)[adjusting]),
         )
     return {
         "adjust_sums": sums,
-        "adjusted": _frozen(np.array([i * leaves + k for i, k in ordered], dtype=np.intp)),
+        "adjusted": read_only(np.array([i * leaves + k for i, k in ordered], dtype=np.intp)),
         "adjust_steps": tuple(steps),
-        "adjust_bounds": (_frozen(lowering), _frozen(raising)),
+        "adjust_bounds": (read_only(lowering), read_only(raising)),
     }

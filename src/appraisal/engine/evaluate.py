@@ -47,6 +47,7 @@ from .levels import (
     Level,
     Settling,
     levels_of,
+    read_only,
 )
 from .nodes import (
     OPERATORS,
@@ -235,17 +236,12 @@ def rule_subset(model: CompiledModel, positions: Iterable[int]) -> RuleSubset:
     column_index = np.full(len(model.columns) + 1, -1, dtype=np.intp)
     column_index[columns] = np.arange(len(columns))
     return RuleSubset(
-        positions=_frozen(np.array(ordered, dtype=np.intp)),
-        columns=_frozen(np.array(columns, dtype=np.intp)),
+        positions=read_only(np.array(ordered, dtype=np.intp)),
+        columns=read_only(np.array(columns, dtype=np.intp)),
         levels=levels_of(conditions, derivations),
-        rule_index=_frozen(rule_index),
-        column_index=_frozen(column_index),
+        rule_index=read_only(rule_index),
+        column_index=read_only(column_index),
     )
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array
 
 
 def truth(

@@ -42,7 +42,7 @@ from .nodes import (
     columns_read,
 )
 
-__all__ = ["FALSE", "TRUE", "UNKNOWN", "Derivers", "Level", "Settling", "levels_of"]
+__all__ = ["FALSE", "TRUE", "UNKNOWN", "Derivers", "Level", "Settling", "levels_of", "read_only"]
 
 _Item = TypeVar("_Item")
 
@@ -227,7 +227,8 @@ def _collect(item: _Leaf | _Join, leaves: list[_Leaf], joins: list[_Join]) -> No
 # --------------------------------------------------------------------------- levels
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, made read-only: the compiled model's arrays are shared by every batch."""
     array.setflags(write=False)
     return array
 
@@ -282,16 +283,16 @@ def _level(
             parts = [[index[id(p)] for p in join.parts] for join in group]
             parts = [p + [pad] * (width - len(p)) for p in parts]
             join = np.maximum if anything else np.minimum
-            groups.append((at, at + len(group), _frozen(np.array(parts, dtype=np.intp)), join))
+            groups.append((at, at + len(group), read_only(np.array(parts, dtype=np.intp)), join))
             at += len(group)
     negated = np.array([[leaf.negated] for leaf in leaves], dtype=bool)
     return Level(
-        positions=_frozen(np.array(positions, dtype=np.intp)),
+        positions=read_only(np.array(positions, dtype=np.intp)),
         leaves=len(leaves),
         nodes=len(leaves) + len(joins),
-        left=_frozen(np.array(left, dtype=np.intp)),
+        left=read_only(np.array(left, dtype=np.intp)),
         constant_runs=_runs(constant, 0),
-        constants=_frozen(
+        constants=read_only(
             np.array(
                 [[leaf.node.constant] for leaf in constant if isinstance(leaf.node, CompareNode)],
                 dtype=float,
@@ -299,8 +300,8 @@ def _level(
         ),
         column_runs=_runs(column, columns_from),
         columns_from=columns_from,
-        right=_frozen(np.array([node.right for node in compared], dtype=np.intp)),
-        times=_frozen(np.array([[node.times] for node in compared], dtype=float).reshape(-1, 1)),
+        right=read_only(np.array([node.right for node in compared], dtype=np.intp)),
+        times=read_only(np.array([[node.times] for node in compared], dtype=float).reshape(-1, 1)),
         known_from=known_from,
         constant_columns=tuple(
             (OPERATORS[op], left, start, start + len(list(same)))
@@ -309,9 +310,9 @@ def _level(
         column_comparisons=tuple(
             (OPERATORS[node.op], node.left, node.right, node.times) for node in compared
         ),
-        negated=_frozen(negated) if negated.any() else None,
+        negated=read_only(negated) if negated.any() else None,
         joins=tuple(groups),
-        roots=_frozen(np.array([index[id(root)] for root in roots], dtype=np.intp)),
+        roots=read_only(np.array([index[id(root)] for root in roots], dtype=np.intp)),
         settling=settling,
     )
 
@@ -347,17 +348,17 @@ def _derivers(
     real = np.array([[entry[1] >= 0] for row in table for entry in row], dtype=bool)
     agree = all(len({entry[2] for entry in found[column]}) == 1 for column in columns)
     return Derivers(
-        columns=_frozen(np.array(columns, dtype=np.intp)),
-        positions=_frozen(np.array([[e[0] for e in row] for row in table], dtype=np.intp)),
-        places=_frozen(np.array([[e[1] for e in row] for row in table], dtype=np.intp)),
+        columns=read_only(np.array(columns, dtype=np.intp)),
+        positions=read_only(np.array([[e[0] for e in row] for row in table], dtype=np.intp)),
+        places=read_only(np.array([[e[1] for e in row] for row in table], dtype=np.intp)),
         values=tuple(tuple(entry[3] for entry in found[column]) for column in columns),
-        encoded=_frozen(encoded.reshape(len(columns), width, 1)),
-        real=None if real.all() else _frozen(real.reshape(len(columns), width, 1)),
-        keys=_frozen(
+        encoded=read_only(encoded.reshape(len(columns), width, 1)),
+        real=None if real.all() else read_only(real.reshape(len(columns), width, 1)),
+        keys=read_only(
             np.arange(width, 0, -1, dtype=np.int8 if width < 127 else np.intp).reshape(-1, 1)
         ),
-        by_key=_frozen(by_key.reshape(-1)),
-        key_base=_frozen(np.arange(0, by_key.size, width + 1, dtype=np.intp).reshape(-1, 1)),
+        by_key=read_only(by_key.reshape(-1)),
+        key_base=read_only(np.arange(0, by_key.size, width + 1, dtype=np.intp).reshape(-1, 1)),
         agree=agree,
         by_pattern=_by_pattern(encoded, real.reshape(len(columns), width), agree),
     )
@@ -384,10 +385,10 @@ def _by_pattern(
     value = np.where(derived, np.take_along_axis(encoded, first, axis=1), 0.0)
     clash = (fired & (encoded[:, None, :] != value[:, :, None])).any(axis=2) & (not agree)
     return (
-        _frozen(value.reshape(-1)),
-        _frozen(derived.reshape(-1)),
-        _frozen(clash.reshape(-1)),
-        _frozen(np.arange(0, findings * 256, 256, dtype=np.intp).reshape(-1, 1)),
+        read_only(value.reshape(-1)),
+        read_only(derived.reshape(-1)),
+        read_only(clash.reshape(-1)),
+        read_only(np.arange(0, findings * 256, 256, dtype=np.intp).reshape(-1, 1)),
     )
 
 
@@ -408,7 +409,7 @@ def _settling(
     by_width = sorted(columns, key=lambda column: (len(found[column]), column))
     groups = _side_by_side(by_width, lambda column: len(found[column]))
     return Settling(
-        columns=_frozen(np.array(by_width, dtype=np.intp)),
+        columns=read_only(np.array(by_width, dtype=np.intp)),
         groups=tuple(_derivers(group, found) for group in groups),
     )
 
