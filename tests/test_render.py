@@ -22,7 +22,7 @@ from appraisal.diagram import diagram
 from appraisal.explain import summarise
 from appraisal.graph import build_graph
 from appraisal.models import RuleBase
-from appraisal.render.report import run_html
+from appraisal.render.run_page import run_html
 
 from .conftest import BIRMINGHAM, SMALL_RULE_BASE
 

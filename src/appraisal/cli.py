@@ -206,7 +206,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_output(args.output, inputs)
     summary = summarise(appraisal, args.top)
     if args.format == "html":
-        from .render.report import run_html
+        from .render.run_page import run_html
 
         _emit(run_html(summary, fingerprint=fingerprint), args.output, inputs)
     elif args.format == "json":

@@ -11,6 +11,9 @@ The command line decides where output goes.
 - ``report``: the briefing (``appraisal.brief``) as one HTML file or as Markdown, from the
   Jinja2 templates in ``templates/``; imported on its own (``appraisal.render.report``), so
   the other commands do not load Jinja2
+- ``run_page``: what ``appraisal run`` shows, as one HTML page in the report's style;
+  imported on its own too, without the briefing, its charts or the graph library
+- ``templating``: the Jinja2 environments and filters both render in
 - ``svg``: the report's charts, drawn as inline SVG
 - ``_common``: what they share, including the one place text from the files is
   made safe to show (``clean``, ``md``, ``html_text``, ``rich_text``) and

@@ -22,17 +22,20 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from ..briefing import (
-    AcceptabilityRow,
-    GraphEdge,
-    GraphNode,
-    GraphState,
-    ScoresMatrix,
-    TornadoRow,
-    TreeRow,
-)
 from ._common import html_text
+
+if TYPE_CHECKING:  # annotations only: drawing needs none of the briefing's stages
+    from ..briefing import (
+        AcceptabilityRow,
+        GraphEdge,
+        GraphNode,
+        GraphState,
+        ScoresMatrix,
+        TornadoRow,
+        TreeRow,
+    )
 
 __all__ = [
     "PALETTE",
