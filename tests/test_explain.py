@@ -25,8 +25,10 @@ from appraisal.explain import (
     attribute,
     candidate_changes,
     drivers,
+    evidence_drivers,
     evidence_trace,
     explain,
+    gate_drivers,
     rule_baseline,
     rule_deltas,
     summarise,
@@ -276,6 +278,22 @@ def test_versus_orders_criteria_by_difference(birmingham: Any) -> None:
 
 def test_drivers_still_lead_with_gate_failures(birmingham: Any) -> None:
     assert drivers(birmingham, "isle_of_wight")[0].kind == "gate"
+
+
+def test_gate_drivers_are_the_drivers_that_lead(birmingham: Any) -> None:
+    for option in birmingham.options:
+        every = drivers(birmingham, option)
+        gates = gate_drivers(birmingham, option)
+        assert gates == [d for d in every if d.kind == "gate"] == every[: len(gates)]
+    assert gate_drivers(birmingham, "isle_of_wight") != []
+
+
+def test_the_first_evidence_drivers_are_the_first_of_all(birmingham: Any) -> None:
+    attribution = attribute(birmingham)
+    every = evidence_drivers(birmingham, "commissioner", attribution)
+    assert len(every) > 3
+    for top in (0, 1, 3, len(every) + 5):
+        assert evidence_drivers(birmingham, "commissioner", attribution, top=top) == every[:top]
 
 
 def test_explain_json_has_the_documented_shape(capsys: Any) -> None:

@@ -34,6 +34,7 @@ from .explain import (
     cite_evidence,
     drivers,
     evidence_drivers,
+    gate_drivers,
     versus,
 )
 from .loader import LoadedScenario, load_scenario
@@ -318,7 +319,7 @@ def _standing(appraisal: Appraisal, option: OptionResult) -> Standing:
         long_term_rank=option.long_term_rank,
         verdict=option.verdict,
         excluded=option.excluded,
-        gate_failures=tuple(d for d in drivers(appraisal, option) if d.kind == "gate"),
+        gate_failures=tuple(gate_drivers(appraisal, option)),
     )
 
 

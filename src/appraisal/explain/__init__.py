@@ -43,7 +43,7 @@ from .attribution import attribute
 from .counterfactuals import WhatIf as WhatIf
 from .counterfactuals import candidate_changes as candidate_changes
 from .counterfactuals import counterfactual_stages, evidence_counterfactuals
-from .deltas import cite_evidence, drivers, rule_deltas
+from .deltas import cite_evidence, drivers, gate_drivers, rule_deltas
 from .deltas import evidence_behind as evidence_behind
 from .deltas import rule_baseline as rule_baseline
 from .information import information_stages, no_recommendation_reason, value_of_information
@@ -111,6 +111,7 @@ __all__ = [
     "evidence_drivers",
     "evidence_trace",
     "explain",
+    "gate_drivers",
     "narrative",
     "no_recommendation_reason",
     "rule_deltas",
@@ -209,11 +210,14 @@ def summarise(appraisal: Appraisal, top: int = 3) -> RunSummary:
         undefined = str(error)
     options = []
     for result in appraisal.options:
-        gates = tuple(d for d in drivers(appraisal, result) if d.kind == "gate")
-        found = () if attribution is None else evidence_drivers(appraisal, result, attribution)
+        found = (
+            () if attribution is None else evidence_drivers(appraisal, result, attribution, top=top)
+        )
         options.append(
             OptionDrivers.model_construct(
-                option=result.id, gates=gates, evidence=tuple(found[:top])
+                option=result.id,
+                gates=tuple(gate_drivers(appraisal, result)),
+                evidence=tuple(found),
             )
         )
     # Built from records already validated (or constructed as such), without validating

@@ -113,6 +113,25 @@ def rule_baseline(appraisal: Appraisal, option: str | OptionResult) -> float:
     return total
 
 
+def gate_drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
+    """The rules that failed an option's gates, in the order they failed them: the drivers
+    that lead ``drivers``."""
+    result = appraisal.option(option) if isinstance(option, str) else option
+    rules = appraisal.rule_base_model.rules
+    return [
+        Driver.model_construct(
+            rule=failure.rule,
+            kind="gate",
+            criteria=(failure.gate,),
+            points=0.0,
+            rationale=rules[failure.rule].rationale,
+            source=rule_source(appraisal, failure.rule),
+            evidence=evidence_behind(appraisal, failure.rule),
+        )
+        for failure in result.gate_failures
+    ]
+
+
 def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
     """The rules that moved an option, largest exact effect first; gate failures lead."""
     result = appraisal.option(option) if isinstance(option, str) else option
@@ -122,18 +141,7 @@ def drivers(appraisal: Appraisal, option: str | OptionResult) -> list[Driver]:
     for delta in rule_deltas(appraisal, result):
         points[delta.rule] = points.get(delta.rule, 0.0) + delta.points
         criteria.setdefault(delta.rule, []).append(delta.criterion)
-    found = [
-        Driver.model_construct(
-            rule=failure.rule,
-            kind="gate",
-            criteria=(failure.gate,),
-            points=0.0,
-            rationale=rule_base.rules[failure.rule].rationale,
-            source=rule_source(appraisal, failure.rule),
-            evidence=evidence_behind(appraisal, failure.rule),
-        )
-        for failure in result.gate_failures
-    ]
+    found = gate_drivers(appraisal, result)
     for rule_id in sorted(points, key=lambda r: -abs(points[r])):
         found.append(
             Driver.model_construct(

@@ -94,12 +94,15 @@ def evidence_drivers(
     option: str | OptionResult,
     attribution: Attribution | None = None,
     deltas: Sequence[RuleDelta] | None = None,
+    top: int | None = None,
 ) -> list[EvidenceDriver]:
-    """The evidence items that weigh most on an option, largest first, with their rules.
+    """The evidence items that weigh most on an option, largest first, with their rules
+    (the first ``top`` only, if given).
 
     ``deltas`` are the option's rule deltas when already worked out."""
     result = appraisal.option(option) if isinstance(option, str) else option
-    return list(_drivers(appraisal, result, attribution or attribute(appraisal), deltas))
+    found = _drivers(appraisal, result, attribution or attribute(appraisal), deltas)
+    return list(itertools.islice(found, top))
 
 
 def _drivers(
