@@ -95,10 +95,6 @@ class Fingerprint(_Result):
         )
 
 
-def _version() -> str:
-    return __version__
-
-
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -166,7 +162,7 @@ def _of_files(files: Sequence[FileDigest], options: Mapping[str, Any]) -> Finger
     """
     canonical = _options(options)
     return Fingerprint.model_construct(
-        version=_version(),
+        version=__version__,
         sha256=_digest(files, canonical, ()),
         files=tuple(files),
         options=canonical,
@@ -217,7 +213,7 @@ def combined_fingerprint(parts: Sequence[Fingerprint], **options: Any) -> Finger
     """One fingerprint for an output about several scenarios, in the order it lists them."""
     canonical = _options(options)
     return Fingerprint.model_construct(
-        version=_version(),
+        version=__version__,
         sha256=_digest((), canonical, [p.sha256 for p in parts]),
         options=canonical,
         parts=tuple(parts),

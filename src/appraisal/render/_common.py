@@ -48,7 +48,6 @@ __all__ = [
     "clean",
     "hanging",
     "fingerprint_data",
-    "footer_html",
     "footer_lines",
     "footer_markdown",
     "footer_renderables",
@@ -228,13 +227,6 @@ def footer_lines(fingerprint: Fingerprint) -> list[str]:
 
 def footer_markdown(fingerprint: Fingerprint) -> str:
     return f"appraisal {md(fingerprint.version)}, {FOOTER_LABEL}: `{fingerprint.sha256}`"
-
-
-def footer_html(fingerprint: Fingerprint) -> str:
-    return (
-        f'<p class="fingerprint">appraisal {html_text(fingerprint.version)}, {FOOTER_LABEL}:'
-        f" <code>{fingerprint.sha256}</code></p>"
-    )
 
 
 def footer_renderables(fingerprint: Fingerprint | None) -> list[RenderableType]:

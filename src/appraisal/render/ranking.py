@@ -28,11 +28,12 @@ from .information import (
 )
 
 FIND_OUT_NEXT = 5
+"""Facts to find out listed by ``appraisal run`` when no option is recommended."""
 DRIVER_LEGEND = (
     "Each driver: the points an evidence item gave the option, the item's value,"
     " (its source) and [the sources of the rules it acted through]."
 )
-"""Facts to find out listed by ``appraisal run`` when no option is recommended."""
+"""What each evidence driver line ``appraisal run`` shows is made of."""
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -184,7 +185,7 @@ def appraisal_renderable(
     undefined = _undefined_line(summary)
     if undefined is not None:
         parts.append(rich_text("\n" + undefined, style="bold yellow"))
-    if undefined is None:
+    else:
         parts.append(Text("\n" + DRIVER_LEGEND, style="dim"))
     for result in appraisal.options:
         heading = f"{one_line(result.name)} ({result.id}): {verdict_label(result.verdict)}"
@@ -261,7 +262,7 @@ def appraisal_markdown(summary: RunSummary, fingerprint: Fingerprint | None = No
     undefined = _undefined_line(summary)
     if undefined is not None:
         lines += ["", f"**{md(undefined)}**"]
-    if undefined is None:
+    else:
         lines += ["", f"*{DRIVER_LEGEND}*"]
     for r in appraisal.options:
         lines += ["", f"## {md(r.name)}: {verdict_label(r.verdict)}", ""]
