@@ -63,7 +63,7 @@ from .models import (
     SetEffect,
     Value,
 )
-from .rules import METRICS, facts_read, iter_conditions
+from .rules import METRICS, facts_read_anywhere, iter_conditions
 from .scoring import TIE_TOLERANCE, criterion_weights
 from .tables import Displayable, Summary, Table, brief, counted
 
@@ -203,18 +203,8 @@ class Reachability(_Result):
 
 def unread_facts(rule_base: RuleBase) -> tuple[str, ...]:
     """Facts that no rule or verdict rule reads, leaving out ``context`` facts."""
-    read = _facts_read_anywhere(rule_base)
+    read = facts_read_anywhere(rule_base)
     return tuple(f for f, spec in rule_base.facts.items() if not spec.context and f not in read)
-
-
-def _facts_read_anywhere(rule_base: RuleBase) -> set[str]:
-    read: set[str] = set()
-    for rule in rule_base.rules.values():
-        read.update(facts_read(rule.when))
-    for verdict in rule_base.verdicts:
-        if verdict.when is not None:
-            read.update(facts_read(verdict.when))
-    return read
 
 
 # --------------------------------------------------------------------------- encoding

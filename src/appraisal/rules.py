@@ -22,7 +22,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .engine.conditions import METRICS, comparisons, facts_read, iter_conditions
+from .engine.conditions import (
+    METRICS,
+    comparisons,
+    every_condition,
+    facts_read,
+    facts_read_anywhere,
+    iter_conditions,
+)
 from .errors import Location, RuleEvaluationError
 from .models import (
     AdjustEffect,
@@ -51,7 +58,9 @@ __all__ = [
     "comparisons",
     "evaluate_condition",
     "evaluate_rules",
+    "every_condition",
     "facts_read",
+    "facts_read_anywhere",
     "iter_conditions",
     "level_orders",
     "option_effects",

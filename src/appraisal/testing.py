@@ -41,6 +41,7 @@ except ImportError as error:  # hypothesis is a test extra, not a dependency
 import yaml
 
 from .appraise import Appraisal
+from .engine import comparisons, every_condition
 from .models import (
     AdjustEffect,
     AllOf,
@@ -381,29 +382,11 @@ def rule_bases(*, conflicts: bool = True) -> st.SearchStrategy[RuleBase]:
 # --------------------------------------------------------------------------- evidence
 
 
-def _conditions_of(rule_base: RuleBase) -> Iterator[Condition]:
-    for rule in rule_base.rules.values():
-        yield rule.when
-    for verdict in rule_base.verdicts:
-        if verdict.when is not None:
-            yield verdict.when
-
-
-def _comparisons(condition: Condition) -> Iterator[Comparison]:
-    if isinstance(condition, AllOf | AnyOf):
-        for part in condition.all if isinstance(condition, AllOf) else condition.any:
-            yield from _comparisons(part)
-    elif isinstance(condition, NotOf):
-        yield from _comparisons(condition.not_)
-    elif isinstance(condition, Comparison):
-        yield condition
-
-
 def _constants(rule_base: RuleBase) -> dict[str, set[Value]]:
     """The constants each fact is compared with, anywhere in the rule base."""
     found: dict[str, set[Value]] = {}
-    for condition in _conditions_of(rule_base):
-        for comparison in _comparisons(condition):
+    for condition in every_condition(rule_base):
+        for comparison in comparisons(condition):
             operand = comparison.operand
             if comparison.fact is not None and not isinstance(operand, FactRef):
                 found.setdefault(comparison.fact, set()).add(operand)

@@ -33,7 +33,7 @@ from ..explain import (
 from ..fingerprint import Fingerprint, scenario_fingerprint
 from ..loader import LoadedScenario, load_scenario
 from ..models import Criterion, DeriveEffect, Document, Effect, RuleBase, Scenario
-from ..rules import facts_read
+from ..rules import facts_read_anywhere
 from ..sensitivity import (
     EvidenceResult,
     SMAAResult,
@@ -509,7 +509,7 @@ class _Builder:
     def evidence(self) -> tuple[EvidenceRow, ...]:
         if self.scenario is None:
             return ()
-        read = self.facts_read()
+        read = facts_read_anywhere(self.rule_base)
         documents = self.all_documents()
         return tuple(
             EvidenceRow(
@@ -528,15 +528,8 @@ class _Builder:
             for item_id, item in self.scenario.evidence.items()
         )
 
-    def facts_read(self) -> set[str]:
-        read = {f for rule in self.rule_base.rules.values() for f in facts_read(rule.when)}
-        read |= {
-            f for v in self.rule_base.verdicts if v.when is not None for f in facts_read(v.when)
-        }
-        return read
-
     def unknown_facts(self) -> tuple[tuple[str, str | None], ...]:
-        read = self.facts_read()
+        read = facts_read_anywhere(self.rule_base)
         return tuple(
             (fact_id, spec.description)
             for fact_id, spec in self.rule_base.facts.items()

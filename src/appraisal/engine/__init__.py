@@ -32,7 +32,14 @@ from .aggregate import (
 )
 from .cells import Cells, cell_bounds, cell_values, contested_cells, set_clashes, utility
 from .compiled import CompiledModel, compile_model
-from .conditions import METRICS, comparisons, facts_read, iter_conditions
+from .conditions import (
+    METRICS,
+    comparisons,
+    every_condition,
+    facts_read,
+    facts_read_anywhere,
+    iter_conditions,
+)
 from .criteria import CriteriaTree, KeyPath, criteria_paths, leaf_criteria
 from .evaluate import (
     Columns,
@@ -73,7 +80,9 @@ __all__ = [
     "criteria_paths",
     "encode",
     "evaluate",
+    "every_condition",
     "facts_read",
+    "facts_read_anywhere",
     "iter_conditions",
     "leaf_criteria",
     "refuse_contradiction",

@@ -8,9 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..models import AllOf, AnyOf, Comparison, Condition, FactRef, FactSpec, Known, NotOf
+from ..models import (
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    FactRef,
+    FactSpec,
+    Known,
+    NotOf,
+    RuleBase,
+)
 
-__all__ = ["METRICS", "comparisons", "facts_read", "iter_conditions"]
+__all__ = [
+    "METRICS",
+    "comparisons",
+    "every_condition",
+    "facts_read",
+    "facts_read_anywhere",
+    "iter_conditions",
+]
 
 _NUMBER = FactSpec.model_construct(type="number")
 
@@ -40,6 +57,15 @@ def iter_conditions(condition: Condition) -> Iterator[Condition]:
             yield from iter_conditions(part)
     elif isinstance(condition, NotOf):
         yield from iter_conditions(condition.not_)
+
+
+def every_condition(rule_base: RuleBase) -> Iterator[Condition]:
+    """Every rule's condition, in the rule base's order, then every verdict rule's."""
+    for rule in rule_base.rules.values():
+        yield rule.when
+    for verdict in rule_base.verdicts:
+        if verdict.when is not None:
+            yield verdict.when
 
 
 def comparisons(condition: Condition) -> list[Comparison]:
@@ -73,3 +99,8 @@ def facts_read(condition: Condition) -> tuple[str, ...]:
         elif isinstance(part, NotOf):
             stack.append(part.not_)
     return tuple(seen)
+
+
+def facts_read_anywhere(rule_base: RuleBase) -> set[str]:
+    """Every fact or finding that some rule or verdict rule reads."""
+    return {name for condition in every_condition(rule_base) for name in facts_read(condition)}

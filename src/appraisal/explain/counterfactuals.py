@@ -31,6 +31,7 @@ from ..engine import (
     Outcome,
     cell_bounds,
     comparisons,
+    every_condition,
     utility,
 )
 from ..engine import Columns as Columns
@@ -712,8 +713,7 @@ def _holds(
 def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
     """Every comparison of the rules and verdict rules, under each fact or finding it names
     (on either side), so candidate values can be read off the thresholds."""
-    tests: list[Comparison] = [c for r in rule_base.rules.values() for c in comparisons(r.when)]
-    tests += [c for v in rule_base.verdicts if v.when is not None for c in comparisons(v.when)]
+    tests = [c for condition in every_condition(rule_base) for c in comparisons(condition)]
     tests_of: dict[str, list[Comparison]] = {}
     for test in tests:
         named = [test.fact, test.operand.fact if isinstance(test.operand, FactRef) else None]

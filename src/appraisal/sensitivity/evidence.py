@@ -30,6 +30,7 @@ from ..engine import (
     competition_ranks,
     encode,
     evaluate,
+    every_condition,
     verdict_metrics,
     verdict_ranks,
 )
@@ -65,9 +66,9 @@ class _Uncertain:
 
 
 def _uncertain_items(rule_base: RuleBase, scenario: Scenario) -> tuple[_Uncertain, ...]:
-    conditions = [rule.when for rule in rule_base.rules.values()]
-    conditions += [v.when for v in rule_base.verdicts if v.when is not None]
-    tests: list[Comparison] = [c for condition in conditions for c in comparisons(condition)]
+    tests: list[Comparison] = [
+        c for condition in every_condition(rule_base) for c in comparisons(condition)
+    ]
     varying = {
         fact_id
         for fact_id, item in scenario.evidence.items()
