@@ -99,6 +99,24 @@ def test_value_tree_weights(birmingham: Briefing) -> None:
     assert by_id["transition_risk"].direction == "minimise"
 
 
+def test_an_appraisal_is_briefed_with_the_weights_it_was_made_with() -> None:
+    """The value tree and the switching values read the appraisal's own weights, not the
+    scenario's, whether or not the overrides are passed again."""
+    overridden = appraise(BIRMINGHAM, weights={"effectiveness": 9})
+    by_appraisal = brief(overridden, samples=SAMPLES, evidence_samples=False)
+    by_path = brief(BIRMINGHAM, weights={"effectiveness": 9}, samples=SAMPLES)
+    assert by_appraisal.value_tree == by_path.value_tree
+    by_id = {t.id: t for t in by_appraisal.value_tree}
+    assert by_id["effectiveness"].raw_weight == 9.0
+    assert math.isclose(by_id["effectiveness"].global_weight, overridden.weights["effectiveness"])
+    changes = (by_appraisal.what_would_change, by_path.what_would_change)
+    assert changes[0].switching_values == changes[1].switching_values
+    assert (
+        changes[0].switching_values
+        != brief(BIRMINGHAM, samples=SAMPLES).what_would_change.switching_values
+    )
+
+
 def test_narratives_cite_their_sources(birmingham: Briefing) -> None:
     narratives = {n.id: n for n in birmingham.narratives}
     assert list(narratives) == [o.id for o in birmingham.recommendation.options]

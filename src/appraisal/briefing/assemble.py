@@ -102,8 +102,8 @@ def brief(
 ) -> Briefing:
     """The briefing of a scenario (a path, a loaded scenario) or of an appraisal already made.
 
-    ``weights`` override the scenario's raw weights (for an appraisal, pass the
-    overrides it was made with). ``samples`` and ``seed`` drive rank
+    ``weights`` override the scenario's raw weights (an appraisal already holds the
+    weights it was made with). ``samples`` and ``seed`` drive rank
     acceptability and, with ``evidence_samples``, evidence uncertainty (which
     needs a scenario, not an appraisal). The fingerprint is computed for a
     scenario; for an appraisal, pass it if it is to be shown.
@@ -198,7 +198,7 @@ class _Builder:
         fingerprint: Fingerprint | None,
     ) -> Briefing:
         appraisal = self.appraisal
-        switches = self.attempt("explanation", lambda: switching_values(appraisal, self.weights))
+        switches = self.attempt("explanation", lambda: switching_values(appraisal))
         attribution = self.attempt("explanation", lambda: attribute(appraisal))
         report = self.attempt(
             "counterfactuals", lambda: evidence_counterfactuals(appraisal, max_size=max_changes)
@@ -421,14 +421,14 @@ class _Builder:
         return ScoresMatrix(criteria=tuple(columns), groups=groups, rows=rows)
 
     def value_tree(self) -> tuple[TreeRow, ...]:
-        raw = {**(self.scenario.weights if self.scenario else {}), **self.weights}
+        raw = self.appraisal.raw_weights
         weights = self.appraisal.weights
         rows: list[TreeRow] = []
 
         def walk(criteria: Mapping[str, Criterion], depth: int, parent: str | None) -> None:
-            total = sum(raw.get(c, spec.weight) for c, spec in criteria.items())
+            total = sum(raw[c] for c in criteria)
             for criterion_id, criterion in criteria.items():
-                weight = raw.get(criterion_id, criterion.weight)
+                weight = raw[criterion_id]
                 rows.append(
                     TreeRow(
                         id=criterion_id,
