@@ -722,9 +722,7 @@ def tests_by_fact(rule_base: RuleBase) -> dict[str, list[Comparison]]:
     return tests_of
 
 
-def candidate_changes(
-    appraisal: Appraisal, tests: Mapping[str, Sequence[Comparison | Test]] | None = None
-) -> list[EvidenceChange]:
+def candidate_changes(appraisal: Appraisal) -> list[EvidenceChange]:
     """Every single change the search considers, for each known evidence item a rule reads.
 
     A boolean is flipped; a level moves one step up or down its scale; a number
@@ -735,7 +733,7 @@ def candidate_changes(
     model = model_of(appraisal)
     rule_base = model.rule_base
     evidence = appraisal.evidence
-    tests_of = model_index(model).tests if tests is None else tests
+    tests_of = model_index(model).tests
     found: list[EvidenceChange] = []
     for fact_id, spec in rule_base.facts.items():
         value = evidence.get(fact_id)
@@ -766,7 +764,7 @@ def candidate_changes(
 def _number_options(
     fact_id: str,
     value: float,
-    tests: Sequence[Comparison | Test],
+    tests: Sequence[Test],
     evidence: Mapping[str, Value | None],
 ) -> list[Value]:
     """The values across each threshold of ``tests`` (those that name the fact), nearest first."""
@@ -832,7 +830,7 @@ def counterfactual_stages(
     what_if: WhatIf, *, max_size: int = 3, budget: int = 20_000
 ) -> Stages[CounterfactualReport]:
     """``search_counterfactuals`` as stages, to share batches with another search."""
-    candidates = candidate_changes(what_if.appraisal, what_if.tests)
+    candidates = candidate_changes(what_if.appraisal)
     singles: list[EvidenceCounterfactual] = []
     helpful: list[tuple[float, int]] = []
     standings: Standings | None = None

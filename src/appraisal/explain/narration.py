@@ -383,13 +383,10 @@ def _against_winner(
     the evidence ``versus`` also shares out, which this sentence does not read."""
     named = set() if named is None else named
     rule_base = appraisal.rule_base_model
-    tree = model_of(appraisal).tree
-    leaves = model_of(appraisal).leaves
     theirs = appraisal.option(other)
     differences = [
         (leaf, result.contributions[leaf] - theirs.contributions[leaf])
-        for leaf in (tree.ids[i] for i in tree.declared)
-        if leaf in leaves
+        for leaf in model_of(appraisal).leaf_ids
     ]
     differences.sort(key=lambda d: -abs(d[1]))
     key = [d for d in differences if abs(d[1]) >= 0.05][:2]

@@ -15,7 +15,6 @@ import numpy as np
 
 from .._guards import checked_weights
 from ..appraise import Appraisal
-from ..errors import UnknownReferenceError
 from ._shared import model_of, winner
 from .records import WeightSwitch
 
@@ -57,9 +56,7 @@ def weight_switching_values(
     are given. Pure, so ``sensitivity`` reuses it.
     """
     model = model_of(appraisal)
-    tree = model.tree
-    if criterion not in tree.position:
-        raise UnknownReferenceError("criterion", criterion, tree.ids)
+    model.tree.index(criterion)  # an unknown criterion is refused before the weights
     raw_weights = _raw_weights(appraisal, weights)
     slopes = _slopes(appraisal, raw_weights)
     return _switches(appraisal, criterion, raw_weights, slopes)
@@ -72,10 +69,8 @@ def _utility(appraisal: Appraisal) -> np.ndarray:
 
 
 def _slopes(appraisal: Appraisal, raw_weights: tuple[float, ...]) -> np.ndarray:
-    """Every criterion's weight-line slope (criteria x options), the raw weights read by id."""
-    tree = model_of(appraisal).tree
-    raw = dict(zip(tree.ids, raw_weights, strict=True))
-    return tree.weight_slopes(_utility(appraisal), [raw[c] for c in tree.ids])
+    """Every criterion's weight-line slope (criteria x options)."""
+    return model_of(appraisal).tree.weight_slopes(_utility(appraisal), raw_weights)
 
 
 def _switches(

@@ -8,12 +8,12 @@ evidence and rules below the criteria are the same whichever option cites them, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from ..appraise import Appraisal, OptionResult
-from ..models import Criterion, EvidenceItem
+from ..models import Criterion
 from ._shared import model_of
-from .deltas import fired_derivers, rule_deltas, rule_source
+from .deltas import cite_evidence, fired_derivers, rule_deltas, rule_source
 from .records import RuleDelta, TraceNode
 
 __all__ = ["Tracer", "evidence_trace"]
@@ -39,8 +39,6 @@ class Tracer:
         self.rule_base = appraisal.rule_base_model
         self.reads = model_of(appraisal).reads
         self.derived_by = fired_derivers(appraisal)
-        scenario = appraisal.scenario_model
-        self.items: Mapping[str, EvidenceItem] = scenario.evidence if scenario else {}
         self._facts: dict[tuple[str, int], TraceNode] = {}
         self._rules: dict[tuple[str, int], TraceNode] = {}
         self._rule_parts: dict[tuple[str, int], tuple[str, str | None, tuple[TraceNode, ...]]] = {}
@@ -54,13 +52,13 @@ class Tracer:
         if found is not None:
             return found
         if evidence:
-            item = self.items.get(fact_id)  # as ``cite_evidence`` reads it
+            cited = cite_evidence(self.appraisal, fact_id)
             found = TraceNode(
                 kind="evidence",
                 id=fact_id,
-                label=(item.statement if item else None) or fact_id,
-                value=self.appraisal.evidence.get(fact_id),
-                source=str(item.source) if item else None,
+                label=cited.statement or fact_id,
+                value=cited.value,
+                source=cited.source,
             )
         else:
             spec = self.rule_base.findings[fact_id]
