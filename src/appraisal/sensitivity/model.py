@@ -43,7 +43,7 @@ class DecisionModel:
 
     def totals(self, global_weights: np.ndarray) -> np.ndarray:
         """Every option's total for each row of global weights (all criteria), as one
-        linear map: for the closed-form geometry of sweeps."""
+        linear map."""
         leaf_weights = np.asarray(global_weights)[..., list(self.tree.leaves)]
         return np.asarray(leaf_weights @ self.utilities.T)
 
