@@ -48,6 +48,7 @@ __all__ = [
     "counted",
     "field_summary",
     "fixed",
+    "html_text",
     "one_line",
     "percent",
     "quoted",
@@ -254,8 +255,9 @@ _STYLE = (
 )
 
 
-def _escaped(text: object) -> str:
-    import html  # only for notebook HTML; a command-line run never needs it
+def html_text(text: object) -> str:
+    """Cleaned text escaped for HTML content and attribute values."""
+    import html  # only for HTML; a command-line run never needs it
 
     return html.escape(clean(text), quote=True)
 
@@ -264,7 +266,7 @@ def _html_table(table: Table) -> str:
     def cell(tag: str, index: int, text: str) -> str:
         number = ' class="num"' if table.right(index) else ""
         scope = ' scope="col"' if tag == "th" else ""
-        return f"<{tag}{scope}{number}>{_escaped(text)}</{tag}>"
+        return f"<{tag}{scope}{number}>{html_text(text)}</{tag}>"
 
     head = "".join(cell("th", i, c) for i, c in enumerate(table.columns))
     body = []
@@ -272,7 +274,7 @@ def _html_table(table: Table) -> str:
         css = "strong" if index in table.strong else "muted" if index in table.muted else ""
         opening = f'<tr class="{css}">' if css else "<tr>"
         body.append(opening + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
-    caption = f"<caption>{_escaped(table.caption)}</caption>" if table.caption else ""
+    caption = f"<caption>{html_text(table.caption)}</caption>" if table.caption else ""
     more = f'<p class="note">... and {table.more:,} more</p>' if table.more else ""
     return (
         f"<table>{caption}<thead><tr>{head}</tr></thead>"
@@ -285,12 +287,12 @@ def summary_html(summary: Summary) -> str:
     parts = [
         '<div class="appraisal-summary">',
         _STYLE,
-        f"<p><strong>{_escaped(summary.kind)}</strong>"
-        f" {_escaped(summary.title or summary.headline)}</p>",
+        f"<p><strong>{html_text(summary.kind)}</strong>"
+        f" {html_text(summary.title or summary.headline)}</p>",
     ]
-    parts += [f"<p>{_escaped(line)}</p>" for line in summary.lines]
+    parts += [f"<p>{html_text(line)}</p>" for line in summary.lines]
     parts += [_html_table(table) for table in summary.tables]
-    parts += [f'<p class="note">{_escaped(note)}</p>' for note in summary.notes]
+    parts += [f'<p class="note">{html_text(note)}</p>' for note in summary.notes]
     parts.append("</div>")
     return "".join(parts)
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AppraisalError, Location
-from ..tables import clean, one_line
+from ..tables import clean, html_text, one_line
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -56,6 +56,7 @@ __all__ = [
     "md",
     "md_block",
     "one_line",
+    "ordinal",
     "rank_text",
     "rich_text",
     "show",
@@ -160,11 +161,10 @@ def md_block(text: object) -> str:
     return _MD_BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", md(text), count=1)
 
 
-def html_text(text: object) -> str:
-    """Cleaned text escaped for HTML content and attribute values."""
-    import html  # as in ``md``
-
-    return html.escape(clean(text), quote=True)
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ... ``11th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # --------------------------------------------------------------------------- JSON

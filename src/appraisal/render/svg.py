@@ -24,7 +24,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ._common import html_text
+from ._common import html_text, ordinal
 
 if TYPE_CHECKING:  # annotations only: drawing needs none of the briefing's stages
     from ..briefing import (
@@ -65,10 +65,6 @@ PATTERNS = ("", "diagonal", "dots", "cross", "horizontal", "vertical", "back")
 # --------------------------------------------------------------------------- primitives
 
 
-def _esc(text: object) -> str:
-    return html_text(text)
-
-
 def _n(value: float) -> str:
     """A coordinate: short, and never ``-0``."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
@@ -105,7 +101,7 @@ def _text(
     bold = ' font-weight="bold"' if weight == "bold" else ""
     return (
         f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"{bold} text-anchor="{anchor}"'
-        f' fill="{fill}"{extra}>{_esc(text)}</text>'
+        f' fill="{fill}"{extra}>{html_text(text)}</text>'
     )
 
 
@@ -195,8 +191,8 @@ def _svg(chart_id: str, height: float, title: str, description: str, body: Itera
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{height}"'
         f' viewBox="0 0 {WIDTH} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc"'
         f' font-family="{FONT}" class="chart" id="{chart_id}">'
-        f'<title id="{chart_id}-title">{_esc(title)}</title>'
-        f'<desc id="{chart_id}-desc">{_esc(description)}</desc>' + "".join(body) + "</svg>"
+        f'<title id="{chart_id}-title">{html_text(title)}</title>'
+        f'<desc id="{chart_id}-desc">{html_text(description)}</desc>' + "".join(body) + "</svg>"
     )
 
 
@@ -250,7 +246,7 @@ def contribution_chart(scores: ScoresMatrix, chart_id: str = "contributions") ->
             points = row.contributions[column.id]
             width = points * scale
             fill = colours[column.id]
-            tip = f"<title>{_esc(column.name)}: {points:.1f} points</title>"
+            tip = f"<title>{html_text(column.name)}: {points:.1f} points</title>"
             segment = _rect(x, y, width, 24, fill, stroke="#ffffff", extra=' stroke-width="1"')
             rows.append(f"<g>{tip}{segment}")
             kind = patterns[column.id]
@@ -351,11 +347,6 @@ def _legend(
 # --------------------------------------------------------------------------- rank acceptability
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def acceptability_chart(
     rows: Sequence[AcceptabilityRow], samples: int, chart_id: str = "acceptability"
 ) -> str:
@@ -373,9 +364,9 @@ def acceptability_chart(
         x = left
         for rank, share in enumerate(row.shares):
             width = share * scale
-            tip = f"<title>{_ordinal(rank + 1)}: {share:.1%}</title>"
+            tip = f"<title>{ordinal(rank + 1)}: {share:.1%}</title>"
             body.append(f"<g>{tip}{_rect(x, y, width, 24, fills[rank], stroke='#ffffff')}")
-            label = f"{_ordinal(rank + 1)} {_percent(share)}"
+            label = f"{ordinal(rank + 1)} {_percent(share)}"
             if width >= _fits(label, 11) + 8:
                 body.append(_segment_label(x, y, width, label, fills[rank]))
             elif width >= _fits(_percent(share), 11) + 4:
@@ -386,7 +377,7 @@ def acceptability_chart(
     for rank in range(ranks):
         x = left + rank * 110
         body.append(_rect(x, y + 2, 14, 12, fills[rank], stroke=INK, extra=' stroke-width="0.5"'))
-        body.append(_text(x + 20, y + 12, f"ranked {_ordinal(rank + 1)}", size=11))
+        body.append(_text(x + 20, y + 12, f"ranked {ordinal(rank + 1)}", size=11))
     y += 20
     body.append(_text(left, y + 10, f"Share of {samples:,} weight samples", size=11, fill=MUTED))
     described = "; ".join(f"{r.name}: first in {_percent(r.shares[0])}" for r in rows if r.shares)
@@ -564,7 +555,7 @@ def value_tree_chart(rows: Sequence[TreeRow], chart_id: str = "value-tree") -> s
         x, y = x_of(row.depth), centre[row.id] - box_height / 2
         fill = "#ffffff" if row.leaf else "#f3f2f1"
         body.append(
-            f"<g><title>{_esc(row.name)}: local {_percent(row.local_weight)},"
+            f"<g><title>{html_text(row.name)}: local {_percent(row.local_weight)},"
             f" global {_percent(row.global_weight)}</title>"
         )
         body.append(_rect(x, y, column, box_height, fill, stroke=INK, extra=' rx="3"'))
@@ -624,7 +615,7 @@ def _node_box(
         border, stroke_width, fill = "#005a30", 3.0, "#e6f4ea"
     elif node.state in ("excluded", "failed"):
         border, stroke_width = "#a4000f", 2.0
-    parts = [f"<g><title>{_esc(node.kind)}: {_esc(node.label)}</title>"]
+    parts = [f"<g><title>{html_text(node.kind)}: {html_text(node.label)}</title>"]
     dash = ' stroke-dasharray="5 3"' if node.state == "excluded" else ""
     parts.append(
         _rect(
@@ -781,7 +772,7 @@ def _edge(
         "moves": f"fired rules moved it {edge.points or 0.0:+.1f} points ({rules})",
         "fails": f"fails this gate ({rules})",
     }[edge.kind]
-    return f"<g><title>{_esc(tip)}</title>{path}</g>"
+    return f"<g><title>{html_text(tip)}</title>{path}</g>"
 
 
 def _graph_key(y: float) -> list[str]:

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..explain import Answer
-from ._common import clean, html_text, md, md_block, show
+from ._common import clean, html_text, md, md_block, ordinal, show
 from .information import answer_text
 
 __all__ = ["FILTERS", "template_environment"]
@@ -47,11 +47,6 @@ def _value(value: object, unit: str | None = None) -> str:
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _answers(answers: tuple[Answer, ...]) -> str:
     return " and ".join(answer_text(a) for a in answers)
 
@@ -67,7 +62,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "percent": _percent,
     "weight": _weight,
     "value": _value,
-    "ordinal": _ordinal,
+    "ordinal": ordinal,
     "answers": _answers,
 }
 
