@@ -44,6 +44,7 @@ from ..sensitivity import (
     weight_prior,
     weight_sweeps,
 )
+from ..tables import words
 from ..version import __version__
 from .records import (
     AcceptabilityRow,
@@ -248,7 +249,7 @@ class _Builder:
                     short_term_score=option.short_term_score,
                     long_term_score=option.long_term_score,
                     verdict=option.verdict,
-                    verdict_label=_label(option.verdict),
+                    verdict_label=words(option.verdict),
                     recommended=option.id == appraisal.recommended,
                     excluded=option.excluded,
                     verdict_rationale=rule.rationale,
@@ -380,8 +381,8 @@ class _Builder:
                 VerdictChangeRow(
                     option=v.option,
                     option_name=self.option_name(v.option) or v.option,
-                    before=_label(v.from_),
-                    after=_label(v.to),
+                    before=words(v.from_),
+                    after=words(v.to),
                 )
                 for v in found.verdict_changes
             ),
@@ -486,7 +487,7 @@ class _Builder:
                 OptionNarrative(
                     id=option.id,
                     name=option.name,
-                    verdict_label=_label(option.verdict),
+                    verdict_label=words(option.verdict),
                     narrative=paragraphs(text) if text else (),
                     drivers=tuple(drivers),
                     gate_failures=self.gate_lines(option),
@@ -788,10 +789,6 @@ def paragraphs(text: str) -> tuple[str, ...]:
         else:
             found.append(sentence)
     return tuple(found)
-
-
-def _label(verdict: str) -> str:
-    return verdict.replace("_", " ")
 
 
 def _sentence(text: str) -> str:

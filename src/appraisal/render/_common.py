@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AppraisalError, Location
-from ..tables import clean, html_text, one_line
+from ..tables import clean, html_text, one_line, words
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -72,8 +72,8 @@ VERDICT_STYLES = {
 }
 
 
-def verdict_label(verdict: str) -> str:
-    return verdict.replace("_", " ")
+verdict_label = words
+"""A verdict as words: ``not_recommended`` -> ``not recommended``."""
 
 
 def rank_text(value: int | None) -> str:

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..explain import Answer
+from ..tables import words
 from ._common import clean, html_text, md, md_block, ordinal, show
 from .information import answer_text
 
@@ -64,6 +65,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "value": _value,
     "ordinal": ordinal,
     "answers": _answers,
+    "words": words,
 }
 
 
