@@ -164,7 +164,13 @@ class _Builder:
         self.rule_base: RuleBase = appraisal.rule_base_model
         self.scenario: Scenario | None = appraisal.scenario_model
         self.problems: list[Problem] = []
-        self.criteria = _criteria_by_id(self.rule_base.criteria)
+        tree = appraisal.model.tree
+        self.criteria = {tree.ids[i]: tree.nodes[i] for i in tree.declared}
+        """Every criterion by id, as declared (parents before their children)."""
+        self.parents = {
+            tree.ids[i]: tree.ids[parent] for i in tree.declared if (parent := tree.parents[i]) >= 0
+        }
+        """Each criterion's parent, for those that have one."""
 
     # ---- helpers
 
@@ -739,19 +745,6 @@ class _Builder:
                 )
         return nodes, edges
 
-    @property
-    def parents(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-
-        def walk(criteria: Mapping[str, Criterion], parent: str | None) -> None:
-            for criterion_id, criterion in criteria.items():
-                if parent is not None:
-                    found[criterion_id] = parent
-                walk(criterion.children, criterion_id)
-
-        walk(self.rule_base.criteria, None)
-        return found
-
     def fired_rule(self, rule_id: str, effects: tuple[Effect, ...]) -> FiredRule:
         rule = self.rule_base.rules[rule_id]
         options = [getattr(e, "option", None) for e in effects]
@@ -806,14 +799,6 @@ def _node(
     return GraphNode(
         key=f"{kind}:{item_id}", kind=kind, id=item_id, label=label, state=state, parent=parent
     )
-
-
-def _criteria_by_id(criteria: Mapping[str, Criterion]) -> dict[str, Criterion]:
-    found: dict[str, Criterion] = {}
-    for criterion_id, criterion in criteria.items():
-        found[criterion_id] = criterion
-        found.update(_criteria_by_id(criterion.children))
-    return found
 
 
 def _leaves(criterion_id: str, criterion: Criterion) -> list[tuple[str, Criterion]]:
