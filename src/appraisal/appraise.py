@@ -375,6 +375,7 @@ def appraise_facts(
             )
         )
     results.sort(key=lambda r: (r.excluded, r.rank or 0, -r.score))
+    decoded = _decoded(compiled, outcome)
     recommending = rule_base.recommending_verdict
     recommended = [r.id for r in results if r.verdict == recommending]
     first = tuple(r.id for r in results if r.rank == 1)
@@ -387,8 +388,8 @@ def appraise_facts(
         tied_first=first if len(first) > 1 else (),
         weights={tree.ids[c]: float(global_weights[c]) for c in tree.declared},
         evidence={f: facts.get(f) for f in rule_base.facts},
-        findings={f: outcome.columns.value(compiled, f) for f in rule_base.findings},
-        firings=_firings(compiled, outcome),
+        findings={f: decoded[f] for f in rule_base.findings},
+        firings=_firings(compiled, outcome, decoded),
         rule_base_model=rule_base,
         model=compiled,
         raw_weights={tree.ids[c]: float(raw[c]) for c in tree.declared},
@@ -396,19 +397,26 @@ def appraise_facts(
     )
 
 
-def _firings(compiled: CompiledModel, outcome: Outcome) -> tuple[RuleFiring, ...]:
-    """Every rule's evaluation (first row), with each fact it read and that fact's value.
+def _decoded(compiled: CompiledModel, outcome: Outcome) -> dict[str, Value | None]:
+    """Every fact's and finding's value after the rules ran (first row), as written."""
+    columns = outcome.columns
+    known = columns.known[:, 0].tolist()
+    values = columns.values[:, 0].tolist()
+    return {
+        name: compiled.decode(column, values[column], columns.texts) if known[column] else None
+        for column, name in enumerate(compiled.columns)
+    }
+
+
+def _firings(
+    compiled: CompiledModel, outcome: Outcome, decoded: Mapping[str, Value | None]
+) -> tuple[RuleFiring, ...]:
+    """Every rule's evaluation (first row), with each fact it read and that fact's value
+    (``decoded``).
 
     Built without validating again what the loader validated (the rules' effects
     are the rule base's own models, the values decoded from the engine's columns).
     """
-    columns = outcome.columns
-    known = columns.known[:, 0].tolist()
-    values = columns.values[:, 0].tolist()
-    decoded = {
-        name: compiled.decode(column, values[column], columns.texts) if known[column] else None
-        for column, name in enumerate(compiled.columns)
-    }
     firings = []
     for position, rule_id in enumerate(compiled.order):
         reads = {name: decoded.get(name) for name in compiled.reads[rule_id]}

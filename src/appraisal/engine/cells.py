@@ -95,7 +95,7 @@ def cell_values(model: CompiledModel, fired: np.ndarray, *, refuse: bool = True)
     return Cells(
         raw,
         value,
-        np.where(model.maximise, value, 100.0 - value),
+        _directed(model, value),
         set_by.reshape(rows, options, leaves),
         excluded,
         unscorable,
@@ -125,7 +125,11 @@ def set_clashes(
 def utility(model: CompiledModel, raw: np.ndarray) -> np.ndarray:
     """Raw cell values (any leading axes, then options x leaves) as utilities: clamped to
     0..100, and counted as ``100 - value`` on a ``minimise`` criterion."""
-    value = np.minimum(100.0, np.maximum(0.0, raw))
+    return _directed(model, np.minimum(100.0, np.maximum(0.0, raw)))
+
+
+def _directed(model: CompiledModel, value: np.ndarray) -> np.ndarray:
+    """Clamped cell values as utilities: ``100 - value`` on a ``minimise`` criterion."""
     return np.asarray(np.where(model.maximise, value, 100.0 - value))
 
 
