@@ -270,7 +270,10 @@ class CriteriaTree:
 
         ``utility`` is options x leaves, the leaves in declaration order.
         """
-        shares = self.local_shares(raw)
+        return self._unit_values(utility, self.local_shares(raw))
+
+    def _unit_values(self, utility: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        """``unit_values`` given the local shares already worked out."""
         unit = np.zeros((len(self.ids), utility.shape[0]))
         for k, leaf in enumerate(self.declared_leaves):
             unit[leaf] = utility[:, k]
@@ -293,7 +296,7 @@ class CriteriaTree:
         leaves in declaration order); ``raw`` the raw weights (the tree's by default).
         """
         shares = self.local_shares(raw)
-        unit = self.unit_values(utility, raw)
+        unit = self._unit_values(utility, shares)
         global_weights = self.globalise(shares)
         start, stop = self.group_of(index)
         parent_weight, sibling_value = self._sibling_line(index, shares, unit, global_weights)
@@ -314,7 +317,7 @@ class CriteriaTree:
         has no line (its share is always 1) and gets zeros.
         """
         shares = self.local_shares(raw)
-        unit = self.unit_values(utility, raw)
+        unit = self._unit_values(utility, shares)
         global_weights = self.globalise(shares)
         slopes = np.zeros_like(unit)
         for index in range(len(self.ids)):
