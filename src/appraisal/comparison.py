@@ -86,16 +86,18 @@ class OptionShift(_Result):
     def change(self) -> float:
         return self.other_score - self.base_score
 
+    @property
+    def verdict_change(self) -> str:
+        """The verdict, or ``before -> after`` where it changed, in words."""
+        if self.base_verdict == self.other_verdict:
+            return words(self.other_verdict)
+        return f"{words(self.base_verdict)} -> {words(self.other_verdict)}"
+
     def _summary(self) -> Summary:
-        verdict = (
-            words(self.other_verdict)
-            if self.base_verdict == self.other_verdict
-            else f"{words(self.base_verdict)} -> {words(self.other_verdict)}"
-        )
         return Summary(
             kind="OptionShift",
             headline=f"{self.option}: {fixed(self.base_score)} -> {fixed(self.other_score)}"
-            f" ({signed(self.change)}), {verdict};"
+            f" ({signed(self.change)}), {self.verdict_change};"
             f" moved by {counted(len(self.effects), 'difference')}",
         )
 
@@ -113,11 +115,6 @@ class ScenarioDifference(_Result):
     """In the other scenario's rank order."""
 
     def _summary(self) -> Summary:
-        def verdict(shift: OptionShift) -> str:
-            if shift.base_verdict == shift.other_verdict:
-                return words(shift.other_verdict)
-            return f"{words(shift.base_verdict)} -> {words(shift.other_verdict)}"
-
         def moved_by(shift: OptionShift) -> str:
             parts = [
                 f"{self.differences[e.difference].id} {signed(e.points)}" for e in shift.effects[:3]
@@ -143,7 +140,7 @@ class ScenarioDifference(_Result):
                             fixed(o.base_score),
                             fixed(o.other_score),
                             signed(o.change),
-                            verdict(o),
+                            o.verdict_change,
                             moved_by(o),
                         )
                         for o in self.options

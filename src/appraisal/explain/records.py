@@ -212,12 +212,17 @@ class WeightSwitch(_Result):
     tied_with: tuple[str, ...] = ()
     """Options that cross together with ``new_winner`` and share first place with it."""
 
+    @property
+    def winners(self) -> str:
+        """Who comes first past the switch: ``new_winner``, and any tied with it."""
+        return ", ".join((self.new_winner, *self.tied_with))
+
     def _summary(self) -> Summary:
-        winners = ", ".join((self.new_winner, *self.tied_with))
         return Summary(
             kind="WeightSwitch",
             headline=f"{self.criterion}: share {self.current_share:.3g} -> {self.share:.3g}"
-            f" (raw weight {self.current_weight:.4g} -> {self.weight:.4g}) puts {winners} first",
+            f" (raw weight {self.current_weight:.4g} -> {self.weight:.4g})"
+            f" puts {self.winners} first",
         )
 
 
@@ -598,7 +603,7 @@ class Explanation(_Result):
                 s.direction,
                 f"{s.current_share:.3g}",
                 f"{s.share:.3g}",
-                ", ".join((s.new_winner, *s.tied_with)),
+                s.winners,
             )
             for s in self.switching_values[:SHOWN]
         )
