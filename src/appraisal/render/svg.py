@@ -675,9 +675,12 @@ def graph_chart(state: GraphState, chart_id: str = "graph") -> str:
             columns[node.kind].append(node)
     columns["criterion"] = gates + columns["criterion"]
     header = 26.0
-    heights: dict[str, float] = {}
-    for kind, nodes in columns.items():
-        heights[kind] = sum(_box_height(n, box_width - _indent(n)) + 10 for n in nodes)
+    sizes: dict[str, tuple[float, float]] = {}  # each box's indent and height, worked out once
+    for nodes in columns.values():
+        for node in nodes:
+            indent = _indent(node)
+            sizes[node.key] = (indent, _box_height(node, box_width - indent))
+    heights = {kind: sum(sizes[n.key][1] + 10 for n in nodes) for kind, nodes in columns.items()}
     tallest = max(heights.values(), default=0.0)
     body: list[str] = [
         f"<defs>{_pattern(f'{chart_id}-hatch', 'back', '#a4000f')}"
@@ -691,8 +694,7 @@ def graph_chart(state: GraphState, chart_id: str = "graph") -> str:
         nodes = columns[kind]
         y = header + (tallest - heights[kind]) / 2
         for node in nodes:
-            indent = _indent(node)
-            height = _box_height(node, box_width - indent)
+            indent, height = sizes[node.key]
             placed[node.key] = (x + indent, y, box_width - indent, height)
             y += height + 10
     edges: list[str] = []
