@@ -664,15 +664,23 @@ class _Batch:
                 raise _Contested from error
         scored = _rows(self.scored, self.rows)
         if structure.contested and len(scored):
-            fired = outcome.fired[:, scored]
-            if rules is not None:
-                fired = np.zeros((len(model.order), len(scored)), dtype=bool)
-                fired[rules.positions] = outcome.fired[:, scored]
+            fired = _on_every_rule(outcome, outcome.fired[:, scored])
             if set_clashes(model, fired, structure.contested).any():
                 if rules is not None:
                     raise _Contested
                 cell_values(model, fired)  # refuses the first clash, as valuing them does
         return outcome
+
+
+def _on_every_rule(outcome: Outcome, fired: np.ndarray) -> np.ndarray:
+    """``fired`` (the outcome's rules x some rows) for every rule of the model: a rule the
+    outcome did not run, not fired."""
+    rules = outcome.rules
+    if rules is None:
+        return np.asarray(fired)
+    every = np.zeros((len(rules.rule_index), fired.shape[1]), dtype=bool)
+    every[rules.positions] = fired
+    return every
 
 
 def _rows(slices: Sequence[slice], rows: int) -> np.ndarray:
@@ -726,13 +734,7 @@ class _Evaluated:
     def firing(self, rows: np.ndarray) -> np.ndarray:
         """Every rule of the model on some of the rows (by index among them): a rule that
         did not run, not fired."""
-        fired = self.outcome.fired[:, self.rows.start + rows]
-        rules = self.outcome.rules
-        if rules is None:
-            return np.asarray(fired)
-        every = np.zeros((len(rules.rule_index), len(rows)), dtype=bool)
-        every[rules.positions] = fired
-        return every
+        return _on_every_rule(self.outcome, self.outcome.fired[:, self.rows.start + rows])
 
     def column(self, column: int) -> tuple[np.ndarray, np.ndarray]:
         """A fact's or finding's column (the model's) on the rows: known, and values."""
