@@ -587,6 +587,81 @@ def test_D16_ctrl_c_at_any_moment_exits_130_without_a_traceback(
     assert process.returncode in (130, -signal.SIGINT) and error == b""
 
 
+class _Swallower:
+    """Raises SIGINT while it is being finalised: its ``KeyboardInterrupt`` is then
+    "ignored" by the interpreter, as a library running Python code for itself may do."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+        for _ in range(100):  # the handler runs here, inside the finaliser
+            pass
+
+
+def _swallowing(then: Callable[[], int]) -> Callable[[Any], int]:
+    def command(argv: Any) -> int:
+        _Swallower()  # made and dropped: its finaliser swallows the signal's exception
+        return then()
+
+    return command
+
+
+@POSIX
+def test_a_signal_whose_exception_was_swallowed_still_stops_the_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = sys.modules["appraisal.cli"]
+    monkeypatch.setattr(cli, "_main", _swallowing(lambda: 0))
+    assert main([]) == 130
+    assert capsys.readouterr().err == ""  # nor is the swallowed exception reported
+
+
+@POSIX
+def test_an_error_after_a_swallowed_signal_is_the_signals_doing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The exception swallowed where it was raised, what fails next (a validator left half
+    built, say) is not reported as an error of the input: the command exits 130, silent."""
+    output = sys.modules["appraisal.output"]
+
+    def fails() -> int:
+        output.report_error("scenario.yaml:15:3: not a valid id")
+        return 2
+
+    monkeypatch.setattr(sys.modules["appraisal.cli"], "_main", _swallowing(fails))
+    assert main([]) == 130
+    assert capsys.readouterr().err == ""
+
+
+@POSIX
+def test_a_command_that_goes_on_after_a_swallowed_signal_ends_after_the_grace(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import signal, sys, time\n"
+        "import appraisal.output as output\n"
+        "import appraisal.cli as cli\n"
+        "class Swallower:\n"  # as _Swallower
+        "    def __del__(self):\n"
+        "        signal.raise_signal(signal.SIGINT)\n"
+        "        for _ in range(100):\n"
+        "            pass\n"
+        "def forever(argv):\n"
+        "    Swallower()\n"
+        "    while True:\n"
+        "        time.sleep(0.01)\n"
+        "output.SIGNAL_GRACE = 0.5\n"
+        "cli._main = forever\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    env = _env()
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=tmp_path, env=env, timeout=60
+    )
+    assert result.returncode == 130 and result.stderr == b""
+    assert time.monotonic() - started < 30
+
+
 @POSIX
 @pytest.mark.parametrize("delay", [0.3, 1.5])
 def test_sigterm_exits_143_and_leaves_no_temporary_file(tmp_path: Path, delay: float) -> None:

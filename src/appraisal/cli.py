@@ -1044,19 +1044,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal's number; standard output is flushed here, so a closed pipe is
     seen here too, whatever printed.
     """
-    from .output import Terminated, handled_signals
+    from .output import Terminated, handled_signals, raise_if_signalled
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:  # a signal can also land while the handlers are being set or restored
         with handled_signals(), _start_up():
             try:
-                return _main(argv)
+                code = _main(argv)
             except BrokenPipeError:  # argparse's own help or error, to a closed pipe
-                return _closed_pipe()
+                code = _closed_pipe()
             except Exception as error:  # a bug, before the arguments were read
                 if debug:
                     raise
-                return _internal_error(error)
+                raise_if_signalled()  # or a signal's exception, swallowed on the way
+                code = _internal_error(error)
+            raise_if_signalled()  # a signal whose exception was swallowed still stops it
+            return code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Terminated as signal:

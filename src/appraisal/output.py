@@ -139,10 +139,13 @@ def write_stdout(text: str) -> None:
 
 
 def report_error(message: str, label: str = "error:") -> None:
-    """One message on standard error, ``label`` in bold red on a terminal; never raises.
+    """One message on standard error, ``label`` in bold red on a terminal.
 
-    When standard error is closed too, there is no one left to tell.
+    When standard error is closed too, there is no one left to tell. After a signal
+    whose exception was swallowed, the error is the signal's doing: its exception is
+    raised again instead (``raise_if_signalled``), and nothing is said.
     """
+    raise_if_signalled()
     from rich.text import Text
 
     try:
@@ -367,30 +370,85 @@ class Terminated(BaseException):
         self.signum = signum
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise Terminated(signum)
+SIGNAL_GRACE = 5.0
+"""Seconds a signalled command has to clean up and stop. The exception a signal raises
+can be swallowed: a library running Python code on its own behalf (pydantic-core building
+a validator, say) may report it as "ignored" and carry on. The process then ends anyway,
+this long after the signal, with the signal's exit code."""
+
+
+class _Signals:
+    """The signals that arrived while ``handled_signals`` ran, and the timer that ends the
+    process should their exceptions be swallowed."""
+
+    def __init__(self) -> None:
+        self.arrived: list[int] = []
+        self.deadline: threading.Timer | None = None
+
+    def stop(self, signum: int, frame: FrameType | None) -> None:
+        """The handler: remember the signal, start the grace period, raise its exception."""
+        self.arrived.append(signum)
+        if self.deadline is None:
+            self.deadline = threading.Timer(SIGNAL_GRACE, os._exit, (128 + signum,))
+            self.deadline.daemon = True
+            self.deadline.start()
+        self.raise_first()
+
+    def raise_first(self) -> None:
+        """Raise the first signal's exception again, if a signal arrived."""
+        if not self.arrived:
+            return
+        if self.arrived[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(self.arrived[0])
+
+    def ignored(self, unraisable: Any) -> None:
+        """``sys.unraisablehook`` while handled: a signal's exception that something
+        swallowed is not reported (the signal still ends the command); the rest is."""
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated):
+            sys.__unraisablehook__(unraisable)
+
+
+_HANDLED: _Signals | None = None
+"""The signals of the ``handled_signals`` block running, if one is."""
+
+
+def raise_if_signalled() -> None:
+    """Raise again the exception of a signal that arrived while ``handled_signals`` runs:
+    for the points where a command would otherwise go on (or report an error caused by the
+    exception having been swallowed) after a signal."""
+    if _HANDLED is not None:
+        _HANDLED.raise_first()
 
 
 @contextmanager
 def handled_signals() -> Iterator[None]:
     """While the block runs: SIGINT raises ``KeyboardInterrupt``, SIGTERM and SIGHUP
-    ``Terminated``; the previous handlers come back afterwards.
+    ``Terminated``; should something swallow that exception, the process still ends
+    ``SIGNAL_GRACE`` seconds later with the signal's exit code, and the swallowed exception
+    is not reported. Everything is as it was afterwards.
 
     Only the main thread can set handlers; elsewhere the block runs as it is.
     """
+    global _HANDLED
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    wanted: dict[int, Any] = {signal.SIGINT: signal.default_int_handler}
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            wanted[getattr(signal, name)] = _terminate
+    signals = _Signals()
+    wanted = [signal.SIGINT]
+    wanted += [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
     previous = {signum: signal.getsignal(signum) for signum in wanted}
-    for signum, handler in wanted.items():
-        signal.signal(signum, handler)
+    hook, outer = sys.unraisablehook, _HANDLED
+    _HANDLED = signals
+    sys.unraisablehook = signals.ignored
+    for signum in wanted:
+        signal.signal(signum, signals.stop)
     try:
         yield
     finally:
         for signum, handler in previous.items():
             if handler is not None:
                 signal.signal(signum, handler)
+        if signals.deadline is not None:
+            signals.deadline.cancel()
+        sys.unraisablehook, _HANDLED = hook, outer
